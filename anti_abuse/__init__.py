@@ -1,0 +1,6 @@
+"""Rate limits, prompt and identity-leak checks, anomaly detection, flags and moderation."""
+from flask import Blueprint
+
+bp = Blueprint("anti_abuse", __name__)
+
+from anti_abuse import routes  # noqa: E402,F401

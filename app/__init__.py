@@ -1,0 +1,48 @@
+"""Application factory: reads as the list of parts it assembles."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from app.config import ROOT, load_config
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the contest app from defaults, ARENA_* environment and `overrides`."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(ROOT / "instance"))
+    app.config.update(load_config(overrides))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors_and_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import db, i18n, observability, redis_client
+
+    observability.init_app(app)
+    db.init_app(app)
+    redis_client.init_app(app)
+    i18n.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    import anti_abuse
+    import contest
+    import voting
+    from app.web import bp as web_bp
+
+    app.register_blueprint(web_bp)
+    app.register_blueprint(contest.bp)
+    app.register_blueprint(voting.bp)
+    app.register_blueprint(anti_abuse.bp)
+
+
+def register_errors_and_cli(app: Flask) -> None:
+    from app.cli import register_cli
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_cli(app)

@@ -1,0 +1,52 @@
+"""Who is asking: the current user from the session, login and role guards."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import Blueprint, g, session
+
+from app.db import get_session
+from app.errors import Forbidden, Unauthorized
+from app.models import User
+
+
+def current_user() -> User | None:
+    """The logged-in, active user of this request, or None."""
+    if "user" in g:
+        return g.user
+    user = None
+    uid = session.get("uid")
+    if uid is not None:
+        user = get_session().get(User, uid)
+        if user is not None and not user.is_active:
+            user = None
+    g.user = user
+    return user
+
+
+def require_user() -> User:
+    """The current user, or a 401."""
+    user = current_user()
+    if user is None:
+        raise Unauthorized()
+    return user
+
+
+def login_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        require_user()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def guard_blueprint(bp: Blueprint, role: str) -> None:
+    """Every route of `bp` needs `role` (checked once per blueprint, not per route)."""
+
+    @bp.before_request
+    def _check_role():
+        user = require_user()
+        if not user.has_role(role):
+            raise Forbidden()

@@ -1,0 +1,101 @@
+"""CLI: `flask --app wsgi <group> <command>`: database, demo data and imports."""
+from __future__ import annotations
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+
+from app.config import ROOT
+from app.db import new_session, utcnow
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_db(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+@click.group("db")
+def db_cli():
+    """Database migrations."""
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    """Migrate the database up to REVISION (default: head)."""
+    upgrade_db(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision):
+    """Migrate the database down to REVISION (e.g. base)."""
+    command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    click.echo(f"database at {revision}")
+
+
+@click.command("seed-demo")
+def seed_demo_cmd():
+    """Seed the demo round, teams, prompt pool and demo answers (idempotent)."""
+    from contest.demo import seed_demo
+
+    with new_session() as session:
+        created = seed_demo(session, utcnow())
+        session.commit()
+    click.echo("demo data: " + ", ".join(f"{k} +{v}" for k, v in created.items()))
+
+
+def _run_import(kind: str, path: str, **kwargs) -> None:
+    from contest.bank import ImportRejected, import_bank, import_prompts
+
+    importer = import_bank if kind == "bank" else import_prompts
+    with new_session() as session, open(path, encoding="utf-8") as fh:
+        try:
+            report = importer(session, fh, **kwargs)
+        except ImportRejected as exc:
+            session.rollback()
+            for line in exc.errors:
+                click.echo(line, err=True)
+            raise click.ClickException(f"{path}: {len(exc.errors)} bad line(s); nothing imported")
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(f"{path}: not UTF-8 text ({exc.reason}); nothing imported")
+        session.commit()
+    click.echo(f"{kind}: {report.created} created, {report.updated} updated")
+
+
+@click.group("bank")
+def bank_cli():
+    """The response bank (JSON Lines: prompt_id, model, answer)."""
+
+
+@bank_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--demo", is_flag=True, help="Mark the answers as demo text, not real model output.")
+def bank_import(path, demo):
+    """Validate and import a bank file; any bad line rejects the whole file."""
+    _run_import("bank", path, demo=demo)
+
+
+@click.group("prompts")
+def prompts_cli():
+    """The curated prompt pool (JSON Lines: id, language, category, text)."""
+
+
+@prompts_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def prompts_import(path):
+    """Validate and import a prompt file; any bad line rejects the whole file."""
+    _run_import("prompts", path)
+
+
+def register_cli(app: Flask) -> None:
+    for group in (db_cli, seed_demo_cmd, bank_cli, prompts_cli):
+        app.cli.add_command(group)

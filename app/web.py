@@ -1,0 +1,66 @@
+"""Shell routes: the home page, operations endpoints and the OpenAPI document."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import get_engine, get_session, utcnow
+from app.metrics import render
+from app.openapi import api_doc, build_spec
+from app.redis_client import get_redis
+from contest.queries import current_round
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+def home():
+    """The contest, its rules and the open round."""
+    round_ = current_round(get_session(), utcnow())
+    return render_template("app/home.html", round=round_)
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process is alive."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """The database and (where configured) Redis answer."""
+    failing = []
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        failing.append("database")
+    client = get_redis()
+    if client is not None:
+        try:
+            client.ping()
+        except Exception:  # any Redis failure means not ready
+            failing.append("redis")
+    if failing:
+        resp = jsonify({"status": "unavailable", "failing": failing,
+                        "error": {"code": "unavailable", "message": f"not ready: {', '.join(failing)}"}})
+        resp.status_code = 503
+        resp.headers["Retry-After"] = "10"
+        return resp
+    return jsonify({"status": "ready"})
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus exposition."""
+    return Response(render(), mimetype="text/plain; version=0.0.4")
+
+
+@bp.get("/api/openapi.json")
+@api_doc(tags=["meta"])
+def openapi():
+    """This API as an OpenAPI 3 document."""
+    from flask import current_app
+
+    return jsonify(build_spec(current_app))

@@ -1,0 +1,179 @@
+"""What is compared: teams, models (entrants), rounds, prompts, the response bank, battles."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+
+ROUND_STATUSES = ("draft", "open", "closed", "published")
+BATTLE_STATUSES = ("answering", "ready", "voided", "voted")
+
+
+def new_battle_id() -> str:
+    """Unguessable battle id (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name_ko: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    models: Mapped[list[Model]] = relationship(back_populates="team")
+
+
+class Model(Base):
+    """An entrant. `backend` is e.g. {"kind": "bank"} or {"kind": "openai", "base_url": ..., ...}."""
+
+    __tablename__ = "models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    version: Mapped[str] = mapped_column(String(60))
+    backend: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    outage_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Team] = relationship(back_populates="models", lazy="joined")
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'open', 'closed', 'published')", name="status"),
+        CheckConstraint("closes_at > opens_at", name="window"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    roster: Mapped[list[RoundModel]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def is_open(self, now: datetime) -> bool:
+        """Open for battles and votes at `now`."""
+        return self.status == "open" and self.opens_at <= now < self.closes_at
+
+
+class RoundModel(Base):
+    """The roster: which models compete in a round."""
+
+    __tablename__ = "round_models"
+    __table_args__ = (UniqueConstraint("round_id", "model_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+
+    round: Mapped[Round] = relationship(back_populates="roster")
+    model: Mapped[Model] = relationship(lazy="joined")
+
+
+class Prompt(Base):
+    """A curated prompt of the pool."""
+
+    __tablename__ = "prompts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BankAnswer(Base):
+    """One answer per prompt per model, imported from JSON Lines."""
+
+    __tablename__ = "bank_answers"
+    __table_args__ = (UniqueConstraint("prompt_id", "model_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[str] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Battle(Base):
+    """A blind comparison. Sides live only here until the vote is stored."""
+
+    __tablename__ = "battles"
+    __table_args__ = (
+        CheckConstraint("status IN ('answering', 'ready', 'voided', 'voted')", name="status"),
+        CheckConstraint("model_a_id <> model_b_id", name="distinct_models"),
+        Index("ix_battles_round_category", "round_id", "category"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=new_battle_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    model_a_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    model_b_id: Mapped[int] = mapped_column(ForeignKey("models.id"))
+    prompt_id: Mapped[str | None] = mapped_column(ForeignKey("prompts.id"))
+    status: Mapped[str] = mapped_column(String(16), default="answering")
+    void_reason: Mapped[str | None] = mapped_column(String(40))
+    # Probability this ordered pair was drawn (for inverse-propensity weighting).
+    pair_propensity: Mapped[float | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    model_a: Mapped[Model] = relationship(foreign_keys=[model_a_id])
+    model_b: Mapped[Model] = relationship(foreign_keys=[model_b_id])
+    turns: Mapped[list[BattleTurn]] = relationship(
+        back_populates="battle", cascade="all, delete-orphan", order_by="BattleTurn.turn_no"
+    )
+
+
+class BattleTurn(Base):
+    """One prompt and both answers, with the timings the anomaly detectors need."""
+
+    __tablename__ = "battle_turns"
+    __table_args__ = (UniqueConstraint("battle_id", "turn_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    battle_id: Mapped[str] = mapped_column(ForeignKey("battles.id", ondelete="CASCADE"))
+    turn_no: Mapped[int] = mapped_column(Integer)
+    prompt_text: Mapped[str] = mapped_column(Text)
+    answer_a: Mapped[str | None] = mapped_column(Text)
+    answer_b: Mapped[str | None] = mapped_column(Text)
+    error_a: Mapped[str | None] = mapped_column(String(40))  # code only; raw text never shown
+    error_b: Mapped[str | None] = mapped_column(String(40))
+    latency_a_ms: Mapped[int | None] = mapped_column(Integer)
+    latency_b_ms: Mapped[int | None] = mapped_column(Integer)
+    first_token_a_ms: Mapped[int | None] = mapped_column(Integer)
+    first_token_b_ms: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    battle: Mapped[Battle] = relationship(back_populates="turns")

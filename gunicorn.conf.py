@@ -1,0 +1,22 @@
+"""Production gunicorn settings. gthread workers: streamed answers are not cut by worker timeouts."""
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
+graceful_timeout = 30
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):  # pragma: no cover - gunicorn hook
+    """Tidy Prometheus multiprocess files of a dead worker."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

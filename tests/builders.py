@@ -1,0 +1,66 @@
+"""`make_*` builders for tests: small data the tests make themselves."""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from app import create_app
+from app.db import utcnow
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def make_test_app(db_url: str, **overrides):
+    config = {"ENV": "testing", "DATABASE_URL": db_url, "SECRET_KEY": "test-secret-" + "x" * 32,
+              "LOG_JSON": True, "REDIS_URL": ""}
+    config.update(overrides)
+    return create_app(config)
+
+
+def make_user(session, name: str = "시민", roles: tuple[str, ...] = ()):
+    from app.models import User, UserRole
+
+    user = User(display_name=name)
+    user.roles = [UserRole(role=r) for r in roles]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_round(session, round_id: str = "r-test", models: int = 3, categories=("daily",), opened_days_ago=1):
+    """A round with `models` bank-backed entrants (one team each)."""
+    from contest.models import Model, Round, RoundModel, Team
+
+    now = utcnow()
+    round_ = Round(id=round_id, title=f"round {round_id}", opens_at=now - timedelta(days=opened_days_ago),
+                   closes_at=now + timedelta(days=30), categories=list(categories), status="open")
+    session.add(round_)
+    for i in range(models):
+        team = Team(slug=f"{round_id}-t{i}", name_ko=f"팀{i}", name_en=f"Team {i}")
+        model = Model(slug=f"{round_id}-m{i}", team=team, display_name=f"Model {i}", version="1",
+                      backend={"kind": "bank"})
+        session.add(model)
+        session.flush()
+        round_.roster.append(RoundModel(model_id=model.id))
+    session.flush()
+    return round_
+
+
+def make_battle(session, user, round_, a_index: int = 0, b_index: int = 1, status: str = "ready"):
+    from contest.models import Battle, BattleTurn
+
+    models = [rm.model for rm in round_.roster]
+    battle = Battle(user_id=user.id, round_id=round_.id, category=round_.categories[0],
+                    model_a_id=models[a_index].id, model_b_id=models[b_index].id, status=status,
+                    ready_at=utcnow() if status == "ready" else None)
+    battle.turns.append(BattleTurn(turn_no=1, prompt_text="안녕하세요", answer_a="A 답변", answer_b="B 답변",
+                                   completed_at=utcnow()))
+    session.add(battle)
+    session.flush()
+    return battle
+
+
+def artifact_path(name: str) -> Path:
+    """Where tests save screenshots and reports (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name

@@ -1,0 +1,2 @@
+"""Voting API and pages."""
+from voting import bp  # noqa: F401
