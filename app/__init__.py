@@ -20,12 +20,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from anti_abuse import limits
     from app import db, i18n, observability, redis_client
 
     observability.init_app(app)
     db.init_app(app)
     redis_client.init_app(app)
     i18n.init_app(app)
+    limits.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -38,6 +40,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contest.bp)
     app.register_blueprint(voting.bp)
     app.register_blueprint(anti_abuse.bp)
+    for package in (contest, voting, anti_abuse):
+        package.init_app(app)
 
 
 def register_errors_and_cli(app: Flask) -> None:
