@@ -37,6 +37,13 @@ class ImportRejected(Exception):
         self.errors = errors
 
 
+def _reject_if_any(errors: list[str]) -> None:
+    """Raise ImportRejected with the errors in line order."""
+    if errors:
+        errors.sort(key=lambda e: int(e.split(":")[0].removeprefix("line ")))
+        raise ImportRejected(errors)
+
+
 def _records(stream: IO[str], errors: list[str]) -> list[tuple[int, dict[str, Any]]]:
     rows = []
     for number, line in enumerate(stream, start=1):
@@ -91,8 +98,7 @@ def parse_bank(session: Session, stream: IO[str]) -> list[tuple[str, int, str]]:
         else:
             seen[(prompt_id, slug)] = number
             rows.append((prompt_id, models[slug], answer))
-    if errors:
-        raise ImportRejected(errors)
+    _reject_if_any(errors)
     return rows
 
 
@@ -131,8 +137,7 @@ def parse_prompts(stream: IO[str]) -> list[dict[str, str]]:
         else:
             seen[pid] = number
             rows.append({"id": pid, "language": lang, "category": category, "text": text})
-    if errors:
-        raise ImportRejected(errors)
+    _reject_if_any(errors)
     return rows
 
 

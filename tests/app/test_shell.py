@@ -1,0 +1,134 @@
+"""The shell: home page, language, error shape, operations endpoints, OpenAPI, configuration."""
+from __future__ import annotations
+
+import pytest
+
+from app.config import ConfigError, load_config
+from tests.builders import make_test_app
+
+
+def test_home_is_korean_by_default_and_english_on_request(client, demo):
+    ko = client.get("/")
+    assert ko.status_code == 200
+    html = ko.get_data(as_text=True)
+    assert '<html lang="ko">' in html and "공개 경연" in html and "데모" in html
+    en = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in en and "Public contest" in en
+    # the choice is remembered
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+def test_home_without_open_round_says_so(client):
+    assert "진행 중인 경연이 없습니다" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/api/nothing-here", "/api/rounds/current"])
+def test_api_errors_use_the_json_shape(client, path):
+    resp = client.get(path)
+    assert resp.status_code == 404
+    body = resp.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert body["error"]["message"]
+
+
+def test_api_error_message_follows_language(client):
+    assert client.get("/api/nothing?lang=en").get_json()["error"]["message"] == "Nothing was found here."
+
+
+def test_html_errors_are_friendly_pages(client):
+    resp = client.get("/no/such/page", headers={"Accept": "text/html"})
+    assert resp.status_code == 404 and resp.mimetype == "text/html"
+    assert "처음으로 돌아가기" in resp.get_data(as_text=True)
+
+
+def test_wrong_method_is_405_in_error_shape(client):
+    resp = client.delete("/api/rounds/current")
+    assert resp.status_code == 405
+    assert resp.get_json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in resp.headers["Allow"]
+
+
+def test_unexpected_exception_is_a_500_in_error_shape_without_details(app):
+    @app.get("/api/boom-for-test")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    resp = app.test_client().get("/api/boom-for-test")
+    assert resp.status_code == 500
+    assert resp.get_json()["error"]["code"] == "internal_error"
+    assert "secret internals" not in resp.get_data(as_text=True)
+
+
+def test_round_and_prompt_pool(client, demo):
+    current = client.get("/api/rounds/current").get_json()
+    assert current["id"] == "demo-2026h2" and len(current["categories"]) == 5
+    assert current["opens_at"].endswith("Z")
+    pool = client.get("/api/prompts?category=coding").get_json()
+    assert pool and all(p["category"] == "coding" for p in pool)
+    assert set(pool[0]) >= {"id", "category", "text"}
+    assert client.get("/api/prompts?category=nope").status_code == 422
+
+
+def test_healthz_readyz_and_metrics(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/readyz").get_json() == {"status": "ready"}
+    client.get("/")
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert "arena_http_requests_total" in metrics and 'endpoint="web.home"' in metrics
+
+
+def test_readyz_names_the_failing_part(sqlite_url):
+    app = make_test_app(sqlite_url, REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    resp = app.test_client().get("/readyz")
+    assert resp.status_code == 503
+    assert resp.get_json()["failing"] == ["redis"] and resp.headers["Retry-After"]
+
+
+def test_responses_carry_a_request_id(client):
+    assert len(client.get("/healthz").headers["X-Request-Id"]) == 16
+    assert client.get("/healthz", headers={"X-Request-Id": "abc-123"}).headers["X-Request-Id"] == "abc-123"
+
+
+def test_openapi_describes_every_api_route(app, client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not (rule.rule.startswith("/api/") or rule.rule.startswith("/auth/")):
+            continue
+        path = rule.rule.replace("<", "{").replace(">", "}")
+        path = __import__("re").sub(r"\{\w+:(\w+)\}", r"{\1}", path)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            op = spec["paths"].get(path, {}).get(method.lower())
+            if op is None or not op["summary"]:
+                missing.append(f"{method} {rule.rule}")
+    assert missing == [], "routes missing from the OpenAPI document or without a summary"
+
+
+class TestConfig:
+    def test_environment_overrides_defaults(self):
+        config = load_config(environ={"ARENA_MAX_TURNS": "3", "ARENA_LOG_JSON": "false"})
+        assert config["MAX_TURNS"] == 3 and config["LOG_JSON"] is False
+
+    def test_bad_value_is_a_clear_error(self):
+        with pytest.raises(ConfigError, match="ARENA_MAX_TURNS"):
+            load_config(environ={"ARENA_MAX_TURNS": "many"})
+
+    @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL"])
+    def test_production_refuses_to_start_without_secrets_and_urls(self, missing):
+        environ = {"ARENA_ENV": "production", "ARENA_SECRET_KEY": "k" * 40,
+                   "ARENA_DATABASE_URL": "postgresql+psycopg://db/arena", "ARENA_REDIS_URL": "redis://r:6379/0"}
+        del environ["ARENA_" + missing]
+        with pytest.raises(ConfigError, match=f"ARENA_{missing}"):
+            load_config(environ=environ)
+
+    def test_production_refuses_sqlite_and_short_secrets(self):
+        base = {"ARENA_ENV": "production", "ARENA_REDIS_URL": "redis://r:6379/0"}
+        with pytest.raises(ConfigError, match="PostgreSQL"):
+            load_config(environ={**base, "ARENA_SECRET_KEY": "k" * 40, "ARENA_DATABASE_URL": "sqlite:///x.db"})
+        with pytest.raises(ConfigError, match="32"):
+            load_config(environ={**base, "ARENA_SECRET_KEY": "short",
+                                 "ARENA_DATABASE_URL": "postgresql+psycopg://db/arena"})
+
+    def test_development_gets_a_random_secret_not_a_fixed_one(self):
+        assert load_config(environ={})["SECRET_KEY"] != load_config(environ={})["SECRET_KEY"]

@@ -1,0 +1,93 @@
+"""The JSON Lines bank and prompt imports: whole-file validation with line numbers."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from contest.bank import ImportRejected, import_bank, import_prompts
+from contest.models import BankAnswer, Prompt
+from tests.builders import make_round
+
+
+def lines(*objs) -> str:
+    return "\n".join(o if isinstance(o, str) else json.dumps(o, ensure_ascii=False) for o in objs) + "\n"
+
+
+@pytest.fixture
+def pool(db):
+    make_round(db, models=2)
+    import_prompts(db, io.StringIO(lines({"id": "q1", "language": "ko", "category": "daily", "text": "안녕?"},
+                                         {"id": "q2", "language": "en", "category": "daily", "text": "Hi?"})))
+    db.commit()
+    return db
+
+
+def test_good_bank_imports_and_reimport_updates(pool):
+    data = lines({"prompt_id": "q1", "model": "r-test-m0", "answer": "하나"},
+                 {"prompt_id": "q1", "model": "r-test-m1", "answer": "둘"})
+    report = import_bank(pool, io.StringIO(data))
+    pool.commit()
+    assert (report.created, report.updated) == (2, 0)
+    report = import_bank(pool, io.StringIO(lines({"prompt_id": "q1", "model": "r-test-m0", "answer": "새 답"})))
+    pool.commit()
+    assert (report.created, report.updated) == (0, 1)
+    assert pool.scalar(select(func.count()).select_from(BankAnswer)) == 2
+
+
+def test_malformed_bank_is_rejected_with_line_numbers_and_nothing_imported(pool):
+    data = lines(
+        {"prompt_id": "q1", "model": "r-test-m0", "answer": "좋은 줄"},
+        "{not json",
+        {"prompt_id": "zz", "model": "r-test-m0", "answer": "x"},
+        {"prompt_id": "q2", "model": "nobody", "answer": "x"},
+        {"prompt_id": "q2", "model": "r-test-m1", "answer": ""},
+        {"prompt_id": "q1", "model": "r-test-m0", "answer": "again"},
+        "[1, 2]",
+        {"prompt_id": "q2", "model": "r-test-m1", "answer": "x", "extra": 1},
+    )
+    with pytest.raises(ImportRejected) as caught:
+        import_bank(pool, io.StringIO(data))
+    pool.rollback()
+    errors = caught.value.errors
+    assert [e.split(":")[0] for e in errors] == [f"line {n}" for n in (2, 3, 4, 5, 6, 7, 8)]
+    assert "duplicate of line 1" in errors[4]
+    assert pool.scalar(select(func.count()).select_from(BankAnswer)) == 0
+
+
+def test_prompt_file_rejects_bad_language_and_duplicates(db):
+    data = lines({"id": "a", "language": "fr", "category": "daily", "text": "x"},
+                 {"id": "b", "language": "ko", "category": "daily", "text": "x"},
+                 {"id": "b", "language": "ko", "category": "daily", "text": "y"},
+                 {"id": "c", "language": "ko", "category": "daily"})
+    with pytest.raises(ImportRejected) as caught:
+        import_prompts(db, io.StringIO(data))
+    assert [e.split(":")[0] for e in caught.value.errors] == ["line 1", "line 3", "line 4"]
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Prompt)) == 0
+
+
+def test_cli_reports_bad_lines_and_exits_nonzero(pool, runner, tmp_path):
+    bad = tmp_path / "bank.jsonl"
+    bad.write_text(lines({"prompt_id": "q1", "model": "r-test-m0", "answer": "ok"}, "oops"), encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(bad)])
+    assert result.exit_code != 0
+    assert "line 2: not valid JSON" in result.output and "nothing imported" in result.output
+    assert pool.scalar(select(func.count()).select_from(BankAnswer)) == 0
+
+
+def test_cli_imports_a_good_file(pool, runner, tmp_path):
+    good = tmp_path / "bank.jsonl"
+    good.write_text(lines({"prompt_id": "q2", "model": "r-test-m1", "answer": "Hello"}), encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "1 created" in result.output
+
+
+def test_cli_rejects_non_utf8(pool, runner, tmp_path):
+    bad = tmp_path / "bank.jsonl"
+    bad.write_bytes("안녕".encode("euc-kr"))
+    result = runner.invoke(args=["bank", "import", str(bad)])
+    assert result.exit_code != 0 and "not UTF-8" in result.output
