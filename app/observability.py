@@ -33,15 +33,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (servers and test capture swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure_logging(level: str, as_json: bool) -> None:
     root = logging.getLogger("arena")
     root.setLevel(level)
-    if not any(getattr(h, "_arena", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler._arena = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+    if not any(isinstance(h, StderrHandler) for h in root.handlers):
+        root.addHandler(StderrHandler())
     for h in root.handlers:
-        if getattr(h, "_arena", False):
+        if isinstance(h, StderrHandler):
             h.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(levelname)s %(name)s %(message)s"))
     root.propagate = False
 

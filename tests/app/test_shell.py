@@ -132,3 +132,19 @@ class TestConfig:
 
     def test_development_gets_a_random_secret_not_a_fixed_one(self):
         assert load_config(environ={})["SECRET_KEY"] != load_config(environ={})["SECRET_KEY"]
+
+
+def test_logs_are_json_lines_with_the_request_id(app, capsys):
+    import json
+    import logging
+
+    @app.get("/log-for-test")
+    def log_for_test():
+        logging.getLogger("arena.test").warning("hello %s", "세계")
+        return "ok"
+
+    resp = app.test_client().get("/log-for-test", headers={"X-Request-Id": "req-42"})
+    assert resp.status_code == 200
+    records = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    mine = [r for r in records if r["logger"] == "arena.test"]
+    assert mine and mine[0]["msg"] == "hello 세계" and mine[0]["request_id"] == "req-42"
