@@ -1,10 +1,31 @@
 """Teams, models, rounds, prompts, battles, model backends and pair sampling."""
+import random
+
 from flask import Blueprint, Flask
 
 bp = Blueprint("contest", __name__)
 
-from contest import routes  # noqa: E402,F401  (registers the routes on bp)
+from contest import admin, pages, routes  # noqa: E402,F401  (registers the routes on bp)
+
+# Settings beyond app.config.Defaults; ARENA_<NAME> in the environment overrides each.
+DEFAULTS = {
+    "BACKEND_SYSTEM_PROMPT": "You are a helpful assistant taking part in a public, anonymous comparison. "
+                             "Answer in the user's language. Never state your name, model, maker or team.",
+    "BACKEND_CONNECT_TIMEOUT": 5.0,
+    "BACKEND_READ_TIMEOUT": 30.0,
+    "BACKEND_TOTAL_TIMEOUT": 120.0,
+    "BACKEND_MAX_TOKENS": 1024,
+    "BACKEND_OUTAGE_SECONDS": 300,  # a failing model sits out of sampling this long
+    "SAMPLING_SEED": "",  # empty: a system random source
+}
 
 
 def init_app(app: Flask) -> None:
-    """Per-package wiring beyond the blueprint (CLI groups, workers, messages)."""
+    """Contest settings, the sampling random source and the arena's messages."""
+    from contest import messages
+
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    seed = str(app.config["SAMPLING_SEED"])
+    app.extensions["contest_rng"] = random.Random(int(seed)) if seed else random.SystemRandom()
+    messages.register()

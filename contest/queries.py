@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from contest.models import Prompt, Round
+from contest.models import BankAnswer, Battle, BattleTurn, Prompt, Round
+from contest.sampling import Exposure
 
 
 def current_round(session: Session, now: datetime) -> Round | None:
@@ -25,3 +26,43 @@ def prompts_for(session: Session, categories: list[str], category: str | None = 
     wanted = [category] if category else categories
     stmt = select(Prompt).where(Prompt.active.is_(True), Prompt.category.in_(wanted)).order_by(Prompt.id)
     return list(session.scalars(stmt))
+
+
+def prompt_by_id(session: Session, prompt_id: str) -> Prompt | None:
+    """An active curated prompt, or None."""
+    prompt = session.get(Prompt, prompt_id)
+    return prompt if prompt is not None and prompt.active else None
+
+
+def bank_answers(session: Session, prompt_id: str, model_ids: list[int]) -> dict[int, BankAnswer]:
+    """The bank's answers to `prompt_id`, keyed by model id."""
+    stmt = select(BankAnswer).where(BankAnswer.prompt_id == prompt_id, BankAnswer.model_id.in_(model_ids))
+    return {a.model_id: a for a in session.scalars(stmt)}
+
+
+def battle_for_update(session: Session, battle_id: str) -> Battle | None:
+    """A battle, row-locked where the database supports it (one turn at a time)."""
+    return session.scalars(select(Battle).where(Battle.id == battle_id).with_for_update()).first()
+
+
+def exposure(session: Session, round_id: str, category: str | None = None) -> Exposure:
+    """How often each model, pair and side was drawn in a round (and category)."""
+    stmt = select(Battle.model_a_id, Battle.model_b_id, func.count()).where(Battle.round_id == round_id)
+    if category is not None:
+        stmt = stmt.where(Battle.category == category)
+    counts = Exposure()
+    for a, b, n in session.execute(stmt.group_by(Battle.model_a_id, Battle.model_b_id)):
+        counts.add(a, b, n)
+    return counts
+
+
+def backend_errors(session: Session, round_id: str) -> dict[int, dict[str, int]]:
+    """Failed answers per model and error code in a round (from the stored turn codes)."""
+    out: dict[int, dict[str, int]] = {}
+    for model_col, error_col in ((Battle.model_a_id, BattleTurn.error_a), (Battle.model_b_id, BattleTurn.error_b)):
+        stmt = (select(model_col, error_col, func.count()).join(BattleTurn.battle)
+                .where(Battle.round_id == round_id, error_col.is_not(None)).group_by(model_col, error_col))
+        for model_id, code, n in session.execute(stmt):
+            per_model = out.setdefault(model_id, {})
+            per_model[code] = per_model.get(code, 0) + n
+    return out

@@ -1,0 +1,36 @@
+"""Ministry-only contest administration: exposure counts and backend errors (guarded once)."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from app.auth import guard_blueprint
+from app.db import get_session, utcnow
+from app.errors import NotFound, Unprocessable
+from app.openapi import api_doc
+from contest import bp
+from contest.models import Round
+from contest.queries import current_round
+from contest.reports import exposure_report
+
+admin_bp = Blueprint("admin", __name__, url_prefix="/api/admin/contest")
+guard_blueprint(admin_bp, "ministry")
+
+
+@admin_bp.get("/exposure")
+@api_doc(params=[{"name": "round", "in": "query", "required": False, "schema": {"type": "string"}},
+                 {"name": "category", "in": "query", "required": False, "schema": {"type": "string"}}],
+         tags=["admin"])
+def exposure():
+    """Exposure per model, pair and side, and backend errors per model (ministry only)."""
+    session = get_session()
+    round_id = request.args.get("round")
+    round_ = session.get(Round, round_id[:40]) if round_id else current_round(session, utcnow())
+    if round_ is None:
+        raise NotFound(code="unknown_round")
+    category = request.args.get("category")
+    if category is not None and category not in round_.categories:
+        raise Unprocessable(code="unknown_category")
+    return jsonify(exposure_report(session, round_, category))
+
+
+bp.register_blueprint(admin_bp)

@@ -1,0 +1,55 @@
+"""The arena pages: start a battle, read A and B, vote, see the reveal (the page uses the API)."""
+from __future__ import annotations
+
+from flask import render_template
+
+from app.auth import current_user
+from app.db import get_session, utcnow
+from app.errors import NotFound
+from app.i18n import current_lang, t
+from contest import bp
+from contest.messages import KO
+from contest.queries import current_round, prompts_for
+from contest.render import render_answer
+from contest.service import ArenaError, owned_battle, round_is_bank
+
+# The strings arena.js needs, handed over as a JSON data block (no inline script).
+JS_STRINGS = [k for k in KO if k.startswith("arena.")] + ["error.generic"]
+
+
+def _page(battle=None, turns=(), reveal=None):
+    session = get_session()
+    round_ = current_round(session, utcnow())
+    prompts = prompts_for(session, round_.categories) if round_ else []
+    return render_template("contest/arena.html", round=round_, user=current_user(), prompts=prompts,
+                           bank_only=bool(round_) and round_is_bank(round_), battle=battle, turns=turns,
+                           reveal=reveal, js_strings={k: t(k) for k in JS_STRINGS})
+
+
+@bp.get("/arena")
+def arena():
+    """The arena: pick a question, compare A and B, vote."""
+    return _page()
+
+
+@bp.get("/arena/b/<battle_id>")
+def battle_page(battle_id: str):
+    """One of the citizen's battles (after a reload); the models are named only once voted."""
+    user = current_user()
+    if user is None:
+        return _page()
+    try:
+        battle = owned_battle(get_session(), battle_id[:40], user.id)
+    except ArenaError:
+        raise NotFound(code="battle_not_found") from None
+    turns = [{"no": t.turn_no, "prompt": t.prompt_text, "a": render_answer(t.answer_a or ""),
+              "b": render_answer(t.answer_b or "")} for t in battle.turns]
+    reveal = None
+    if battle.status == "voted":
+        reveal = {s: {"name": m.display_name, "team": m.team.name_ko if _ko() else m.team.name_en}
+                  for s, m in (("a", battle.model_a), ("b", battle.model_b))}
+    return _page(battle, turns, reveal)
+
+
+def _ko() -> bool:
+    return current_lang() == "ko"

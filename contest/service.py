@@ -1,0 +1,191 @@
+"""Battles: start one, add a follow-up turn. Running the answers is in contest.turns.
+
+Services take the session, clock and random source as arguments and import nothing from Flask;
+the route owns the transaction. Status: answering -> ready (both answers complete) or voided
+(a backend failed); ready -> answering again for a follow-up; ready -> voted (voting service).
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Mapping
+
+from sqlalchemy.orm import Session
+
+from contest import queries
+from contest.backends import Backend, BackendSettings, BankBackend, BackendError, Messages, is_bank, openai_backend
+from contest.models import BankAnswer, Battle, BattleTurn, Model, Prompt, Round
+from contest.sampling import NotEnoughModels, choose_pair
+
+
+class ArenaError(Exception):
+    """A request the arena cannot honour; `status` and `code` become the API error."""
+
+    def __init__(self, code: str, status: int = 422):
+        super().__init__(code)
+        self.code, self.status = code, status
+
+
+@dataclass(frozen=True)
+class ArenaSettings:
+    max_turns: int = 5
+    max_prompt_chars: int = 2000
+    outage_seconds: int = 300
+    backends: BackendSettings = field(default_factory=BackendSettings)
+
+
+@dataclass(frozen=True)
+class BattleRequest:
+    """What the citizen asked for: free text, a curated prompt id, or neither (a random one)."""
+
+    prompt: str | None = None
+    prompt_id: str | None = None
+    category: str | None = None
+
+
+@dataclass
+class PreparedTurn:
+    """A saved turn waiting for its two answers, with everything the backends need."""
+
+    battle: Battle
+    turn: BattleTurn
+    backends: dict[str, Backend]
+    messages: dict[str, Messages]
+    demo: bool = False
+
+
+@dataclass
+class FailedBackend:
+    """Stands in for a backend that could not even be built (e.g. its API key is missing)."""
+
+    code: str
+
+    def stream(self, messages: Messages):
+        raise BackendError(self.code)
+
+
+def round_is_bank(round_: Round) -> bool:
+    """True when any entrant answers from the bank: the round then takes curated prompts only."""
+    return any(is_bank(rm.model.backend) for rm in round_.roster)
+
+
+def _checked_prompt(text: str, settings: ArenaSettings) -> str:
+    text = text.strip()
+    if not text:
+        raise ArenaError("empty_prompt")
+    if len(text) > settings.max_prompt_chars:
+        raise ArenaError("prompt_too_long")
+    return text
+
+
+def _resolve_prompt(session: Session, round_: Round, req: BattleRequest, settings: ArenaSettings,
+                    rng: random.Random) -> tuple[Prompt | None, str, str]:
+    """(curated prompt or None, prompt text, category) for a new battle."""
+    if req.category is not None and req.category not in round_.categories:
+        raise ArenaError("unknown_category")
+    if req.prompt_id is not None:
+        prompt = queries.prompt_by_id(session, req.prompt_id)
+        if prompt is None or prompt.category not in round_.categories:
+            raise ArenaError("prompt_not_found", 404)
+        if req.category is not None and req.category != prompt.category:
+            raise ArenaError("category_mismatch")
+        return prompt, prompt.text, prompt.category
+    if req.prompt is not None:
+        if round_is_bank(round_):
+            raise ArenaError("free_prompt_unavailable")
+        return None, _checked_prompt(req.prompt, settings), req.category or round_.categories[0]
+    pool = queries.prompts_for(session, round_.categories, req.category)
+    if not pool:
+        raise ArenaError("no_prompts", 404)
+    prompt = pool[rng.randrange(len(pool))]
+    return prompt, prompt.text, prompt.category
+
+
+def _backend(model: Model, bank: Mapping[int, BankAnswer], settings: ArenaSettings,
+             environ: Mapping[str, str] | None) -> Backend:
+    if is_bank(model.backend):
+        answer = bank.get(model.id)
+        return BankBackend(answer.text) if answer is not None else FailedBackend("bank_missing")
+    try:
+        return openai_backend(model.backend, settings.backends, environ)
+    except BackendError as exc:
+        return FailedBackend(exc.code)
+
+
+def _available(round_: Round, now: datetime, bank: Mapping[int, BankAnswer]) -> dict[int, Model]:
+    """Roster models that can answer now: active, not in outage, and (bank) holding an answer."""
+    models = {}
+    for rm in round_.roster:
+        m = rm.model
+        if not m.active or (m.outage_until is not None and m.outage_until > now):
+            continue
+        if is_bank(m.backend) and m.id not in bank:
+            continue
+        models[m.id] = m
+    return models
+
+
+def start_battle(session: Session, user_id: int, round_: Round, req: BattleRequest, settings: ArenaSettings,
+                 rng: random.Random, now: datetime, environ: Mapping[str, str] | None = None) -> PreparedTurn:
+    """Pick the prompt and an equal-exposure pair, save the battle and its first turn."""
+    if not round_.is_open(now):
+        raise ArenaError("round_closed", 409)
+    prompt, text, category = _resolve_prompt(session, round_, req, settings, rng)
+    roster_ids = [rm.model_id for rm in round_.roster]
+    bank = queries.bank_answers(session, prompt.id, roster_ids) if prompt is not None else {}
+    models = _available(round_, now, bank)
+    try:
+        draw = choose_pair(queries.exposure(session, round_.id, category), models, rng)
+    except NotEnoughModels:
+        raise ArenaError("no_models_available", 503) from None
+    battle = Battle(user_id=user_id, round_id=round_.id, category=category, model_a_id=draw.a, model_b_id=draw.b,
+                    prompt_id=prompt.id if prompt else None, status="answering", pair_propensity=draw.propensity,
+                    created_at=now)
+    turn = BattleTurn(turn_no=1, prompt_text=text, started_at=now)
+    battle.turns.append(turn)
+    session.add(battle)
+    session.flush()
+    sides = {"a": models[draw.a], "b": models[draw.b]}
+    backends = {s: _backend(m, bank, settings, environ) for s, m in sides.items()}
+    demo = any(bank[m.id].is_demo for m in sides.values() if m.id in bank)
+    return PreparedTurn(battle, turn, backends, {s: [{"role": "user", "content": text}] for s in sides}, demo)
+
+
+def _history(battle: Battle, side: str) -> Messages:
+    messages: Messages = []
+    for turn in battle.turns:
+        messages.append({"role": "user", "content": turn.prompt_text})
+        messages.append({"role": "assistant", "content": getattr(turn, f"answer_{side}") or ""})
+    return messages
+
+
+def owned_battle(session: Session, battle_id: str, user_id: int, lock: bool = False) -> Battle:
+    """The user's battle; someone else's is as unknown as a missing one."""
+    battle = queries.battle_for_update(session, battle_id) if lock else session.get(Battle, battle_id)
+    if battle is None or battle.user_id != user_id:
+        raise ArenaError("battle_not_found", 404)
+    return battle
+
+
+def add_turn(session: Session, user_id: int, battle_id: str, prompt: str, settings: ArenaSettings,
+             now: datetime, environ: Mapping[str, str] | None = None) -> PreparedTurn:
+    """A follow-up prompt in a ready battle, answered by the same two models with the history."""
+    battle = owned_battle(session, battle_id, user_id, lock=True)
+    if battle.status != "ready":
+        raise ArenaError("battle_closed" if battle.status in ("voted", "voided") else "battle_busy", 409)
+    round_ = session.get(Round, battle.round_id)
+    if round_ is None or not round_.is_open(now):
+        raise ArenaError("round_closed", 409)
+    if len(battle.turns) >= settings.max_turns:
+        raise ArenaError("turn_limit", 409)
+    if is_bank(battle.model_a.backend) or is_bank(battle.model_b.backend):
+        raise ArenaError("followup_unavailable")
+    text = _checked_prompt(prompt, settings)
+    messages = {s: _history(battle, s) + [{"role": "user", "content": text}] for s in ("a", "b")}
+    turn = BattleTurn(turn_no=len(battle.turns) + 1, prompt_text=text, started_at=now)
+    battle.turns.append(turn)
+    battle.status, battle.ready_at = "answering", None
+    session.flush()
+    backends = {s: _backend(m, {}, settings, environ) for s, m in (("a", battle.model_a), ("b", battle.model_b))}
+    return PreparedTurn(battle, turn, backends, messages)
