@@ -7,4 +7,15 @@ from voting import routes  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:
-    """Per-package wiring beyond the blueprint (CLI groups, workers, messages)."""
+    """Stream and live board for this app, the `ratings` and `worker` commands, the voting strings.
+
+    Anti-abuse can keep votes out of the ranking at cast time by appending checks
+    (`voting.service.ExclusionCheck`) to `app.extensions["vote_exclusion_checks"]`.
+    """
+    from voting import cli, messages, runtime
+
+    runtime.init_runtime(app)
+    app.extensions.setdefault("vote_exclusion_checks", [])
+    app.cli.add_command(cli.ratings_cli)
+    app.cli.add_command(cli.worker_cmd)
+    messages.register()

@@ -1,2 +1,93 @@
-"""Voting API and pages."""
-from voting import bp  # noqa: F401
+"""Voting API and pages: cast a vote, the live leaderboard and its pair matrix."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, request
+
+from anti_abuse.limits import vote_limits
+from app.auth import login_required, require_user
+from app.db import get_session, utcnow
+from app.errors import ApiError, NotFound, Unprocessable
+from app.i18n import current_lang
+from app.metrics import VOTES
+from app.openapi import api_doc
+from contest.queries import current_round
+from voting import bp, charts
+from voting.leaderboard import leaderboard, matrix, model_name, team_name
+from voting.queries import round_by_id
+from voting.runtime import board_settings, ensure_embedded_worker, get_board, publish_vote
+from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_REQUEST, VOTE_RESPONSE, json_object
+from voting.service import VoteRejected, cast_vote, vote_event
+
+REJECTION_STATUS = {"invalid_winner": 422, "battle_not_found": 404, "already_voted": 409,
+                    "battle_not_ready": 409, "battle_voided": 409, "round_closed": 409}
+
+
+@bp.post("/api/battles/<battle_id>/vote")
+@api_doc(request=VOTE_REQUEST, responses={200: VOTE_RESPONSE, 404: "Unknown battle (or not yours)",
+                                          409: "Already voted, not ready, voided or round closed",
+                                          422: "Invalid winner"}, tags=["battles"])
+@login_required
+@vote_limits
+def vote(battle_id: str):
+    """Vote on your battle; reveals which models answered."""
+    winner = json_object().get("winner")
+    session = get_session()
+    checks = current_app.extensions.get("vote_exclusion_checks", ())
+    try:
+        cast = cast_vote(session, battle_id, require_user(), winner if isinstance(winner, str) else "", utcnow(),
+                         checks)
+    except VoteRejected as exc:
+        raise ApiError(code=exc.code, status=REJECTION_STATUS[exc.code]) from None
+    session.commit()
+    vote_ = cast.vote
+    VOTES.labels(counted=str(not vote_.excluded).lower()).inc()
+    publish_vote(vote_event(vote_))
+    lang = current_lang()
+    body = {"vote_id": vote_.id, "counted": not vote_.excluded,
+            "models": {side: {"name": model_name(m), "team": team_name(m, lang)}
+                       for side, m in (("a", cast.model_a), ("b", cast.model_b))}}
+    if vote_.excluded:
+        body["excluded_reason"] = vote_.excluded_reason
+    return jsonify(body)
+
+
+def board_scope():
+    """The round (`?round=`, default the open one) and category (`?category=`, default all)."""
+    session = get_session()
+    round_id = request.args.get("round")
+    round_ = round_by_id(session, round_id) if round_id else current_round(session, utcnow())
+    if round_ is None:
+        raise NotFound(code="unknown_round" if round_id else "no_open_round")
+    category = request.args.get("category") or "all"
+    if category != "all" and category not in round_.categories:
+        raise Unprocessable(code="unknown_category")
+    ensure_embedded_worker(current_app._get_current_object())
+    return session, round_, category
+
+
+@bp.get("/api/leaderboard")
+@api_doc(params=BOARD_PARAMS, responses={200: LEADERBOARD_SCHEMA}, tags=["leaderboard"])
+def leaderboard_api():
+    """The live leaderboard of a round and category."""
+    session, round_, category = board_scope()
+    return jsonify(leaderboard(session, get_board(), round_, category, board_settings(current_app.config),
+                               current_lang(), utcnow()))
+
+
+@bp.get("/api/leaderboard/matrix")
+@api_doc(params=BOARD_PARAMS, tags=["leaderboard"])
+def leaderboard_matrix():
+    """Pairwise battle counts and win rates of a round."""
+    session, round_, category = board_scope()
+    return jsonify(matrix(session, get_board(), round_, category, current_lang()))
+
+
+@bp.get("/leaderboard")
+def leaderboard_page():
+    """The leaderboard page: table, CI chart and win-rate heatmap."""
+    session, round_, category = board_scope()
+    board = leaderboard(session, get_board(), round_, category, board_settings(current_app.config),
+                        current_lang(), utcnow())
+    pairs = matrix(session, get_board(), round_, category, current_lang())
+    return render_template("voting/leaderboard.html", board=board, round=round_, category=category,
+                           ci_chart=charts.ci_chart(board["models"]), heatmap=charts.heatmap(pairs))

@@ -1,0 +1,111 @@
+"""POST /api/battles/<id>/vote: the happy path and every refusal, which must change nothing."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.db import utcnow
+from contest.models import Battle, Round
+from tests.builders import make_battle, make_user
+from voting.models import Vote, VoteOutbox
+
+
+def votes(db):
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(Vote)), db.scalar(select(func.count()).select_from(VoteOutbox))
+
+
+def test_vote_is_stored_with_outbox_and_reveals_the_models(client, login, db, arena):
+    login.as_user(arena["user"])
+    battle = arena["battles"][0]
+    resp = client.post(f"/api/battles/{battle.id}/vote?lang=en", json={"winner": "a"})
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["counted"] is True and "excluded_reason" not in body
+    assert body["models"] == {"a": {"name": "Model 0 1", "team": "Team 0"}, "b": {"name": "Model 1 1", "team": "Team 1"}}
+    db.expire_all()
+    vote = db.get(Vote, body["vote_id"])
+    assert (vote.winner, vote.round_id, vote.category, vote.excluded) == ("a", "r-vote", "daily", False)
+    assert (vote.model_a_id, vote.model_b_id) == (battle.model_a_id, battle.model_b_id)
+    assert db.get(Battle, battle.id).status == "voted"
+    assert db.scalar(select(VoteOutbox).where(VoteOutbox.vote_id == vote.id)) is not None
+    korean = client.post(f"/api/battles/{arena['battles'][1].id}/vote?lang=ko", json={"winner": "tie"}).get_json()
+    assert korean["models"]["a"]["team"] == "팀1"
+
+
+def test_an_exclusion_check_keeps_the_vote_out_of_the_ranking(app, client, login, arena):
+    app.extensions["vote_exclusion_checks"].append(lambda session, battle, user: "identity_leak")
+    login.as_user(arena["user"])
+    body = client.post(f"/api/battles/{arena['battles'][0].id}/vote", json={"winner": "b"}).get_json()
+    assert body["counted"] is False and body["excluded_reason"] == "identity_leak"
+
+
+@pytest.mark.parametrize("payload, kwargs, status, code", [
+    ({"winner": "A"}, {}, 422, "invalid_winner"),
+    ({"winner": 1}, {}, 422, "invalid_winner"),
+    ({}, {}, 422, "invalid_winner"),
+    (None, {"data": "{not json", "content_type": "application/json"}, 400, "bad_json"),
+    (None, {"json": ["a"]}, 400, "bad_json"),
+])
+def test_bad_input_is_refused_and_changes_nothing(client, login, db, arena, payload, kwargs, status, code):
+    login.as_user(arena["user"])
+    if payload is not None:
+        kwargs = {"json": payload}
+    resp = client.post(f"/api/battles/{arena['battles'][0].id}/vote", **kwargs)
+    assert (resp.status_code, resp.get_json()["error"]["code"]) == (status, code)
+    assert votes(db) == (0, 0)
+
+
+def test_login_is_required(client, db, arena):
+    resp = client.post(f"/api/battles/{arena['battles'][0].id}/vote", json={"winner": "a"})
+    assert resp.status_code in (400, 401, 403)  # no session: refused before any vote logic
+    assert votes(db) == (0, 0)
+
+
+def test_someone_elses_or_unknown_battle_is_not_found(client, login, db, arena):
+    other = make_user(db, "남")
+    db.commit()
+    login.as_user(other)
+    for battle_id in (arena["battles"][0].id, "no-such-battle", "x" * 300):
+        resp = client.post(f"/api/battles/{battle_id}/vote", json={"winner": "a"})
+        assert (resp.status_code, resp.get_json()["error"]["code"]) == (404, "battle_not_found")
+    assert votes(db) == (0, 0)
+
+
+def test_a_second_vote_conflicts(client, login, db, arena):
+    login.as_user(arena["user"])
+    url = f"/api/battles/{arena['battles'][0].id}/vote"
+    assert client.post(url, json={"winner": "a"}).status_code == 200
+    resp = client.post(url, json={"winner": "b"})
+    assert (resp.status_code, resp.get_json()["error"]["code"]) == (409, "already_voted")
+    db.expire_all()
+    assert votes(db) == (1, 1) and db.scalar(select(Vote.winner)) == "a"
+
+
+@pytest.mark.parametrize("status, code", [("answering", "battle_not_ready"), ("voided", "battle_voided")])
+def test_battles_not_ready_or_voided_conflict(client, login, db, arena, status, code):
+    battle = make_battle(db, arena["user"], arena["round"], status=status)
+    db.commit()
+    login.as_user(arena["user"])
+    resp = client.post(f"/api/battles/{battle.id}/vote", json={"winner": "a"})
+    assert (resp.status_code, resp.get_json()["error"]["code"]) == (409, code)
+    db.expire_all()
+    assert votes(db) == (0, 0) and db.get(Battle, battle.id).status == status
+
+
+def test_closed_round_conflicts(client, login, db, arena):
+    round_ = db.get(Round, "r-vote")
+    round_.closes_at = utcnow() - timedelta(minutes=1)
+    round_.opens_at = utcnow() - timedelta(days=2)
+    db.commit()
+    login.as_user(arena["user"])
+    resp = client.post(f"/api/battles/{arena['battles'][0].id}/vote", json={"winner": "a"})
+    assert (resp.status_code, resp.get_json()["error"]["code"]) == (409, "round_closed")
+    assert votes(db) == (0, 0)
+
+
+def test_vote_route_is_documented(client):
+    spec = client.get("/api/openapi.json").get_json()
+    op = spec["paths"]["/api/battles/{battle_id}/vote"]["post"]
+    assert op["summary"] and op["requestBody"]
+    assert spec["paths"]["/api/leaderboard"]["get"]["summary"]

@@ -1,0 +1,57 @@
+"""Korean-first strings of the voting pages and errors."""
+from app.i18n import register_messages
+
+KO = {
+    "nav.leaderboard": "순위표",
+    "board.heading": "순위표",
+    "board.intro": "시민 투표를 브래들리-테리 모형으로 계산한 순위입니다. 괄호 안은 95% 신뢰구간이며, "
+                   "신뢰구간이 겹치는 모델은 같은 순위일 수 있습니다.",
+    "board.category": "분야", "board.all": "전체", "board.show": "보기",
+    "board.rank": "순위", "board.model": "모델", "board.team": "팀", "board.rating": "점수",
+    "board.ci": "95% 신뢰구간", "board.battles": "대결 수", "board.win_rate": "승률",
+    "board.provisional": "잠정", "board.provisional_note": "투표 수가 적어 순위가 바뀔 수 있습니다.",
+    "board.votes": "집계된 투표: {n}건", "board.updated": "갱신 시각",
+    "board.empty": "아직 집계된 투표가 없습니다.",
+    "board.unrated": "아직 대결이 없는 모델: {names}",
+    "board.ci_chart": "점수와 95% 신뢰구간", "board.ci_chart_desc": "가로 막대는 신뢰구간, 점은 점수입니다.",
+    "board.heatmap": "모델 간 승률", "board.heatmap_desc": "행 모델이 열 모델을 이긴 비율 (무승부는 절반).",
+    "board.method": "계산 방법", "board.live": "이 페이지는 자동으로 갱신됩니다.",
+    "error.bad_json": "요청 본문이 올바른 JSON 객체가 아닙니다.",
+    "error.invalid_winner": "투표 값은 a, b, tie, bothbad 중 하나여야 합니다.",
+    "error.battle_not_found": "대결을 찾을 수 없습니다.",
+    "error.already_voted": "이미 투표한 대결입니다.",
+    "error.battle_not_ready": "두 답변이 모두 끝난 뒤에 투표할 수 있습니다.",
+    "error.battle_voided": "오류로 무효 처리된 대결이라 투표할 수 없습니다.",
+    "error.round_closed": "경연 기간이 끝나 투표할 수 없습니다.",
+    "error.unknown_round": "없는 경연 회차입니다.",
+}
+EN = {
+    "nav.leaderboard": "Leaderboard",
+    "board.heading": "Leaderboard",
+    "board.intro": "Ranking from citizens' votes with a Bradley-Terry model. Brackets show 95% confidence "
+                   "intervals; models whose intervals overlap may share a rank.",
+    "board.category": "Category", "board.all": "All", "board.show": "Show",
+    "board.rank": "Rank", "board.model": "Model", "board.team": "Team", "board.rating": "Rating",
+    "board.ci": "95% CI", "board.battles": "Battles", "board.win_rate": "Win rate",
+    "board.provisional": "provisional", "board.provisional_note": "Few votes so far; this rank may change.",
+    "board.votes": "Counted votes: {n}", "board.updated": "Updated",
+    "board.empty": "No counted votes yet.",
+    "board.unrated": "Models without battles yet: {names}",
+    "board.ci_chart": "Ratings with 95% confidence intervals", "board.ci_chart_desc": "Bars are intervals, dots are ratings.",
+    "board.heatmap": "Win rates between models", "board.heatmap_desc": "Share of battles the row model won against the column model (ties count half).",
+    "board.method": "Method", "board.live": "This page refreshes automatically.",
+    "error.bad_json": "The request body is not a JSON object.",
+    "error.invalid_winner": "winner must be one of a, b, tie, bothbad.",
+    "error.battle_not_found": "Battle not found.",
+    "error.already_voted": "You already voted on this battle.",
+    "error.battle_not_ready": "You can vote once both answers are complete.",
+    "error.battle_voided": "This battle was voided after an error and cannot be voted on.",
+    "error.round_closed": "The round is closed; votes are no longer taken.",
+    "error.unknown_round": "Unknown round.",
+}
+
+
+def register() -> None:
+    """Add the voting strings to the shared catalogue."""
+    register_messages("ko", KO)
+    register_messages("en", EN)

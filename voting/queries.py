@@ -1,0 +1,88 @@
+"""Named queries over votes, the outbox and the roster."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, Iterator
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from contest.models import Battle, Model, Round, RoundModel
+from voting.models import Vote, VoteOutbox
+from voting.rating import OUTCOME_OF_WINNER
+
+Cells = dict[tuple[int, int, int], int]
+
+
+def battle_for_update(session: Session, battle_id: str) -> Battle | None:
+    """The battle, row-locked until the transaction ends (serialises concurrent votes on it)."""
+    if not battle_id or len(battle_id) > 40:
+        return None
+    return session.scalars(select(Battle).where(Battle.id == battle_id).with_for_update()).first()
+
+
+def round_by_id(session: Session, round_id: str) -> Round | None:
+    """A round by id (None for unknown or malformed ids)."""
+    return session.get(Round, round_id) if round_id and len(round_id) <= 40 else None
+
+
+def roster_models(session: Session, round_id: str) -> list[Model]:
+    """The round's models in a stable order (by id)."""
+    stmt = select(Model).join(RoundModel, RoundModel.model_id == Model.id).where(
+        RoundModel.round_id == round_id).order_by(Model.id)
+    return list(session.scalars(stmt).unique())
+
+
+def counted_cells(session: Session, round_id: str, category: str | None = None) -> Cells:
+    """Counted votes of a round (one category or all) aggregated to {(a, b, outcome): n}."""
+    stmt = select(Vote.model_a_id, Vote.model_b_id, Vote.winner, func.count()).where(
+        Vote.round_id == round_id, Vote.excluded.is_(False)).group_by(
+        Vote.model_a_id, Vote.model_b_id, Vote.winner)
+    if category is not None:
+        stmt = stmt.where(Vote.category == category)
+    cells: Cells = {}
+    for a, b, winner, n in session.execute(stmt):
+        key = (a, b, OUTCOME_OF_WINNER[winner])
+        cells[key] = cells.get(key, 0) + n
+    return cells
+
+
+def votes_for_board(session: Session, chunk: int = 20_000) -> Iterator[tuple]:
+    """Every vote as (id, round_id, category, a, b, winner, excluded) in casting order, streamed."""
+    stmt = select(Vote.id, Vote.round_id, Vote.category, Vote.model_a_id, Vote.model_b_id, Vote.winner,
+                  Vote.excluded).order_by(Vote.created_at, Vote.id).execution_options(yield_per=chunk)
+    yield from session.execute(stmt)
+
+
+def unpublished(session: Session, before: datetime, limit: int) -> list[Vote]:
+    """Votes whose outbox record has not reached the live board, created before `before`."""
+    stmt = (select(Vote).join(VoteOutbox, VoteOutbox.vote_id == Vote.id)
+            .where(VoteOutbox.published_at.is_(None), VoteOutbox.created_at < before)
+            .order_by(VoteOutbox.id).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def unpublished_ids(session: Session) -> list[str]:
+    """Vote ids of every outbox record not yet marked published."""
+    return list(session.scalars(select(VoteOutbox.vote_id).where(VoteOutbox.published_at.is_(None))))
+
+
+def count_unpublished(session: Session) -> int:
+    """How many stored votes have not reached the live board yet."""
+    return session.scalar(select(func.count()).select_from(VoteOutbox).where(VoteOutbox.published_at.is_(None)))
+
+
+def mark_published(session: Session, vote_ids: Iterable[str], now: datetime, chunk: int = 1000) -> None:
+    """Mark the outbox records of these votes as published."""
+    ids = list(vote_ids)
+    for i in range(0, len(ids), chunk):
+        session.execute(update(VoteOutbox).where(VoteOutbox.vote_id.in_(ids[i:i + chunk]),
+                                                 VoteOutbox.published_at.is_(None)).values(published_at=now))
+
+
+def bump_attempts(session: Session, vote_ids: Iterable[str]) -> None:
+    """Count a relay attempt on these outbox records."""
+    ids = list(vote_ids)
+    if ids:
+        session.execute(update(VoteOutbox).where(VoteOutbox.vote_id.in_(ids))
+                        .values(attempts=VoteOutbox.attempts + 1))

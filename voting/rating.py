@@ -1,0 +1,186 @@
+"""Rating maths as pure functions over arrays: online Elo, Bradley-Terry MLE, bootstrap CIs.
+
+No Flask, no SQL. Votes are three integer arrays: model index of side A, of side B, and the
+outcome (A_WINS, B_WINS, TIE; "both bad" is a tie). One pass turns them into a `Tally` of cells
+(a, b, outcome); every fit and every bootstrap round works on those cells, never on rows.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+A_WINS, B_WINS, TIE = 0, 1, 2
+TRUST_STEP = 0.25  # natural-log units (about 43 Elo points): larger Newton steps are line-searched
+OUTCOME_OF_WINNER = {"a": A_WINS, "b": B_WINS, "tie": TIE, "bothbad": TIE,
+                     "model_a": A_WINS, "model_b": B_WINS, "tie (bothbad)": TIE}
+
+
+@dataclass(frozen=True)
+class RatingParams:
+    """Scale of the ratings (Elo scale: 400 points = 10x odds) and the online Elo step."""
+
+    k: float = 4.0
+    scale: float = 400.0
+    base: float = 10.0
+    initial: float = 1000.0
+    ridge: float = 1e-6  # vanishing L2 term: a model that never loses still gets a finite rating
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Votes per cell (a, b, outcome): raw counts and their (propensity) weight sums."""
+
+    counts: np.ndarray  # shape (n, n, 3), integers
+    weights: np.ndarray  # shape (n, n, 3), equal to counts when unweighted
+
+    @property
+    def n_models(self) -> int:
+        return self.counts.shape[0]
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+
+def tally(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, n_models: int,
+          weights: np.ndarray | None = None) -> Tally:
+    """One pass over the votes into cell counts (optionally inverse-propensity weighted)."""
+    cell = (np.asarray(a, dtype=np.int64) * n_models + np.asarray(b, dtype=np.int64)) * 3 + np.asarray(outcome)
+    size = n_models * n_models * 3
+    counts = np.bincount(cell, minlength=size).reshape(n_models, n_models, 3)
+    sums = counts.astype(float) if weights is None else np.bincount(cell, weights=weights, minlength=size)
+    return Tally(counts=counts, weights=np.asarray(sums, dtype=float).reshape(n_models, n_models, 3))
+
+
+def tally_from_cells(n_models: int, cells: dict[tuple[int, int, int], int]) -> Tally:
+    """A tally from aggregated {(a, b, outcome): count} (the live board's form)."""
+    counts = np.zeros((n_models, n_models, 3), dtype=np.int64)
+    for (a, b, o), c in cells.items():
+        counts[a, b, o] += c
+    return Tally(counts=counts, weights=counts.astype(float))
+
+
+def effective_wins(cells: np.ndarray) -> np.ndarray:
+    """W[..., i, j]: wins of i over j with a tie as half a win each way (any leading batch dims)."""
+    ties = cells[..., 2] + np.swapaxes(cells[..., 2], -1, -2)
+    return cells[..., 0] + np.swapaxes(cells[..., 1], -1, -2) + 0.5 * ties
+
+
+def _objective(s: np.ndarray, wins: np.ndarray, ridge: float) -> np.ndarray:
+    diff = s[..., :, None] - s[..., None, :]
+    return (wins * np.logaddexp(0.0, -diff)).sum(axis=(-1, -2)) + 0.5 * ridge * (s * s).sum(-1)
+
+
+def _newton_step(s: np.ndarray, wins: np.ndarray, ridge: float) -> tuple[np.ndarray, np.ndarray]:
+    n = s.shape[-1]
+    games = wins + np.swapaxes(wins, -1, -2)
+    p = 1.0 / (1.0 + np.exp(-(s[..., :, None] - s[..., None, :])))
+    grad = (games * p - wins).sum(-1) + ridge * s
+    curv = games * p * (1.0 - p)
+    hess = -curv + np.eye(n) * (curv.sum(-1) + ridge)[..., None, :]
+    # Adding a multiple of 11^T leaves the mean-zero solution unchanged and keeps H well conditioned.
+    hess = hess + (np.abs(np.diagonal(hess, axis1=-2, axis2=-1)).mean(-1) / n + 1e-9)[..., None, None]
+    return grad, -np.linalg.solve(hess, grad[..., None])[..., 0]
+
+
+def fit_bt(wins: np.ndarray, params: RatingParams = RatingParams(), start: np.ndarray | None = None,
+           tol: float = 1e-10, max_iter: int = 100) -> np.ndarray:
+    """Bradley-Terry MLE on win matrices (batched over leading dims), Elo scale, mean `initial`."""
+    unit = math.log(params.base) / params.scale
+    s = np.zeros(wins.shape[:-1]) if start is None else (np.asarray(start, float) - params.initial) * unit
+    for _ in range(max_iter):
+        grad, step = _newton_step(s, wins, params.ridge)
+        t = np.ones(s.shape[:-1])
+        # Near the optimum the full Newton step is exact enough; far from it, backtrack to descend.
+        if np.max(np.abs(step), initial=0.0) > TRUST_STEP:
+            t = _backtrack(s, step, grad, wins, params.ridge)
+        s = s + t[..., None] * step
+        s = s - s.mean(-1, keepdims=True)
+        if np.max(np.abs(t[..., None] * step), initial=0.0) / unit < tol:
+            break
+    return s / unit + params.initial
+
+
+def _backtrack(s: np.ndarray, step: np.ndarray, grad: np.ndarray, wins: np.ndarray, ridge: float) -> np.ndarray:
+    """Step sizes (halving) that satisfy Armijo's condition, per batch entry."""
+    f = _objective(s, wins, ridge)
+    t = np.ones(f.shape)
+    slope = (grad * step).sum(-1)
+    for _halving in range(40):
+        bad = _objective(s + t[..., None] * step, wins, ridge) > f + 1e-4 * t * slope + 1e-12 * np.abs(f)
+        if not bad.any():
+            break
+        t = np.where(bad, t / 2, t)
+    return t
+
+
+def bootstrap_bt(t: Tally, rounds: int, rng: np.random.Generator, params: RatingParams = RatingParams(),
+                 start: np.ndarray | None = None) -> np.ndarray:
+    """BT ratings of `rounds` multinomial resamplings of the cell counts; shape (rounds, n)."""
+    counts, weights = (t.counts, t.weights) if _weighted(t) else (_fold_sides(t.counts), None)
+    flat = counts.reshape(-1)
+    total = int(flat.sum())
+    if total == 0:
+        return np.full((rounds, t.n_models), params.initial)
+    nonzero = np.flatnonzero(flat)
+    draws = rng.multinomial(total, flat[nonzero] / total, size=rounds).astype(float)
+    if weights is not None:
+        draws *= weights.reshape(-1)[nonzero] / flat[nonzero]
+    cells = np.zeros((rounds, flat.size))
+    cells[:, nonzero] = draws
+    wins = effective_wins(cells.reshape(rounds, t.n_models, t.n_models, 3))
+    init = None if start is None else np.broadcast_to(start, (rounds, t.n_models))
+    # Newton converges quadratically: a last step of 1e-6 points leaves an error near 1e-12.
+    return fit_bt(wins, params, start=init, tol=1e-6)
+
+
+def _weighted(t: Tally) -> bool:
+    return not np.array_equal(t.weights, t.counts)
+
+
+def _fold_sides(counts: np.ndarray) -> np.ndarray:
+    """Same statistics in half the cells: "j (as A) lost to i (as B)" is stored as "i (as A) beat j"."""
+    folded = np.triu(np.moveaxis(counts, -1, 0), 1)
+    lower = np.moveaxis(counts, -1, 0).swapaxes(-1, -2)  # votes with the sides swapped
+    folded[A_WINS] += np.triu(lower[B_WINS], 1)
+    folded[B_WINS] += np.triu(lower[A_WINS], 1)
+    folded[TIE] += np.triu(lower[TIE], 1)
+    return np.moveaxis(folded, 0, -1)
+
+
+def ranks_from_ci(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Rank = 1 + the number of models whose lower bound is above this model's upper bound."""
+    return 1 + (low[None, :] > high[:, None]).sum(axis=1)
+
+
+def pair_matrices(t: Tally) -> tuple[np.ndarray, np.ndarray]:
+    """Battle counts (symmetric) and win rates of row over column (ties half), NaN where no battles."""
+    raw = t.counts.astype(float)
+    wins = effective_wins(raw)
+    battles = wins + wins.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(battles > 0, wins / battles, np.nan)
+    return battles, rate
+
+
+def expected_score(ra: float, rb: float, params: RatingParams = RatingParams()) -> float:
+    """Elo expectation of A against B."""
+    return 1.0 / (1.0 + params.base ** ((rb - ra) / params.scale))
+
+
+def elo_update(ra: float, rb: float, outcome: int, params: RatingParams = RatingParams()) -> tuple[float, float]:
+    """One online Elo step; the points A gains, B loses."""
+    score = 1.0 if outcome == A_WINS else 0.0 if outcome == B_WINS else 0.5
+    delta = params.k * (score - expected_score(ra, rb, params))
+    return ra + delta, rb - delta
+
+
+def online_elo(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, n_models: int,
+               params: RatingParams = RatingParams()) -> np.ndarray:
+    """Online Elo over the votes in the given order."""
+    ratings = [params.initial] * n_models
+    for i, j, o in zip(np.asarray(a).tolist(), np.asarray(b).tolist(), np.asarray(outcome).tolist()):
+        ratings[i], ratings[j] = elo_update(ratings[i], ratings[j], o, params)
+    return np.array(ratings)

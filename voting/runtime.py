@@ -1,0 +1,122 @@
+"""Flask glue of the voting package: settings, the stream and live board of this app, the embedded worker."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+
+from flask import Flask, current_app
+
+from app.db import new_session, utcnow
+from voting.board import BoardSettings
+from voting.live import LiveBoard, MemoryLiveBoard, RedisLiveBoard
+from voting.rating import RatingParams
+from voting.stream import MemoryVoteStream, RedisVoteStream, VoteStream
+from voting.worker import RatingWorker
+
+log = logging.getLogger("arena.voting")
+
+# ARENA_RATING_* settings (numbers), with their defaults.
+RATING_DEFAULTS = {
+    "RATING_ELO_K": 4.0, "RATING_SCALE": 400.0, "RATING_BASE": 10.0, "RATING_INITIAL": 1000.0,
+    "RATING_BOOTSTRAP_ROUNDS": 1000, "RATING_SEED": 20260101, "RATING_PROVISIONAL_BELOW": 30,
+    "VOTE_PUBLISH_PAUSE_S": 5.0,
+}
+
+
+def init_runtime(app: Flask) -> None:
+    """Coerce settings and give the app its stream and live board (Redis when configured)."""
+    for key, default in RATING_DEFAULTS.items():
+        app.config[key] = type(default)(app.config.get(key, default))
+    client = app.extensions.get("redis")
+    if client is not None:
+        app.extensions["vote_stream"] = RedisVoteStream(client)
+        app.extensions["live_board"] = RedisLiveBoard(client)
+    else:
+        app.extensions["vote_stream"] = MemoryVoteStream()
+        app.extensions["live_board"] = MemoryLiveBoard()
+    app.extensions["vote_publish_paused_until"] = 0.0
+
+
+def rating_params(config) -> RatingParams:
+    """Rating scale and Elo step from the config."""
+    return RatingParams(k=config["RATING_ELO_K"], scale=config["RATING_SCALE"], base=config["RATING_BASE"],
+                        initial=config["RATING_INITIAL"])
+
+
+def board_settings(config) -> BoardSettings:
+    """Leaderboard method settings from the config."""
+    return BoardSettings(rounds=config["RATING_BOOTSTRAP_ROUNDS"], seed=config["RATING_SEED"],
+                         provisional_below=config["RATING_PROVISIONAL_BELOW"], params=rating_params(config))
+
+
+def get_stream() -> VoteStream:
+    return current_app.extensions["vote_stream"]
+
+
+def get_board() -> LiveBoard:
+    return current_app.extensions["live_board"]
+
+
+def make_worker(app: Flask, consumer: str | None = None) -> RatingWorker:
+    """A rating worker bound to this app's database, stream and board."""
+
+    app_ref = weakref.ref(app)  # the embedded thread must not keep a finished app alive
+
+    def sessions():
+        bound = app_ref()
+        if bound is None:
+            raise RuntimeError("the app is gone")
+        with bound.app_context():
+            return new_session()
+
+    return RatingWorker(sessions, app.extensions["vote_stream"], app.extensions["live_board"],
+                        rating_params(app.config), utcnow, consumer)
+
+
+def publish_vote(event: dict[str, str]) -> bool:
+    """Publish after commit; on failure pause publishing briefly (the relay catches up)."""
+    ext = current_app.extensions
+    if time.monotonic() < ext["vote_publish_paused_until"]:
+        return False
+    try:
+        get_stream().publish(event)
+        return True
+    except Exception as exc:  # Redis down: the vote is safe in SQL; do not slow every request
+        ext["vote_publish_paused_until"] = time.monotonic() + current_app.config["VOTE_PUBLISH_PAUSE_S"]
+        log.warning("vote publish failed; the outbox relay will retry: %s", exc)
+        return False
+    finally:
+        try:
+            ensure_embedded_worker(current_app._get_current_object())  # type: ignore[attr-defined]
+        except Exception:  # the vote is stored; the worker retries on the next request
+            log.exception("could not start the embedded rating worker")
+
+
+_embedded_lock = threading.Lock()
+
+
+def ensure_embedded_worker(app: Flask) -> None:
+    """Embedded default (no Redis): run the worker in a daemon thread, started on first use."""
+    if app.extensions.get("redis") is not None or not app.config.get("WORKER_IN_PROCESS"):
+        return
+    with _embedded_lock:
+        if app.extensions.get("embedded_worker"):
+            return
+        worker = make_worker(app)
+        worker.start()  # rebuilds the in-memory board from SQL before anyone reads it
+        app.extensions["embedded_worker"] = True
+        threading.Thread(target=_embedded_loop, args=(weakref.ref(app), worker), daemon=True,
+                         name="rating-worker").start()
+
+
+def _embedded_loop(app_ref: weakref.ref, worker: RatingWorker) -> None:
+    """Steps the worker while its app is alive (tests create many short-lived apps)."""
+    stop = threading.Event()
+    while app_ref() is not None:
+        try:
+            worker.step()
+        except Exception:  # keep the thread alive; the next step retries
+            log.exception("embedded rating worker step failed")
+            stop.wait(1.0)

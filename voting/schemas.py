@@ -1,0 +1,39 @@
+"""Request parsing and the OpenAPI shapes of the voting routes."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from app.errors import BadRequest
+
+NAMED = {"type": "object", "properties": {"name": {"type": "string"}, "team": {"type": "string"}}}
+VOTE_REQUEST = {"type": "object", "required": ["winner"],
+                "properties": {"winner": {"type": "string", "enum": ["a", "b", "tie", "bothbad"]}}}
+VOTE_RESPONSE = {"description": "The stored vote and the revealed models", "content": {"application/json": {
+    "schema": {"type": "object", "required": ["vote_id", "counted", "models"], "properties": {
+        "vote_id": {"type": "string"}, "counted": {"type": "boolean"}, "excluded_reason": {"type": "string"},
+        "models": {"type": "object", "properties": {"a": NAMED, "b": NAMED}}}}}}}
+BOARD_PARAMS = [
+    {"name": "round", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "Round id (default: the open round)"},
+    {"name": "category", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "A category of the round, or 'all' (default)"},
+]
+ROW = {"type": "object", "properties": {
+    "rank": {"type": "integer"}, "name": {"type": "string"}, "team": {"type": "string"},
+    "rating": {"type": "number"}, "ci": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+    "battles": {"type": "integer"}, "win_rate": {"type": "number"}, "provisional": {"type": "boolean"}}}
+LEADERBOARD_SCHEMA = {"description": "The live leaderboard", "content": {"application/json": {"schema": {
+    "type": "object", "properties": {
+        "round": {"type": "string"}, "category": {"type": "string"},
+        "computed_at": {"type": "string", "format": "date-time"}, "votes": {"type": "integer"},
+        "method": {"type": "string"}, "params": {"type": "object"}, "models": {"type": "array", "items": ROW}}}}}}
+
+
+def json_object() -> dict[str, Any]:
+    """The request body as a JSON object, or a 400."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest(code="bad_json")
+    return body

@@ -1,0 +1,79 @@
+"""Casting a vote: the rules, the Vote row and its outbox record in the caller's transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Sequence
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models import User
+from contest.models import Battle, Model, Round
+from voting import queries
+from voting.models import WINNERS, Vote, VoteOutbox, new_vote_id
+from voting.rating import OUTCOME_OF_WINNER
+
+# A check that may keep a vote out of the ranking: returns an exclusion reason or None.
+# Anti-abuse detectors (identity leak, anomalies) plug in here.
+ExclusionCheck = Callable[[Session, Battle, User], "str | None"]
+
+
+class VoteRejected(Exception):
+    """The vote cannot be taken; `code` says why (mapped to an HTTP status at the edge)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CastVote:
+    """What the voter learns: the stored vote and the two revealed models."""
+
+    vote: Vote
+    model_a: Model
+    model_b: Model
+
+
+def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: datetime,
+              exclusion_checks: Sequence[ExclusionCheck] = ()) -> CastVote:
+    """Store `user`'s vote on the battle (flushed, not committed) or raise VoteRejected."""
+    if winner not in WINNERS:
+        raise VoteRejected("invalid_winner")
+    battle = queries.battle_for_update(session, battle_id)
+    if battle is None or battle.user_id != user.id:
+        raise VoteRejected("battle_not_found")  # someone else's battle looks like no battle
+    _check_votable(battle, session.get(Round, battle.round_id), now)
+    reason = next((r for r in (check(session, battle, user) for check in exclusion_checks) if r), None)
+    vote = Vote(id=new_vote_id(), battle_id=battle.id, user_id=user.id, round_id=battle.round_id, category=battle.category,
+                model_a_id=battle.model_a_id, model_b_id=battle.model_b_id, winner=winner, created_at=now,
+                excluded=reason is not None, excluded_reason=reason, excluded_at=now if reason else None)
+    battle.status = "voted"
+    session.add(vote)
+    try:
+        session.flush()  # the vote row first: the outbox row refers to it
+    except IntegrityError as exc:  # a concurrent duplicate lost the race on the unique constraint
+        session.rollback()
+        raise VoteRejected("already_voted") from exc
+    session.add(VoteOutbox(vote_id=vote.id, created_at=now))
+    session.flush()
+    return CastVote(vote=vote, model_a=battle.model_a, model_b=battle.model_b)
+
+
+def _check_votable(battle: Battle, round_: Round | None, now: datetime) -> None:
+    if battle.status == "voted":
+        raise VoteRejected("already_voted")
+    if battle.status == "voided":
+        raise VoteRejected("battle_voided")
+    if battle.status != "ready":
+        raise VoteRejected("battle_not_ready")
+    if round_ is None or not round_.is_open(now):
+        raise VoteRejected("round_closed")
+
+
+def vote_event(vote: Vote) -> dict[str, str]:
+    """The stream message of a stored vote (everything the live board needs)."""
+    return {"event": "cast", "vote_id": vote.id, "round_id": vote.round_id, "category": vote.category,
+            "a": str(vote.model_a_id), "b": str(vote.model_b_id),
+            "outcome": str(OUTCOME_OF_WINNER[vote.winner]), "counted": "0" if vote.excluded else "1"}

@@ -1,0 +1,122 @@
+"""The rating worker: consumes the vote stream into the live board, exactly once per vote.
+
+Loop: reclaim stale pending entries, read new ones, apply each (idempotent by vote id), XACK,
+mark the outbox. Every few seconds it relays unpublished votes and updates the lag gauge. When the
+stream or its group is gone (Redis restarted empty, flushed) it recreates them and rebuilds the
+live board from SQL.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from app.metrics import STREAM_LAG
+from voting import queries
+from voting.live import BUSY, LiveBoard
+from voting.outbox import relay
+from voting.rating import RatingParams
+from voting.rebuild import RebuildBusy, rebuild_live_board
+from voting.stream import Entry, StreamLost, VoteStream
+
+log = logging.getLogger("arena.voting.worker")
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Batch sizes and timings of the worker loop."""
+
+    batch: int = 200
+    block_ms: int = 500
+    claim_idle_ms: int = 15_000
+    relay_every_s: float = 2.0
+    relay_grace_s: float = 5.0
+
+
+def consumer_name() -> str:
+    """A consumer name unique to this process."""
+    return f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident() % 10_000}"
+
+
+class RatingWorker:
+    """One consumer of the vote stream; several may run in one group."""
+
+    def __init__(self, sessions: Callable[[], Session], stream: VoteStream, board: LiveBoard,
+                 params: RatingParams, clock: Callable[[], datetime], consumer: str | None = None,
+                 settings: WorkerSettings = WorkerSettings()):
+        self.sessions, self.stream, self.board, self.params, self.clock = sessions, stream, board, params, clock
+        self.consumer = consumer or consumer_name()
+        self.settings = settings
+        self._next_relay = 0.0
+
+    def start(self) -> None:
+        """Make sure the group exists; if it had to be created, the board is rebuilt from SQL."""
+        if self.stream.ensure_group():
+            self.reconcile()
+
+    def reconcile(self) -> None:
+        """Rebuild the live board from SQL (waits out a rebuild another worker is doing)."""
+        with self.sessions() as session:
+            try:
+                count = rebuild_live_board(session, self.board, self.params, self.clock())
+                log.info("live board rebuilt from SQL", extra={"fields": {"votes": count}})
+            except RebuildBusy:
+                log.info("live board rebuild already running elsewhere")
+
+    def step(self) -> int:
+        """One pass: stale entries, new entries, housekeeping; returns how many were applied or skipped."""
+        s = self.settings
+        entries = self.stream.claim_stale(self.consumer, s.claim_idle_ms, s.batch)
+        entries += self.stream.read(self.consumer, s.batch, 0 if entries else s.block_ms)
+        done = self.process(entries)
+        if time.monotonic() >= self._next_relay:
+            self.housekeeping()
+        return done
+
+    def process(self, entries: list[Entry]) -> int:
+        """Apply entries in order, acknowledge the applied ones and mark their outbox records."""
+        acked, vote_ids = [], []
+        for entry_id, event in entries:
+            if self.board.apply(event, self.params) == BUSY:
+                break  # a rebuild is running; the rest stay pending and are reclaimed later
+            acked.append(entry_id)
+            vote_ids.append(event["vote_id"])
+        self.stream.ack(acked)
+        if vote_ids:
+            with self.sessions() as session:
+                queries.mark_published(session, vote_ids, self.clock())
+                session.commit()
+        return len(acked)
+
+    def housekeeping(self) -> None:
+        """Relay what the vote path could not publish and refresh the lag gauge."""
+        self._next_relay = time.monotonic() + self.settings.relay_every_s
+        with self.sessions() as session:
+            relay(session, self.stream, self.clock(), timedelta(seconds=self.settings.relay_grace_s))
+            STREAM_LAG.set(queries.count_unpublished(session))
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until `stop` is set, surviving Redis and database outages."""
+        backoff = 0.1
+        started = False
+        while not stop.is_set():
+            try:
+                if not started:
+                    self.start()
+                    started = True
+                self.step()
+                backoff = 0.1
+            except StreamLost:
+                log.warning("vote stream lost; recreating the group and rebuilding from SQL")
+                started = False
+            except Exception:  # Redis or the database is down: wait and retry, never die
+                log.exception("rating worker step failed; retrying in %.1fs", backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
