@@ -1,20 +1,33 @@
 """Every rate limit, named in one place and configurable (ARENA_LIMIT_*), layered with Flask-Limiter.
 
 Routes use the decorators at the bottom (`vote_limits`, `battle_limits`, `login_limits`,
-`flag_limits`); each applies an account, an address and a global limit.
+`flag_limits`); each applies an account, an address and a global limit (moving window), and
+votes also a per-account daily cap per round that counts only stored votes (2xx answers).
+Counters live in Redis (`ARENA_REDIS_URL`, with socket timeouts); when Redis is down they fall
+back to in-memory counting, which is logged and counted in `arena_limiter_fallback_total`.
+Behind a proxy the client address comes from `ARENA_TRUSTED_PROXY_HOPS` trusted hops only.
 """
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 from flask import Flask, current_app, request, session
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RequestLimit
+from limits import parse_many
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.metrics import LIMITER_FALLBACK
+from app.observability import audit
+
+log = logging.getLogger("arena.limits")
 
 # name -> default; override with ARENA_LIMIT_<NAME>, e.g. ARENA_LIMIT_VOTE_ACCOUNT="10 per minute"
 DEFAULT_LIMITS = {
     "VOTE_ACCOUNT": "10 per minute;200 per hour",
     "VOTE_ADDRESS": "30 per minute;600 per hour",
     "VOTE_GLOBAL": "3000 per minute",
+    "VOTE_DAILY_CAP": "300 per day",  # per account and round; only stored votes count
     "BATTLE_ACCOUNT": "10 per minute;200 per hour",
     "BATTLE_ADDRESS": "30 per minute;600 per hour",
     "BATTLE_GLOBAL": "3000 per minute",
@@ -24,6 +37,7 @@ DEFAULT_LIMITS = {
     "FLAG_ADDRESS": "30 per hour",
     "FLAG_GLOBAL": "600 per minute",
 }
+DAILY_CAP_SCOPE = "vote-daily"
 
 
 def client_address() -> str:
@@ -40,13 +54,89 @@ def global_key() -> str:
     return "global"
 
 
-limiter = Limiter(key_func=client_address, strategy="moving-window", headers_enabled=True,
-                  storage_uri="memory://")
+def battle_round_id(battle_id: str) -> str | None:
+    """The round of a battle (None when there is no such battle)."""
+    from sqlalchemy import select
+
+    from app.db import get_session
+    from contest.models import Battle
+
+    return get_session().scalar(select(Battle.round_id).where(Battle.id == battle_id[:40]))
+
+
+def _vote_round() -> str:
+    battle_id = (request.view_args or {}).get("battle_id")
+    round_id = battle_round_id(str(battle_id)) if battle_id else None
+    return round_id or "none"
+
+
+def daily_cap_key(user_id: int | None = None, round_id: str | None = None) -> str:
+    """Key of the daily vote cap: the account and the battle's round."""
+    if user_id is None:
+        user_id = session.get("uid")
+        if user_id is None:
+            return f"anon:{client_address()}"
+        round_id = _vote_round()
+    return f"user:{user_id}:round:{round_id or 'none'}"
+
+
+def _stored(response) -> bool:
+    return response.status_code < 300
+
+
+class ArenaLimiter(Limiter):
+    """Flask-Limiter that reports its in-memory fallback (log line + metric)."""
+
+    def init_app(self, app: Flask) -> None:
+        # One limiter per process; in tests several apps in turn: start each on its own storage.
+        self._storage_dead = False
+        self._storage_options = {}
+        self._reported_dead = False
+        super().init_app(app)
+        app.after_request(self._report_fallback)
+
+    def using_fallback(self) -> bool:
+        """True while Redis is unreachable and limits are counted in memory."""
+        return bool(self._storage_dead and self._in_memory_fallback_enabled)
+
+    def _report_fallback(self, response):
+        dead = self.using_fallback()
+        if dead and self.current_limits:
+            LIMITER_FALLBACK.inc()
+        if dead != self._reported_dead:
+            self._reported_dead = dead
+            if dead:
+                log.warning("rate-limit storage unreachable; counting in memory",
+                            extra={"fields": {"event": "limiter_fallback"}})
+            else:
+                log.info("rate-limit storage recovered", extra={"fields": {"event": "limiter_recovered"}})
+        return response
+
+
+def _on_breach(limit: RequestLimit) -> None:
+    audit("rate_limit_breach", limit=str(limit.limit), scope=limit.request_args[-1],
+          key=limit.request_args[-2] if len(limit.request_args) > 1 else "", address=client_address(),
+          user_id=session.get("uid"), endpoint=request.endpoint)
+
+
+limiter = ArenaLimiter(key_func=client_address, strategy="moving-window", headers_enabled=True,
+                       in_memory_fallback_enabled=True, on_breach=_on_breach)
 
 
 def configured(name: str) -> Callable[[], str]:
     """The limit string for `name`, read at request time so config changes apply."""
     return lambda: current_app.config.get(f"LIMIT_{name}", DEFAULT_LIMITS[name])
+
+
+def vote_quota(user_id: int, round_id: str | None) -> tuple[int, int]:
+    """(stored votes counted against the daily cap in `round_id`, the cap); (0, cap) if unknown."""
+    cap = parse_many(current_app.config.get("LIMIT_VOTE_DAILY_CAP", DEFAULT_LIMITS["VOTE_DAILY_CAP"]))[0]
+    try:
+        _reset, remaining = limiter.limiter.get_window_stats(cap, daily_cap_key(user_id, round_id),
+                                                             DAILY_CAP_SCOPE)
+    except Exception:  # storage down: the quota is unknown, never an error page
+        return 0, cap.amount
+    return cap.amount - remaining, cap.amount
 
 
 def _layered(prefix: str, with_account: bool = True) -> Callable:
@@ -58,6 +148,9 @@ def _layered(prefix: str, with_account: bool = True) -> Callable:
                                     scope=f"{prefix.lower()}-address"))
     decorators.append(limiter.limit(configured(f"{prefix}_GLOBAL"), key_func=global_key,
                                     scope=f"{prefix.lower()}-global"))
+    if prefix == "VOTE":
+        decorators.append(limiter.limit(configured("VOTE_DAILY_CAP"), key_func=daily_cap_key,
+                                        scope=DAILY_CAP_SCOPE, deduct_when=_stored))
 
     def apply(view: Callable) -> Callable:
         for decorate in decorators:
@@ -74,6 +167,17 @@ login_limits = _layered("LOGIN", with_account=False)
 
 
 def init_app(app: Flask) -> None:
+    """Storage (Redis with timeouts, or memory), configured limits and trusted proxy hops."""
     for name, default in DEFAULT_LIMITS.items():
         app.config.setdefault(f"LIMIT_{name}", default)
+    redis_url = app.config.get("REDIS_URL") or ""
+    app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    if redis_url:
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_timeout": app.config["REDIS_SOCKET_TIMEOUT"],
+            "socket_connect_timeout": app.config["REDIS_CONNECT_TIMEOUT"],
+        }
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     limiter.init_app(app)

@@ -21,13 +21,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from anti_abuse import limits
-    from app import db, i18n, observability, redis_client
+    from app import auth, db, i18n, observability, redis_client
 
     observability.init_app(app)
     db.init_app(app)
     redis_client.init_app(app)
     i18n.init_app(app)
     limits.init_app(app)
+    auth.init_app(app)  # sessions, CSRF, security headers, login providers, identity routes, roles CLI
 
 
 def register_blueprints(app: Flask) -> None:

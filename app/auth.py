@@ -4,7 +4,8 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import Blueprint, g, session
+from flask import Blueprint, Flask, g, session
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
@@ -34,6 +35,8 @@ def require_user() -> User:
 
 
 def login_required(view: Callable) -> Callable:
+    """The view needs a logged-in, active user (401 otherwise)."""
+
     @wraps(view)
     def wrapped(*args, **kwargs):
         require_user()
@@ -50,3 +53,24 @@ def guard_blueprint(bp: Blueprint, role: str) -> None:
         user = require_user()
         if not user.has_role(role):
             raise Forbidden()
+
+
+def init_app(app: Flask) -> None:
+    """Wire identity: server-side sessions, CSRF and security headers, login providers, routes, CLI."""
+    from app import oauth, roles, security, sessions
+    from app.auth_routes import bp as auth_bp
+
+    sessions.init_app(app)
+    security.init_app(app)
+    oauth.init_app(app)
+    app.register_blueprint(auth_bp)
+    roles.init_app(app)
+    app.jinja_env.globals["current_user"] = _page_user
+
+
+def _page_user() -> User | None:
+    """current_user() for templates: an error page must render even when the database is down."""
+    try:
+        return current_user()
+    except SQLAlchemyError:
+        return None

@@ -13,10 +13,14 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis as redis_lib
+from flask.testing import FlaskCliRunner, FlaskClient
 
 from app.cli import upgrade_db
 from app.db import new_session, utcnow
+from app.sessions import open_user_session
 from tests.builders import make_test_app
+from tests.clients import CsrfClient
+from tests.oidc_provider import oidc_app_config, oidc_provider  # noqa: F401  (fixtures)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -117,21 +121,41 @@ def app(sqlite_url):
 
 @pytest.fixture
 def client(app):
+    """A test client that adds the session's CSRF token to POST/PUT/PATCH/DELETE once logged in."""
+    app.test_client_class = CsrfClient
     return app.test_client()
 
 
 @pytest.fixture
+def raw_client(app):
+    """A plain test client: no automatic CSRF header."""
+    return FlaskClient(app, app.response_class, use_cookies=True)
+
+
+class ContextCliRunner(FlaskCliRunner):
+    """Runs commands inside an app context, as `flask --app wsgi ...` (FlaskGroup) does."""
+
+    def invoke(self, *args, **kwargs):
+        with self.app.app_context():
+            return super().invoke(*args, **kwargs)
+
+
+@pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return ContextCliRunner(app)
 
 
 @pytest.fixture
 def db(app):
-    """A session bound to the test app, for arranging and checking data."""
+    """A session bound to the test app, for arranging and checking data.
+
+    No app context stays pushed: each test request gets its own context, `g` and DB session,
+    as in production (a leaked context would carry `g` and a stale session across requests).
+    """
     with app.app_context():
         session = new_session()
-        yield session
-        session.close()
+    yield session
+    session.close()
 
 
 @pytest.fixture
@@ -145,16 +169,22 @@ def demo(app, db):
 
 
 class Login:
-    """Log a test client in as a user (the session cookie a real login would set)."""
+    """Log a test client in as a user: a real server-side session row, as a login creates.
 
-    def __init__(self, client):
-        self.client = client
+    `as_user` commits the `db` session (the user must be committed for requests to see it).
+    """
 
-    def as_user(self, user) -> None:
-        with self.client.session_transaction() as sess:
-            sess["uid"] = user.id
+    def __init__(self, client, db):
+        self.client, self.db = client, db
+
+    def as_user(self, user, client=None) -> None:
+        client = client or self.client
+        app = client.application
+        token = open_user_session(self.db, user.id, utcnow(), app.permanent_session_lifetime)
+        self.db.commit()
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], token)
 
 
 @pytest.fixture
-def login(client):
-    return Login(client)
+def login(client, db):
+    return Login(client, db)

@@ -1,0 +1,118 @@
+"""Accounts: first login creates a pseudonymous account keyed on (provider, subject); roles.
+
+No Flask here: callers pass the session, the clock and the random source.
+"""
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models import ROLES, OAuthIdentity, User, UserRole
+
+GRANTABLE_ROLES = tuple(r for r in ROLES if r != "citizen")  # every account is a citizen
+NAME_MIN, NAME_MAX = 2, 20
+NAME_PATTERN = re.compile(r"^[\w .\-·]+$")  # letters (any script), digits, space, . - _ ·
+RESERVED_WORDS = ("관리자", "운영자", "과기정통부", "admin", "moderator", "ministry", "official")
+ADJECTIVES = ("푸른", "밝은", "고요한", "용감한", "따뜻한", "슬기로운", "부지런한", "씩씩한", "상냥한", "날쌘")
+NOUNS = ("고래", "호랑이", "두루미", "다람쥐", "소나무", "바람", "별빛", "반딧불", "수달", "까치")
+
+
+class AccountError(Exception):
+    """A request about an account that cannot be honoured; `code` names why."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def generate_pseudonym(rng: random.Random) -> str:
+    """A friendly random display name such as '푸른 고래 4821'."""
+    return f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.randrange(10000):04d}"
+
+
+def find_identity(db: Session, provider: str, subject: str) -> OAuthIdentity | None:
+    """The identity for (provider, subject), or None."""
+    return db.scalars(select(OAuthIdentity).where(OAuthIdentity.provider == provider,
+                                                  OAuthIdentity.subject == subject)).first()
+
+
+def login_or_register(db: Session, provider: str, subject: str, now: datetime,
+                      rng: random.Random) -> tuple[User, bool]:
+    """The account of (provider, subject), created on first login; returns (user, created)."""
+    identity = find_identity(db, provider, subject)
+    created = False
+    if identity is None:
+        try:
+            with db.begin_nested():
+                user = User(display_name=generate_pseudonym(rng), created_at=now)
+                identity = OAuthIdentity(user=user, provider=provider, subject=subject, created_at=now)
+                db.add(identity)
+            created = True
+        except IntegrityError:  # a concurrent first login won the race
+            identity = find_identity(db, provider, subject)
+            if identity is None:
+                raise
+    identity.last_login_at = now
+    return identity.user, created
+
+
+def normalise_display_name(raw: object) -> str:
+    """A valid display name from user input, or AccountError('invalid_display_name')."""
+    if not isinstance(raw, str):
+        raise AccountError("invalid_display_name")
+    name = " ".join(unicodedata.normalize("NFKC", raw).split())
+    if not NAME_MIN <= len(name) <= NAME_MAX or not NAME_PATTERN.match(name):
+        raise AccountError("invalid_display_name")
+    folded = name.casefold().replace(" ", "")
+    if any(word in folded for word in RESERVED_WORDS):
+        raise AccountError("reserved_display_name")
+    return name
+
+
+def change_display_name(user: User, raw: object) -> str:
+    """Set the citizen's pseudonym after validation; returns the stored name."""
+    user.display_name = normalise_display_name(raw)
+    return user.display_name
+
+
+def find_user(db: Session, ref: str) -> User | None:
+    """A user by numeric id or by 'provider:subject'."""
+    if ref.isdigit():
+        return db.get(User, int(ref))
+    provider, sep, subject = ref.partition(":")
+    identity = find_identity(db, provider, subject) if sep else None
+    return identity.user if identity else None
+
+
+def grant_role(db: Session, user: User, role: str, granted_by: str, now: datetime) -> bool:
+    """Grant `role`; False when the user already has it."""
+    if role not in GRANTABLE_ROLES:
+        raise AccountError("unknown_role")
+    if any(r.role == role for r in user.roles):
+        return False
+    user.roles.append(UserRole(role=role, granted_by=granted_by[:80], granted_at=now))
+    db.flush()
+    return True
+
+
+def revoke_role(db: Session, user: User, role: str) -> bool:
+    """Revoke `role`; False when the user did not have it."""
+    if role not in GRANTABLE_ROLES:
+        raise AccountError("unknown_role")
+    kept = [r for r in user.roles if r.role != role]
+    if len(kept) == len(user.roles):
+        return False
+    user.roles = kept
+    db.flush()
+    return True
+
+
+def privileged_users(db: Session) -> list[User]:
+    """Users holding any granted role, by id."""
+    return list(db.scalars(select(User).join(UserRole).distinct().order_by(User.id)))

@@ -1,0 +1,149 @@
+"""Identity routes: login through a provider, logout, `GET/PATCH /api/me` and the account page."""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
+
+from anti_abuse.limits import login_limits, vote_quota
+from app.accounts import AccountError, change_display_name, login_or_register
+from app.auth import current_user, require_user
+from app.db import get_session, utcnow
+from app.errors import ApiError, BadRequest, Forbidden, Unprocessable, wants_json
+from app.login import finish_login, get_provider, start_login
+from app.observability import audit
+from app.openapi import api_doc
+from app.sessions import begin_login, end_session
+from app import auth_messages  # noqa: F401  (registers the page strings)
+from contest.queries import current_round
+
+bp = Blueprint("auth", __name__)
+
+ME_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "string"}, "display_name": {"type": "string"},
+    "roles": {"type": "array", "items": {"type": "string"}}, "csrf_token": {"type": "string"},
+    "votes_today": {"type": "integer"}, "vote_limit": {"type": "integer"}}}
+ME_DOC = {200: {"description": "The logged-in citizen", "content": {"application/json": {"schema": ME_SCHEMA}}}}
+
+
+def safe_next(raw: str | None) -> str:
+    """A same-site path to return to after login; anything else becomes '/'."""
+    if not raw or len(raw) > 500 or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+        return "/"
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or not raw.isprintable():
+        return "/"
+    return raw
+
+
+def me_payload(user) -> dict:
+    """The `GET /api/me` document for `user` (also issues this session's CSRF token)."""
+    return {"id": str(user.id), "display_name": user.display_name, "roles": user.role_names,
+            "csrf_token": generate_csrf(), **vote_counts(user)}
+
+
+def vote_counts(user) -> dict:
+    """Votes counted against the daily cap in the open round, and the cap."""
+    round_ = current_round(get_session(), utcnow())
+    used, limit = vote_quota(user.id, round_.id if round_ else None)
+    return {"votes_today": used, "vote_limit": limit}
+
+
+@bp.get("/login")
+def login_page():
+    """Choose a login provider."""
+    providers = current_app.extensions["login_providers"].values()
+    return render_template("app/login.html", providers=providers, next=safe_next(request.args.get("next")))
+
+
+@bp.get("/auth/login/<provider>")
+@login_limits
+@api_doc(tags=["identity"], responses={302: "Redirect to the provider"})
+def login(provider: str):
+    """Start logging in with a provider (authorization code, PKCE S256, state, nonce)."""
+    p = get_provider(provider)
+    session["login_next"] = safe_next(request.args.get("next"))
+    try:
+        return start_login(p, url_for("auth.callback", provider=p.name, _external=True))
+    except ApiError as exc:
+        audit("login_failure", provider=p.name, code=exc.code, stage="start")
+        raise
+
+
+@bp.get("/auth/callback/<provider>")
+@login_limits
+@api_doc(tags=["identity"], responses={302: "Logged in; redirect to `next`"})
+def callback(provider: str):
+    """Finish logging in; the first login creates the account."""
+    p = get_provider(provider)
+    try:
+        subject = finish_login(p)
+        db = get_session()
+        user, created = login_or_register(db, p.name, subject, utcnow(), secrets.SystemRandom())
+        if not user.is_active:
+            raise Forbidden(code="account_suspended")
+    except ApiError as exc:
+        get_session().rollback()  # nothing of a failed login is kept
+        audit("login_failure", provider=p.name, code=exc.code, stage="callback")
+        raise
+    next_path = session.get("login_next") or "/"
+    begin_login(session, user.id)
+    db.commit()
+    audit("login_success", provider=p.name, user_id=user.id, created=created)
+    return redirect(next_path)
+
+
+@bp.post("/auth/logout")
+@api_doc(tags=["identity"], responses={204: "Logged out (JSON clients)", 303: "Logged out; to the home page"})
+def logout():
+    """End this session."""
+    user = current_user()
+    end_session(session)
+    if user is not None:
+        audit("logout", user_id=user.id)
+    if wants_json():
+        return "", 204
+    return redirect(url_for("web.home"), code=303)
+
+
+@bp.get("/api/me")
+@api_doc(tags=["identity"], responses=ME_DOC)
+def me():
+    """The logged-in citizen, roles, CSRF token and today's votes."""
+    return jsonify(me_payload(require_user()))
+
+
+@bp.patch("/api/me")
+@api_doc(tags=["identity"], responses=ME_DOC, request={"type": "object", "required": ["display_name"],
+                                                        "properties": {"display_name": {"type": "string"}}})
+def me_update():
+    """Change the pseudonymous display name."""
+    user = require_user()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "display_name" not in body:
+        raise BadRequest()
+    try:
+        change_display_name(user, body["display_name"])
+    except AccountError as exc:
+        raise Unprocessable(code=exc.code) from exc
+    get_session().commit()
+    return jsonify(me_payload(user))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """The citizen's account page: pseudonym, roles, logout."""
+    user = require_user()
+    error = None
+    if request.method == "POST":
+        try:
+            change_display_name(user, request.form.get("display_name", ""))
+            get_session().commit()
+            return redirect(url_for("auth.account", saved=1), code=303)
+        except AccountError as exc:
+            error = exc.code
+    status = 422 if error else 200
+    return render_template("app/account.html", user=user, error=error,
+                           saved=request.args.get("saved") == "1", **vote_counts(user)), status

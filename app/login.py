@@ -1,0 +1,104 @@
+"""The two halves of a login through Authlib: the redirect to the provider, and the callback.
+
+Errors become ApiErrors with a clear code; nothing here creates a session (the route does that
+only after the subject is verified).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import MismatchingStateError, OAuthError
+from flask import Response, current_app
+from joserfc.errors import JoseError
+
+from app.errors import BadRequest, NotFound, ServiceUnavailable
+from app.i18n import register_messages
+from app.oauth import Provider
+
+register_messages("ko", {
+    "error.unknown_provider": "지원하지 않는 로그인 방법입니다.",
+    "error.provider_unavailable": "로그인 서비스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+    "error.provider_invalid": "로그인 서비스의 설정이 올바르지 않습니다.",
+    "error.login_state_invalid": "로그인 요청이 만료되었거나 올바르지 않습니다. 처음부터 다시 로그인해 주세요.",
+    "error.login_failed": "로그인에 실패했습니다. 다시 시도해 주세요.",
+    "error.login_denied": "로그인이 취소되었습니다.",
+    "error.account_suspended": "이용이 정지된 계정입니다.",
+})
+register_messages("en", {
+    "error.unknown_provider": "This login method is not available.",
+    "error.provider_unavailable": "The login service cannot be reached. Please try again shortly.",
+    "error.provider_invalid": "The login service is misconfigured.",
+    "error.login_state_invalid": "The login request expired or is invalid. Please start logging in again.",
+    "error.login_failed": "Logging in failed. Please try again.",
+    "error.login_denied": "Logging in was cancelled.",
+    "error.account_suspended": "This account is suspended.",
+})
+
+
+def get_provider(name: str) -> Provider:
+    """The configured provider `name`, or a 404 unknown_provider."""
+    provider = current_app.extensions["login_providers"].get(name)
+    if provider is None:
+        raise NotFound(code="unknown_provider")
+    return provider
+
+
+def _client(provider: Provider):
+    return current_app.extensions["oauth_registry"].create_client(provider.name)
+
+
+def _check_issuer(client, provider: Provider) -> None:
+    """OIDC: the issuer in the fetched metadata must be the configured one."""
+    if provider.kind != "oidc":
+        return
+    try:
+        metadata = client.load_server_metadata()
+    except (requests.RequestException, ValueError) as exc:
+        raise ServiceUnavailable(code="provider_unavailable") from exc
+    if metadata.get("issuer") != provider.issuer:
+        client.server_metadata.pop("_loaded_at", None)  # fetch again next time
+        raise ServiceUnavailable(code="provider_invalid")
+
+
+def start_login(provider: Provider, redirect_uri: str) -> Response:
+    """Redirect to the provider; state, nonce and the PKCE verifier stay in the server-side session."""
+    client = _client(provider)
+    _check_issuer(client, provider)
+    try:
+        return client.authorize_redirect(redirect_uri)
+    except requests.RequestException as exc:
+        raise ServiceUnavailable(code="provider_unavailable") from exc
+
+
+def finish_login(provider: Provider) -> str:
+    """Verify the callback (state, code + PKCE, ID token with nonce and issuer); the subject."""
+    client = _client(provider)
+    _check_issuer(client, provider)
+    try:
+        token = client.authorize_access_token()
+        if provider.kind == "oidc":
+            claims = token.get("userinfo") or {}
+        else:
+            resp = client.get(provider.userinfo_url, token=token)
+            resp.raise_for_status()
+            claims = resp.json()
+    except MismatchingStateError as exc:
+        raise BadRequest(code="login_state_invalid") from exc
+    except OAuthError as exc:
+        raise BadRequest(code="login_denied" if exc.error == "access_denied" else "login_failed") from exc
+    except requests.RequestException as exc:
+        raise ServiceUnavailable(code="provider_unavailable") from exc
+    except (JoseError, AuthlibBaseError, ValueError) as exc:  # signature, nonce, issuer, audience, JSON
+        raise BadRequest(code="login_failed") from exc
+    subject = _dig(claims, provider.subject_path)
+    if not isinstance(subject, (str, int)) or not str(subject):
+        raise BadRequest(code="login_failed")
+    return str(subject)
+
+
+def _dig(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return data

@@ -1,0 +1,169 @@
+"""Server-side, revocable sessions on the WebSession table.
+
+The cookie carries only a random token; the row id is the token's sha256, so a database dump
+does not hold usable cookies. Logging in rotates the token; revoking a user deletes their rows
+(logged out everywhere at once).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import CallbackDict
+
+from app.db import utcnow
+from app.models import WebSession
+
+COOKIE_NAME = "arena_session"
+REFRESH_AFTER = timedelta(hours=1)  # sliding expiry is written at most this often
+MAX_TOKEN_CHARS = 128
+
+
+def token_id(token: str) -> str:
+    """The row id for a cookie token (its sha256, hex)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    """The request's session data; `token` is None until the row is first written."""
+
+    def __init__(self, data: dict[str, Any] | None = None, token: str | None = None, stale: bool = False):
+        def on_update(_self: ServerSession) -> None:
+            _self.modified = True
+
+        super().__init__(data, on_update)
+        self.token = token
+        self.stale = stale  # the row's expiry should slide forward
+        self.rotate = False
+        self.ended = False
+        self.modified = False
+
+
+def begin_login(sess: ServerSession, user_id: int) -> None:
+    """Make `sess` a fresh session of `user_id`; the token is rotated when it is saved."""
+    sess.clear()
+    sess["uid"] = user_id
+    sess.rotate = True
+
+
+def end_session(sess: ServerSession) -> None:
+    """Forget the session: its row is deleted and the cookie removed when it is saved."""
+    sess.clear()
+    sess.ended = True
+
+
+def open_user_session(db: Session, user_id: int, now: datetime, lifetime: timedelta) -> str:
+    """Create a logged-in session row for `user_id`; returns the cookie token."""
+    token = new_token()
+    db.add(WebSession(id=token_id(token), user_id=user_id, data="{}", created_at=now, updated_at=now,
+                      expires_at=now + lifetime))
+    db.flush()
+    return token
+
+
+def revoke_user_sessions(db: Session, user_id: int) -> int:
+    """Log `user_id` out everywhere (e.g. on suspension); returns how many sessions ended."""
+    result = db.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    return result.rowcount or 0
+
+
+def purge_expired(db: Session, now: datetime) -> int:
+    """Delete sessions past their expiry."""
+    result = db.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    return result.rowcount or 0
+
+
+def _load(db: Session, token: str, now: datetime) -> ServerSession | None:
+    row = db.get(WebSession, token_id(token))
+    if row is None or row.expires_at <= now:
+        return None
+    try:
+        data = json.loads(row.data)
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    data.pop("uid", None)
+    if row.user_id is not None:
+        data["uid"] = row.user_id  # the column is authoritative
+    return ServerSession(data, token, stale=now - row.updated_at > REFRESH_AFTER)
+
+
+class DatabaseSessionInterface(SessionInterface):
+    """Flask session interface storing the data in `web_sessions`."""
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        token = request.cookies.get(self.get_cookie_name(app), "")
+        if not token or len(token) > MAX_TOKEN_CHARS:
+            return ServerSession()
+        with app.extensions["db_sessionmaker"]() as db:
+            return _load(db, token, utcnow()) or ServerSession()
+
+    def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
+        if session.token is not None:
+            response.vary.add("Cookie")
+        if session.ended or (not session and session.token is not None and session.modified):
+            self._delete(app, session, response)
+            return
+        if not session or not (session.modified or session.stale or session.rotate):
+            return
+        now = utcnow()
+        lifetime = app.permanent_session_lifetime
+        with app.extensions["db_sessionmaker"]() as db:
+            if session.rotate and session.token is not None:
+                db.execute(delete(WebSession).where(WebSession.id == token_id(session.token)))
+                session.token = None
+            if session.token is None:
+                session.token = new_token()
+                row = WebSession(id=token_id(session.token), created_at=now)
+                db.add(row)
+            else:
+                row = db.get(WebSession, token_id(session.token))
+                if row is None:  # revoked while this request ran: never bring it back
+                    self._delete(app, session, response)
+                    return
+            data = dict(session)
+            row.user_id = data.pop("uid", None)
+            row.data = json.dumps(data, ensure_ascii=False, default=str)
+            row.updated_at = now
+            row.expires_at = now + lifetime
+            db.commit()
+        self._set_cookie(app, session.token, response, now + lifetime)
+
+    def _delete(self, app: Flask, session: ServerSession, response: Response) -> None:
+        if session.token is not None:
+            with app.extensions["db_sessionmaker"]() as db:
+                db.execute(delete(WebSession).where(WebSession.id == token_id(session.token)))
+                db.commit()
+        response.delete_cookie(self.get_cookie_name(app), path=self.get_cookie_path(app),
+                               domain=self.get_cookie_domain(app), secure=self.get_cookie_secure(app),
+                               httponly=True, samesite=self.get_cookie_samesite(app))
+
+    def _set_cookie(self, app: Flask, token: str, response: Response, expires: datetime) -> None:
+        response.set_cookie(self.get_cookie_name(app), token, expires=expires, httponly=True,
+                            path=self.get_cookie_path(app), domain=self.get_cookie_domain(app),
+                            secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app))
+
+
+def init_app(app: Flask) -> None:
+    """Install the server-side sessions with secure cookie flags (Secure outside development)."""
+    secure = app.config.get("COOKIE_SECURE")
+    if secure is None or secure == "":
+        secure = app.config["ENV"] != "development"
+    elif isinstance(secure, str):
+        secure = secure.lower() in ("1", "true", "yes", "on")
+    app.config.update(SESSION_COOKIE_NAME=COOKIE_NAME, SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=bool(secure),
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_LIFETIME_HOURS"]))
+    app.session_interface = DatabaseSessionInterface()
