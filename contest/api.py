@@ -14,7 +14,7 @@ from contest.backends import BackendSettings
 from contest.render import render_answer
 from contest.service import ArenaSettings, PreparedTurn
 from contest.streaming import Delta
-from contest.turns import TurnOutcome, run_turn
+from contest.turns import TurnOutcome, run_turn, void_battle
 
 ANSWERS_SCHEMA = {"type": "object", "properties": {
     "battle_id": {"type": "string"}, "turn": {"type": "integer"}, "demo": {"type": "boolean"},
@@ -71,17 +71,21 @@ def _events(prepared: PreparedTurn) -> Iterator[str]:
     # The view's session was closed when the view returned; the stream gets its own.
     session = get_session()
     session.add(prepared.battle)
-    yield _sse("start", {"battle_id": prepared.battle.id, "turn": prepared.turn.turn_no})
     items = run_turn(prepared, arena_settings(), utcnow)
+    finished = False
     try:
+        yield _sse("start", {"battle_id": prepared.battle.id, "turn": prepared.turn.turn_no})
         for item in items:
             if isinstance(item, Delta):
                 yield _sse("delta", {"side": item.side, "text": item.text})
                 continue
+            finished = True
             session.commit()
             yield _sse("done", answers_payload(item)) if item.ok else _sse("error", _failure())
     finally:
-        items.close()  # the citizen left mid-answer: the battle is voided, never half-ready
+        items.close()
+        if not finished:  # the citizen left mid-answer: voided, never half-ready
+            void_battle(prepared.battle, "interrupted")
         session.commit()
 
 

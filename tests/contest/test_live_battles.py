@@ -1,0 +1,132 @@
+"""Battles end to end through the API with OpenAI-compatible models served on loopback."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.metrics import BACKEND_ERRORS
+from contest.models import Battle, Model
+from tests.builders import make_round, make_test_app, make_user
+from tests.contest.fake_llm import FakeLLM
+from tests.contest.test_battles import assert_alternating, sse_events
+
+
+@pytest.fixture
+def app(sqlite_url):
+    app = make_test_app(sqlite_url, BACKEND_READ_TIMEOUT=0.5, MAX_TURNS=2, SAMPLING_SEED="3")
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def llm():
+    with FakeLLM() as server:
+        yield server
+
+
+def live_round(db, llm, kinds):
+    """A round whose models answer from the loopback server, one behaviour per model."""
+    round_ = make_round(db, "live", models=len(kinds), categories=("daily", "coding"))
+    for rm, kind in zip(round_.roster, kinds):
+        rm.model.backend = {"kind": "openai", "base_url": llm.url, "model": kind, "timeout": 5}
+    db.commit()
+    return round_
+
+
+def start(client, **body):
+    return client.post("/api/battles", json={"prompt": "서울의 봄 날씨는?", **body})
+
+
+def test_free_prompt_battle_and_follow_up_with_history(client, db, login, llm):
+    live_round(db, llm, ["steady", "slow"])
+    login.as_user(make_user(db))
+    first = start(client, category="coding")
+    assert first.status_code == 201, first.get_data(as_text=True)
+    body = first.get_json()
+    assert body["answers"]["a"]["text"].startswith("[1] ") and body["answers"]["b"]["text"].startswith("[1] ")
+    assert body["demo"] is False
+    follow = client.post(f"/api/battles/{body['battle_id']}/turns", json={"prompt": "더 자세히"},
+                         headers={"Accept": "text/event-stream"})
+    events = sse_events(follow)
+    assert [e for e, _ in events][0] == "start" and events[-1][0] == "done"
+    assert events[-1][1]["turn"] == 2 and events[-1][1]["answers"]["a"]["text"].startswith("[2] ")
+    assert_alternating([d["side"] for e, d in events if e == "delta"])
+    sent = llm.requests[-1]["body"]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert sent[2]["content"].startswith("[1] ") and sent[3]["content"] == "더 자세히"
+    battle = db.get(Battle, body["battle_id"])
+    db.refresh(battle)
+    assert battle.status == "ready" and len(battle.turns) == 2 and battle.category == "coding"
+    third = client.post(f"/api/battles/{body['battle_id']}/turns", json={"prompt": "하나 더"})
+    assert third.status_code == 409 and third.get_json()["error"]["code"] == "turn_limit"
+
+
+@pytest.mark.parametrize("kind, code", [("error500", "http_5xx"), ("cut", "cut_stream"), ("hang", "timeout")])
+def test_a_failing_model_voids_the_battle_counts_and_goes_into_outage(client, db, login, llm, kind, code):
+    live_round(db, llm, ["steady", kind])
+    login.as_user(make_user(db))
+    failing = db.scalars(select(Model).where(Model.slug == "live-m1")).one()
+    before = BACKEND_ERRORS.labels(model="live-m1", kind=code)._value.get()
+    resp = start(client)
+    assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "backend_failed"
+    assert "secret" not in resp.get_data(as_text=True) and "500" not in resp.get_json()["error"]["message"]
+    battle = db.scalars(select(Battle)).one()
+    assert battle.status == "voided" and battle.void_reason == "backend_error" and battle.ready_at is None
+    turn = battle.turns[0]
+    side = "a" if battle.model_a_id == failing.id else "b"
+    assert getattr(turn, f"error_{side}") == code
+    assert BACKEND_ERRORS.labels(model="live-m1", kind=code)._value.get() == before + 1
+    db.refresh(failing)
+    assert failing.outage_until is not None
+    again = start(client)  # only one model left: no battle can be drawn
+    assert again.status_code == 503 and again.get_json()["error"]["code"] == "no_models_available"
+
+
+def test_streamed_failure_sends_an_error_event_and_offers_nothing_to_vote_on(client, db, login, llm):
+    live_round(db, llm, ["steady", "error500"])
+    login.as_user(make_user(db))
+    events = sse_events(client.post("/api/battles", json={"prompt": "안녕"}, headers={"Accept": "text/event-stream"}))
+    assert events[-1][0] == "error" and events[-1][1]["error"]["code"] == "backend_failed"
+    assert not any(e == "done" for e, _ in events)
+    assert db.scalars(select(Battle)).one().status == "voided"
+
+
+def test_leaving_mid_stream_voids_the_battle(app, client, db, login, llm):
+    live_round(db, llm, ["slow", "slow"])
+    login.as_user(make_user(db))
+    resp = client.post("/api/battles", json={"prompt": "안녕"}, headers={"Accept": "text/event-stream"},
+                       buffered=False)
+    stream = iter(resp.response)
+    next(stream)  # the start event arrives, then the citizen closes the page
+    resp.close()
+    db.expire_all()
+    battle = db.scalars(select(Battle)).one()
+    assert battle.status == "voided" and battle.void_reason == "interrupted"
+
+
+def test_free_prompt_limits(client, db, login, llm):
+    live_round(db, llm, ["steady", "steady"])
+    login.as_user(make_user(db))
+    assert start(client, prompt="   ").get_json()["error"]["code"] == "empty_prompt"
+    resp = start(client, prompt="가" * 2001)
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "prompt_too_long"
+    assert db.scalars(select(Battle)).all() == []
+
+
+def test_ministry_sees_exposure_and_backend_errors_others_get_403(client, db, login, llm):
+    live_round(db, llm, ["steady", "error500", "steady"])
+    citizen = make_user(db)
+    login.as_user(citizen)
+    for _ in range(4):
+        start(client)
+    assert client.get("/api/admin/contest/exposure").status_code == 403
+    login.as_user(make_user(db, "부처", roles=("ministry",)))
+    report = client.get("/api/admin/contest/exposure?round=live").get_json()
+    rows = {m["slug"]: m for m in report["models"]}
+    assert sum(m["battles"] for m in rows.values()) == 2 * 4
+    assert all(m["battles"] == m["side_a"] + m["side_b"] for m in rows.values())
+    assert rows["live-m1"]["backend_errors"] >= 1 and rows["live-m1"]["backend_error_codes"].get("http_5xx")
+    assert rows["live-m0"]["backend_errors"] == 0
+    assert len(report["pairs"]) == 3
+    assert client.get("/api/admin/contest/exposure?round=nope").status_code == 404
+    assert client.get("/api/admin/contest/exposure?round=live&category=x").status_code == 422
