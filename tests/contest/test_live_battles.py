@@ -12,8 +12,9 @@ from tests.contest.test_battles import assert_alternating, sse_events
 
 
 @pytest.fixture
-def app(sqlite_url):
-    app = make_test_app(sqlite_url, BACKEND_READ_TIMEOUT=0.5, MAX_TURNS=2, SAMPLING_SEED="3")
+def app(any_db_url):
+    """Each test runs on SQLite and on the real PostgreSQL (turns lock the battle row there)."""
+    app = make_test_app(any_db_url, BACKEND_READ_TIMEOUT=0.5, MAX_TURNS=2, SAMPLING_SEED="3")
     yield app
     app.extensions["db_engine"].dispose()
 
