@@ -13,7 +13,7 @@ from voting.board import BoardSettings
 from voting.live import LiveBoard, MemoryLiveBoard, RedisLiveBoard
 from voting.rating import RatingParams
 from voting.stream import MemoryVoteStream, RedisVoteStream, VoteStream
-from voting.worker import RatingWorker
+from voting.worker import RatingWorker, WorkerSettings
 
 log = logging.getLogger("arena.voting")
 
@@ -59,7 +59,7 @@ def get_board() -> LiveBoard:
     return current_app.extensions["live_board"]
 
 
-def make_worker(app: Flask, consumer: str | None = None) -> RatingWorker:
+def make_worker(app: Flask, consumer: str | None = None, settings: WorkerSettings | None = None) -> RatingWorker:
     """A rating worker bound to this app's database, stream and board."""
 
     app_ref = weakref.ref(app)  # the embedded thread must not keep a finished app alive
@@ -72,7 +72,7 @@ def make_worker(app: Flask, consumer: str | None = None) -> RatingWorker:
             return new_session()
 
     return RatingWorker(sessions, app.extensions["vote_stream"], app.extensions["live_board"],
-                        rating_params(app.config), utcnow, consumer)
+                        rating_params(app.config), utcnow, consumer, settings or WorkerSettings())
 
 
 def publish_vote(event: dict[str, str]) -> bool:

@@ -1,0 +1,184 @@
+"""Fault tests: a private redis-server killed or flushed mid-run, a real PostgreSQL, concurrent duplicates."""
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+import redis as redis_lib
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from app.db import new_session, utcnow
+from app.models import User
+from app.sessions import open_user_session
+from tests.builders import make_battle, make_round, make_test_app, make_user
+from tests.clients import CsrfClient
+from voting import queries
+from voting.live import ALL
+from voting.models import Vote
+from voting.runtime import make_worker
+from voting.service import VoteRejected, cast_vote
+from voting.worker import WorkerSettings
+
+PORT = 6395
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+
+class PrivateRedis:
+    """A throw-away redis-server on our own port (never the machine's shared one)."""
+
+    def __init__(self, port: int):
+        self.port, self.proc = port, None
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+    def start(self):
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
+                                      "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis_lib.Redis(port=self.port, socket_timeout=1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return client.close()
+            except redis_lib.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture
+def private_redis():
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server not installed")
+    server = PrivateRedis(PORT)
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def setup(pg_url, private_redis):
+    app = make_test_app(pg_url, REDIS_URL=private_redis.url, WORKER_IN_PROCESS=False,
+                        LIMIT_VOTE_ACCOUNT="10000 per minute", LIMIT_VOTE_ADDRESS="10000 per minute")
+    with app.app_context(), new_session() as session:
+        round_ = make_round(session, "r-f", models=4, categories=("daily", "coding"))
+        user = make_user(session)
+        pairs = [(a, b) for a in range(4) for b in range(4) if a != b]
+        battles = [make_battle(session, user, round_, *pairs[i % len(pairs)]) for i in range(60)]
+        token = open_user_session(session, user.id, utcnow(), app.permanent_session_lifetime)
+        session.commit()
+        battle_ids = [b.id for b in battles]
+    app.test_client_class = CsrfClient
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], token)
+    yield app, client, battle_ids
+    app.extensions["db_engine"].dispose()
+
+
+def run_worker(app):
+    stop = threading.Event()
+    worker = make_worker(app, "fault-worker", WorkerSettings(block_ms=100, claim_idle_ms=1000, relay_grace_s=0.5,
+                                                             relay_every_s=0.3))
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    return stop, thread
+
+
+def wait_until(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def settled(app, expected):
+    board = app.extensions["live_board"]
+    try:
+        live = sum(board.cells("r-f", ALL).values())
+    except redis_lib.RedisError:
+        return False
+    with app.app_context(), new_session() as session:
+        return live == expected and queries.count_unpublished(session) == 0
+
+
+def check_board_equals_sql(app, acknowledged):
+    with app.app_context(), new_session() as session:
+        stored = set(session.scalars(select(Vote.id)))
+        assert set(acknowledged) <= stored  # every acknowledged vote is in SQL
+        board = app.extensions["live_board"]
+        for category in ("daily", "coding", ALL):
+            assert board.cells("r-f", category) == queries.counted_cells(
+                session, "r-f", None if category == ALL else category)
+    assert app.extensions["redis"].scard("arena:live:applied") == len(stored)  # applied once each
+    board_api = app.test_client().get("/api/leaderboard?round=r-f").get_json()
+    assert board_api["votes"] == len(stored) and board_api["source"] == "live"
+
+
+def vote_all(client, battle_ids, on_vote):
+    acknowledged = []
+    for i, battle_id in enumerate(battle_ids):
+        on_vote(i)
+        resp = client.post(f"/api/battles/{battle_id}/vote", json={"winner": "abt"[i % 3].replace("t", "tie")})
+        assert resp.status_code == 200, resp.get_json()  # Redis down never fails a vote
+        acknowledged.append(resp.get_json()["vote_id"])
+    return acknowledged
+
+
+@pytest.mark.parametrize("fault", ["kill", "flush"])
+def test_votes_survive_redis_loss_mid_run(setup, private_redis, fault):
+    app, client, battle_ids = setup
+    stop, thread = run_worker(app)
+
+    def inject(i):
+        if i == 20 and fault == "kill":
+            private_redis.kill()
+        if i == 40 and fault == "kill":
+            private_redis.start()  # back, empty: no stream, no group, no board
+        if i == 30 and fault == "flush":
+            app.extensions["redis"].flushall()
+
+    try:
+        acknowledged = vote_all(client, battle_ids, inject)
+        assert wait_until(lambda: settled(app, 60)), "the live board did not catch up"
+        check_board_equals_sql(app, acknowledged)
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_fifty_concurrent_duplicate_votes_make_one_row(setup, pg_url):
+    app, _client, battle_ids = setup
+    engine = create_engine(pg_url, pool_size=50, max_overflow=5)  # one connection per voter thread
+    barrier = threading.Barrier(50, timeout=60)
+    outcomes = []
+
+    def attempt():
+        session = Session(engine)
+        try:
+            user = session.get(User, 1)
+            barrier.wait()
+            cast_vote(session, battle_ids[0], user, "a", utcnow())
+            session.commit()
+            outcomes.append("ok")
+        except VoteRejected as exc:
+            session.rollback()
+            outcomes.append(exc.code)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(set(outcomes)) == ["already_voted", "ok"] and outcomes.count("ok") == 1 and len(outcomes) == 50
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Vote)) == 1
+    engine.dispose()
