@@ -1,0 +1,97 @@
+"""Leaderboard API, matrix and page (embedded default: in-process stream and worker thread)."""
+import json
+import time
+
+import pytest
+
+
+def vote_all(client, login, arena, winners=("a", "a", "b", "tie", "a", "bothbad")):
+    login.as_user(arena["user"])
+    for battle, winner in zip(arena["battles"], winners):
+        assert client.post(f"/api/battles/{battle.id}/vote", json={"winner": winner}).status_code == 200
+
+
+def board_when(client, url, votes, timeout=15.0):
+    """The board once the in-process worker has applied `votes` votes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = client.get(url).get_json()
+        if body["votes"] == votes or time.monotonic() > deadline:
+            return body
+        time.sleep(0.05)
+
+
+def test_leaderboard_reflects_the_votes(client, login, arena):
+    vote_all(client, login, arena)
+    body = board_when(client, "/api/leaderboard?round=r-vote&lang=en", 6)
+    assert body["votes"] == 6 and body["round"] == "r-vote" and body["method"] == "bradley-terry-mle"
+    assert body["params"]["bootstrap_rounds"] == 1000
+    models = body["models"]
+    assert len(models) == 3 and sum(m["battles"] for m in models) == 12
+    assert [m["rank"] for m in models] == sorted(m["rank"] for m in models)
+    for m in models:
+        assert m["ci"][0] <= m["rating"] <= m["ci"][1] and m["provisional"] is True
+        assert m["team"].startswith("Team ")
+    assert sum(m["rating"] for m in models) == pytest.approx(3000, abs=0.05)
+
+
+def test_category_filter_and_matrix(client, login, arena):
+    vote_all(client, login, arena)
+    board_when(client, "/api/leaderboard?round=r-vote", 6)
+    assert client.get("/api/leaderboard?round=r-vote&category=coding").get_json()["votes"] == 0
+    assert client.get("/api/leaderboard?round=r-vote&category=daily").get_json()["votes"] == 6
+    m = client.get("/api/leaderboard/matrix?round=r-vote").get_json()
+    battles = m["battles"]
+    assert all(battles[i][j] == battles[j][i] for i in range(3) for j in range(3))
+    assert sum(map(sum, battles)) == 12
+    assert all(m["win_rate"][i][j] + m["win_rate"][j][i] == pytest.approx(1)
+               for i in range(3) for j in range(3) if battles[i][j])
+
+
+@pytest.mark.parametrize("query, status, code", [
+    ("round=nope", 404, "unknown_round"), ("round=" + "x" * 500, 404, "unknown_round"),
+    ("round=r-vote&category=sports", 422, "unknown_category"),
+])
+def test_bad_board_queries(client, arena, query, status, code):
+    for path in ("/api/leaderboard", "/api/leaderboard/matrix"):
+        resp = client.get(f"{path}?{query}")
+        assert (resp.status_code, resp.get_json()["error"]["code"]) == (status, code)
+
+
+def test_no_open_round_is_a_404(client):
+    resp = client.get("/api/leaderboard")
+    assert (resp.status_code, resp.get_json()["error"]["code"]) == (404, "no_open_round")
+
+
+def test_page_has_table_charts_and_live_script(client, login, arena):
+    vote_all(client, login, arena)
+    board_when(client, "/api/leaderboard?round=r-vote", 6)
+    html = client.get("/leaderboard?round=r-vote").get_data(as_text=True)
+    assert "순위표" in html and "<table" in html and 'class="ci-chart"' in html and 'class="heatmap"' in html
+    assert 'role="img"' in html and "js/leaderboard.js" in html and "style=" not in html
+    assert "Model 0 1" in html
+    english = client.get("/leaderboard?round=r-vote&lang=en").get_data(as_text=True)
+    assert "Leaderboard" in english and "Win rate" in english
+
+
+def test_ratings_compute_reads_arena_format_and_reports_bad_lines(runner, tmp_path):
+    lines = [{"model_a": "x", "model_b": "y", "winner": "model_a"}] * 30 + \
+            [{"model_a": "y", "model_b": "z", "winner": "tie (bothbad)"}] * 10 + \
+            [{"model_a": "z", "model_b": "x", "winner": "model_b"}] * 5
+    path = tmp_path / "battles.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n{broken\n" +
+                    json.dumps({"model_a": "x", "model_b": "x", "winner": "tie"}) + "\n", encoding="utf-8")
+    result = runner.invoke(args=["ratings", "compute", str(path), "--rounds", "200"])
+    assert result.exit_code == 0, result.output
+    assert "line 46: not JSON" in result.stderr and "line 47: model_a and model_b are the same" in result.stderr
+    out = json.loads(result.stdout)
+    assert [m["name"] for m in out["models"]][0] == "x" and out["votes"] == 45 and out["skipped_lines"] == 2
+    assert set(out["models"][0]) >= {"name", "rating", "ci", "rank", "battles", "win_rate"}
+    strict = runner.invoke(args=["ratings", "compute", str(path), "--strict"])
+    assert strict.exit_code != 0
+
+
+def test_ratings_rebuild_replays_sql(runner, client, login, arena):
+    vote_all(client, login, arena)
+    result = runner.invoke(args=["ratings", "rebuild"])
+    assert result.exit_code == 0 and "6 votes" in result.output
