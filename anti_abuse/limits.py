@@ -149,8 +149,8 @@ def _layered(prefix: str, with_account: bool = True) -> Callable:
     decorators.append(limiter.limit(configured(f"{prefix}_GLOBAL"), key_func=global_key,
                                     scope=f"{prefix.lower()}-global"))
     if prefix == "VOTE":
-        decorators.append(limiter.limit(configured("VOTE_DAILY_CAP"), key_func=daily_cap_key,
-                                        scope=DAILY_CAP_SCOPE, deduct_when=_stored))
+        decorators.append(limiter.shared_limit(configured("VOTE_DAILY_CAP"), scope=DAILY_CAP_SCOPE,
+                                               key_func=daily_cap_key, deduct_when=_stored))
 
     def apply(view: Callable) -> Callable:
         for decorate in decorators:

@@ -14,7 +14,11 @@ def make_test_app(db_url: str, **overrides):
     config = {"ENV": "testing", "DATABASE_URL": db_url, "SECRET_KEY": "test-secret-" + "x" * 32,
               "LOG_JSON": True, "REDIS_URL": ""}
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    from tests.clients import CsrfClient
+
+    app.test_client_class = CsrfClient  # logged-in test clients send the CSRF token by themselves
+    return app
 
 
 def make_user(session, name: str = "시민", roles: tuple[str, ...] = ()):

@@ -20,7 +20,7 @@ from app.db import new_session, utcnow
 from app.sessions import open_user_session
 from tests.builders import make_test_app
 from tests.clients import CsrfClient
-from tests.oidc_provider import oidc_app_config, oidc_provider  # noqa: F401  (fixtures)
+from tests.oidc_provider import oidc_app, oidc_app_config, oidc_provider  # noqa: F401  (fixtures)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -122,8 +122,7 @@ def app(sqlite_url):
 @pytest.fixture
 def client(app):
     """A test client that adds the session's CSRF token to POST/PUT/PATCH/DELETE once logged in."""
-    app.test_client_class = CsrfClient
-    return app.test_client()
+    return CsrfClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

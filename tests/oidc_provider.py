@@ -5,7 +5,7 @@ Fixtures
   `oidc_provider.issuer`, `oidc_provider.provider_config(name="local")` gives an
   ARENA_OIDC_PROVIDERS entry.
 - `oidc_app_config`: overrides for `make_test_app(url, **oidc_app_config)` that configure the
-  provider as `local`.
+  provider as `local`; `oidc_app`: such an app on a fresh SQLite copy.
 
 How a test logs in through the real flow
 - Flask test client: `log_in(client, "alice")` below: GET /auth/login/local, submit the
@@ -36,6 +36,16 @@ def oidc_provider():
 @pytest.fixture
 def oidc_app_config(oidc_provider: LocalProvider) -> dict:
     return {"OIDC_PROVIDERS": [oidc_provider.provider_config("local")]}
+
+
+@pytest.fixture
+def oidc_app(sqlite_url, oidc_app_config):
+    """A test app (migrated SQLite copy) whose login provider `local` is the running provider."""
+    from tests.builders import make_test_app
+
+    app = make_test_app(sqlite_url, **oidc_app_config)
+    yield app
+    app.extensions["db_engine"].dispose()
 
 
 def authorize_at_provider(authorize_url: str, subject: str, deny: bool = False) -> str:

@@ -13,10 +13,8 @@ from tests.oidc_provider import authorize_at_provider, local_path, log_in
 
 
 @pytest.fixture
-def app(sqlite_url, oidc_app_config):
-    app = make_test_app(sqlite_url, **oidc_app_config)
-    yield app
-    app.extensions["db_engine"].dispose()
+def app(oidc_app):
+    return oidc_app
 
 
 def counts(db):

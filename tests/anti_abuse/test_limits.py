@@ -1,0 +1,172 @@
+"""Layered rate limits against the real Redis, the in-memory fallback, proxy hops and the daily cap."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+
+import pytest
+import redis as redis_lib
+from flask import Blueprint, jsonify, request
+
+from anti_abuse.limits import limiter, vote_limits, vote_quota
+from app.metrics import LIMITER_FALLBACK
+from tests.builders import make_battle, make_round, make_test_app, make_user
+
+PRIVATE_REDIS_PORT = 6391
+
+probe = Blueprint("limits_probe", __name__)
+
+
+@probe.post("/_probe/battles/<battle_id>/vote")
+@vote_limits
+def probe_vote(battle_id: str):
+    """Test-only stand-in for a vote: 200, or 409 with ?fail=1 (not a stored vote)."""
+    if request.args.get("fail"):
+        return jsonify({"error": {"code": "conflict", "message": "no"}}), 409
+    return jsonify({"ok": battle_id})
+
+
+def probe_app(db_url, **limits):
+    app = make_test_app(db_url, **{f"LIMIT_{k.upper()}": v for k, v in limits.items() if k != "redis"},
+                        REDIS_URL=limits.get("redis", ""))
+    app.register_blueprint(probe)
+    return app
+
+
+def vote(client, battle="b1", addr="10.0.0.1", **kw):
+    return client.post(f"/_probe/battles/{battle}/vote", environ_base={"REMOTE_ADDR": addr}, **kw)
+
+
+def logged_in_client(app, db, login, name="시민"):
+    client = app.test_client()
+    login.as_user(make_user(db, name=name), client=client)
+    return client
+
+
+@pytest.fixture(params=["memory", "redis"])
+def storage(request):
+    return request.getfixturevalue("redis_url") if request.param == "redis" else ""
+
+
+def test_n_plus_one_votes_get_429_with_retry_after(sqlite_url, storage, db, login, caplog):
+    app = probe_app(sqlite_url, vote_account="3 per minute", redis=storage)
+    client = logged_in_client(app, db, login)
+    assert [vote(client).status_code for _ in range(3)] == [200, 200, 200]
+    resp = vote(client, headers={"Accept": "application/json"})
+    assert resp.status_code == 429
+    assert 0 < int(resp.headers["Retry-After"]) <= 60
+    assert resp.get_json()["error"]["code"] == "rate_limited"
+    page = vote(client, headers={"Accept": "text/html"})
+    assert page.status_code == 429 and "text/html" in page.content_type and page.headers["Retry-After"]
+    breaches = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == "rate_limit_breach"]
+    assert breaches and breaches[0]["scope"].endswith("vote-account")
+    if storage:  # the counters really are in Redis
+        assert redis_lib.Redis.from_url(storage).keys("LIMITS*")
+
+
+def test_account_and_address_keys_are_independent(sqlite_url, redis_url, db, login):
+    app = probe_app(sqlite_url, vote_account="2 per minute", vote_address="100 per minute", redis=redis_url)
+    alice, bob = logged_in_client(app, db, login, "앨리스"), logged_in_client(app, db, login, "밥")
+    assert [vote(alice, addr=a).status_code for a in ("10.0.0.1", "10.0.0.2", "10.0.0.3")] == [200, 200, 429]
+    assert vote(bob, addr="10.0.0.1").status_code == 200  # same address, other account
+
+    app = probe_app(sqlite_url, vote_account="100 per minute", vote_address="2 per minute", redis=redis_url)
+    users = [logged_in_client(app, db, login, f"이웃{i}") for i in range(3)]
+    assert [vote(u, addr="10.0.9.9").status_code for u in users] == [200, 200, 429]
+    assert vote(users[2], addr="10.0.9.10").status_code == 200  # same account, other address
+
+
+@pytest.mark.parametrize("hops,expected", [(0, [200, 200, 429]), (1, [200, 200, 200])])
+def test_client_address_only_from_trusted_proxy_hops(sqlite_url, db, login, hops, expected):
+    app = make_test_app(sqlite_url, LIMIT_VOTE_ADDRESS="2 per minute", TRUSTED_PROXY_HOPS=hops)
+    app.register_blueprint(probe)
+    users = [logged_in_client(app, db, login, f"프록시{i}") for i in range(3)]
+    codes = [vote(u, headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i, u in enumerate(users)]
+    assert codes == expected  # without trusted hops a forged X-Forwarded-For changes nothing
+
+
+def test_daily_cap_per_round_counts_only_stored_votes(sqlite_url, redis_url, db, login):
+    app = probe_app(sqlite_url, vote_daily_cap="2 per day", redis=redis_url)
+    user = make_user(db)
+    r1, r2 = make_round(db, "r1"), make_round(db, "r2")
+    battles = [make_battle(db, user, r1).id for _ in range(3)] + [make_battle(db, user, r2).id]
+    client = app.test_client()
+    login.as_user(user, client=client)
+    assert vote(client, battles[0], query_string={"fail": 1}).status_code == 409  # not counted
+    assert [vote(client, b).status_code for b in battles[:3]] == [200, 200, 429]
+    assert vote(client, battles[3]).status_code == 200  # another round has its own cap
+    with app.app_context():
+        assert vote_quota(user.id, "r1") == (2, 2)
+        assert vote_quota(user.id, "r2") == (1, 2)
+
+
+def test_real_vote_route_limits(sqlite_url, redis_url, db, login):
+    app = make_test_app(sqlite_url, REDIS_URL=redis_url, LIMIT_VOTE_ACCOUNT="2 per minute")
+    user = make_user(db)
+    round_ = make_round(db)
+    battles = [make_battle(db, user, round_).id for _ in range(3)]
+    client = app.test_client()
+    login.as_user(user, client=client)
+    codes = [client.post(f"/api/battles/{b}/vote", json={"winner": "a"}).status_code for b in battles]
+    assert codes == [200, 200, 429]
+    me = client.get("/api/me").get_json()
+    assert me["votes_today"] == 2
+
+
+class PrivateRedis:
+    """A redis-server of our own (never the machine's shared one), started and killed by the test."""
+
+    def __init__(self, port: int):
+        self.port, self.url = port, f"redis://127.0.0.1:{port}/0"
+        self.proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis_lib.Redis(port=port, socket_connect_timeout=0.2)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis_lib.RedisError:
+                time.sleep(0.05)
+        self.stop()
+        pytest.skip(f"private redis-server did not start on port {port}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+@pytest.fixture
+def private_redis():
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server not installed")
+    server = PrivateRedis(PRIVATE_REDIS_PORT)
+    yield server
+    server.stop()
+
+
+def test_redis_down_falls_back_to_memory_and_votes_go_on(sqlite_url, private_redis, db, login, caplog):
+    app = probe_app(sqlite_url, vote_account="3 per minute", redis=private_redis.url)
+    client = logged_in_client(app, db, login)
+    assert [vote(client).status_code for _ in range(2)] == [200, 200]
+    assert redis_lib.Redis(port=private_redis.port).keys("LIMITS*")
+    before = LIMITER_FALLBACK._value.get()
+    private_redis.stop()
+    codes = [vote(client).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]  # counted afresh in memory, still limited
+    assert limiter.using_fallback()
+    assert LIMITER_FALLBACK._value.get() >= before + 4
+    assert any(getattr(r, "fields", {}).get("event") == "limiter_fallback" for r in caplog.records)
+
+
+def test_real_votes_succeed_while_redis_is_down(sqlite_url, private_redis, db, login):
+    app = make_test_app(sqlite_url, REDIS_URL=private_redis.url, LIMIT_VOTE_ACCOUNT="2 per minute")
+    user = make_user(db)
+    round_ = make_round(db)
+    battles = [make_battle(db, user, round_).id for _ in range(3)]
+    client = app.test_client()
+    login.as_user(user, client=client)
+    private_redis.stop()
+    codes = [client.post(f"/api/battles/{b}/vote", json={"winner": "b"}).status_code for b in battles]
+    assert codes == [200, 200, 429]

@@ -1,0 +1,126 @@
+"""Role × route matrix: every registered route, every role, the specified status.
+
+How to add a row (every new route needs one, or `test_every_route_has_a_row` fails):
+    ("METHOD", "/rule/as/<in>/url_map"): expect(anonymous, citizen, other_citizen, moderator, ministry,
+                                                json=..., data=..., query=...)
+Path parameters are filled from `context()`: `battle_id` is a ready battle owned by `citizen`
+(so `other_citizen` is a stranger to it), `provider` is the local OIDC provider. Logged-in
+clients send the CSRF token by themselves (tests/clients.py). Each row runs on a fresh app with
+the demo contest seeded; the roles run in the order anonymous, citizen, other_citizen,
+moderator, ministry.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.db import utcnow
+from tests.builders import make_battle, make_user
+
+ROLES = ("anonymous", "citizen", "other_citizen", "moderator", "ministry")
+
+
+def expect(anonymous: int, citizen: int, other_citizen: int, moderator: int, ministry: int, **request) -> dict:
+    """One row: the status per role, and optionally the request's json / data / query."""
+    return {"status": dict(zip(ROLES, (anonymous, citizen, other_citizen, moderator, ministry))), **request}
+
+
+def everyone(status: int, **request) -> dict:
+    return expect(status, status, status, status, status, **request)
+
+
+def logged_in(status: int, anonymous: int = 401, **request) -> dict:
+    return expect(anonymous, status, status, status, status, **request)
+
+
+def only_ministry(status: int = 200, **request) -> dict:
+    return expect(401, 403, 403, 403, status, **request)
+
+
+def owner_only(status: int, stranger: int = 404, **request) -> dict:
+    return expect(401, status, stranger, stranger, stranger, **request)
+
+
+MATRIX: dict[tuple[str, str], dict] = {
+    # shell
+    ("GET", "/"): everyone(200),
+    ("GET", "/healthz"): everyone(200),
+    ("GET", "/readyz"): everyone(200),
+    ("GET", "/metrics"): everyone(200),
+    ("GET", "/api/openapi.json"): everyone(200),
+    ("GET", "/static/<path:filename>"): everyone(200),
+    # identity
+    ("GET", "/login"): everyone(200),
+    ("GET", "/auth/login/<provider>"): everyone(302),
+    ("GET", "/auth/callback/<provider>"): everyone(400),  # no login under way: state is missing
+    ("POST", "/auth/logout"): everyone(303),
+    ("GET", "/api/me"): logged_in(200),
+    ("PATCH", "/api/me"): logged_in(200, json={"display_name": "바뀐 별명"}),
+    ("GET", "/account"): logged_in(200),
+    ("POST", "/account"): logged_in(303, data={"display_name": "바뀐 별명"}),
+    # contest
+    ("GET", "/api/rounds/current"): everyone(200),
+    ("GET", "/api/prompts"): everyone(200),
+    ("GET", "/arena"): everyone(200),
+    ("GET", "/arena/b/<battle_id>"): expect(200, 200, 404, 404, 404),  # anonymous: the page asks to log in
+    ("POST", "/api/battles"): logged_in(201, json={"category": "daily"}),
+    # the demo round is bank-only: the owner passes every check and learns follow-ups are unavailable
+    ("POST", "/api/battles/<battle_id>/turns"): owner_only(422, json={"prompt": "조금 더 자세히 설명해 주세요."}),
+    ("GET", "/api/admin/contest/exposure"): only_ministry(200),
+    # voting
+    ("POST", "/api/battles/<battle_id>/vote"): owner_only(200, json={"winner": "a"}),
+    ("GET", "/api/leaderboard"): everyone(200),
+    ("GET", "/api/leaderboard/matrix"): everyone(200),
+    ("GET", "/leaderboard"): everyone(200),
+}
+
+PARAMS = {"filename": "css/app.css", "provider": "local"}
+
+
+def routes(app) -> set[tuple[str, str]]:
+    return {(method, rule.rule) for rule in app.url_map.iter_rules()
+            for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}}
+
+
+def url_for_rule(rule: str, params: dict) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?(\w+)>", lambda m: str(params[m.group(1)]), rule)
+
+
+def test_every_route_has_a_row(oidc_app):
+    missing = sorted(routes(oidc_app) - set(MATRIX))
+    assert not missing, f"add role-matrix rows for: {missing}"
+    stale = sorted(set(MATRIX) - routes(oidc_app))
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+def clients_by_role(app, db, login) -> tuple[dict, dict]:
+    from contest.demo import seed_demo
+    from contest.queries import current_round
+
+    seed_demo(db, utcnow())
+    users = {"citizen": make_user(db, "시민"), "other_citizen": make_user(db, "다른 시민"),
+             "moderator": make_user(db, "검토자", roles=("moderator",)),
+             "ministry": make_user(db, "부처", roles=("ministry",))}
+    battle = make_battle(db, users["citizen"], current_round(db, utcnow()))
+    clients = {"anonymous": app.test_client()}
+    for role, user in users.items():
+        clients[role] = app.test_client()
+        login.as_user(user, client=clients[role])
+    return clients, {**PARAMS, "battle_id": battle.id}
+
+
+@pytest.mark.parametrize("method,rule", sorted(MATRIX), ids=[f"{m} {r}" for m, r in sorted(MATRIX)])
+def test_role_matrix(oidc_app, db, login, method, rule):
+    row = MATRIX[(method, rule)]
+    clients, params = clients_by_role(oidc_app, db, login)
+    url = url_for_rule(rule, params)
+    got = {}
+    for role in ROLES:
+        resp = clients[role].open(url, method=method, json=row.get("json"), data=row.get("data"),
+                                  query_string=row.get("query"))
+        got[role] = resp.status_code
+        if resp.status_code >= 400 and resp.is_json:
+            assert set(resp.get_json()) >= {"error"}, resp.get_json()
+        resp.close()
+    assert got == row["status"]
