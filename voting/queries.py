@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Iterable, Iterator
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from contest.models import Battle, Model, Round, RoundModel
 from voting.models import Vote, VoteOutbox
@@ -14,11 +14,15 @@ from voting.rating import OUTCOME_OF_WINNER
 Cells = dict[tuple[int, int, int], int]
 
 
-def battle_for_update(session: Session, battle_id: str) -> Battle | None:
-    """The battle, row-locked until the transaction ends (serialises concurrent votes on it)."""
+def battle_for_vote(session: Session, battle_id: str) -> tuple[Battle, Round] | None:
+    """The battle (row-locked until the transaction ends) with its models and round, in one query."""
     if not battle_id or len(battle_id) > 40:
         return None
-    return session.scalars(select(Battle).where(Battle.id == battle_id).with_for_update()).first()
+    stmt = (select(Battle, Round).join(Round, Round.id == Battle.round_id).where(Battle.id == battle_id)
+            .options(joinedload(Battle.model_a), joinedload(Battle.model_b), lazyload(Round.roster))
+            .with_for_update(of=Battle))  # serialises concurrent votes on the same battle
+    row = session.execute(stmt).unique().first()
+    return None if row is None else (row[0], row[1])
 
 
 def round_by_id(session: Session, round_id: str) -> Round | None:

@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Callable, Sequence
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import User
 from contest.models import Battle, Model, Round
@@ -41,34 +43,37 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
     """Store `user`'s vote on the battle (flushed, not committed) or raise VoteRejected."""
     if winner not in WINNERS:
         raise VoteRejected("invalid_winner")
-    battle = queries.battle_for_update(session, battle_id)
-    if battle is None or battle.user_id != user.id:
+    found = queries.battle_for_vote(session, battle_id)
+    if found is None or found[0].user_id != user.id:
         raise VoteRejected("battle_not_found")  # someone else's battle looks like no battle
-    _check_votable(battle, session.get(Round, battle.round_id), now)
+    battle, round_ = found
+    _check_votable(battle, round_, now)
     reason = next((r for r in (check(session, battle, user) for check in exclusion_checks) if r), None)
-    vote = Vote(id=new_vote_id(), battle_id=battle.id, user_id=user.id, round_id=battle.round_id, category=battle.category,
-                model_a_id=battle.model_a_id, model_b_id=battle.model_b_id, winner=winner, created_at=now,
-                excluded=reason is not None, excluded_reason=reason, excluded_at=now if reason else None)
-    battle.status = "voted"
-    session.add(vote)
+    fields = dict(id=new_vote_id(), battle_id=battle.id, user_id=user.id, round_id=battle.round_id,
+                  category=battle.category, model_a_id=battle.model_a_id, model_b_id=battle.model_b_id,
+                  winner=winner, created_at=now, excluded=reason is not None, excluded_reason=reason,
+                  excluded_at=now if reason else None)
+    # Core statements: three plain round trips, none of the unit-of-work bookkeeping on the hot path.
     try:
-        session.flush()  # the vote row first: the outbox row refers to it
+        session.execute(insert(Vote).values(**fields))
     except IntegrityError as exc:  # a concurrent duplicate lost the race on the unique constraint
         session.rollback()
         raise VoteRejected("already_voted") from exc
-    session.add(VoteOutbox(vote_id=vote.id, created_at=now))
-    session.flush()
+    session.execute(insert(VoteOutbox).values(vote_id=fields["id"], event="cast", created_at=now, attempts=0))
+    session.execute(update(Battle).where(Battle.id == battle.id).values(status="voted"))
+    set_committed_value(battle, "status", "voted")
+    vote = Vote(**fields)
     return CastVote(vote=vote, model_a=battle.model_a, model_b=battle.model_b)
 
 
-def _check_votable(battle: Battle, round_: Round | None, now: datetime) -> None:
+def _check_votable(battle: Battle, round_: Round, now: datetime) -> None:
     if battle.status == "voted":
         raise VoteRejected("already_voted")
     if battle.status == "voided":
         raise VoteRejected("battle_voided")
     if battle.status != "ready":
         raise VoteRejected("battle_not_ready")
-    if round_ is None or not round_.is_open(now):
+    if not round_.is_open(now):
         raise VoteRejected("round_closed")
 
 

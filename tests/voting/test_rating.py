@@ -1,8 +1,8 @@
 """Rating maths: BT against an independent reference fit, invariants, bootstrap, Elo."""
 import numpy as np
 import pytest
-from sklearn.linear_model import LogisticRegression
 
+from bench.ratings import reference_fit as bench_reference
 from voting.board import BoardSettings, compute_rows
 from voting.rating import (A_WINS, B_WINS, TIE, RatingParams, bootstrap_bt, effective_wins, elo_update,
                            expected_score, fit_bt, online_elo, pair_matrices, ranks_from_ci, tally)
@@ -21,18 +21,8 @@ def synthetic(n_models=8, n_votes=20_000, tie_share=0.15, seed=3):
 
 
 def reference_fit(a, b, outcome, n):
-    """Row-level logistic regression (one row per vote; a tie is half a win each way)."""
-    rows = len(a)
-    x = np.zeros((rows, n))
-    x[np.arange(rows), a] = np.log(10)
-    x[np.arange(rows), b] = -np.log(10)
-    tie = outcome == TIE
-    features = np.vstack([x, x[tie]])
-    target = np.concatenate([(outcome == A_WINS) | tie, np.zeros(tie.sum(), bool)]).astype(int)
-    weight = np.concatenate([np.where(tie, 0.5, 1.0), np.full(tie.sum(), 0.5)])
-    lr = LogisticRegression(fit_intercept=False, C=np.inf, tol=1e-10, max_iter=10_000)
-    lr.fit(features, target, sample_weight=weight)
-    return 400 * lr.coef_[0] + 1000
+    """Row-level logistic regression (scikit-learn), one row per vote; shared with the benchmark."""
+    return bench_reference(a, b, outcome, n, tol=1e-10)
 
 
 def bt(a, b, outcome, n, **kw):

@@ -1,0 +1,40 @@
+"""`python -m bench` (`make bench`): one table, every number measured in this run."""
+from __future__ import annotations
+
+import sys
+import time
+
+from bench import http, ratings, rebuild
+
+
+def main() -> None:
+    started = time.perf_counter()
+    print("measuring (a) ratings ...", file=sys.stderr, flush=True)
+    rating_rows = ratings.run()
+    print("measuring (b) rebuild from PostgreSQL ...", file=sys.stderr, flush=True)
+    board = rebuild.run()
+    print("measuring (c) votes/s under gunicorn ...", file=sys.stderr, flush=True)
+    web = http.run()
+    lines = ["| measurement | ours | reference | ratio | target | check |", "|---|---|---|---|---|---|"]
+    for r in rating_rows:
+        note = "" if r["ref_rounds_run"] == 100 else f" (ran {r['ref_rounds_run']} rounds, extrapolated to 100)"
+        lines.append(f"| (a) BT + 1,000 bootstrap from raw votes, {r['votes']:,} votes, 20 models (best of 3) | {r['ours_s']:.3f} s | "
+                     f"{r['ref_s']:.1f} s row-level LR, 100 rounds{note} | {r['ratio']:.0f}x | "
+                     f">= 200x at 100k | {'ok' if r['votes'] != 100_000 or r['ratio'] >= 200 else 'MISSED'} |")
+        lines.append(f"| (a) max abs rating diff vs reference, {r['votes']:,} votes | {r['max_diff']:.2e} | | | "
+                     f"<= 0.01 | {'ok' if r['max_diff'] <= 0.01 else 'MISSED'} |")
+    lines.append(f"| (b) board from PostgreSQL, {board['votes']:,} votes: SQL aggregate + BT + 1,000 bootstrap | "
+                 f"{board['sql_board_s']:.2f} s | | | <= 10 s | {'ok' if board['sql_board_s'] <= 10 else 'MISSED'} |")
+    lines.append(f"| (b) live-board rebuild (replay + Elo) into Redis / in process | {board['rebuild_redis_s']:.2f} s / "
+                 f"{board['rebuild_memory_s']:.2f} s | | | <= 10 s | "
+                 f"{'ok' if board['rebuild_redis_s'] <= 10 else 'MISSED'} |")
+    lines.append(f"| (b) bulk load with COPY (setup, not a target) | {board['load_s']:.1f} s | | | | |")
+    lines.append(f"| (c) votes/s, full vote request, gunicorn gthread 2x4 | {web['vote_rps']:.0f}/s | "
+                 f"no-op endpoint {web['noop_rps']:.0f}/s | {web['ratio'] * 100:.0f}% | >= 40% | "
+                 f"{'ok' if web['ratio'] >= 0.4 else 'MISSED'} (errors: {web['errors']}) |")
+    print("\n".join(lines))
+    print(f"\nbench finished in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
