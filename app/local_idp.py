@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +41,11 @@ class LocalProvider:
 
 def start_local_provider(port: int = 0, require_nonce: bool = True) -> LocalProvider:
     """Start oidc-provider-mock on 127.0.0.1 (ephemeral port by default) in a daemon thread."""
-    import oidc_provider_mock  # development dependency only
+    with warnings.catch_warnings():  # the mock imports Authlib modules Authlib marks deprecated
+        warnings.simplefilter("ignore")
+        import oidc_provider_mock  # development dependency only
 
-    wsgi = oidc_provider_mock.app(require_nonce=require_nonce, issue_refresh_token=False)
+        wsgi = oidc_provider_mock.app(require_nonce=require_nonce, issue_refresh_token=False)
     server = make_server("127.0.0.1", port, wsgi, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                               name="local-oidc-provider", daemon=True)

@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+import click
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete
@@ -167,3 +168,20 @@ def init_app(app: Flask) -> None:
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=bool(secure),
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_LIFETIME_HOURS"]))
     app.session_interface = DatabaseSessionInterface()
+    app.cli.add_command(sessions_cli)
+
+
+@click.group("sessions")
+def sessions_cli():
+    """Server-side login sessions."""
+
+
+@sessions_cli.command("purge")
+def sessions_purge():
+    """Delete expired sessions (run daily, e.g. from cron)."""
+    from app.db import new_session
+
+    with new_session() as db:
+        count = purge_expired(db, utcnow())
+        db.commit()
+    click.echo(f"{count} expired session(s) deleted")

@@ -154,3 +154,34 @@ def test_csp_nonce_is_per_request_and_in_the_header(app):
 def test_anonymous_post_gets_401_not_csrf_error(client):
     resp = client.patch("/api/me", json={"display_name": "익명"})
     assert resp.status_code == 401
+
+
+def test_purge_deletes_only_expired_sessions(runner, login, db):
+    login.as_user(make_user(db))
+    login.as_user(make_user(db, name="옛 시민"))
+    old = db.scalars(select(WebSession)).first()
+    old.expires_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+    result = runner.invoke(args=["sessions", "purge"])
+    assert result.exit_code == 0 and "1 expired" in result.output
+    assert session_rows(db) == 1
+
+
+def test_sessions_and_login_on_postgresql(pg_url, oidc_app_config):
+    from sqlalchemy.orm import sessionmaker
+
+    from app.db import make_engine
+    from tests.oidc_provider import log_in
+
+    app = make_test_app(pg_url, **oidc_app_config)
+    client = app.test_client()
+    assert log_in(client, "pg-citizen").status_code == 302
+    me = client.get("/api/me").get_json()
+    assert client.patch("/api/me", json={"display_name": "포스트그레스"}).status_code == 200
+    engine = make_engine(pg_url)
+    with sessionmaker(engine)() as pg:
+        assert revoke_user_sessions(pg, int(me["id"])) == 1
+        pg.commit()
+    assert client.get("/api/me").status_code == 401
+    engine.dispose()
+    app.extensions["db_engine"].dispose()
