@@ -48,7 +48,10 @@ class Vote(Base):
 
 
 class VoteOutbox(Base):
-    """Written in the vote's transaction; published_at set once XADD succeeded."""
+    """Written in the vote's transaction; published_at set once the worker applied the vote to the live board.
+
+    Until then the relay republishes it (duplicates are harmless: applying is idempotent by vote id).
+    """
 
     __tablename__ = "vote_outbox"
     __table_args__ = (Index("ix_vote_outbox_unpublished", "published_at"),)
