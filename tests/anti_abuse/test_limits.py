@@ -170,3 +170,22 @@ def test_real_votes_succeed_while_redis_is_down(sqlite_url, private_redis, db, l
     private_redis.stop()
     codes = [client.post(f"/api/battles/{b}/vote", json={"winner": "b"}).status_code for b in battles]
     assert codes == [200, 200, 429]
+
+
+def test_frozen_redis_does_not_hang_requests(sqlite_url, db, login):
+    """SIGSTOP leaves the port open but silent: the socket timeouts let the fallback take over."""
+    import signal
+
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server not installed")
+    server = PrivateRedis(PRIVATE_REDIS_PORT + 1)
+    try:
+        app = probe_app(sqlite_url, vote_account="2 per minute", redis=server.url)
+        client = logged_in_client(app, db, login)
+        assert vote(client).status_code == 200
+        server.proc.send_signal(signal.SIGSTOP)
+        assert [vote(client).status_code for _ in range(3)] == [200, 200, 429]
+        assert limiter.using_fallback()
+    finally:
+        server.proc.send_signal(signal.SIGCONT)
+        server.stop()

@@ -140,3 +140,15 @@ def test_production_refuses_local_or_insecure_providers(entry):
 def test_bad_provider_config_is_refused(raw):
     with pytest.raises(ConfigError):
         load_providers({**BASE, "OIDC_PROVIDERS": raw})
+
+
+def test_account_service_imports_nothing_from_flask():
+    import ast
+    import inspect
+
+    import app.accounts
+
+    tree = ast.parse(inspect.getsource(app.accounts))
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(m and m.split(".")[0] == "flask" for m in modules)

@@ -189,3 +189,18 @@ def test_suspended_account_cannot_log_in(client, db):
     resp = log_in(fresh, "heidi")
     assert resp.status_code == 403
     assert_logged_out(fresh)
+
+
+def test_login_is_rate_limited_per_address(sqlite_url, oidc_app_config, caplog):
+    app = make_test_app(sqlite_url, LIMIT_LOGIN_ADDRESS="2 per minute", **oidc_app_config)
+    client = app.test_client()
+    codes = [client.get("/auth/login/local", headers={"Accept": "application/json"}).status_code for _ in range(3)]
+    assert codes == [302, 302, 429]
+    app.extensions["db_engine"].dispose()
+
+
+def test_logout_is_audited(client, caplog):
+    log_in(client, "ivan")
+    assert client.post("/auth/logout", headers={"Accept": "application/json"}).status_code == 204
+    assert any(getattr(r, "fields", {}).get("event") == "logout" for r in caplog.records)
+    assert_logged_out(client)
