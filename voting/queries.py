@@ -54,8 +54,11 @@ def counted_cells(session: Session, round_id: str, category: str | None = None) 
 def votes_for_board(session: Session, chunk: int = 20_000) -> Iterator[tuple]:
     """Every vote as (id, round_id, category, a, b, winner, excluded) in casting order, streamed."""
     stmt = select(Vote.id, Vote.round_id, Vote.category, Vote.model_a_id, Vote.model_b_id, Vote.winner,
-                  Vote.excluded).order_by(Vote.created_at, Vote.id).execution_options(yield_per=chunk)
-    yield from session.execute(stmt)
+                  Vote.excluded).order_by(Vote.created_at, Vote.id)
+    # Core execution on the session's connection: plain tuples, no ORM row processing.
+    result = session.connection().execution_options(yield_per=chunk).execute(stmt)
+    for partition in result.partitions():
+        yield from partition
 
 
 def unpublished(session: Session, before: datetime, limit: int) -> list[Vote]:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from voting import queries
 from voting.live import BoardState, LiveBoard
-from voting.rating import OUTCOME_OF_WINNER, RatingParams
+from voting.rating import RatingParams
 
 
 class RebuildBusy(Exception):
@@ -17,10 +17,7 @@ class RebuildBusy(Exception):
 def board_state_from_sql(session: Session, params: RatingParams) -> BoardState:
     """Replay every stored vote in casting order into a fresh board state."""
     state = BoardState()
-    for vote_id, round_id, category, a, b, winner, excluded in queries.votes_for_board(session):
-        event = {"vote_id": vote_id, "round_id": round_id, "category": category, "a": a, "b": b,
-                 "outcome": OUTCOME_OF_WINNER[winner], "counted": "0" if excluded else "1"}
-        state.apply(event, params)
+    state.replay(queries.votes_for_board(session), params)
     return state
 
 
