@@ -2,27 +2,74 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, aliased
 
-from contest.models import Battle, Model, Round, RoundModel
+from contest.models import Battle, Model, Round, RoundModel, Team
 from voting.models import Vote, VoteOutbox
 from voting.rating import OUTCOME_OF_WINNER
 
 Cells = dict[tuple[int, int, int], int]
 
 
-def battle_for_vote(session: Session, battle_id: str) -> tuple[Battle, Round] | None:
-    """The battle (row-locked until the transaction ends) with its models and round, in one query."""
+class Revealed(NamedTuple):
+    """What a voter learns about one side after voting."""
+
+    display_name: str
+    version: str
+    team_ko: str
+    team_en: str
+
+    @property
+    def name(self) -> str:
+        """Display name and version, as on the leaderboard."""
+        return f"{self.display_name} {self.version}".strip()
+
+    def team(self, lang: str) -> str:
+        """The team's name in the request's language (Korean by default)."""
+        return self.team_en if lang == "en" else self.team_ko
+
+
+class VoteTarget(NamedTuple):
+    """The battle being voted on, its round's window and both (still hidden) models."""
+
+    battle_id: str
+    user_id: int
+    status: str
+    round_id: str
+    category: str
+    model_a_id: int
+    model_b_id: int
+    round_status: str
+    opens_at: datetime
+    closes_at: datetime
+    model_a: Revealed
+    model_b: Revealed
+
+
+_ModelA, _ModelB, _TeamA, _TeamB = aliased(Model), aliased(Model), aliased(Team), aliased(Team)
+_VOTE_TARGET = (
+    select(Battle.id, Battle.user_id, Battle.status, Battle.round_id, Battle.category, Battle.model_a_id,
+           Battle.model_b_id, Round.status, Round.opens_at, Round.closes_at,
+           _ModelA.display_name, _ModelA.version, _TeamA.name_ko, _TeamA.name_en,
+           _ModelB.display_name, _ModelB.version, _TeamB.name_ko, _TeamB.name_en)
+    .join(Round, Round.id == Battle.round_id)
+    .join(_ModelA, _ModelA.id == Battle.model_a_id).join(_TeamA, _TeamA.id == _ModelA.team_id)
+    .join(_ModelB, _ModelB.id == Battle.model_b_id).join(_TeamB, _TeamB.id == _ModelB.team_id)
+    .with_for_update(of=Battle)  # serialises concurrent votes on the same battle
+)
+
+
+def vote_target(session: Session, battle_id: str) -> VoteTarget | None:
+    """The battle to vote on, row-locked until the transaction ends, in one Core query (hot path)."""
     if not battle_id or len(battle_id) > 40:
         return None
-    stmt = (select(Battle, Round).join(Round, Round.id == Battle.round_id).where(Battle.id == battle_id)
-            .options(joinedload(Battle.model_a), joinedload(Battle.model_b), lazyload(Round.roster))
-            .with_for_update(of=Battle))  # serialises concurrent votes on the same battle
-    row = session.execute(stmt).unique().first()
-    return None if row is None else (row[0], row[1])
+    row = session.connection().execute(_VOTE_TARGET.where(Battle.id == battle_id)).first()
+    if row is None:
+        return None
+    return VoteTarget(*row[:10], model_a=Revealed(*row[10:14]), model_b=Revealed(*row[14:18]))
 
 
 def round_by_id(session: Session, round_id: str) -> Round | None:

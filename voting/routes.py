@@ -12,7 +12,7 @@ from app.metrics import VOTES
 from app.openapi import api_doc
 from contest.queries import current_round
 from voting import bp, charts
-from voting.leaderboard import leaderboard, matrix, model_name, team_name
+from voting.leaderboard import leaderboard, matrix
 from voting.queries import round_by_id
 from voting.runtime import board_settings, ensure_embedded_worker, get_board, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_REQUEST, VOTE_RESPONSE, json_object
@@ -44,7 +44,7 @@ def vote(battle_id: str):
     publish_vote(vote_event(vote_))
     lang = current_lang()
     body = {"vote_id": vote_.id, "counted": not vote_.excluded,
-            "models": {side: {"name": model_name(m), "team": team_name(m, lang)}
+            "models": {side: {"name": m.name, "team": m.team(lang)}
                        for side, m in (("a", cast.model_a), ("b", cast.model_b))}}
     if vote_.excluded:
         body["excluded_reason"] = vote_.excluded_reason

@@ -8,17 +8,17 @@ from typing import Callable, Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import User
-from contest.models import Battle, Model, Round
+from contest.models import Battle
 from voting import queries
+from voting.queries import Revealed, VoteTarget
 from voting.models import WINNERS, Vote, VoteOutbox, new_vote_id
 from voting.rating import OUTCOME_OF_WINNER
 
 # A check that may keep a vote out of the ranking: returns an exclusion reason or None.
 # Anti-abuse detectors (identity leak, anomalies) plug in here.
-ExclusionCheck = Callable[[Session, Battle, User], "str | None"]
+ExclusionCheck = Callable[[Session, VoteTarget, User], "str | None"]
 
 
 class VoteRejected(Exception):
@@ -34,8 +34,8 @@ class CastVote:
     """What the voter learns: the stored vote and the two revealed models."""
 
     vote: Vote
-    model_a: Model
-    model_b: Model
+    model_a: Revealed
+    model_b: Revealed
 
 
 def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: datetime,
@@ -43,14 +43,13 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
     """Store `user`'s vote on the battle (flushed, not committed) or raise VoteRejected."""
     if winner not in WINNERS:
         raise VoteRejected("invalid_winner")
-    found = queries.battle_for_vote(session, battle_id)
-    if found is None or found[0].user_id != user.id:
+    target = queries.vote_target(session, battle_id)
+    if target is None or target.user_id != user.id:
         raise VoteRejected("battle_not_found")  # someone else's battle looks like no battle
-    battle, round_ = found
-    _check_votable(battle, round_, now)
-    reason = next((r for r in (check(session, battle, user) for check in exclusion_checks) if r), None)
-    fields = dict(id=new_vote_id(), battle_id=battle.id, user_id=user.id, round_id=battle.round_id,
-                  category=battle.category, model_a_id=battle.model_a_id, model_b_id=battle.model_b_id,
+    _check_votable(target, now)
+    reason = next((r for r in (check(session, target, user) for check in exclusion_checks) if r), None)
+    fields = dict(id=new_vote_id(), battle_id=target.battle_id, user_id=user.id, round_id=target.round_id,
+                  category=target.category, model_a_id=target.model_a_id, model_b_id=target.model_b_id,
                   winner=winner, created_at=now, excluded=reason is not None, excluded_reason=reason,
                   excluded_at=now if reason else None)
     # Core statements: three plain round trips, none of the unit-of-work bookkeeping on the hot path.
@@ -60,20 +59,18 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
         session.rollback()
         raise VoteRejected("already_voted") from exc
     session.execute(insert(VoteOutbox).values(vote_id=fields["id"], event="cast", created_at=now, attempts=0))
-    session.execute(update(Battle).where(Battle.id == battle.id).values(status="voted"))
-    set_committed_value(battle, "status", "voted")
-    vote = Vote(**fields)
-    return CastVote(vote=vote, model_a=battle.model_a, model_b=battle.model_b)
+    session.execute(update(Battle).where(Battle.id == target.battle_id).values(status="voted"))
+    return CastVote(vote=Vote(**fields), model_a=target.model_a, model_b=target.model_b)
 
 
-def _check_votable(battle: Battle, round_: Round, now: datetime) -> None:
-    if battle.status == "voted":
+def _check_votable(target: VoteTarget, now: datetime) -> None:
+    if target.status == "voted":
         raise VoteRejected("already_voted")
-    if battle.status == "voided":
+    if target.status == "voided":
         raise VoteRejected("battle_voided")
-    if battle.status != "ready":
+    if target.status != "ready":
         raise VoteRejected("battle_not_ready")
-    if not round_.is_open(now):
+    if not (target.round_status == "open" and target.opens_at <= now < target.closes_at):
         raise VoteRejected("round_closed")
 
 
