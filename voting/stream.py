@@ -57,12 +57,23 @@ class RedisVoteStream:
         """New entries for this consumer (they become pending until acknowledged)."""
         try:
             reply = self.client.xreadgroup(self.group, consumer, {self.key: ">"}, count=count,
-                                           block=block_ms or None)
+                                           block=self._block_ms(block_ms))
         except redis.ResponseError as exc:
             if "NOGROUP" in str(exc):
                 raise StreamLost(str(exc)) from exc
             raise
         return [(eid, fields) for _key, entries in (reply or []) for eid, fields in entries if fields]
+
+    def _block_ms(self, block_ms: int) -> int | None:
+        """How long XREADGROUP may block: well inside the client's socket timeout (None: not at all).
+
+        A block as long as the socket timeout makes every idle read a TimeoutError (and an entry
+        delivered as the timeout fires sits pending until reclaimed), so it is capped at half of it.
+        """
+        if not block_ms:
+            return None  # block=0 would mean "forever" to Redis
+        timeout = self.client.connection_pool.connection_kwargs.get("socket_timeout")
+        return block_ms if timeout is None else max(1, min(block_ms, int(timeout * 500)))
 
     def claim_stale(self, consumer: str, min_idle_ms: int, count: int) -> list[Entry]:
         """Take over entries another consumer read but did not acknowledge within `min_idle_ms`."""

@@ -144,3 +144,23 @@ def test_live_elo_matches_the_maths(wired, voters):
     assert sum(elo.values()) == pytest.approx(3 * 1000)
     worker.reconcile()  # the rebuild replays SQL in casting order: the same Elo
     assert np.allclose(sorted(wired.extensions["live_board"].elo("r-w", ALL).values()), sorted(elo.values()))
+
+
+def test_an_idle_worker_on_real_redis_never_times_out_and_still_relays(redis_url, sqlite_url):
+    """The blocking XREADGROUP stays inside the client's socket timeout, whatever block the settings ask."""
+    from tests.builders import make_round, make_user
+
+    app = make_test_app(sqlite_url, REDIS_URL=redis_url, WORKER_IN_PROCESS=False, REDIS_SOCKET_TIMEOUT=0.5)
+    try:
+        with app.app_context(), new_session() as session:
+            round_id, user_id = make_round(session, "r-w", models=3).id, make_user(session).id
+            session.commit()
+        worker = make_worker(app, "w1", WorkerSettings(block_ms=2000, relay_grace_s=0.0, relay_every_s=0.0))
+        worker.start()
+        assert worker.stream.read("w1", 10, 2000) == []  # an empty stream: no TimeoutError
+        cast_votes(app, round_id, user_id, 3, publish=False)  # Redis was down at cast time
+        drain(worker, 3)  # idle blocking reads, then the relay, then the apply
+        assert sum(app.extensions["live_board"].cells("r-w", ALL).values()) == 3
+        assert_live_equals_sql(app, "r-w", ["daily"])
+    finally:
+        app.extensions["db_engine"].dispose()
