@@ -62,9 +62,14 @@ _VOTE_TARGET = (
 )
 
 
+def _usable_id(value: str) -> bool:
+    """An id worth looking up: short, and free of NUL (which PostgreSQL refuses in text, as an error)."""
+    return bool(value) and len(value) <= 40 and "\x00" not in value
+
+
 def vote_target(session: Session, battle_id: str) -> VoteTarget | None:
     """The battle to vote on, row-locked until the transaction ends, in one Core query (hot path)."""
-    if not battle_id or len(battle_id) > 40:
+    if not _usable_id(battle_id):
         return None
     row = session.connection().execute(_VOTE_TARGET.where(Battle.id == battle_id)).first()
     if row is None:
@@ -74,7 +79,7 @@ def vote_target(session: Session, battle_id: str) -> VoteTarget | None:
 
 def round_by_id(session: Session, round_id: str) -> Round | None:
     """A round by id (None for unknown or malformed ids)."""
-    return session.get(Round, round_id) if round_id and len(round_id) <= 40 else None
+    return session.get(Round, round_id) if _usable_id(round_id) else None
 
 
 def roster_models(session: Session, round_id: str) -> list[Model]:

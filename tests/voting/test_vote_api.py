@@ -109,3 +109,30 @@ def test_vote_route_is_documented(client):
     op = spec["paths"]["/api/battles/{battle_id}/vote"]["post"]
     assert op["summary"] and op["requestBody"]
     assert spec["paths"]["/api/leaderboard"]["get"]["summary"]
+
+
+@pytest.mark.postgres
+def test_a_nul_byte_in_an_id_is_unknown_not_a_500_on_postgresql(pg_url):
+    """PostgreSQL refuses NUL in text parameters; a client sending one gets a 404, not a 500."""
+    from app.db import new_session
+    from tests.builders import make_round, make_test_app
+    from voting.queries import vote_target
+    from voting.service import VoteRejected, cast_vote
+
+    app = make_test_app(pg_url)
+    try:
+        with app.app_context(), new_session() as session:
+            round_ = make_round(session, "r-nul")
+            user = make_user(session)
+            battle = make_battle(session, user, round_)
+            session.commit()
+            assert vote_target(session, battle.id + "\x00") is None  # the vote route's lookup
+            with pytest.raises(VoteRejected, match="battle_not_found"):
+                cast_vote(session, "\x00", user, "a", utcnow())
+        client = app.test_client()
+        for path in ("/api/leaderboard?round=r-nul%00", "/api/leaderboard/matrix?round=%00"):
+            resp = client.get(path)
+            assert (resp.status_code, resp.get_json()["error"]["code"]) == (404, "unknown_round")
+        assert client.get("/leaderboard?round=r-nul%00").status_code == 404
+    finally:
+        app.extensions["db_engine"].dispose()
