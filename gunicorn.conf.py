@@ -5,6 +5,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+if not os.environ.get("ARENA_REDIS_URL"):
+    # Embedded default: the vote stream and live board live in the process, so a second process
+    # would keep its own board and never see the votes the first one took. One process, many threads.
+    workers = 1
 threads = int(os.environ.get("GUNICORN_THREADS", 8))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
 graceful_timeout = 30

@@ -164,3 +164,21 @@ def test_an_idle_worker_on_real_redis_never_times_out_and_still_relays(redis_url
         assert_live_equals_sql(app, "r-w", ["daily"])
     finally:
         app.extensions["db_engine"].dispose()
+
+
+@pytest.mark.parametrize("env, workers", [
+    ({"GUNICORN_WORKERS": "4"}, 1),
+    ({}, 1),
+    ({"GUNICORN_WORKERS": "4", "ARENA_REDIS_URL": "redis://127.0.0.1:6379/0"}, 4),
+])
+def test_gunicorn_runs_one_process_when_the_live_board_is_in_process(monkeypatch, env, workers):
+    """Without Redis each process would keep its own stream and board and miss the others' votes."""
+    import runpy
+    from pathlib import Path
+
+    for key in ("GUNICORN_WORKERS", "ARENA_REDIS_URL"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    assert conf["workers"] == workers
