@@ -17,6 +17,7 @@ from flask_limiter import Limiter, RequestLimit
 from limits import parse_many
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.config import ConfigError
 from app.metrics import LIMITER_FALLBACK
 from app.observability import audit
 
@@ -166,10 +167,19 @@ flag_limits = _layered("FLAG")
 login_limits = _layered("LOGIN", with_account=False)
 
 
+def _check_limit(name: str, value: object) -> None:
+    # Flask-Limiter skips a limit it cannot parse: a typo would silently switch the limit off.
+    try:
+        parse_many(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"ARENA_LIMIT_{name}: not a rate limit ({value!r}), e.g. '10 per minute'") from exc
+
+
 def init_app(app: Flask) -> None:
     """Storage (Redis with timeouts, or memory), configured limits and trusted proxy hops."""
     for name, default in DEFAULT_LIMITS.items():
         app.config.setdefault(f"LIMIT_{name}", default)
+        _check_limit(name, app.config[f"LIMIT_{name}"])
     redis_url = app.config.get("REDIS_URL") or ""
     app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     if redis_url:

@@ -189,3 +189,14 @@ def test_frozen_redis_does_not_hang_requests(sqlite_url, db, login):
     finally:
         server.proc.send_signal(signal.SIGCONT)
         server.stop()
+
+
+@pytest.mark.parametrize("raw", ["lots", "3 per fortnight", "", "10 per minute;"])
+def test_unparseable_limit_is_refused_at_start(sqlite_url, raw):
+    """Flask-Limiter would skip a limit it cannot parse, leaving the route unlimited."""
+    from app.config import ConfigError
+
+    with pytest.raises(ConfigError, match="ARENA_LIMIT_VOTE_ACCOUNT"):
+        make_test_app(sqlite_url, LIMIT_VOTE_ACCOUNT=raw)
+    with pytest.raises(ConfigError, match="ARENA_LIMIT_VOTE_DAILY_CAP"):
+        make_test_app(sqlite_url, LIMIT_VOTE_DAILY_CAP=raw)
