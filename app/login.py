@@ -17,6 +17,8 @@ from app.errors import BadRequest, NotFound, ServiceUnavailable
 from app.i18n import register_messages
 from app.oauth import Provider
 
+MAX_SUBJECT_CHARS = 255  # OAuthIdentity.subject is a String(255)
+
 register_messages("ko", {
     "error.unknown_provider": "지원하지 않는 로그인 방법입니다.",
     "error.provider_unavailable": "로그인 서비스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
@@ -93,7 +95,9 @@ def finish_login(provider: Provider) -> str:
     except (JoseError, AuthlibBaseError, ValueError) as exc:  # signature, nonce, issuer, audience, JSON
         raise BadRequest(code="login_failed") from exc
     subject = _dig(claims, provider.subject_path)
-    if not isinstance(subject, (str, int)) or not str(subject):
+    if isinstance(subject, bool) or not isinstance(subject, (str, int)):
+        raise BadRequest(code="login_failed")
+    if not 0 < len(str(subject)) <= MAX_SUBJECT_CHARS:  # longer would fail the insert (a 500)
         raise BadRequest(code="login_failed")
     return str(subject)
 

@@ -204,3 +204,15 @@ def test_logout_is_audited(client, caplog):
     assert client.post("/auth/logout", headers={"Accept": "application/json"}).status_code == 204
     assert any(getattr(r, "fields", {}).get("event") == "logout" for r in caplog.records)
     assert_logged_out(client)
+
+
+def test_overlong_subject_is_refused_not_a_500(client, db):
+    """OAuthIdentity.subject holds 255 characters; PostgreSQL would refuse a longer insert."""
+    start = client.get("/auth/login/local")
+    resp = client.get(local_path(authorize_at_provider(start.headers["Location"], "s" * 256)),
+                      headers={"Accept": "application/json"})
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["code"] == "login_failed"
+    assert_logged_out(client)
+    assert counts(db) == (0, 0)
+    assert log_in(client.application.test_client(), "s" * 255).status_code == 302
