@@ -20,10 +20,15 @@ class BadLine:
     reason: str
 
 
-def parse_battle(text: str) -> tuple[str, str, int]:
-    """(model_a, model_b, outcome) of one line, or ValueError with the reason."""
+def parse_battle(text: str | bytes) -> tuple[str, str, int]:
+    """(model_a, model_b, outcome) of one line (text or raw bytes), or ValueError with the reason."""
+    if isinstance(text, bytes):  # decoded per line, so one bad byte costs one line, not the file
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("not UTF-8") from None
     try:
-        row = json.loads(text)
+        row = json.loads(text.removeprefix("\ufeff"))  # a byte-order mark from spreadsheet exports
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON ({exc.msg})") from None
     if not isinstance(row, dict):
@@ -38,7 +43,7 @@ def parse_battle(text: str) -> tuple[str, str, int]:
     return a, b, OUTCOME_OF_WINNER[winner]
 
 
-def read_battles(lines: Iterable[str], on_bad: Callable[[BadLine], None]) -> tuple[list[str], Tally]:
+def read_battles(lines: Iterable[str | bytes], on_bad: Callable[[BadLine], None]) -> tuple[list[str], Tally]:
     """Model names (sorted) and the tally of every good line; bad lines go to `on_bad`."""
     index: dict[str, int] = {}
     a_idx, b_idx, outcomes = [], [], []

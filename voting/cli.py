@@ -23,7 +23,7 @@ def ratings_cli():
 
 
 @ratings_cli.command("compute")
-@click.argument("path", type=click.File("r", encoding="utf-8"))
+@click.argument("path", type=click.File("rb"))  # lines decoded one by one: bad bytes are a bad line
 @click.option("--rounds", type=click.IntRange(1, 100_000), default=None, help="Bootstrap rounds (default 1000).")
 @click.option("--seed", type=int, default=None, help="Bootstrap seed.")
 @click.option("--strict", is_flag=True, help="Fail on the first bad line instead of skipping it.")

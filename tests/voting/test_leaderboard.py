@@ -95,3 +95,14 @@ def test_ratings_rebuild_replays_sql(runner, client, login, arena):
     vote_all(client, login, arena)
     result = runner.invoke(args=["ratings", "rebuild"])
     assert result.exit_code == 0 and "6 votes" in result.output
+
+
+def test_ratings_compute_reports_a_non_utf8_line_by_number_and_accepts_a_bom(runner, tmp_path):
+    good = json.dumps({"model_a": "x", "model_b": "y", "winner": "model_a"}).encode()
+    path = tmp_path / "battles.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + good + b"\n" + good.replace(b'"x"', b'"\xff"') + b"\n" + good + b"\n")
+    result = runner.invoke(args=["ratings", "compute", str(path), "--rounds", "10"])
+    assert result.exit_code == 0, result.output
+    assert "line 2: not UTF-8" in result.stderr and "line 1" not in result.stderr
+    out = json.loads(result.stdout)
+    assert (out["votes"], out["skipped_lines"]) == (2, 1)
