@@ -93,6 +93,8 @@ def _check(p: Provider, production: bool) -> Provider:
     missing = [f for f in needed if not getattr(p, f)]
     if missing:
         raise ConfigError(f"login provider {p.name!r}: missing {', '.join(missing)}")
+    if p.kind == "oidc" and "openid" not in p.scopes.split():
+        raise ConfigError(f"login provider {p.name!r}: OIDC needs the 'openid' scope (no ID token without it)")
     if production:
         urls = [getattr(p, f) for f in ("issuer", "discovery_url", "authorize_url", "token_url", "userinfo_url")]
         for url in filter(None, urls):
@@ -119,6 +121,8 @@ def load_providers(config: dict[str, Any]) -> dict[str, Provider]:
             provider = Provider(**{k: str(v) for k, v in entry.items()})
         except TypeError as exc:
             raise ConfigError(f"login provider entry {entry!r}: {exc}") from exc
+        if provider.name in providers:  # e.g. a JSON entry and a preset: never pick one silently
+            raise ConfigError(f"login provider {provider.name!r} is configured twice")
         providers[provider.name] = _check(provider, config["ENV"] == "production")
     return providers
 

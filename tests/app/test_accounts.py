@@ -135,11 +135,23 @@ def test_production_refuses_local_or_insecure_providers(entry):
         load_providers({"ENV": "production", "OIDC_PROVIDERS": [entry]})
 
 
+NO_OPENID_SCOPE = '[{"name": "x", "issuer": "https://a.kr", "client_id": "c", "client_secret": "s", "scopes": "email"}]'
+TWICE = '[{"name": "x", "issuer": "https://a.kr", "client_id": "c", "client_secret": "s"}, ' \
+        '{"name": "x", "issuer": "https://b.kr", "client_id": "d", "client_secret": "s"}]'
+
+
 @pytest.mark.parametrize("raw", ["not json", '{"name": "x"}', '[{"name": "Bad Name", "client_id": "c"}]',
-                                 '[{"name": "x", "client_id": "c", "color": "red"}]', '[{"name": "x", "client_id": "c"}]'])
+                                 '[{"name": "x", "client_id": "c", "color": "red"}]', '[{"name": "x", "client_id": "c"}]',
+                                 NO_OPENID_SCOPE, TWICE])
 def test_bad_provider_config_is_refused(raw):
     with pytest.raises(ConfigError):
         load_providers({**BASE, "OIDC_PROVIDERS": raw})
+
+
+def test_a_preset_cannot_be_configured_twice():
+    raw = '[{"name": "google", "issuer": "https://accounts.google.com", "client_id": "c", "client_secret": "s"}]'
+    with pytest.raises(ConfigError, match="twice"):
+        load_providers({**BASE, "OIDC_PROVIDERS": raw, "GOOGLE_CLIENT_ID": "g", "GOOGLE_CLIENT_SECRET": "s"})
 
 
 def test_account_service_imports_nothing_from_flask():
