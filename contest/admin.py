@@ -24,7 +24,9 @@ def exposure():
     """Exposure per model, pair and side, and backend errors per model (ministry only)."""
     session = get_session()
     round_id = request.args.get("round")
-    round_ = session.get(Round, round_id[:40]) if round_id else current_round(session, utcnow())
+    if round_id and (len(round_id) > 40 or "\x00" in round_id):  # no such id (PostgreSQL refuses NUL)
+        raise NotFound(code="unknown_round")
+    round_ = session.get(Round, round_id) if round_id else current_round(session, utcnow())
     if round_ is None:
         raise NotFound(code="unknown_round")
     category = request.args.get("category")

@@ -40,14 +40,15 @@ def sampling_rng() -> random.Random:
 
 
 def json_body(*optional: str) -> dict[str, str | None]:
-    """The JSON object body; each named field must be a string when present."""
+    """The JSON object body; each named field must be a string (without U+0000) when present."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequest(code="json_object_expected")
     values: dict[str, str | None] = {}
     for name in optional:
         value = body.get(name)
-        if value is not None and not isinstance(value, str):
+        # PostgreSQL text cannot hold U+0000: refuse it here rather than fail in the database.
+        if value is not None and (not isinstance(value, str) or "\x00" in value):
             raise BadRequest(code="invalid_field")
         values[name] = value
     return values

@@ -131,3 +131,24 @@ def test_ministry_sees_exposure_and_backend_errors_others_get_403(client, db, lo
     assert len(report["pairs"]) == 3
     assert client.get("/api/admin/contest/exposure?round=nope").status_code == 404
     assert client.get("/api/admin/contest/exposure?round=live&category=x").status_code == 422
+
+
+def test_nul_characters_are_refused_with_4xx_not_a_database_error(client, db, login, llm):
+    # PostgreSQL text cannot hold U+0000: it must be refused at the edge, on both databases alike.
+    live_round(db, llm, ["steady", "steady"])
+    login.as_user(make_user(db))
+    for body in ({"prompt": "안녕\x00"}, {"prompt_id": "p\x00"}, {"prompt": "안녕", "category": "daily\x00"}):
+        resp = client.post("/api/battles", json=body)
+        assert resp.status_code in (400, 422), (body, resp.get_data(as_text=True))
+        assert resp.get_json()["error"]["code"] in ("invalid_field", "unknown_category")
+    battle_id = start(client).get_json()["battle_id"]
+    resp = client.post(f"/api/battles/{battle_id}/turns", json={"prompt": "더\x00"})
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_field"
+    resp = client.post("/api/battles/x%00y/turns", json={"prompt": "더"})
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "battle_not_found"
+    assert client.get("/arena/b/x%00y").status_code == 404
+    login.as_user(make_user(db, "부처", roles=("ministry",)))
+    resp = client.get("/api/admin/contest/exposure?round=x%00y")
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "unknown_round"
+    db.expire_all()
+    assert len(db.scalars(select(Battle)).one().turns) == 1
