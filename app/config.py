@@ -90,3 +90,6 @@ def validate(config: dict[str, Any], environ: dict[str, str]) -> None:
         raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters")
     if config["DATABASE_URL"].startswith("sqlite"):
         raise ConfigError(f"production needs PostgreSQL in {PREFIX}DATABASE_URL, not SQLite")
+    secure = config.get("COOKIE_SECURE")
+    if secure not in (None, "") and str(secure).lower() not in ("1", "true", "yes", "on"):
+        raise ConfigError(f"{PREFIX}COOKIE_SECURE cannot be off in production (session cookies only over https)")

@@ -130,6 +130,14 @@ class TestConfig:
             load_config(environ={**base, "ARENA_SECRET_KEY": "short",
                                  "ARENA_DATABASE_URL": "postgresql+psycopg://db/arena"})
 
+    @pytest.mark.parametrize("off", ["0", "false", "no"])
+    def test_production_refuses_insecure_session_cookies(self, off):
+        environ = {"ARENA_ENV": "production", "ARENA_SECRET_KEY": "k" * 40, "ARENA_COOKIE_SECURE": off,
+                   "ARENA_DATABASE_URL": "postgresql+psycopg://db/arena", "ARENA_REDIS_URL": "redis://r:6379/0"}
+        with pytest.raises(ConfigError, match="ARENA_COOKIE_SECURE"):
+            load_config(environ=environ)
+        assert load_config(environ={**environ, "ARENA_COOKIE_SECURE": "1"})["ENV"] == "production"
+
     def test_development_gets_a_random_secret_not_a_fixed_one(self):
         assert load_config(environ={})["SECRET_KEY"] != load_config(environ={})["SECRET_KEY"]
 
