@@ -2,8 +2,16 @@
 
 CSRF: Flask-WTF's CSRFProtect checks every state-changing request made with a logged-in
 session, from forms (field `csrf_token`) and JSON alike (header `X-CSRF-Token`; the token comes
-from `GET /api/me` or `{{ csrf_token() }}` in a page). A request without a logged-in user carries
-no authority to abuse, and every state-changing route refuses it with 401 anyway.
+from `GET /api/me` or `{{ csrf_token() }}` in a page).
+
+Requests without a logged-in, active user skip the check, on purpose: a forged request can only
+act with the victim's authority, and without a login there is none. This is safe because no
+state-changing route does anything for an anonymous caller: every POST/PUT/PATCH/DELETE answers
+401, except `POST /auth/logout`, which only ends the caller's own anonymous session (at worst a
+login still in progress; the SameSite=Lax cookie is not even sent on a cross-site POST). Login
+itself is a GET pair protected by Authlib's state (bound to this session), nonce and PKCE, so a
+forged callback cannot log a victim into someone else's account. A suspended account counts as
+anonymous and gets 401. tests/test_role_matrix.py enforces the 401s for every registered route.
 """
 from __future__ import annotations
 

@@ -94,6 +94,13 @@ def test_every_route_has_a_row(oidc_app):
     assert not stale, f"rows for routes that no longer exist: {stale}"
 
 
+def test_no_state_change_is_open_to_anonymous():
+    """CSRF is only checked for logged-in sessions (app/security.py): that is safe only while this holds."""
+    open_to_anonymous = {key for key, row in MATRIX.items()
+                         if key[0] in ("POST", "PUT", "PATCH", "DELETE") and row["status"]["anonymous"] != 401}
+    assert open_to_anonymous == {("POST", "/auth/logout")}
+
+
 def clients_by_role(app, db, login) -> tuple[dict, dict]:
     from contest.demo import seed_demo
     from contest.queries import current_round
