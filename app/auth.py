@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, g, session
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_session
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, ServiceUnavailable, Unauthorized
 from app.models import User
 
 
@@ -16,6 +16,8 @@ def current_user() -> User | None:
     """The logged-in, active user of this request, or None."""
     if "user" in g:
         return g.user
+    if getattr(session, "unavailable", False):  # the session store (database) is down
+        raise ServiceUnavailable()
     user = None
     uid = session.get("uid")
     if uid is not None:
@@ -72,5 +74,5 @@ def _page_user() -> User | None:
     """current_user() for templates: an error page must render even when the database is down."""
     try:
         return current_user()
-    except SQLAlchemyError:
+    except (SQLAlchemyError, ServiceUnavailable):
         return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import t
@@ -110,6 +112,13 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and valid_methods:
             resp.headers["Allow"] = ", ".join(valid_methods)
         return resp
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _database_down(exc: Exception):
+        # Connection refused, pool exhausted, lock timeout: the client did nothing wrong; retry.
+        log.exception("database unavailable on %s %s", request.method, request.path)
+        return error_response(503, "unavailable")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,11 +17,14 @@ import click
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
 from app.db import utcnow
 from app.models import WebSession
+
+log = logging.getLogger("arena.sessions")
 
 COOKIE_NAME = "arena_session"
 REFRESH_AFTER = timedelta(hours=1)  # sliding expiry is written at most this often
@@ -49,6 +53,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.rotate = False
         self.ended = False
         self.modified = False
+        self.unavailable = False  # the database could not be asked: who is asking is unknown
 
 
 def begin_login(sess: ServerSession, user_id: int) -> None:
@@ -108,10 +113,19 @@ class DatabaseSessionInterface(SessionInterface):
         token = request.cookies.get(self.get_cookie_name(app), "")
         if not token or len(token) > MAX_TOKEN_CHARS:
             return ServerSession()
-        with app.extensions["db_sessionmaker"]() as db:
-            return _load(db, token, utcnow()) or ServerSession()
+        try:
+            with app.extensions["db_sessionmaker"]() as db:
+                return _load(db, token, utcnow()) or ServerSession()
+        except SQLAlchemyError:
+            # Raising here would break even /healthz and the error page; current_user() answers 503.
+            log.warning("session store unreachable", exc_info=True)
+            unknown = ServerSession()
+            unknown.unavailable = True
+            return unknown
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
+        if session.unavailable:  # never replace or delete a cookie we could not look up
+            return
         if session.token is not None:
             response.vary.add("Cookie")
         if session.ended or (not session and session.token is not None and session.modified):

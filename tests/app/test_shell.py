@@ -84,6 +84,26 @@ def test_readyz_names_the_failing_part(sqlite_url):
     assert resp.get_json()["failing"] == ["redis"] and resp.headers["Retry-After"]
 
 
+def test_database_down_is_503_in_error_shape_not_500():
+    """API.md: a dependency that is down is a 503 with Retry-After; a session cookie changes nothing."""
+    app = make_test_app("postgresql+psycopg://postgres@127.0.0.1:1/arena?connect_timeout=2")  # nothing listens
+    client = app.test_client()
+    for path in ("/api/rounds/current", "/"):
+        resp = client.get(path, headers={"Accept": "application/json"})
+        assert resp.status_code == 503 and resp.headers["Retry-After"]
+        assert resp.get_json()["error"]["code"] == "unavailable"
+    client.set_cookie("arena_session", "a-token-that-cannot-be-looked-up")
+    assert client.get("/healthz").status_code == 200
+    for method, path in (("GET", "/api/me"), ("POST", "/api/battles"), ("POST", "/auth/logout")):
+        resp = client.open(path, method=method, json={}, headers={"Accept": "application/json"})
+        assert resp.status_code == 503, (method, path)
+        assert resp.get_json()["error"]["code"] == "unavailable"
+    page = client.get("/", headers={"Accept": "text/html"})
+    assert page.status_code == 503 and "text/html" in page.content_type
+    assert client.get_cookie("arena_session").value == "a-token-that-cannot-be-looked-up"  # not dropped
+    app.extensions["db_engine"].dispose()
+
+
 def test_responses_carry_a_request_id(client):
     assert len(client.get("/healthz").headers["X-Request-Id"]) == 16
     assert client.get("/healthz", headers={"X-Request-Id": "abc-123"}).headers["X-Request-Id"] == "abc-123"
