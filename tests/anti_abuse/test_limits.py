@@ -1,6 +1,7 @@
 """Layered rate limits against the real Redis, the in-memory fallback, proxy hops and the daily cap."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -13,7 +14,8 @@ from anti_abuse.limits import limiter, vote_limits, vote_quota
 from app.metrics import LIMITER_FALLBACK
 from tests.builders import make_battle, make_round, make_test_app, make_user
 
-PRIVATE_REDIS_PORT = 6391
+# Two ports (this one and the next); override when several suites share the machine.
+PRIVATE_REDIS_PORT = int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "6391"))
 
 probe = Blueprint("limits_probe", __name__)
 
@@ -123,13 +125,17 @@ class PrivateRedis:
                                       "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis_lib.Redis(port=port, socket_connect_timeout=0.2)
         for _ in range(100):
+            if self.proc.poll() is not None:  # it exited: the port is taken
+                break
             try:
-                client.ping()
-                return
+                if client.info("server")["process_id"] == self.proc.pid:  # ours, not someone else's
+                    return
             except redis_lib.RedisError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         self.stop()
-        pytest.skip(f"private redis-server did not start on port {port}")
+        reason = f"private redis-server did not start on port {port} (in use? set TEST_PRIVATE_REDIS_PORT)"
+        pytest.fail(reason) if os.environ.get("CI", "").lower() == "true" else pytest.skip(reason)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
