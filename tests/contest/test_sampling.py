@@ -72,3 +72,16 @@ def test_same_seed_same_draws_and_propensity_is_the_draws_probability():
 def test_fewer_than_two_models_cannot_battle():
     with pytest.raises(NotEnoughModels):
         choose_pair(Exposure(), ["only"], random.Random(0))
+
+
+@pytest.mark.parametrize("n", [6, 7])
+def test_rosters_of_six_or_more_keep_models_pairs_and_sides_within_two(n):
+    # No look-ahead keeps these strictly within one; the fallback must still not let pairs drift.
+    models = [f"m{i}" for i in range(n)]
+    exposure = Exposure()
+    rng = random.Random(n)
+    for _ in range(2_000):
+        draw = choose_pair(exposure, models, rng)
+        exposure.add(draw.a, draw.b)
+        assert max(exposure.gaps(models)) <= 2, exposure.gaps(models)
+    assert len(exposure.pairs) == n * (n - 1) // 2
