@@ -41,6 +41,8 @@ class LocalProvider:
 
 def start_local_provider(port: int = 0, require_nonce: bool = True) -> LocalProvider:
     """Start oidc-provider-mock on 127.0.0.1 (ephemeral port by default) in a daemon thread."""
+    import authlib.deprecate  # noqa: F401  (installs an "always" filter on import; ours must come after it)
+
     with warnings.catch_warnings():  # the mock imports Authlib modules Authlib marks deprecated
         warnings.simplefilter("ignore")
         import oidc_provider_mock  # development dependency only

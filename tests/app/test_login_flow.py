@@ -216,3 +216,15 @@ def test_overlong_subject_is_refused_not_a_500(client, db):
     assert_logged_out(client)
     assert counts(db) == (0, 0)
     assert log_in(client.application.test_client(), "s" * 255).status_code == 302
+
+
+def test_local_provider_starts_quietly():
+    """`make run` starts the provider first: no Authlib deprecation noise for the newcomer."""
+    import subprocess
+    import sys
+
+    from app.config import ROOT
+
+    code = "from app.local_idp import start_local_provider as s; p = s(); p.stop(); print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.stdout.strip() == "ok" and "Warning" not in done.stderr, done.stderr
