@@ -105,6 +105,20 @@ def test_leaving_mid_stream_voids_the_battle(app, client, db, login, llm):
     assert battle.status == "voided" and battle.void_reason == "interrupted"
 
 
+def test_leaving_before_any_answer_byte_voids_the_battle_too(app, client, db, login, llm):
+    # WSGI servers read the first item before they can notice a gone client; here only the start
+    # event is read, then the response closes: the battle must not stay 'answering' for ever.
+    live_round(db, llm, ["steady", "steady"])
+    login.as_user(make_user(db))
+    resp = client.post("/api/battles", json={"prompt": "안녕"}, headers={"Accept": "text/event-stream"},
+                       buffered=False)
+    resp.close()
+    db.expire_all()
+    battle = db.scalars(select(Battle)).one()
+    assert battle.status == "voided" and battle.void_reason == "interrupted"
+    assert llm.requests == []  # no backend was called for a turn nobody reads
+
+
 def test_free_prompt_limits(client, db, login, llm):
     live_round(db, llm, ["steady", "steady"])
     login.as_user(make_user(db))
