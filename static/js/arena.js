@@ -114,6 +114,7 @@
   async function runTurn(url, body, prompt) {
     if (busy) return;
     busy = true;
+    const wasVotable = voteButtons.some((b) => !b.disabled); // a ready battle asking a follow-up
     setVotes(false);
     $("followup-form").hidden = true;
     say(S["arena.waiting"]);
@@ -129,6 +130,9 @@
       if (!response.ok) {
         const message = await errorMessage(response);
         if (!battleId) { say(""); $("start-error").textContent = message; } else say(message);
+        // A refused follow-up (turn limit, rate limit, too long) changed nothing: still votable.
+        setVotes(wasVotable);
+        $("followup-form").hidden = !wasVotable || bankOnly;
         return;
       }
       showBattle();

@@ -80,3 +80,30 @@ def test_home_arena_and_reveal_have_no_serious_accessibility_violations(browser,
     found["reveal"] = axe_violations(page)
     context.close()
     assert found == {"home": [], "arena": [], "answers": [], "reveal": []}
+
+
+def test_a_refused_follow_up_leaves_the_battle_votable(browser, live):
+    from contest.models import Model
+    from tests.contest.fake_llm import FakeLLM
+
+    with FakeLLM() as llm:
+        with live.app.app_context(), new_session() as session:
+            for model in session.scalars(select(Model)):
+                model.backend = {"kind": "openai", "base_url": llm.url, "model": "steady"}
+            session.commit()
+        live.app.config["MAX_TURNS"] = 1  # the follow-up will be refused with 409 turn_limit
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        log_in(page, live.url, subject="citizen-followup")
+        page.fill("#free-prompt", "서울의 봄 날씨는?")
+        page.locator("#free-form button[type=submit]").click()
+        page.wait_for_selector('button.vote[data-winner="a"]:not([disabled])', timeout=15_000)
+        page.fill("#followup-prompt", "더 자세히")
+        with page.expect_response(lambda r: r.url.endswith("/turns")) as refused:
+            page.locator("#followup-form button[type=submit]").click()
+        assert refused.value.status == 409
+        page.wait_for_selector('button.vote[data-winner="a"]:not([disabled])', timeout=5_000)
+        assert page.locator("#status").inner_text().strip()  # the reason is shown
+        page.keyboard.press("2")
+        page.wait_for_selector("#reveal:not([hidden])")
+        context.close()
