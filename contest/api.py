@@ -105,4 +105,5 @@ def answer_response(prepared: PreparedTurn) -> Response:
         raise ServiceUnavailable(code="backend_failed")
     resp = jsonify(answers_payload(outcome))
     resp.status_code = 201
+    resp.headers["Cache-Control"] = "no-store"
     return resp

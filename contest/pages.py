@@ -1,7 +1,7 @@
 """The arena pages: start a battle, read A and B, vote, see the reveal (the page uses the API)."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import make_response, render_template
 
 from app.auth import current_user
 from app.db import get_session, utcnow
@@ -48,7 +48,9 @@ def battle_page(battle_id: str):
     if battle.status == "voted":
         reveal = {s: {"name": m.display_name, "team": m.team.name_ko if _ko() else m.team.name_en}
                   for s, m in (("a", battle.model_a), ("b", battle.model_b))}
-    return _page(battle, turns, reveal)
+    resp = make_response(_page(battle, turns, reveal))
+    resp.headers["Cache-Control"] = "private, no-store"  # one citizen's battle; names it once voted
+    return resp
 
 
 def _ko() -> bool:

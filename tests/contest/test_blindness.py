@@ -42,6 +42,8 @@ def walk_before_vote(client, secrets, start_body, follow_up=False) -> str:
     if follow_up:
         pages.append(client.post(f"/api/battles/{battle_id}/turns", json={"prompt": "누가 만들었어?"},
                                  headers={"Accept": "text/event-stream"}))
+    for resp in pages[-3:]:  # one citizen's battle: no cache may keep it (the page names the models once voted)
+        assert "no-store" in resp.headers.get("Cache-Control", ""), resp.request.path
     for resp in pages:
         assert resp.status_code < 500
         assert_blind(resp, secrets)
