@@ -59,10 +59,12 @@ def battle_round_id(battle_id: str) -> str | None:
     """The round of a battle (None when there is no such battle)."""
     from sqlalchemy import select
 
-    from app.db import get_session
+    from app.db import could_be_id, get_session
     from contest.models import Battle
 
-    return get_session().scalar(select(Battle.round_id).where(Battle.id == battle_id[:40]))
+    if not could_be_id(battle_id):
+        return None
+    return get_session().scalar(select(Battle.round_id).where(Battle.id == battle_id))
 
 
 def _vote_round() -> str:

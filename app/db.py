@@ -26,6 +26,12 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def could_be_id(value: str | None, max_len: int = 40) -> bool:
+    """Whether a client-supplied string could be a stored id: non-empty, short, free of NUL
+    (PostgreSQL refuses NUL in text with an error, so such a value must never reach a query)."""
+    return bool(value) and len(value) <= max_len and "\x00" not in value
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets foreign keys and a busy timeout."""
     if url.startswith("sqlite"):

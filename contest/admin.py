@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from app.auth import guard_blueprint
-from app.db import get_session, utcnow
+from app.db import could_be_id, get_session, utcnow
 from app.errors import NotFound, Unprocessable
 from app.openapi import api_doc
 from contest import bp
@@ -24,7 +24,7 @@ def exposure():
     """Exposure per model, pair and side, and backend errors per model (ministry only)."""
     session = get_session()
     round_id = request.args.get("round")
-    if round_id and (len(round_id) > 40 or "\x00" in round_id):  # no such id (PostgreSQL refuses NUL)
+    if round_id and not could_be_id(round_id):
         raise NotFound(code="unknown_round")
     round_ = session.get(Round, round_id) if round_id else current_round(session, utcnow())
     if round_ is None:

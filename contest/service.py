@@ -13,6 +13,7 @@ from typing import Mapping
 
 from sqlalchemy.orm import Session
 
+from app.db import could_be_id
 from contest import queries
 from contest.backends import Backend, BackendSettings, BankBackend, BackendError, Messages, is_bank, openai_backend
 from contest.models import BankAnswer, Battle, BattleTurn, Model, Prompt, Round
@@ -162,7 +163,7 @@ def _history(battle: Battle, side: str) -> Messages:
 
 def owned_battle(session: Session, battle_id: str, user_id: int, lock: bool = False) -> Battle:
     """The user's battle; someone else's is as unknown as a missing one."""
-    if len(battle_id) > 40 or "\x00" in battle_id:  # no such id could exist (and PostgreSQL refuses NUL)
+    if not could_be_id(battle_id):
         raise ArenaError("battle_not_found", 404)
     battle = queries.battle_for_update(session, battle_id) if lock else session.get(Battle, battle_id)
     if battle is None or battle.user_id != user_id:

@@ -7,6 +7,8 @@ from typing import Iterable, Iterator, NamedTuple
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from app.db import could_be_id
+
 from contest.models import Battle, Model, Round, RoundModel, Team
 from voting.models import Vote, VoteOutbox
 from voting.rating import OUTCOME_OF_WINNER
@@ -62,14 +64,9 @@ _VOTE_TARGET = (
 )
 
 
-def _usable_id(value: str) -> bool:
-    """An id worth looking up: short, and free of NUL (which PostgreSQL refuses in text, as an error)."""
-    return bool(value) and len(value) <= 40 and "\x00" not in value
-
-
 def vote_target(session: Session, battle_id: str) -> VoteTarget | None:
     """The battle to vote on, row-locked until the transaction ends, in one Core query (hot path)."""
-    if not _usable_id(battle_id):
+    if not could_be_id(battle_id):
         return None
     row = session.connection().execute(_VOTE_TARGET.where(Battle.id == battle_id)).first()
     if row is None:
@@ -79,7 +76,7 @@ def vote_target(session: Session, battle_id: str) -> VoteTarget | None:
 
 def round_by_id(session: Session, round_id: str) -> Round | None:
     """A round by id (None for unknown or malformed ids)."""
-    return session.get(Round, round_id) if _usable_id(round_id) else None
+    return session.get(Round, round_id) if could_be_id(round_id) else None
 
 
 def roster_models(session: Session, round_id: str) -> list[Model]:

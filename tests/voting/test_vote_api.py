@@ -136,3 +136,22 @@ def test_a_nul_byte_in_an_id_is_unknown_not_a_500_on_postgresql(pg_url):
         assert client.get("/leaderboard?round=r-nul%00").status_code == 404
     finally:
         app.extensions["db_engine"].dispose()
+
+
+def test_a_nul_in_the_battle_id_is_a_404_not_a_500_on_postgresql(pg_url):
+    """PostgreSQL refuses NUL in text; the rate-limit key and the vote lookup must never send it."""
+    from app.db import new_session
+    from tests.builders import make_test_app
+    from tests.conftest import Login
+
+    app = make_test_app(pg_url)
+    try:
+        with app.app_context(), new_session() as db:
+            user = make_user(db)
+            client = app.test_client()
+            Login(client, db).as_user(user)
+        resp = client.post("/api/battles/a%00b/vote", json={"winner": "a"})
+        assert resp.status_code == 404, resp.get_data(as_text=True)
+        assert resp.get_json()["error"]["code"] == "battle_not_found"
+    finally:
+        app.extensions["db_engine"].dispose()
