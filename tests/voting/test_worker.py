@@ -65,9 +65,14 @@ def assert_live_equals_sql(app, round_id, categories):
 
 @pytest.fixture
 def voters(wired):
+    return make_voters(wired)
+
+
+def make_voters(app):
+    """A round `r-w` with three models and one user; returns their ids."""
     from tests.builders import make_round, make_user
 
-    with wired.app_context(), new_session() as session:
+    with app.app_context(), new_session() as session:
         round_ = make_round(session, "r-w", models=3, categories=("daily",))
         user = make_user(session)
         session.commit()
@@ -116,10 +121,17 @@ def test_the_relay_republishes_what_was_never_published(wired, voters):
         assert all(r.published_at is not None and r.attempts >= 1 for r in rows)
 
 
-def test_a_flushed_redis_is_rebuilt_from_sql(wired, voters):
-    if not wired.extensions.get("redis"):
-        pytest.skip("the in-process twin cannot be flushed from outside")
-    round_, user = voters
+@pytest.fixture
+def wired_redis(sqlite_url, redis_url):
+    """An app whose stream and live board are in the real Redis (only Redis can be flushed from outside)."""
+    app = make_test_app(sqlite_url, REDIS_URL=redis_url, WORKER_IN_PROCESS=False)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+def test_a_flushed_redis_is_rebuilt_from_sql(wired_redis):
+    wired = wired_redis
+    round_, user = make_voters(wired)
     worker = make_worker(wired, "w1", FAST)
     worker.start()
     cast_votes(wired, round_, user, 6)
