@@ -45,6 +45,14 @@ def battle_for_update(session: Session, battle_id: str) -> Battle | None:
     return session.scalars(select(Battle).where(Battle.id == battle_id).with_for_update()).first()
 
 
+def lock_draws(session: Session, round_id: str, category: str) -> None:
+    """Serialise pair draws of one round and category until the transaction ends (PostgreSQL), so
+    two battles started at once cannot both read the same exposure counts."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"arena-draw:{round_id}:{category}"
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
 def exposure(session: Session, round_id: str, category: str | None = None) -> Exposure:
     """How often each model, pair and side was drawn in a round (and category)."""
     stmt = select(Battle.model_a_id, Battle.model_b_id, func.count()).where(Battle.round_id == round_id)

@@ -136,6 +136,7 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     roster_ids = [rm.model_id for rm in round_.roster]
     bank = queries.bank_answers(session, prompt.id, roster_ids) if prompt is not None else {}
     models = _available(round_, now, bank)
+    queries.lock_draws(session, round_.id, category)
     try:
         draw = choose_pair(queries.exposure(session, round_.id, category), models, rng)
     except NotEnoughModels:
