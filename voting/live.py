@@ -70,6 +70,7 @@ class LiveBoard(Protocol):
     def apply(self, event: dict[str, str], params: RatingParams) -> int: ...
     def cells(self, round_id: str, category: str) -> Cells: ...
     def elo(self, round_id: str, category: str) -> dict[int, float]: ...
+    def applied_count(self) -> int: ...
     def rebuilding(self) -> bool: ...
     def begin_rebuild(self, ttl_ms: int) -> bool: ...
     def load(self, state: BoardState) -> None: ...
@@ -95,6 +96,10 @@ class MemoryLiveBoard:
     def elo(self, round_id: str, category: str) -> dict[int, float]:
         with self._lock:
             return dict(self._state.elo.get((round_id, category), {}))
+
+    def applied_count(self) -> int:
+        with self._lock:
+            return len(self._state.applied)
 
     def rebuilding(self) -> bool:
         return time.monotonic() < self._rebuild_until
@@ -163,6 +168,9 @@ class RedisLiveBoard:
 
     def elo(self, round_id: str, category: str) -> dict[int, float]:
         return {int(m): float(v) for m, v in self.client.hgetall(_elo_key(round_id, category)).items()}
+
+    def applied_count(self) -> int:
+        return int(self.client.scard(self.APPLIED))
 
     def rebuilding(self) -> bool:
         return bool(self.client.exists(self.LOCK))

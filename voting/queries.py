@@ -123,6 +123,11 @@ def unpublished_ids(session: Session) -> list[str]:
     return list(session.scalars(select(VoteOutbox.vote_id).where(VoteOutbox.published_at.is_(None))))
 
 
+def count_published(session: Session) -> int:
+    """How many stored votes the live board has acknowledged applying."""
+    return session.scalar(select(func.count()).select_from(VoteOutbox).where(VoteOutbox.published_at.is_not(None)))
+
+
 def count_unpublished(session: Session) -> int:
     """How many stored votes have not reached the live board yet."""
     return session.scalar(select(func.count()).select_from(VoteOutbox).where(VoteOutbox.published_at.is_(None)))

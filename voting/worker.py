@@ -38,6 +38,7 @@ class WorkerSettings:
     claim_idle_ms: int = 15_000
     relay_every_s: float = 2.0
     relay_grace_s: float = 5.0
+    audit_every_s: float = 30.0
 
 
 def consumer_name() -> str:
@@ -55,6 +56,7 @@ class RatingWorker:
         self.consumer = consumer or consumer_name()
         self.settings = settings
         self._next_relay = 0.0
+        self._next_audit = 0.0
 
     def start(self) -> None:
         """Make sure the group exists; if it had to be created, the board is rebuilt from SQL."""
@@ -101,6 +103,20 @@ class RatingWorker:
         with self.sessions() as session:
             relay(session, self.stream, self.clock(), timedelta(seconds=self.settings.relay_grace_s))
             STREAM_LAG.set(queries.count_unpublished(session))
+            board_lost_votes = time.monotonic() >= self._next_audit and self._board_lost_votes(session)
+        if board_lost_votes:
+            self.reconcile()
+
+    def _board_lost_votes(self, session: Session) -> bool:
+        """The board knows fewer applied votes than SQL says were applied: Redis came back from an old
+        snapshot or evicted keys while the stream and group survived. Only a rebuild can tell."""
+        self._next_audit = time.monotonic() + self.settings.audit_every_s
+        applied, published = self.board.applied_count(), queries.count_published(session)
+        if applied < published:
+            log.warning("live board lost applied votes; rebuilding from SQL",
+                        extra={"fields": {"applied": applied, "published": published}})
+            return True
+        return False
 
     def run(self, stop: threading.Event) -> None:
         """Loop until `stop` is set, surviving Redis and database outages."""

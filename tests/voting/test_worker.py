@@ -15,7 +15,7 @@ from voting.runtime import make_worker
 from voting.service import cast_vote, vote_event
 from voting.worker import WorkerSettings
 
-FAST = WorkerSettings(block_ms=0, claim_idle_ms=60_000, relay_grace_s=0.0, relay_every_s=0.0)
+FAST = WorkerSettings(block_ms=0, claim_idle_ms=60_000, relay_grace_s=0.0, relay_every_s=0.0, audit_every_s=0.0)
 WINNERS = ("a", "b", "tie", "bothbad")
 
 
@@ -194,3 +194,21 @@ def test_gunicorn_runs_one_process_when_the_live_board_is_in_process(monkeypatch
         monkeypatch.setenv(key, value)
     conf = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
     assert conf["workers"] == workers
+
+
+def test_a_board_restored_from_an_old_snapshot_is_noticed_and_rebuilt(wired_redis):
+    """Redis came back with the stream and group but an older live board: the worker's audit rebuilds it."""
+    wired = wired_redis
+    round_, user = make_voters(wired)
+    worker = make_worker(wired, "w1", FAST)
+    worker.start()
+    cast_votes(wired, round_, user, 7)
+    drain(worker)
+    client = wired.extensions["redis"]
+    lost = [k for k in client.scan_iter(match="arena:live:*")]
+    assert lost
+    client.delete(*lost)  # the live board as an old snapshot would have it: nothing applied
+    assert sum(wired.extensions["live_board"].cells("r-w", ALL).values()) == 0
+    drain(worker)
+    assert sum(wired.extensions["live_board"].cells("r-w", ALL).values()) == 7
+    assert_live_equals_sql(wired, "r-w", ["daily"])
