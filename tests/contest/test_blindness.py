@@ -8,7 +8,7 @@ import pytest
 
 from contest.models import Battle, Model, Team
 from tests.builders import make_round, make_user
-from tests.contest.fake_llm import FakeLLM
+from tests.contest.llm_server import LoopbackLLM
 from tests.contest.test_battles import sse_events
 
 
@@ -68,7 +68,7 @@ def test_bank_battles_are_blind_until_the_vote(client, demo, login):
 
 
 def test_live_battles_are_blind_until_the_vote(client, db, login):
-    with FakeLLM() as llm:
+    with LoopbackLLM() as llm:
         round_ = make_round(db, "blind", models=3)
         for i, rm in enumerate(round_.roster):
             rm.model.backend = {"kind": "openai", "base_url": llm.url, "model": f"steady@secret-model-{i}-7b"}

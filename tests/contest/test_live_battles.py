@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.metrics import BACKEND_ERRORS
 from contest.models import Battle, Model
 from tests.builders import make_round, make_test_app, make_user
-from tests.contest.fake_llm import FakeLLM
+from tests.contest.llm_server import LoopbackLLM
 from tests.contest.test_battles import assert_alternating, sse_events
 
 
@@ -21,7 +21,7 @@ def app(any_db_url):
 
 @pytest.fixture
 def llm():
-    with FakeLLM() as server:
+    with LoopbackLLM() as server:
         yield server
 
 

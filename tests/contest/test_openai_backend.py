@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from contest.backends import BackendError, BackendSettings, openai_backend
-from tests.contest.fake_llm import WORDS, FakeLLM
+from tests.contest.llm_server import WORDS, LoopbackLLM
 
 FULL = "[1] " + "".join(WORDS)
 SETTINGS = BackendSettings(system_prompt="공통 시스템 프롬프트", connect_timeout=2, read_timeout=0.5,
@@ -13,7 +13,7 @@ SETTINGS = BackendSettings(system_prompt="공통 시스템 프롬프트", connec
 
 @pytest.fixture
 def llm():
-    with FakeLLM() as server:
+    with LoopbackLLM() as server:
         yield server
 
 

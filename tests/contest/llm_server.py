@@ -52,7 +52,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"data: [DONE]\n\n")
 
 
-class FakeLLM:
+class LoopbackLLM:
     """The server in a thread; `url` is its base URL (…/v1)."""
 
     def __init__(self, hang_seconds: float = 3.0):
@@ -70,7 +70,7 @@ class FakeLLM:
     def requests(self) -> list[dict]:
         return self.server.requests
 
-    def __enter__(self) -> FakeLLM:
+    def __enter__(self) -> LoopbackLLM:
         self.thread.start()
         return self
 
