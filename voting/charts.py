@@ -47,7 +47,7 @@ def _colour(rate: float | None) -> str:
     return f"rgb(255,{round(255 - 150 * t)},{round(255 - 150 * t)})"
 
 
-def heatmap(pairs: dict, cell: int = 48, label_w: int = 150) -> dict:
+def heatmap(pairs: dict, cell: int = 48, label_w: int = 190) -> dict:
     """Win rate of row over column for every pair, as coloured cells with their percentages."""
     names = [m["name"] for m in pairs["models"]]
     cells = []
@@ -58,5 +58,7 @@ def heatmap(pairs: dict, cell: int = 48, label_w: int = 150) -> dict:
             cells.append({"x": label_w + j * cell, "y": label_w + i * cell, "fill": _colour(rate),
                           "text": "–" if rate is None else f"{round(rate * 100)}%", "row": names[i], "col": names[j],
                           "battles": pairs["battles"][i][j]})
-    size = label_w + len(names) * cell + 8
-    return {"names": names, "cells": cells, "cell": cell, "label_w": label_w, "size": size}
+    # Column labels are rotated: the last one leans right of the grid, so leave room for it.
+    height = label_w + len(names) * cell + 8
+    return {"names": names, "cells": cells, "cell": cell, "label_w": label_w, "height": height,
+            "width": height + label_w // 2}
