@@ -12,6 +12,7 @@ def test_home_is_korean_by_default_and_english_on_request(client, demo):
     assert ko.status_code == 200
     html = ko.get_data(as_text=True)
     assert '<html lang="ko">' in html and "공개 경연" in html and "데모" in html
+    assert 'href="/arena"' in html and "경연 시작하기" in html
     en = client.get("/?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in en and "Public contest" in en
     # the choice is remembered
