@@ -21,11 +21,12 @@ DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    """Contest settings, the sampling random source and the arena's messages."""
-    from contest import messages
+    """Contest settings, the sampling random source, the arena's messages and the `battles` CLI."""
+    from contest import cli, messages
 
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
     seed = str(app.config["SAMPLING_SEED"])
     app.extensions["contest_rng"] = random.Random(int(seed)) if seed else random.SystemRandom()
     messages.register()
+    app.cli.add_command(cli.battles_cli)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from contest.models import BankAnswer, Battle, BattleTurn, Prompt, Round
@@ -74,3 +74,13 @@ def backend_errors(session: Session, round_id: str) -> dict[int, dict[str, int]]
             per_model = out.setdefault(model_id, {})
             per_model[code] = per_model.get(code, 0) + n
     return out
+
+
+def void_stalled_battles(session: Session, started_before: datetime) -> int:
+    """Void battles still answering a turn that started before `started_before` (the process serving
+    it died); they can never be voted. Returns how many were voided; the caller commits."""
+    stalled = select(BattleTurn.battle_id).where(BattleTurn.completed_at.is_(None),
+                                                 BattleTurn.started_at < started_before)
+    result = session.execute(update(Battle).where(Battle.status == "answering", Battle.id.in_(stalled))
+                             .values(status="voided", void_reason="stalled", ready_at=None))
+    return result.rowcount or 0
