@@ -84,9 +84,9 @@ def test_home_arena_and_reveal_have_no_serious_accessibility_violations(browser,
 
 def test_a_refused_follow_up_leaves_the_battle_votable(browser, live):
     from contest.models import Model
-    from tests.contest.fake_llm import FakeLLM
+    from tests.contest.llm_server import LoopbackLLM
 
-    with FakeLLM() as llm:
+    with LoopbackLLM() as llm:
         with live.app.app_context(), new_session() as session:
             for model in session.scalars(select(Model)):
                 model.backend = {"kind": "openai", "base_url": llm.url, "model": "steady"}
