@@ -91,6 +91,6 @@ def battle_turn(battle_id: str):
     if prompt is None:
         raise BadRequest(code="prompt_required")
     session = get_session()
-    prepared = add_turn(session, require_user().id, battle_id[:40], prompt, arena_settings(), utcnow())
+    prepared = add_turn(session, require_user().id, battle_id, prompt, arena_settings(), utcnow())
     session.commit()
     return answer_response(prepared)
