@@ -13,6 +13,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"))
     app.config.update(load_config(overrides))
+    app.json.ensure_ascii = False  # JSON is UTF-8 (API.md): Korean stays readable, not \uXXXX escapes
     register_extensions(app)
     register_blueprints(app)
     register_errors_and_cli(app)

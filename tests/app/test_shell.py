@@ -61,7 +61,9 @@ def test_unexpected_exception_is_a_500_in_error_shape_without_details(app):
 
 
 def test_round_and_prompt_pool(client, demo):
-    current = client.get("/api/rounds/current").get_json()
+    raw = client.get("/api/rounds/current")
+    assert raw.mimetype == "application/json" and "공개 경연".encode() in raw.data  # UTF-8, not \u escapes
+    current = raw.get_json()
     assert current["id"] == "demo-2026h2" and len(current["categories"]) == 5
     assert current["opens_at"].endswith("Z")
     pool = client.get("/api/prompts?category=coding").get_json()
