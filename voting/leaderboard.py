@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,17 @@ def _cached_rows(n: int, cells: tuple, settings: BoardSettings) -> tuple[Row, ..
     return tuple(compute_rows(tally_from_cells(n, dict(cells)), settings))
 
 
-def _tally_and_models(session: Session, round_id: str, cells: Cells) -> tuple[list[Model], dict[tuple, int]]:
+class ScopeCounts(NamedTuple):
+    """A round's models (stable order), its counted cells keyed by their indices, and the source."""
+
+    models: list[Model]
+    cells: dict[tuple, int]
+    source: str
+
+
+def scope_counts(session: Session, board: LiveBoard, round_id: str, category: str) -> ScopeCounts:
+    """Read the counts once (live or SQL) and map them onto the round's roster."""
+    cells, source = current_cells(session, board, round_id, category)
     models = queries.roster_models(session, round_id)
     index = {m.id: i for i, m in enumerate(models)}
     mapped: dict[tuple, int] = {}
@@ -50,19 +61,18 @@ def _tally_and_models(session: Session, round_id: str, cells: Cells) -> tuple[li
         if a in index and b in index:
             key = (index[a], index[b], o)
             mapped[key] = mapped.get(key, 0) + n
-    return models, mapped
+    return ScopeCounts(models, mapped, source)
 
 
-def leaderboard(session: Session, board: LiveBoard, round_: Round, category: str, settings: BoardSettings,
-                lang: str, now: datetime) -> dict:
+def leaderboard(counts: ScopeCounts, round_: Round, category: str, settings: BoardSettings, lang: str,
+                now: datetime) -> dict:
     """The board of a round and category ("all" for every category)."""
-    cells, source = current_cells(session, board, round_.id, category)
-    models, mapped = _tally_and_models(session, round_.id, cells)
+    models, mapped = counts.models, counts.cells
     rows = _cached_rows(len(models), tuple(sorted(mapped.items())), settings)
     rated = {r.index for r in rows}
     return {
         "round": round_.id, "category": category, "computed_at": now.isoformat().replace("+00:00", "Z"),
-        "votes": sum(mapped.values()), "method": METHOD, "params": settings.describe(), "source": source,
+        "votes": sum(mapped.values()), "method": METHOD, "params": settings.describe(), "source": counts.source,
         "models": [{"rank": r.rank, "name": model_name(models[r.index]), "team": team_name(models[r.index], lang),
                     "rating": round(r.rating, 2), "ci": [round(r.ci[0], 2), round(r.ci[1], 2)],
                     "battles": r.battles, "win_rate": round(r.win_rate, 4), "provisional": r.provisional}
@@ -71,11 +81,9 @@ def leaderboard(session: Session, board: LiveBoard, round_: Round, category: str
     }
 
 
-def matrix(session: Session, board: LiveBoard, round_: Round, category: str, lang: str) -> dict:
+def matrix(counts: ScopeCounts, round_: Round, category: str, lang: str) -> dict:
     """Pairwise battle counts and win rates of the round's models."""
-    cells, source = current_cells(session, board, round_.id, category)
-    models, mapped = _tally_and_models(session, round_.id, cells)
-    payload = matrix_payload(tally_from_cells(len(models), mapped)) if models else {"battles": [], "win_rate": []}
-    return {"round": round_.id, "category": category, "source": source,
+    models = counts.models
+    payload = matrix_payload(tally_from_cells(len(models), counts.cells)) if models else {"battles": [], "win_rate": []}
+    return {"round": round_.id, "category": category, "source": counts.source,
             "models": [{"name": model_name(m), "team": team_name(m, lang)} for m in models], **payload}
-

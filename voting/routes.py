@@ -12,7 +12,7 @@ from app.metrics import VOTES
 from app.openapi import api_doc
 from contest.queries import current_round
 from voting import bp, charts
-from voting.leaderboard import leaderboard, matrix
+from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.queries import round_by_id
 from voting.runtime import board_settings, ensure_embedded_worker, get_board, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_REQUEST, VOTE_RESPONSE, json_object
@@ -52,7 +52,7 @@ def vote(battle_id: str):
 
 
 def board_scope():
-    """The round (`?round=`, default the open one) and category (`?category=`, default all)."""
+    """The round (`?round=`, default the open one), category (`?category=`, default all) and their counts."""
     session = get_session()
     round_id = request.args.get("round")
     round_ = round_by_id(session, round_id) if round_id else current_round(session, utcnow())
@@ -62,32 +62,30 @@ def board_scope():
     if category != "all" and category not in round_.categories:
         raise Unprocessable(code="unknown_category")
     ensure_embedded_worker(current_app._get_current_object())
-    return session, round_, category
+    return round_, category, scope_counts(session, get_board(), round_.id, category)
 
 
 @bp.get("/api/leaderboard")
 @api_doc(params=BOARD_PARAMS, responses={200: LEADERBOARD_SCHEMA}, tags=["leaderboard"])
 def leaderboard_api():
     """The live leaderboard of a round and category."""
-    session, round_, category = board_scope()
-    return jsonify(leaderboard(session, get_board(), round_, category, board_settings(current_app.config),
-                               current_lang(), utcnow()))
+    round_, category, counts = board_scope()
+    return jsonify(leaderboard(counts, round_, category, board_settings(current_app.config), current_lang(), utcnow()))
 
 
 @bp.get("/api/leaderboard/matrix")
 @api_doc(params=BOARD_PARAMS, tags=["leaderboard"])
 def leaderboard_matrix():
     """Pairwise battle counts and win rates of a round."""
-    session, round_, category = board_scope()
-    return jsonify(matrix(session, get_board(), round_, category, current_lang()))
+    round_, category, counts = board_scope()
+    return jsonify(matrix(counts, round_, category, current_lang()))
 
 
 @bp.get("/leaderboard")
 def leaderboard_page():
     """The leaderboard page: table, CI chart and win-rate heatmap."""
-    session, round_, category = board_scope()
-    board = leaderboard(session, get_board(), round_, category, board_settings(current_app.config),
-                        current_lang(), utcnow())
-    pairs = matrix(session, get_board(), round_, category, current_lang())
+    round_, category, counts = board_scope()  # one read of the counts serves the table and both charts
+    board = leaderboard(counts, round_, category, board_settings(current_app.config), current_lang(), utcnow())
+    pairs = matrix(counts, round_, category, current_lang())
     return render_template("voting/leaderboard.html", board=board, round=round_, category=category,
                            ci_chart=charts.ci_chart(board["models"]), heatmap=charts.heatmap(pairs))
