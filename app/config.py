@@ -7,11 +7,17 @@ from pathlib import Path
 from typing import Any
 
 PREFIX = "ARENA_"
+TRUE_WORDS = ("1", "true", "yes", "on")
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(RuntimeError):
     """The configuration cannot run (missing secret, bad value)."""
+
+
+def is_true(value: Any) -> bool:
+    """Whether a setting reads as on: True or one of TRUE_WORDS, in any case."""
+    return str(value).lower() in TRUE_WORDS
 
 
 class Defaults:
@@ -43,7 +49,7 @@ SECRETS = ("SECRET_KEY",)
 
 def _coerce(default: Any, raw: str) -> Any:
     if isinstance(default, bool):
-        if raw.lower() in ("1", "true", "yes", "on"):
+        if is_true(raw):
             return True
         if raw.lower() in ("0", "false", "no", "off", ""):
             return False
@@ -91,5 +97,5 @@ def validate(config: dict[str, Any], environ: dict[str, str]) -> None:
     if config["DATABASE_URL"].startswith("sqlite"):
         raise ConfigError(f"production needs PostgreSQL in {PREFIX}DATABASE_URL, not SQLite")
     secure = config.get("COOKIE_SECURE")
-    if secure not in (None, "") and str(secure).lower() not in ("1", "true", "yes", "on"):
+    if secure not in (None, "") and not is_true(secure):
         raise ConfigError(f"{PREFIX}COOKIE_SECURE cannot be off in production (session cookies only over https)")

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
 
+from app.config import is_true
 from app.db import utcnow
 from app.models import WebSession
 
@@ -177,7 +178,7 @@ def init_app(app: Flask) -> None:
     if secure is None or secure == "":
         secure = app.config["ENV"] != "development"
     elif isinstance(secure, str):
-        secure = secure.lower() in ("1", "true", "yes", "on")
+        secure = is_true(secure)
     app.config.update(SESSION_COOKIE_NAME=COOKIE_NAME, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=bool(secure),
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=app.config["SESSION_LIFETIME_HOURS"]))
