@@ -36,8 +36,6 @@ class Defaults:
     SESSION_LIFETIME_HOURS = 24 * 14
     MAX_TURNS = 5
     MAX_PROMPT_CHARS = 2000
-    DEMO_SEED = False  # `make run` seeds the demo round
-    DEFAULT_LANG = "ko"
     OIDC_PROVIDERS = ""  # JSON list; see README
     WORKER_IN_PROCESS = True
 

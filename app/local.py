@@ -21,7 +21,7 @@ def main() -> None:
     (ROOT / "instance").mkdir(exist_ok=True)
     port = int(os.environ.get("PORT", "5000"))
     provider = start_local_provider()
-    app = create_app({"DEMO_SEED": True, "LOG_JSON": False, "OIDC_PROVIDERS": [provider.provider_config()]})
+    app = create_app({"LOG_JSON": False, "OIDC_PROVIDERS": [provider.provider_config()]})
     upgrade_db(app.config["DATABASE_URL"])
     with app.app_context():
         with new_session() as session:
