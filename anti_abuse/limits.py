@@ -73,14 +73,14 @@ def _vote_round() -> str:
     return round_id or "none"
 
 
-def daily_cap_key(user_id: int | None = None, round_id: str | None = None) -> str:
+def daily_cap_key(user_id: int, round_id: str | None) -> str:
     """Key of the daily vote cap: the account and the battle's round."""
-    if user_id is None:
-        user_id = session.get("uid")
-        if user_id is None:
-            return f"anon:{client_address()}"
-        round_id = _vote_round()
     return f"user:{user_id}:round:{round_id or 'none'}"
+
+
+def _request_daily_cap_key() -> str:
+    uid = session.get("uid")
+    return daily_cap_key(uid, _vote_round()) if uid is not None else f"anon:{client_address()}"
 
 
 def _stored(response) -> bool:
@@ -133,7 +133,7 @@ def configured(name: str) -> Callable[[], str]:
 
 def vote_quota(user_id: int, round_id: str | None) -> tuple[int, int]:
     """(stored votes counted against the daily cap in `round_id`, the cap); (0, cap) if unknown."""
-    cap = parse_many(current_app.config.get("LIMIT_VOTE_DAILY_CAP", DEFAULT_LIMITS["VOTE_DAILY_CAP"]))[0]
+    cap = parse_many(configured("VOTE_DAILY_CAP")())[0]
     try:
         _reset, remaining = limiter.limiter.get_window_stats(cap, daily_cap_key(user_id, round_id),
                                                              DAILY_CAP_SCOPE)
@@ -142,7 +142,7 @@ def vote_quota(user_id: int, round_id: str | None) -> tuple[int, int]:
     return cap.amount - remaining, cap.amount
 
 
-def _layered(prefix: str, with_account: bool = True) -> Callable:
+def _layered(prefix: str, with_account: bool = True, daily_cap: bool = False) -> Callable:
     decorators = []
     if with_account:
         decorators.append(limiter.limit(configured(f"{prefix}_ACCOUNT"), key_func=account_key,
@@ -151,9 +151,9 @@ def _layered(prefix: str, with_account: bool = True) -> Callable:
                                     scope=f"{prefix.lower()}-address"))
     decorators.append(limiter.limit(configured(f"{prefix}_GLOBAL"), key_func=global_key,
                                     scope=f"{prefix.lower()}-global"))
-    if prefix == "VOTE":
+    if daily_cap:
         decorators.append(limiter.shared_limit(configured("VOTE_DAILY_CAP"), scope=DAILY_CAP_SCOPE,
-                                               key_func=daily_cap_key, deduct_when=_stored))
+                                               key_func=_request_daily_cap_key, deduct_when=_stored))
 
     def apply(view: Callable) -> Callable:
         for decorate in decorators:
@@ -163,7 +163,7 @@ def _layered(prefix: str, with_account: bool = True) -> Callable:
     return apply
 
 
-vote_limits = _layered("VOTE")
+vote_limits = _layered("VOTE", daily_cap=True)
 battle_limits = _layered("BATTLE")
 flag_limits = _layered("FLAG")
 login_limits = _layered("LOGIN", with_account=False)
