@@ -39,7 +39,7 @@ def battle_page(battle_id: str):
     if user is None:
         return _page()
     try:
-        battle = owned_battle(get_session(), battle_id[:40], user.id)
+        battle = owned_battle(get_session(), battle_id, user.id)
     except ArenaError:
         raise NotFound(code="battle_not_found") from None
     turns = [{"no": t.turn_no, "prompt": t.prompt_text, "a": render_answer(t.answer_a or ""),
