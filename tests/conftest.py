@@ -113,10 +113,22 @@ def redis_url():
 
 # ---------------------------------------------------------------- apps
 @pytest.fixture
-def app(sqlite_url):
-    app = make_test_app(sqlite_url)
-    yield app
-    app.extensions["db_engine"].dispose()
+def make_app():
+    """`make_test_app` for this test; every app it built has its engine disposed afterwards."""
+    apps = []
+
+    def build(db_url: str, **overrides):
+        apps.append(make_test_app(db_url, **overrides))
+        return apps[-1]
+
+    yield build
+    for built in apps:
+        built.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def app(sqlite_url, make_app):
+    return make_app(sqlite_url)
 
 
 @pytest.fixture

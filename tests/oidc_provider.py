@@ -1,10 +1,10 @@
 """A real OIDC provider for tests: oidc-provider-mock on 127.0.0.1, an ephemeral port, a thread.
 
 Fixtures
-- `oidc_provider` (session scope): the running provider (`app.local.LocalProvider`);
+- `oidc_provider` (session scope): the running provider (`app.local_idp.LocalProvider`);
   `oidc_provider.issuer`, `oidc_provider.provider_config(name="local")` gives an
   ARENA_OIDC_PROVIDERS entry.
-- `oidc_app_config`: overrides for `make_test_app(url, **oidc_app_config)` that configure the
+- `oidc_app_config`: overrides for `make_app(url, **oidc_app_config)` that configure the
   provider as `local`; `oidc_app`: such an app on a fresh SQLite copy.
 
 How a test logs in through the real flow
@@ -39,13 +39,9 @@ def oidc_app_config(oidc_provider: LocalProvider) -> dict:
 
 
 @pytest.fixture
-def oidc_app(sqlite_url, oidc_app_config):
+def oidc_app(sqlite_url, oidc_app_config, make_app):
     """A test app (migrated SQLite copy) whose login provider `local` is the running provider."""
-    from tests.builders import make_test_app
-
-    app = make_test_app(sqlite_url, **oidc_app_config)
-    yield app
-    app.extensions["db_engine"].dispose()
+    return make_app(sqlite_url, **oidc_app_config)
 
 
 def authorize_at_provider(authorize_url: str, subject: str, deny: bool = False) -> str:

@@ -29,11 +29,17 @@ def probe_vote(battle_id: str):
     return jsonify({"ok": battle_id})
 
 
-def probe_app(db_url, **limits):
-    app = make_test_app(db_url, **{f"LIMIT_{k.upper()}": v for k, v in limits.items() if k != "redis"},
-                        REDIS_URL=limits.get("redis", ""))
-    app.register_blueprint(probe)
-    return app
+@pytest.fixture
+def probe_app(make_app):
+    """Builds an app with the probe route and the given limits (`redis=` sets the storage)."""
+
+    def build(db_url, **limits):
+        app = make_app(db_url, **{f"LIMIT_{k.upper()}": v for k, v in limits.items() if k != "redis"},
+                       REDIS_URL=limits.get("redis", ""))
+        app.register_blueprint(probe)
+        return app
+
+    return build
 
 
 def vote(client, battle="b1", addr="10.0.0.1", **kw):
@@ -51,7 +57,7 @@ def storage(request):
     return request.getfixturevalue("redis_url") if request.param == "redis" else ""
 
 
-def test_n_plus_one_votes_get_429_with_retry_after(sqlite_url, storage, db, login, caplog):
+def test_n_plus_one_votes_get_429_with_retry_after(sqlite_url, storage, db, login, caplog, probe_app):
     app = probe_app(sqlite_url, vote_account="3 per minute", redis=storage)
     client = logged_in_client(app, db, login)
     assert [vote(client).status_code for _ in range(3)] == [200, 200, 200]
@@ -67,7 +73,7 @@ def test_n_plus_one_votes_get_429_with_retry_after(sqlite_url, storage, db, logi
         assert redis_lib.Redis.from_url(storage).keys("LIMITS*")
 
 
-def test_account_and_address_keys_are_independent(sqlite_url, redis_url, db, login):
+def test_account_and_address_keys_are_independent(sqlite_url, redis_url, db, login, probe_app):
     app = probe_app(sqlite_url, vote_account="2 per minute", vote_address="100 per minute", redis=redis_url)
     alice, bob = logged_in_client(app, db, login, "앨리스"), logged_in_client(app, db, login, "밥")
     assert [vote(alice, addr=a).status_code for a in ("10.0.0.1", "10.0.0.2", "10.0.0.3")] == [200, 200, 429]
@@ -80,15 +86,15 @@ def test_account_and_address_keys_are_independent(sqlite_url, redis_url, db, log
 
 
 @pytest.mark.parametrize("hops,expected", [(0, [200, 200, 429]), (1, [200, 200, 200])])
-def test_client_address_only_from_trusted_proxy_hops(sqlite_url, db, login, hops, expected):
-    app = make_test_app(sqlite_url, LIMIT_VOTE_ADDRESS="2 per minute", TRUSTED_PROXY_HOPS=hops)
+def test_client_address_only_from_trusted_proxy_hops(sqlite_url, db, login, hops, expected, make_app):
+    app = make_app(sqlite_url, LIMIT_VOTE_ADDRESS="2 per minute", TRUSTED_PROXY_HOPS=hops)
     app.register_blueprint(probe)
     users = [logged_in_client(app, db, login, f"프록시{i}") for i in range(3)]
     codes = [vote(u, headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i, u in enumerate(users)]
     assert codes == expected  # without trusted hops a forged X-Forwarded-For changes nothing
 
 
-def test_daily_cap_per_round_counts_only_stored_votes(sqlite_url, redis_url, db, login):
+def test_daily_cap_per_round_counts_only_stored_votes(sqlite_url, redis_url, db, login, probe_app):
     app = probe_app(sqlite_url, vote_daily_cap="2 per day", redis=redis_url)
     user = make_user(db)
     r1, r2 = make_round(db, "r1"), make_round(db, "r2")
@@ -103,8 +109,8 @@ def test_daily_cap_per_round_counts_only_stored_votes(sqlite_url, redis_url, db,
         assert vote_quota(user.id, "r2") == (1, 2)
 
 
-def test_real_vote_route_limits(sqlite_url, redis_url, db, login):
-    app = make_test_app(sqlite_url, REDIS_URL=redis_url, LIMIT_VOTE_ACCOUNT="2 per minute")
+def test_real_vote_route_limits(sqlite_url, redis_url, db, login, make_app):
+    app = make_app(sqlite_url, REDIS_URL=redis_url, LIMIT_VOTE_ACCOUNT="2 per minute")
     user = make_user(db)
     round_ = make_round(db)
     battles = [make_battle(db, user, round_).id for _ in range(3)]
@@ -152,7 +158,7 @@ def private_redis():
     server.stop()
 
 
-def test_redis_down_falls_back_to_memory_and_votes_go_on(sqlite_url, private_redis, db, login, caplog):
+def test_redis_down_falls_back_to_memory_and_votes_go_on(sqlite_url, private_redis, db, login, caplog, probe_app):
     app = probe_app(sqlite_url, vote_account="3 per minute", redis=private_redis.url)
     client = logged_in_client(app, db, login)
     assert [vote(client).status_code for _ in range(2)] == [200, 200]
@@ -166,8 +172,8 @@ def test_redis_down_falls_back_to_memory_and_votes_go_on(sqlite_url, private_red
     assert any(getattr(r, "fields", {}).get("event") == "limiter_fallback" for r in caplog.records)
 
 
-def test_real_votes_succeed_while_redis_is_down(sqlite_url, private_redis, db, login):
-    app = make_test_app(sqlite_url, REDIS_URL=private_redis.url, LIMIT_VOTE_ACCOUNT="2 per minute")
+def test_real_votes_succeed_while_redis_is_down(sqlite_url, private_redis, db, login, make_app):
+    app = make_app(sqlite_url, REDIS_URL=private_redis.url, LIMIT_VOTE_ACCOUNT="2 per minute")
     user = make_user(db)
     round_ = make_round(db)
     battles = [make_battle(db, user, round_).id for _ in range(3)]
@@ -178,7 +184,7 @@ def test_real_votes_succeed_while_redis_is_down(sqlite_url, private_redis, db, l
     assert codes == [200, 200, 429]
 
 
-def test_frozen_redis_does_not_hang_requests(sqlite_url, db, login):
+def test_frozen_redis_does_not_hang_requests(sqlite_url, db, login, probe_app):
     """SIGSTOP leaves the port open but silent: the socket timeouts let the fallback take over."""
     import signal
 

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from app.local_idp import start_local_provider
 from app.models import OAuthIdentity, User, WebSession
-from tests.builders import make_test_app
 from tests.oidc_provider import authorize_at_provider, local_path, log_in
 
 
@@ -120,11 +119,11 @@ def test_denied_at_provider(client, db):
     assert_logged_out(client)
 
 
-def test_provider_down_at_start(sqlite_url, db):
+def test_provider_down_at_start(sqlite_url, db, make_app):
     provider = start_local_provider()
     config = provider.provider_config("flaky")
     provider.stop()  # nothing listens there any more
-    app = make_test_app(sqlite_url, OIDC_PROVIDERS=[config])
+    app = make_app(sqlite_url, OIDC_PROVIDERS=[config])
     client = app.test_client()
     resp = client.get("/auth/login/flaky", headers={"Accept": "application/json"})
     assert resp.status_code == 503 and resp.headers["Retry-After"]
@@ -132,12 +131,11 @@ def test_provider_down_at_start(sqlite_url, db):
     page = client.get("/auth/login/flaky")
     assert page.status_code == 503 and "text/html" in page.content_type
     assert_logged_out(client)
-    app.extensions["db_engine"].dispose()
 
 
-def test_provider_down_at_callback(sqlite_url, db):
+def test_provider_down_at_callback(sqlite_url, db, make_app):
     provider = start_local_provider()
-    app = make_test_app(sqlite_url, OIDC_PROVIDERS=[provider.provider_config("flaky")])
+    app = make_app(sqlite_url, OIDC_PROVIDERS=[provider.provider_config("flaky")])
     client = app.test_client()
     try:
         callback = authorize_at_provider(client.get("/auth/login/flaky").headers["Location"], "erin")
@@ -148,30 +146,27 @@ def test_provider_down_at_callback(sqlite_url, db):
     assert resp.get_json()["error"]["code"] == "provider_unavailable"
     assert_logged_out(client)
     assert counts(db) == (0, 0)
-    app.extensions["db_engine"].dispose()
 
 
-def test_issuer_must_match_configuration(sqlite_url, oidc_provider):
+def test_issuer_must_match_configuration(sqlite_url, oidc_provider, make_app):
     config = oidc_provider.provider_config("impostor", issuer="https://accounts.example.org",
                                            discovery_url=oidc_provider.issuer + "/.well-known/openid-configuration")
-    app = make_test_app(sqlite_url, OIDC_PROVIDERS=[config])
+    app = make_app(sqlite_url, OIDC_PROVIDERS=[config])
     resp = app.test_client().get("/auth/login/impostor", headers={"Accept": "application/json"})
     assert resp.status_code == 503
     assert resp.get_json()["error"]["code"] == "provider_invalid"
-    app.extensions["db_engine"].dispose()
 
 
-def test_plain_oauth2_provider_reads_subject_from_profile(sqlite_url, oidc_provider, db):
+def test_plain_oauth2_provider_reads_subject_from_profile(sqlite_url, oidc_provider, db, make_app):
     base = oidc_provider.issuer
     config = {"name": "plain", "kind": "oauth2", "client_id": "c", "client_secret": "s", "scopes": "profile",
               "authorize_url": base + "/oauth2/authorize", "token_url": base + "/oauth2/token",
               "userinfo_url": base + "/userinfo", "subject_path": "sub"}
-    app = make_test_app(sqlite_url, OIDC_PROVIDERS=[config])
+    app = make_app(sqlite_url, OIDC_PROVIDERS=[config])
     client = app.test_client()
     assert log_in(client, "frank", provider="plain").status_code == 302
     assert client.get("/api/me").status_code == 200
     assert db.scalars(select(OAuthIdentity.subject).where(OAuthIdentity.provider == "plain")).one() == "frank"
-    app.extensions["db_engine"].dispose()
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
@@ -191,12 +186,11 @@ def test_suspended_account_cannot_log_in(client, db):
     assert_logged_out(fresh)
 
 
-def test_login_is_rate_limited_per_address(sqlite_url, oidc_app_config, caplog):
-    app = make_test_app(sqlite_url, LIMIT_LOGIN_ADDRESS="2 per minute", **oidc_app_config)
+def test_login_is_rate_limited_per_address(sqlite_url, oidc_app_config, make_app):
+    app = make_app(sqlite_url, LIMIT_LOGIN_ADDRESS="2 per minute", **oidc_app_config)
     client = app.test_client()
     codes = [client.get("/auth/login/local", headers={"Accept": "application/json"}).status_code for _ in range(3)]
     assert codes == [302, 302, 429]
-    app.extensions["db_engine"].dispose()
 
 
 def test_logout_is_audited(client, caplog):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.db import utcnow
 from app.models import User, WebSession
 from app.sessions import revoke_user_sessions, token_id
-from tests.builders import make_test_app, make_user
+from tests.builders import make_user
 
 
 def session_rows(db) -> int:
@@ -31,10 +31,9 @@ def test_session_cookie_flags_on_write(app, client, login, db):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie  # testing: not development
 
 
-def test_development_cookies_are_not_secure(sqlite_url):
-    app = make_test_app(sqlite_url, ENV="development")
+def test_development_cookies_are_not_secure(sqlite_url, make_app):
+    app = make_app(sqlite_url, ENV="development")
     assert app.config["SESSION_COOKIE_SECURE"] is False
-    app.extensions["db_engine"].dispose()
 
 
 def test_revocation_logs_out_everywhere(app, db, login):
@@ -167,13 +166,13 @@ def test_purge_deletes_only_expired_sessions(runner, login, db):
     assert session_rows(db) == 1
 
 
-def test_sessions_and_login_on_postgresql(pg_url, oidc_app_config):
+def test_sessions_and_login_on_postgresql(pg_url, oidc_app_config, make_app):
     from sqlalchemy.orm import sessionmaker
 
     from app.db import make_engine
     from tests.oidc_provider import log_in
 
-    app = make_test_app(pg_url, **oidc_app_config)
+    app = make_app(pg_url, **oidc_app_config)
     client = app.test_client()
     assert log_in(client, "pg-citizen").status_code == 302
     me = client.get("/api/me").get_json()
@@ -184,4 +183,3 @@ def test_sessions_and_login_on_postgresql(pg_url, oidc_app_config):
         pg.commit()
     assert client.get("/api/me").status_code == 401
     engine.dispose()
-    app.extensions["db_engine"].dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from app.config import ConfigError, load_config
-from tests.builders import make_test_app
 
 
 def test_home_is_korean_by_default_and_english_on_request(client, demo):
@@ -80,16 +79,16 @@ def test_healthz_readyz_and_metrics(client):
     assert "arena_http_requests_total" in metrics and 'endpoint="web.home"' in metrics
 
 
-def test_readyz_names_the_failing_part(sqlite_url):
-    app = make_test_app(sqlite_url, REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
+def test_readyz_names_the_failing_part(sqlite_url, make_app):
+    app = make_app(sqlite_url, REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
     resp = app.test_client().get("/readyz")
     assert resp.status_code == 503
     assert resp.get_json()["failing"] == ["redis"] and resp.headers["Retry-After"]
 
 
-def test_database_down_is_503_in_error_shape_not_500():
+def test_database_down_is_503_in_error_shape_not_500(make_app):
     """API.md: a dependency that is down is a 503 with Retry-After; a session cookie changes nothing."""
-    app = make_test_app("postgresql+psycopg://postgres@127.0.0.1:1/arena?connect_timeout=2")  # nothing listens
+    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/arena?connect_timeout=2")  # nothing listens
     client = app.test_client()
     for path in ("/api/rounds/current", "/"):
         resp = client.get(path, headers={"Accept": "application/json"})
@@ -104,7 +103,6 @@ def test_database_down_is_503_in_error_shape_not_500():
     page = client.get("/", headers={"Accept": "text/html"})
     assert page.status_code == 503 and "text/html" in page.content_type
     assert client.get_cookie("arena_session").value == "a-token-that-cannot-be-looked-up"  # not dropped
-    app.extensions["db_engine"].dispose()
 
 
 def test_responses_carry_a_request_id(client):
