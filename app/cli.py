@@ -42,14 +42,20 @@ def db_downgrade(revision):
     click.echo(f"database at {revision}")
 
 
-@click.command("seed-demo")
-def seed_demo_cmd():
-    """Seed the demo round, teams, prompt pool and demo answers (idempotent)."""
+def seed_demo_data() -> dict[str, int]:
+    """Seed the demo contest in a session of its own (idempotent); how many rows of each kind were added."""
     from contest.demo import seed_demo
 
     with new_session() as session:
         created = seed_demo(session, utcnow())
         session.commit()
+    return created
+
+
+@click.command("seed-demo")
+def seed_demo_cmd():
+    """Seed the demo round, teams, prompt pool and demo answers (idempotent)."""
+    created = seed_demo_data()
     click.echo("demo data: " + ", ".join(f"{k} +{v}" for k, v in created.items()))
 
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 import os
 
 from app import create_app
-from app.cli import upgrade_db
+from app.cli import seed_demo_data, upgrade_db
 from app.config import ROOT
-from app.db import new_session, utcnow
 from app.local_idp import start_local_provider
-from contest.demo import seed_demo
 
 
 def main() -> None:
@@ -24,9 +22,7 @@ def main() -> None:
     app = create_app({"LOG_JSON": False, "OIDC_PROVIDERS": [provider.provider_config()]})
     upgrade_db(app.config["DATABASE_URL"])
     with app.app_context():
-        with new_session() as session:
-            created = seed_demo(session, utcnow())
-            session.commit()
+        created = seed_demo_data()
     print(f"demo data ready ({created}); local login provider on {provider.issuer}", flush=True)
     print(f"serving on http://127.0.0.1:{port}/ (log in: type any name on the provider page)", flush=True)
     app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
