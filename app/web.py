@@ -1,7 +1,7 @@
 """Shell routes: the home page, operations endpoints and the OpenAPI document."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -61,6 +61,4 @@ def metrics():
 @api_doc(tags=["meta"])
 def openapi():
     """This API as an OpenAPI 3 document."""
-    from flask import current_app
-
     return jsonify(build_spec(current_app))
