@@ -55,21 +55,13 @@ def global_key() -> str:
     return "global"
 
 
-def battle_round_id(battle_id: str) -> str | None:
-    """The round of a battle (None when there is no such battle)."""
-    from sqlalchemy import select
-
-    from app.db import could_be_id, get_session
-    from contest.models import Battle
-
-    if not could_be_id(battle_id):
-        return None
-    return get_session().scalar(select(Battle.round_id).where(Battle.id == battle_id))
-
-
 def _vote_round() -> str:
+    # Imported here: contest's routes import this module, so a top-level import would be circular.
+    from app.db import get_session
+    from contest.queries import battle_round_id
+
     battle_id = (request.view_args or {}).get("battle_id")
-    round_id = battle_round_id(str(battle_id)) if battle_id else None
+    round_id = battle_round_id(get_session(), str(battle_id)) if battle_id else None
     return round_id or "none"
 
 
