@@ -2,7 +2,9 @@
 
 The `model` field of the request picks the behaviour: "steady" (a few chunks, then [DONE]),
 "slow" (the same with pauses), "error500", "cut" (chunks, then the connection closes without
-[DONE]), "hang" (headers, then silence longer than any test read timeout), "garbage".
+[DONE]), "hang" (headers, then silence longer than any test read timeout), "garbage", and
+"paced@<name>": `pacing[name] = (tokens, seconds between tokens)`, set by the test (it may set it
+after the battle is drawn, since the server reads it when the request arrives).
 """
 from __future__ import annotations
 
@@ -32,6 +34,9 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b'{"error": "secret internal detail"}')
             return
+        if kind == "paced":
+            self._paced(*self.server.pacing[body["model"].split("@", 1)[1]])
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
@@ -51,6 +56,26 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(0.05)
         self.wfile.write(b"data: [DONE]\n\n")
 
+    def _paced(self, tokens: int, interval: float) -> None:
+        # HTTP/1.1 chunked framing, as real inference servers send: the client then gets each
+        # token as it is written (a close-delimited body is read in 512-byte blocks).
+        self.protocol_version = "HTTP/1.1"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for i in range(tokens):
+            if i:
+                time.sleep(interval)
+            self._http_chunk(chunk(f"{i}번 "))
+        self._http_chunk(b"data: [DONE]\n\n")
+        self._http_chunk(b"")
+
+    def _http_chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
 
 class LoopbackLLM:
     """The server in a thread; `url` is its base URL (…/v1)."""
@@ -60,11 +85,16 @@ class LoopbackLLM:
         self.server.daemon_threads = True
         self.server.requests = []
         self.server.hang_seconds = hang_seconds
+        self.server.pacing = {}
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    @property
+    def pacing(self) -> dict[str, tuple[int, float]]:
+        return self.server.pacing
 
     @property
     def requests(self) -> list[dict]:
