@@ -16,6 +16,9 @@ What the citizen sees must not depend on which side's model is faster. The relea
   visibly done before the other. The final pair, the rest of both answers, goes out only when
   both are complete. Every delta is non-empty unless that side's whole answer is empty.
 - A failure of either side ends the stream at once (the caller voids the battle).
+
+Each side's real first-token and total latency are still recorded (stored, never served).
+The pacing (`pace`) is a function of the backends' events and a clock, tested without threads.
 """
 from __future__ import annotations
 
@@ -65,13 +68,12 @@ class PairPacer:
     """Decides when text goes out: from the shorter text, the clock and completion only."""
 
     clock: Callable[[], float]
+    last_pair: float  # when the previous pair went out (the stream's start before the first)
     shown: int = 0  # characters released per side so far (the same for both before the end)
-    last_pair: float | None = None
 
     def release(self, texts: dict[str, str], complete: bool) -> list[Delta]:
         """The next pair (A then B), or nothing yet; `complete` when both sides have ended."""
         now = self.clock()
-        self.last_pair = now if self.last_pair is None else self.last_pair
         if complete:
             rest = {side: texts[side][self.shown:] for side in SIDES}
             return [Delta(side, rest[side]) for side in SIDES] if any(rest.values()) else []
@@ -117,7 +119,8 @@ def _record(result: SideResult, kind: str, payload: str | None, elapsed_ms: int)
 def pace(events: Iterable[Event], clock: Callable[[], float]) -> Iterator[Delta | dict[str, SideResult]]:
     """Yield Deltas in pairs as events come, then the final {side: SideResult}; stops at a failure."""
     results = {side: SideResult() for side in SIDES}
-    pacer, begin = PairPacer(clock), clock()
+    begin = clock()
+    pacer = PairPacer(clock, last_pair=begin)
     for side, kind, payload in events:
         _record(results[side], kind, payload, int((clock() - begin) * 1000))
         if results[side].error:

@@ -58,7 +58,7 @@ def record_outcome(prepared: PreparedTurn, results: dict[str, SideResult], setti
 
 def run_turn(prepared: PreparedTurn, settings: ArenaSettings, now: Callable[[], datetime],
              clock: Callable[[], float] = time.monotonic) -> Iterator[Delta | TurnOutcome]:
-    """Yield the answers' text as it comes (A and B alternating), then the TurnOutcome.
+    """Yield the answers' text in A/B pairs as `pair_stream` releases it, then the TurnOutcome.
 
     A consumer that stops early (the citizen left) leaves the battle voided, never half-ready.
     """
