@@ -37,6 +37,7 @@ class Defaults:
     MAX_TURNS = 5
     MAX_PROMPT_CHARS = 2000
     OIDC_PROVIDERS = ""  # JSON list; see README
+    LOGIN_PROVIDER_DEADLINE = 10.0  # seconds for all provider calls of one login request together
     WORKER_IN_PROCESS = True
 
 

@@ -23,9 +23,9 @@ from typing import Any
 from authlib.integrations.flask_client import OAuth
 
 from app.config import ConfigError
+from app.provider_app import ProviderApp
 from app.provider_hosts import is_public_https
 
-HTTP_TIMEOUT = 5.0  # seconds for every call to a provider
 NAME_RE = re.compile(r"^[a-z0-9_-]{1,40}$")
 
 
@@ -116,11 +116,11 @@ def load_providers(config: dict[str, Any]) -> dict[str, Provider]:
     return providers
 
 
-def _client_kwargs(p: Provider) -> dict[str, Any]:
+def _client_kwargs(p: Provider, production: bool) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"client_id": p.client_id, "client_secret": p.client_secret,
+                              "client_cls": ProviderApp, "production": production,
                               "client_kwargs": {"scope": p.scopes or None, "code_challenge_method": "S256",
-                                                "token_endpoint_auth_method": p.token_auth_method,
-                                                "default_timeout": HTTP_TIMEOUT}}
+                                                "token_endpoint_auth_method": p.token_auth_method}}
     if p.kind == "oidc":
         kwargs["server_metadata_url"] = p.discovery_url
     else:
@@ -133,6 +133,6 @@ def init_app(app) -> None:
     providers = load_providers(app.config)
     registry = OAuth(app)
     for p in providers.values():
-        registry.register(p.name, **_client_kwargs(p))
+        registry.register(p.name, **_client_kwargs(p, app.config["ENV"] == "production"))
     app.extensions["login_providers"] = providers
     app.extensions["oauth_registry"] = registry
