@@ -95,7 +95,8 @@ class DeadlineSession(OAuth2Session):
 
     def request(self, method, url, withhold_token=False, auth=None, **kwargs):  # type: ignore[override]
         left = _remaining()
-        kwargs.update(timeout=min(left, PER_READ_TIMEOUT), stream=True)
+        # No redirects: a provider's answer could otherwise send us to a host we refused to configure.
+        kwargs.update(timeout=min(left, PER_READ_TIMEOUT), stream=True, allow_redirects=False)
         lent: list = []
         token = _lent.set(lent)
         watchdog = threading.Timer(left, _cut, (lent,))

@@ -5,6 +5,7 @@ token endpoint. By default it behaves (RS256-signed ID tokens); each test picks 
 
 - `discovery`: a callable editing the discovery document, or any JSON value to serve instead
   (e.g. a list); `jwks`: the same for the key set;
+- `discovery_redirect`: a URL that discovery redirects to;
 - `token`: `"alg_none"` (an unsigned ID token), `"list"` (a JSON list body), `"html"`;
 - `drip`: (interval_seconds, n_bytes): the token response's first n bytes are sent one at a time,
   `interval` apart, the rest at once; `drip_headers`: the same for the token response's status
@@ -41,6 +42,7 @@ class HostileProvider:
         self.drip: tuple[float, int] | None = None
         self.drip_headers: tuple[float, int] | None = None
         self.drip_get: tuple[float, int] | None = None
+        self.discovery_redirect = ""  # answer discovery with a 302 to this URL
         self.nonces: dict[str, str] = {}  # code -> nonce sent to /authorize
         self.stopped = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -104,7 +106,9 @@ def _handler_for(idp: HostileProvider) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            if parts.path == "/.well-known/openid-configuration":
+            if parts.path == "/.well-known/openid-configuration" and idp.discovery_redirect:
+                self._send(b"", status=302, extra={"Location": idp.discovery_redirect})
+            elif parts.path == "/.well-known/openid-configuration":
                 self._send(json.dumps(idp.discovery_document()).encode(), drip=idp.drip_get)
             elif parts.path == "/jwks":
                 self._send(json.dumps(idp.jwks_document()).encode(), drip=idp.drip_get)

@@ -65,6 +65,7 @@ MALFORMED = {
     "discovery without jwks_uri": {"discovery": with_discovery(jwks_uri=None)},
     "discovery without token_endpoint": {"discovery": with_discovery(token_endpoint=None)},
     "discovery with a numeric authorize URL": {"discovery": with_discovery(authorization_endpoint=5)},
+    "discovery redirects elsewhere": {"discovery_redirect": "http://127.0.0.1:1/.well-known/openid-configuration"},
     "jwks is a list": {"jwks": []},
     "jwks keys are junk": {"jwks": {"keys": [{"kty": "nope"}]}},
     "token response is a list": {"token": "list"},
