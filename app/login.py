@@ -98,6 +98,7 @@ def finish_login(provider: Provider) -> str:
 
 
 def _verified_claims(client, provider: Provider) -> Any:
+    """The token exchange and ID token (OIDC) or profile (plain OAuth 2.0) claims."""
     try:
         token = client.authorize_access_token()
         if provider.kind == "oauth2":
