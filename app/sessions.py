@@ -196,7 +196,7 @@ def sessions_cli():
 
 @sessions_cli.command("purge")
 def sessions_purge():
-    """Delete expired sessions (run daily, e.g. from cron)."""
+    """Delete expired sessions (run hourly from cron: abandoned logins expire after minutes)."""
     from app.db import new_session
 
     with new_session() as db:
