@@ -1,6 +1,22 @@
 """Production gunicorn settings. gthread workers: streamed answers are not cut by worker timeouts."""
 import multiprocessing
 import os
+import sys
+
+
+def _check_config() -> None:
+    """Refuse to start in the master, in one line, before any worker boots (and logs) for nothing."""
+    from app.config import ConfigError, load_config
+    from app.oauth import load_providers
+
+    try:
+        load_providers(load_config())
+    except ConfigError as exc:
+        print(f"arena: cannot start: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+_check_config()
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"

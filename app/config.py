@@ -37,12 +37,15 @@ class Defaults:
     MAX_TURNS = 5
     MAX_PROMPT_CHARS = 2000
     OIDC_PROVIDERS = ""  # JSON list; see README
+    LOGIN_PROVIDER_DEADLINE = 10.0  # seconds for all provider calls of one login request together
     WORKER_IN_PROCESS = True
+    METRICS_TOKEN = ""  # bearer token a Prometheus scraper sends; empty: /metrics answers 404
 
 
 # Settings that must come from the environment in production.
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
-SECRETS = ("SECRET_KEY",)
+SECRETS = ("SECRET_KEY", "METRICS_TOKEN")
+MIN_METRICS_TOKEN_CHARS = 24
 
 
 def _coerce(default: Any, raw: str) -> Any:
@@ -92,6 +95,8 @@ def validate(config: dict[str, Any], environ: dict[str, str]) -> None:
             raise ConfigError(f"production needs {PREFIX}{name} set in the environment")
     if len(config["SECRET_KEY"]) < 32:
         raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters")
+    if config["METRICS_TOKEN"] and len(config["METRICS_TOKEN"]) < MIN_METRICS_TOKEN_CHARS:
+        raise ConfigError(f"{PREFIX}METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} characters")
     if config["DATABASE_URL"].startswith("sqlite"):
         raise ConfigError(f"production needs PostgreSQL in {PREFIX}DATABASE_URL, not SQLite")
     secure = config.get("COOKIE_SECURE")

@@ -70,12 +70,17 @@ HTTP_CODES = {
 }
 
 
+# Paths programs call that are not under /api/: /auth/* is in the OpenAPI document, /metrics is scraped.
+JSON_FIRST_PREFIXES = ("/auth/", "/metrics")
+
+
 def wants_json() -> bool:
-    """API paths always get JSON; elsewhere follow the Accept header."""
+    """JSON on /api/; on JSON-first paths unless the client prefers HTML (a browser); elsewhere if it prefers JSON."""
     if request.path.startswith("/api/"):
         return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
+    if request.path.startswith(JSON_FIRST_PREFIXES):  # no Accept or */*: a program
+        return request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html"
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 def error_response(status: int, code: str, message: str | None = None,

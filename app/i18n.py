@@ -1,7 +1,7 @@
 """Korean-first messages with English via `?lang=en`, a cookie or Accept-Language."""
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 
 LANGS = ("ko", "en")
 
@@ -135,6 +135,7 @@ def init_app(app: Flask) -> None:
     def _remember_lang(resp):
         chosen = request.args.get("lang")
         if chosen in LANGS:
-            resp.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+            resp.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))  # as the session cookie
         resp.headers.setdefault("Content-Language", current_lang())
         return resp

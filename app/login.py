@@ -5,7 +5,8 @@ only after the subject is verified).
 """
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -16,6 +17,7 @@ from joserfc.errors import JoseError
 from app.errors import BadRequest, NotFound, ServiceUnavailable
 from app.i18n import register_messages
 from app.oauth import Provider
+from app.provider_http import ProviderInvalid, json_object, provider_deadline
 
 MAX_SUBJECT_CHARS = 255  # OAuthIdentity.subject is a String(255)
 
@@ -51,14 +53,23 @@ def _client(provider: Provider):
     return current_app.extensions["oauth_registry"].create_client(provider.name)
 
 
+@contextmanager
+def _provider_calls() -> Iterator[None]:
+    """One wall-clock deadline for this request's provider calls; provider faults become 503s."""
+    try:
+        with provider_deadline(float(current_app.config["LOGIN_PROVIDER_DEADLINE"])):
+            yield
+    except ProviderInvalid as exc:
+        raise ServiceUnavailable(code="provider_invalid") from exc
+    except requests.RequestException as exc:
+        raise ServiceUnavailable(code="provider_unavailable") from exc
+
+
 def _check_issuer(client, provider: Provider) -> None:
     """OIDC: the issuer in the fetched metadata must be the configured one."""
     if provider.kind != "oidc":
         return
-    try:
-        metadata = client.load_server_metadata()
-    except (requests.RequestException, ValueError) as exc:
-        raise ServiceUnavailable(code="provider_unavailable") from exc
+    metadata = client.load_server_metadata()
     if metadata.get("issuer") != provider.issuer:
         client.server_metadata.pop("_loaded_at", None)  # fetch again next time
         raise ServiceUnavailable(code="provider_invalid")
@@ -67,39 +78,42 @@ def _check_issuer(client, provider: Provider) -> None:
 def start_login(provider: Provider, redirect_uri: str) -> Response:
     """Redirect to the provider; state, nonce and the PKCE verifier stay in the server-side session."""
     client = _client(provider)
-    _check_issuer(client, provider)
-    try:
+    with _provider_calls():
+        _check_issuer(client, provider)
         return client.authorize_redirect(redirect_uri)
-    except requests.RequestException as exc:
-        raise ServiceUnavailable(code="provider_unavailable") from exc
 
 
 def finish_login(provider: Provider) -> str:
     """Verify the callback (state, code + PKCE, ID token with nonce and issuer); the subject."""
     client = _client(provider)
-    _check_issuer(client, provider)
-    try:
-        token = client.authorize_access_token()
-        if provider.kind == "oidc":
-            claims = token.get("userinfo") or {}
-        else:
-            resp = client.get(provider.userinfo_url, token=token)
-            resp.raise_for_status()
-            claims = resp.json()
-    except MismatchingStateError as exc:
-        raise BadRequest(code="login_state_invalid") from exc
-    except OAuthError as exc:
-        raise BadRequest(code="login_denied" if exc.error == "access_denied" else "login_failed") from exc
-    except requests.RequestException as exc:
-        raise ServiceUnavailable(code="provider_unavailable") from exc
-    except (JoseError, AuthlibBaseError, ValueError) as exc:  # signature, nonce, issuer, audience, JSON
-        raise BadRequest(code="login_failed") from exc
+    with _provider_calls():
+        _check_issuer(client, provider)
+        claims = _verified_claims(client, provider)
     subject = _dig(claims, provider.subject_path)
     if isinstance(subject, bool) or not isinstance(subject, (str, int)):
         raise BadRequest(code="login_failed")
     if not 0 < len(str(subject)) <= MAX_SUBJECT_CHARS:  # longer would fail the insert (a 500)
         raise BadRequest(code="login_failed")
     return str(subject)
+
+
+def _verified_claims(client, provider: Provider) -> Any:
+    """The token exchange and ID token (OIDC) or profile (plain OAuth 2.0) claims."""
+    try:
+        token = client.authorize_access_token()
+        if provider.kind == "oauth2":
+            resp = client.get(provider.userinfo_url, token=token)
+            resp.raise_for_status()
+            return json_object(resp)
+    except MismatchingStateError as exc:
+        raise BadRequest(code="login_state_invalid") from exc
+    except OAuthError as exc:
+        raise BadRequest(code="login_denied" if exc.error == "access_denied" else "login_failed") from exc
+    except (JoseError, AuthlibBaseError, ValueError) as exc:  # signature, algorithm, nonce, issuer, audience
+        raise BadRequest(code="login_failed") from exc
+    if "id_token" not in token:  # an OIDC provider that answers `openid` without an ID token is broken
+        raise ProviderInvalid("token response without an id_token")
+    return token.get("userinfo") or {}
 
 
 def _dig(data: Any, path: str) -> Any:

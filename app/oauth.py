@@ -11,22 +11,21 @@ of providers; each entry:
 
 Presets switch on when `ARENA_<NAME>_CLIENT_ID` and `ARENA_<NAME>_CLIENT_SECRET` are set:
 kakao and google (OIDC), naver (plain OAuth 2.0, the id comes from its profile endpoint).
-In production every provider must use https on a non-loopback host, and `local` is refused.
+In production every provider must use https on a public host (app/provider_hosts.py), and `local`
+is refused.
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from dataclasses import dataclass, fields
 from typing import Any
-from urllib.parse import urlsplit
-
 from authlib.integrations.flask_client import OAuth
 
 from app.config import ConfigError
+from app.provider_app import ProviderApp
+from app.provider_hosts import is_public_https
 
-HTTP_TIMEOUT = 5.0  # seconds for every call to a provider
 NAME_RE = re.compile(r"^[a-z0-9_-]{1,40}$")
 
 
@@ -77,15 +76,6 @@ def _entries(config: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host or host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check(p: Provider, production: bool) -> Provider:
     if not NAME_RE.match(p.name) or p.kind not in ("oidc", "oauth2") or not p.client_id:
         raise ConfigError(f"login provider {p.name!r}: needs a lowercase name, kind oidc|oauth2 and a client id")
@@ -98,8 +88,7 @@ def _check(p: Provider, production: bool) -> Provider:
     if production:
         urls = [getattr(p, f) for f in ("issuer", "discovery_url", "authorize_url", "token_url", "userinfo_url")]
         for url in filter(None, urls):
-            parts = urlsplit(url)
-            if parts.scheme != "https" or _is_loopback(parts.hostname):
+            if not is_public_https(url):
                 raise ConfigError(f"login provider {p.name!r}: production needs https on a public host, not {url}")
         if p.name == "local":
             raise ConfigError("the local test identity provider cannot be used in production")
@@ -127,11 +116,11 @@ def load_providers(config: dict[str, Any]) -> dict[str, Provider]:
     return providers
 
 
-def _client_kwargs(p: Provider) -> dict[str, Any]:
+def _client_kwargs(p: Provider, production: bool) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"client_id": p.client_id, "client_secret": p.client_secret,
+                              "client_cls": ProviderApp, "production": production,
                               "client_kwargs": {"scope": p.scopes or None, "code_challenge_method": "S256",
-                                                "token_endpoint_auth_method": p.token_auth_method,
-                                                "default_timeout": HTTP_TIMEOUT}}
+                                                "token_endpoint_auth_method": p.token_auth_method}}
     if p.kind == "oidc":
         kwargs["server_metadata_url"] = p.discovery_url
     else:
@@ -144,6 +133,6 @@ def init_app(app) -> None:
     providers = load_providers(app.config)
     registry = OAuth(app)
     for p in providers.values():
-        registry.register(p.name, **_client_kwargs(p))
+        registry.register(p.name, **_client_kwargs(p, app.config["ENV"] == "production"))
     app.extensions["login_providers"] = providers
     app.extensions["oauth_registry"] = registry

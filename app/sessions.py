@@ -29,6 +29,9 @@ log = logging.getLogger("arena.sessions")
 
 COOKIE_NAME = "arena_session"
 REFRESH_AFTER = timedelta(hours=1)  # sliding expiry is written at most this often
+# A logged-out row (login state, next path) lives minutes: an abandoned login costs a row for
+# 10 minutes, not 14 days. begin_login() gives the row the full lifetime.
+PRE_LOGIN_LIFETIME = timedelta(minutes=10)
 MAX_TOKEN_CHARS = 128
 
 
@@ -135,7 +138,7 @@ class DatabaseSessionInterface(SessionInterface):
         if not session or not (session.modified or session.stale or session.rotate):
             return
         now = utcnow()
-        lifetime = app.permanent_session_lifetime
+        lifetime = app.permanent_session_lifetime if "uid" in session else PRE_LOGIN_LIFETIME
         with app.extensions["db_sessionmaker"]() as db:
             if session.rotate and session.token is not None:
                 db.execute(delete(WebSession).where(WebSession.id == token_id(session.token)))
@@ -193,7 +196,7 @@ def sessions_cli():
 
 @sessions_cli.command("purge")
 def sessions_purge():
-    """Delete expired sessions (run daily, e.g. from cron)."""
+    """Delete expired sessions (run hourly from cron: abandoned logins expire after minutes)."""
     from app.db import new_session
 
     with new_session() as db:

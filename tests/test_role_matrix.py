@@ -47,14 +47,14 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/"): everyone(200),
     ("GET", "/healthz"): everyone(200),
     ("GET", "/readyz"): everyone(200),
-    ("GET", "/metrics"): everyone(200),
+    ("GET", "/metrics"): everyone(404),  # off unless ARENA_METRICS_TOKEN is set (tests/app/test_contract_auth_metrics.py)
     ("GET", "/api/openapi.json"): everyone(200),
     ("GET", "/static/<path:filename>"): everyone(200),
     # identity
     ("GET", "/login"): everyone(200),
     ("GET", "/auth/login/<provider>"): everyone(302),
     ("GET", "/auth/callback/<provider>"): everyone(400),  # no login under way: state is missing
-    ("POST", "/auth/logout"): everyone(303),
+    ("POST", "/auth/logout"): everyone(204),  # a program (no Accept: text/html) gets 204; a browser form 303
     ("GET", "/api/me"): logged_in(200),
     ("PATCH", "/api/me"): logged_in(200, json={"display_name": "바뀐 별명"}),
     ("GET", "/account"): logged_in(200),

@@ -10,6 +10,8 @@ from app.local_idp import start_local_provider
 from app.models import OAuthIdentity, User, WebSession
 from tests.oidc_provider import authorize_at_provider, local_path, log_in
 
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # /auth/* pages are for browsers only
+
 
 @pytest.fixture
 def app(oidc_app):
@@ -65,7 +67,7 @@ def test_unknown_provider_is_404_in_error_shape(client):
     resp = client.get("/auth/login/nope", headers={"Accept": "application/json"})
     assert resp.status_code == 404
     assert resp.get_json()["error"]["code"] == "unknown_provider"
-    page = client.get("/auth/callback/nope")
+    page = client.get("/auth/callback/nope", headers={"Accept": BROWSER})
     assert page.status_code == 404 and "text/html" in page.content_type
 
 
@@ -128,7 +130,7 @@ def test_provider_down_at_start(sqlite_url, db, make_app):
     resp = client.get("/auth/login/flaky", headers={"Accept": "application/json"})
     assert resp.status_code == 503 and resp.headers["Retry-After"]
     assert resp.get_json()["error"]["code"] == "provider_unavailable"
-    page = client.get("/auth/login/flaky")
+    page = client.get("/auth/login/flaky", headers={"Accept": BROWSER})
     assert page.status_code == 503 and "text/html" in page.content_type
     assert_logged_out(client)
 

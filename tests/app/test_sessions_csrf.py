@@ -82,10 +82,16 @@ def test_expired_session_is_ignored(client, login, db):
 
 def test_logout_deletes_the_row(client, login, db):
     login.as_user(make_user(db))
-    resp = client.post("/auth/logout")
+    resp = client.post("/auth/logout", headers={"Accept": "text/html,*/*;q=0.8"})  # a browser's form
     assert resp.status_code == 303 and resp.headers["Location"] == "/"
     assert session_rows(db) == 0
     assert client.get("/api/me").status_code == 401
+
+
+def test_logout_answers_a_program_with_204(client, login, db):
+    login.as_user(make_user(db))
+    assert client.post("/auth/logout").status_code == 204  # no Accept: a program, as with Accept: application/json
+    assert session_rows(db) == 0
 
 
 def test_logout_is_post_only(client):

@@ -71,11 +71,12 @@ def test_round_and_prompt_pool(client, demo):
     assert client.get("/api/prompts?category=nope").status_code == 422
 
 
-def test_healthz_readyz_and_metrics(client):
+def test_healthz_readyz_and_metrics(sqlite_url, make_app):
+    client = make_app(sqlite_url, METRICS_TOKEN="t" * 32).test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").get_json() == {"status": "ready"}
     client.get("/")
-    metrics = client.get("/metrics").get_data(as_text=True)
+    metrics = client.get("/metrics", headers={"Authorization": "Bearer " + "t" * 32}).get_data(as_text=True)
     assert "arena_http_requests_total" in metrics and 'endpoint="web.home"' in metrics
 
 
