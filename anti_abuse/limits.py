@@ -1,25 +1,32 @@
 """Every rate limit, named in one place and configurable (ARENA_LIMIT_*), layered with Flask-Limiter.
 
 Routes use the decorators at the bottom (`vote_limits`, `battle_limits`, `login_limits`,
-`flag_limits`); each applies an account, an address and a global limit (moving window), and
-votes also a per-account daily cap per round that counts only stored votes (2xx answers).
+`flag_limits`); each applies an account, an address and a global limit (moving window).
 Counters live in Redis (`ARENA_REDIS_URL`, with socket timeouts); when Redis is down they fall
 back to in-memory counting, which is logged and counted in `arena_limiter_fallback_total`.
+The daily vote cap (per account and round) is not a counter: the vote's own transaction counts the
+stored votes in SQL (voting.service), so parallel requests cannot beat it and a Redis restart cannot
+reset it; this module registers the configured caps into voting's `vote_caps` hook.
 Behind a proxy the client address comes from `ARENA_TRUSTED_PROXY_HOPS` trusted hops only.
 """
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Callable
 
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter, RequestLimit
 from limits import parse_many
+from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import ConfigError
 from app.metrics import LIMITER_FALLBACK
 from app.observability import audit
+
+if TYPE_CHECKING:
+    from voting.service import VoteCap
 
 log = logging.getLogger("arena.limits")
 
@@ -28,7 +35,7 @@ DEFAULT_LIMITS = {
     "VOTE_ACCOUNT": "10 per minute;200 per hour",
     "VOTE_ADDRESS": "30 per minute;600 per hour",
     "VOTE_GLOBAL": "3000 per minute",
-    "VOTE_DAILY_CAP": "300 per day",  # per account and round; only stored votes count
+    "VOTE_DAILY_CAP": "300 per day",  # per account and round, counted in SQL; only stored votes count
     "BATTLE_ACCOUNT": "10 per minute;200 per hour",
     "BATTLE_ADDRESS": "30 per minute;600 per hour",
     "BATTLE_GLOBAL": "3000 per minute",
@@ -38,7 +45,6 @@ DEFAULT_LIMITS = {
     "FLAG_ADDRESS": "30 per hour",
     "FLAG_GLOBAL": "600 per minute",
 }
-DAILY_CAP_SCOPE = "vote-daily"
 
 
 def client_address() -> str:
@@ -53,30 +59,6 @@ def account_key() -> str:
 
 def global_key() -> str:
     return "global"
-
-
-def _vote_round() -> str:
-    # Imported here: contest's routes import this module, so a top-level import would be circular.
-    from app.db import get_session
-    from contest.queries import battle_round_id
-
-    battle_id = (request.view_args or {}).get("battle_id")
-    round_id = battle_round_id(get_session(), str(battle_id)) if battle_id else None
-    return round_id or "none"
-
-
-def daily_cap_key(user_id: int, round_id: str | None) -> str:
-    """Key of the daily vote cap: the account and the battle's round."""
-    return f"user:{user_id}:round:{round_id or 'none'}"
-
-
-def _request_daily_cap_key() -> str:
-    uid = session.get("uid")
-    return daily_cap_key(uid, _vote_round()) if uid is not None else f"anon:{client_address()}"
-
-
-def _stored(response) -> bool:
-    return response.status_code < 300
 
 
 class ArenaLimiter(Limiter):
@@ -123,18 +105,25 @@ def configured(name: str) -> Callable[[], str]:
     return lambda: current_app.config.get(f"LIMIT_{name}", DEFAULT_LIMITS[name])
 
 
-def vote_quota(user_id: int, round_id: str | None) -> tuple[int, int]:
-    """(stored votes counted against the daily cap in `round_id`, the cap); (0, cap) if unknown."""
-    cap = parse_many(configured("VOTE_DAILY_CAP")())[0]
-    try:
-        _reset, remaining = limiter.limiter.get_window_stats(cap, daily_cap_key(user_id, round_id),
-                                                             DAILY_CAP_SCOPE)
-    except Exception:  # storage down: the quota is unknown, never an error page
-        return 0, cap.amount
-    return cap.amount - remaining, cap.amount
+def vote_caps() -> tuple[VoteCap, ...]:
+    """The configured daily vote caps (read at request time), for voting's `vote_caps` hook."""
+    # Imported here (also below): contest's and voting's routes import this module for their limits.
+    from voting.service import VoteCap
+
+    return tuple(VoteCap(amount=item.amount, window=timedelta(seconds=item.get_expiry()))
+                 for item in parse_many(configured("VOTE_DAILY_CAP")()))
 
 
-def _layered(prefix: str, with_account: bool = True, daily_cap: bool = False) -> Callable:
+def open_round_quota(db: Session, user_id: int, now: datetime) -> tuple[int, int]:
+    """(votes counted against the daily cap in the open round, the cap), read from SQL, for `GET /api/me`."""
+    from contest.queries import current_round
+    from voting.service import vote_quota
+
+    round_ = current_round(db, now)
+    return vote_quota(db, user_id, round_.id if round_ else None, vote_caps(), now)
+
+
+def _layered(prefix: str, with_account: bool = True) -> Callable:
     decorators = []
     if with_account:
         decorators.append(limiter.limit(configured(f"{prefix}_ACCOUNT"), key_func=account_key,
@@ -143,9 +132,6 @@ def _layered(prefix: str, with_account: bool = True, daily_cap: bool = False) ->
                                     scope=f"{prefix.lower()}-address"))
     decorators.append(limiter.limit(configured(f"{prefix}_GLOBAL"), key_func=global_key,
                                     scope=f"{prefix.lower()}-global"))
-    if daily_cap:
-        decorators.append(limiter.shared_limit(configured("VOTE_DAILY_CAP"), scope=DAILY_CAP_SCOPE,
-                                               key_func=_request_daily_cap_key, deduct_when=_stored))
 
     def apply(view: Callable) -> Callable:
         for decorate in decorators:
@@ -155,7 +141,7 @@ def _layered(prefix: str, with_account: bool = True, daily_cap: bool = False) ->
     return apply
 
 
-vote_limits = _layered("VOTE", daily_cap=True)
+vote_limits = _layered("VOTE")
 battle_limits = _layered("BATTLE")
 flag_limits = _layered("FLAG")
 login_limits = _layered("LOGIN", with_account=False)
@@ -170,7 +156,7 @@ def _check_limit(name: str, value: object) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Storage (Redis with timeouts, or memory), configured limits and trusted proxy hops."""
+    """Storage (Redis with timeouts, or memory), configured limits, caps and proxy hops."""
     for name, default in DEFAULT_LIMITS.items():
         app.config.setdefault(f"LIMIT_{name}", default)
         _check_limit(name, app.config[f"LIMIT_{name}"])
@@ -185,3 +171,5 @@ def init_app(app: Flask) -> None:
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     limiter.init_app(app)
+    app.extensions["vote_caps"] = vote_caps  # voting's hook: the caps a vote must fit in
+    app.extensions["vote_quota"] = open_round_quota  # the shell's hook for `GET /api/me`
