@@ -2,33 +2,33 @@
 
 Routes use the decorators at the bottom (`vote_limits`, `battle_limits`, `login_limits`,
 `flag_limits`); each applies an account, an address and a global limit (moving window).
-Counters live in Redis (`ARENA_REDIS_URL`, with socket timeouts); when Redis is down they fall
-back to in-memory counting, which is logged and counted in `arena_limiter_fallback_total`.
+Counters live in Redis (`ARENA_REDIS_URL`, with socket timeouts) behind `FailoverStorage`: when
+Redis fails, in any thread and at any step, limits are counted in memory instead, which is logged
+and counted in `arena_limiter_fallback_total`; a Redis failure is never an error page.
 The daily vote cap (per account and round) is not a counter: the vote's own transaction counts the
 stored votes in SQL (voting.service), so parallel requests cannot beat it and a Redis restart cannot
 reset it; this module registers the configured caps into voting's `vote_caps` hook.
+Rate-limit headers go on every limited answer; `Retry-After` only on 429 (and the app's 503s).
 Behind a proxy the client address comes from `ARENA_TRUSTED_PROXY_HOPS` trusted hops only.
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
 from flask import Flask, current_app, request, session
-from flask_limiter import Limiter, RequestLimit
+from flask_limiter import HeaderNames, Limiter, RequestLimit
 from limits import parse_many
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from anti_abuse.limit_storage import FailoverStorage
 from app.config import ConfigError
 from app.metrics import LIMITER_FALLBACK
 from app.observability import audit
 
 if TYPE_CHECKING:
     from voting.service import VoteCap
-
-log = logging.getLogger("arena.limits")
 
 # name -> default; override with ARENA_LIMIT_<NAME>, e.g. ARENA_LIMIT_VOTE_ACCOUNT="10 per minute"
 DEFAULT_LIMITS = {
@@ -45,6 +45,8 @@ DEFAULT_LIMITS = {
     "FLAG_ADDRESS": "30 per hour",
     "FLAG_GLOBAL": "600 per minute",
 }
+# Flask-Limiter writes its Retry-After under this name; `_finish_response` keeps it on 429s only.
+LIMITER_RETRY_AFTER = "X-Arena-Limiter-Retry-After"
 
 
 def client_address() -> str:
@@ -62,31 +64,25 @@ def global_key() -> str:
 
 
 class ArenaLimiter(Limiter):
-    """Flask-Limiter that reports its in-memory fallback (log line + metric)."""
+    """Flask-Limiter on the failover storage; meters the fallback and keeps Retry-After to 429s."""
 
     def init_app(self, app: Flask) -> None:
-        # One limiter per process; in tests several apps in turn: start each on its own storage.
-        self._storage_dead = False
+        # One limiter per process; in tests several apps in turn: start each on its own storage options.
         self._storage_options = {}
-        self._reported_dead = False
+        # Registered before Flask-Limiter's header hook, so it runs after it (after_request runs in reverse).
+        app.after_request(self._finish_response)
         super().init_app(app)
-        app.after_request(self._report_fallback)
 
     def using_fallback(self) -> bool:
         """True while Redis is unreachable and limits are counted in memory."""
-        return bool(self._storage_dead and self._in_memory_fallback_enabled)
+        return isinstance(self.storage, FailoverStorage) and self.storage.failed_over
 
-    def _report_fallback(self, response):
-        dead = self.using_fallback()
-        if dead and self.current_limits:
+    def _finish_response(self, response):
+        if self.current_limits and self.using_fallback():
             LIMITER_FALLBACK.inc()
-        if dead != self._reported_dead:
-            self._reported_dead = dead
-            if dead:
-                log.warning("rate-limit storage unreachable; counting in memory",
-                            extra={"fields": {"event": "limiter_fallback"}})
-            else:
-                log.info("rate-limit storage recovered", extra={"fields": {"event": "limiter_recovered"}})
+        retry_after = response.headers.pop(LIMITER_RETRY_AFTER, None)
+        if response.status_code == 429 and retry_after is not None:
+            response.headers["Retry-After"] = retry_after  # the later of the app's and the limit's reset
         return response
 
 
@@ -96,8 +92,9 @@ def _on_breach(limit: RequestLimit) -> None:
           user_id=session.get("uid"), endpoint=request.endpoint)
 
 
+# Flask-Limiter's own in-memory fallback stays off: FailoverStorage fails over below it, in every thread.
 limiter = ArenaLimiter(key_func=client_address, strategy="moving-window", headers_enabled=True,
-                       in_memory_fallback_enabled=True, on_breach=_on_breach)
+                       header_name_mapping={HeaderNames.RETRY_AFTER: LIMITER_RETRY_AFTER}, on_breach=_on_breach)
 
 
 def configured(name: str) -> Callable[[], str]:
@@ -156,12 +153,13 @@ def _check_limit(name: str, value: object) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Storage (Redis with timeouts, or memory), configured limits, caps and proxy hops."""
+    """Storage (Redis with timeouts and failover, or memory), configured limits, caps and proxy hops."""
     for name, default in DEFAULT_LIMITS.items():
         app.config.setdefault(f"LIMIT_{name}", default)
         _check_limit(name, app.config[f"LIMIT_{name}"])
     redis_url = app.config.get("REDIS_URL") or ""
-    app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    failover = redis_url.startswith(("redis://", "rediss://"))
+    app.config["RATELIMIT_STORAGE_URI"] = f"failover+{redis_url}" if failover else redis_url or "memory://"
     if redis_url:
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {
             "socket_timeout": app.config["REDIS_SOCKET_TIMEOUT"],

@@ -37,6 +37,11 @@ class PrivateRedis:
         if not shutil.which("redis-server"):
             pytest.skip("redis-server not installed")
         self.port, self.url = port, f"redis://127.0.0.1:{port}/0"
+        self.start()
+
+    def start(self) -> None:
+        """Start (or, after `stop`, restart empty) on the same port."""
+        port = self.port
         self.proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                       "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis_lib.Redis(port=port, socket_connect_timeout=0.2)

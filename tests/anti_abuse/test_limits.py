@@ -43,6 +43,20 @@ def test_n_plus_one_votes_get_429_with_retry_after(sqlite_url, storage, db, logi
         assert redis_lib.Redis.from_url(storage).keys("LIMITS*")
 
 
+def test_retry_after_only_on_429_and_503(sqlite_url, storage, db, login, probe_app, demo):
+    """Rate-limit headers on every limited answer, but Retry-After only where a client must wait."""
+    app = probe_app(sqlite_url, vote_account="2 per minute", redis=storage)
+    client = logged_in_client(app, demo, login)
+    ok = vote(client)
+    assert ok.status_code == 200 and ok.headers["X-RateLimit-Remaining"] and "Retry-After" not in ok.headers
+    created = client.post("/api/battles", json={"prompt_id": "p001"})
+    assert created.status_code == 201 and created.headers["X-RateLimit-Limit"]
+    assert "Retry-After" not in created.headers
+    assert vote(client).status_code == 200
+    limited = vote(client)
+    assert limited.status_code == 429 and 0 < int(limited.headers["Retry-After"]) <= 60
+
+
 def test_account_and_address_keys_are_independent(sqlite_url, redis_url, db, login, probe_app):
     app = probe_app(sqlite_url, vote_account="2 per minute", vote_address="100 per minute", redis=redis_url)
     alice, bob = logged_in_client(app, db, login, "앨리스"), logged_in_client(app, db, login, "밥")
