@@ -87,9 +87,3 @@ def void_stalled_battles(session: Session, started_before: datetime) -> int:
                              .values(status="voided", void_reason="stalled", ready_at=None))
     return result.rowcount or 0
 
-
-def battle_round_id(session: Session, battle_id: str) -> str | None:
-    """The round of a battle (None when there is no such battle or the id could not be one)."""
-    if not could_be_id(battle_id):
-        return None
-    return session.scalar(select(Battle.round_id).where(Battle.id == battle_id))

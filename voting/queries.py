@@ -102,10 +102,10 @@ def lock_voter(session: Session, user_id: int) -> None:
     event.listen(session, "after_transaction_end", release)
 
 
-def recent_vote_times(session: Session, user_id: int, round_id: str, since: datetime, limit: int) -> list[datetime]:
-    """When the account's newest `limit` stored votes in the round since `since` were cast, newest first."""
+def recent_vote_times(session: Session, user_id: int, round_id: str, after: datetime, limit: int) -> list[datetime]:
+    """When the account's newest `limit` stored votes in the round cast after `after` were cast, newest first."""
     stmt = (select(Vote.created_at).where(Vote.user_id == user_id, Vote.round_id == round_id,
-                                          Vote.created_at >= since)
+                                          Vote.created_at > after)
             .order_by(Vote.created_at.desc()).limit(limit))
     return list(session.scalars(stmt))
 
