@@ -6,8 +6,6 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.db import could_be_id
-
 from contest.models import BankAnswer, Battle, BattleTurn, Prompt, Round
 from contest.sampling import Exposure
 
