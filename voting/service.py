@@ -93,11 +93,13 @@ def _check_caps(session: Session, user_id: int, round_id: str, caps: Sequence[Vo
     if not caps:
         return
     queries.lock_voter(session, user_id)
+    waits = []
     for cap in caps:
         recent = queries.recent_vote_times(session, user_id, round_id, now - cap.window, cap.amount)
         if len(recent) >= cap.amount:  # a slot frees when the oldest of these leaves the window
-            wait = (recent[-1] + cap.window - now).total_seconds()
-            raise VoteRejected("daily_cap", retry_after=max(1, math.ceil(wait)))
+            waits.append((recent[-1] + cap.window - now).total_seconds())
+    if waits:  # every full cap must have a free slot again
+        raise VoteRejected("daily_cap", retry_after=max(1, math.ceil(max(waits))))
 
 
 def vote_quota(session: Session, user_id: int, round_id: str | None, caps: Sequence[VoteCap],

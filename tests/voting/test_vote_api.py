@@ -170,6 +170,11 @@ def test_the_service_takes_the_cap_as_an_argument_and_refuses_with_the_wait(db, 
         cast_vote(db, battles[2].id, user, "a", now + timedelta(minutes=10), caps=caps)
     db.rollback()
     assert refused.value.retry_after == 50 * 60  # the oldest vote leaves the hour in 50 minutes
+    with pytest.raises(VoteRejected) as refused:  # with a daily cap full too, the longer wait counts
+        cast_vote(db, battles[2].id, user, "a", now + timedelta(minutes=10),
+                  caps=caps + (VoteCap(amount=2, window=timedelta(days=1)),))
+    db.rollback()
+    assert refused.value.retry_after == 24 * 3600 - 10 * 60
     assert vote_quota(db, user.id, "r-vote", caps, now) == (2, 2)
     assert vote_quota(db, user.id, "r-vote", caps, now + timedelta(hours=1)) == (0, 2)
     cast_vote(db, battles[2].id, user, "a", now + timedelta(hours=1), caps=caps)  # the window moved on
