@@ -97,7 +97,7 @@ def _check_caps(session: Session, user_id: int, round_id: str, caps: Sequence[Vo
     for cap in caps:
         recent = queries.recent_vote_times(session, user_id, round_id, now - cap.window, cap.amount)
         if len(recent) >= cap.amount:  # a slot frees when the oldest of these leaves the window
-            waits.append((recent[-1] + cap.window - now).total_seconds())
+            waits.append((recent[-1] + cap.window - now if recent else cap.window).total_seconds())
     if waits:  # every full cap must have a free slot again
         raise VoteRejected("daily_cap", retry_after=max(1, math.ceil(max(waits))))
 

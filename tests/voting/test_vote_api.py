@@ -179,3 +179,6 @@ def test_the_service_takes_the_cap_as_an_argument_and_refuses_with_the_wait(db, 
     assert vote_quota(db, user.id, "r-vote", caps, now + timedelta(hours=1)) == (0, 2)
     cast_vote(db, battles[2].id, user, "a", now + timedelta(hours=1), caps=caps)  # the window moved on
     assert cast_vote(db, battles[3].id, user, "a", now, caps=()).vote.id  # without caps, no limit
+    with pytest.raises(VoteRejected) as refused:  # a cap of 0 (voting paused) refuses for a whole window
+        cast_vote(db, battles[4].id, user, "a", now, caps=(VoteCap(amount=0, window=timedelta(days=1)),))
+    assert refused.value.retry_after == 24 * 3600
