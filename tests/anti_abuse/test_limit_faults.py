@@ -90,7 +90,7 @@ def test_redis_killed_or_frozen_under_concurrency_never_gives_500(fault, sqlite_
         time.sleep(2.5)  # several socket timeouts (0.5 s) and a recovery probe
         statuses = hammer.finish()
         assert not hammer.failures, hammer.failures[:3]
-        assert statuses[200] > 50 and not set(statuses) - ALLOWED, statuses
+        assert statuses[200] > 20 and not set(statuses) - ALLOWED, statuses
         assert limiter.using_fallback()
         assert LIMITER_FALLBACK._value.get() > fallback_before
         assert any(getattr(r, "fields", {}).get("event") == "limiter_fallback" for r in caplog.records)
