@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 import redis as redis_lib
 from sqlalchemy import func, select, update
 
@@ -25,6 +26,8 @@ def vote(client, battle_id, winner="a"):
     return resp.status_code, (resp.get_json().get("error") or {}).get("code"), resp.headers.get("Retry-After")
 
 
+@pytest.mark.slow
+@pytest.mark.redis
 def test_parallel_votes_cannot_beat_the_cap_nor_a_redis_flush(any_db_url, redis_url, make_app):
     app = make_app(any_db_url, REDIS_URL=redis_url, LIMIT_VOTE_DAILY_CAP="3 per day", LIMIT_VOTE_ACCOUNT=LOTS,
                    LIMIT_VOTE_ADDRESS=LOTS)

@@ -72,6 +72,8 @@ class Hammer:
         return self.statuses
 
 
+@pytest.mark.slow
+@pytest.mark.redis
 @pytest.mark.parametrize("fault", ["sigkill", "sigstop"])
 def test_redis_killed_or_frozen_under_concurrency_never_gives_500(fault, sqlite_url, private_redis, probe_app,
                                                                   caplog):
