@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from anti_abuse.limits import login_limits, vote_quota
+from anti_abuse.limits import login_limits
 from app.accounts import AccountError, change_display_name, login_or_register
 from app.auth import current_user, require_user
 from app.db import get_session, utcnow
@@ -17,7 +17,6 @@ from app.observability import audit
 from app.openapi import api_doc
 from app.sessions import begin_login, end_session
 from app import auth_messages  # noqa: F401  (registers the page strings)
-from contest.queries import current_round
 
 bp = Blueprint("auth", __name__)
 
@@ -45,9 +44,9 @@ def me_payload(user) -> dict:
 
 
 def vote_counts(user) -> dict:
-    """Votes counted against the daily cap in the open round, and the cap."""
-    round_ = current_round(get_session(), utcnow())
-    used, limit = vote_quota(user.id, round_.id if round_ else None)
+    """Votes counted against the daily cap in the open round, and the cap (anti_abuse registers the reader)."""
+    quota = current_app.extensions.get("vote_quota")
+    used, limit = quota(get_session(), user.id, utcnow()) if quota else (0, 0)
     return {"votes_today": used, "vote_limit": limit}
 
 

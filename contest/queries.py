@@ -6,8 +6,6 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.db import could_be_id
-
 from contest.models import BankAnswer, Battle, BattleTurn, Prompt, Round
 from contest.sampling import Exposure
 
@@ -87,9 +85,3 @@ def void_stalled_battles(session: Session, started_before: datetime) -> int:
                              .values(status="voided", void_reason="stalled", ready_at=None))
     return result.rowcount or 0
 
-
-def battle_round_id(session: Session, battle_id: str) -> str | None:
-    """The round of a battle (None when there is no such battle or the id could not be one)."""
-    if not could_be_id(battle_id):
-        return None
-    return session.scalar(select(Battle.round_id).where(Battle.id == battle_id))

@@ -23,6 +23,7 @@ KO = {
     "error.battle_not_ready": "두 답변이 모두 끝난 뒤에 투표할 수 있습니다.",
     "error.battle_voided": "오류로 무효 처리된 대결이라 투표할 수 없습니다.",
     "error.round_closed": "경연 기간이 끝나 투표할 수 없습니다.",
+    "error.daily_cap": "이 경연 회차에서 하루에 할 수 있는 투표 수를 모두 사용했습니다. 나중에 다시 투표해 주세요.",
     "error.unknown_round": "없는 경연 회차입니다.",
 }
 EN = {
@@ -47,6 +48,7 @@ EN = {
     "error.battle_not_ready": "You can vote once both answers are complete.",
     "error.battle_voided": "This battle was voided after an error and cannot be voted on.",
     "error.round_closed": "The round is closed; votes are no longer taken.",
+    "error.daily_cap": "You have used today's votes for this round. Please vote again later.",
     "error.unknown_round": "Unknown round.",
 }
 

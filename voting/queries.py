@@ -1,11 +1,12 @@
 """Named queries over votes, the outbox and the roster."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Iterable, Iterator, NamedTuple
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session, SessionTransaction, aliased
 
 from app.db import could_be_id
 
@@ -72,6 +73,41 @@ def vote_target(session: Session, battle_id: str) -> VoteTarget | None:
     if row is None:
         return None
     return VoteTarget(*row[:10], model_a=Revealed(*row[10:14]), model_b=Revealed(*row[14:18]))
+
+
+# Namespace (first key) of the PostgreSQL advisory locks that serialise one account's votes.
+VOTER_LOCK_SPACE = 0x766F7465  # "vote"
+_embedded_voter_lock = threading.Lock()
+
+
+def lock_voter(session: Session, user_id: int) -> None:
+    """Serialise this account's votes until the transaction ends, so that counting them cannot race."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(VOTER_LOCK_SPACE, user_id)))
+        return
+    # SQLite has no row locks, and the count is a read before the write. The embedded default runs
+    # one process, so a process lock held until this transaction ends serialises count and insert.
+    session.connection()  # make sure the transaction the lock belongs to has begun
+    root = session.get_transaction()
+    if session.info.get("voter_lock") is root:
+        return  # already held by this transaction
+    _embedded_voter_lock.acquire()
+    session.info["voter_lock"] = root
+
+    def release(_session: Session, transaction: SessionTransaction) -> None:
+        if transaction is root and session.info.get("voter_lock") is root:
+            del session.info["voter_lock"]
+            _embedded_voter_lock.release()
+
+    event.listen(session, "after_transaction_end", release)
+
+
+def recent_vote_times(session: Session, user_id: int, round_id: str, after: datetime, limit: int) -> list[datetime]:
+    """When the account's newest `limit` stored votes in the round cast after `after` were cast, newest first."""
+    stmt = (select(Vote.created_at).where(Vote.user_id == user_id, Vote.round_id == round_id,
+                                          Vote.created_at > after)
+            .order_by(Vote.created_at.desc()).limit(limit))
+    return list(session.scalars(stmt))
 
 
 def round_by_id(session: Session, round_id: str) -> Round | None:

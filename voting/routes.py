@@ -19,13 +19,15 @@ from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_REQUEST, VOTE_
 from voting.service import VoteRejected, cast_vote, vote_event
 
 REJECTION_STATUS = {"invalid_winner": 422, "battle_not_found": 404, "already_voted": 409,
-                    "battle_not_ready": 409, "battle_voided": 409, "round_closed": 409}
+                    "battle_not_ready": 409, "battle_voided": 409, "round_closed": 409, "daily_cap": 429}
 
 
 @bp.post("/api/battles/<battle_id>/vote")
 @api_doc(request=VOTE_REQUEST, responses={200: VOTE_RESPONSE, 404: "Unknown battle (or not yours)",
                                           409: "Already voted, not ready, voided or round closed",
-                                          422: "Invalid winner"}, tags=["battles"])
+                                          422: "Invalid winner",
+                                          429: "Rate limited, or the daily vote cap is reached (Retry-After)"},
+         tags=["battles"])
 @login_required
 @vote_limits
 def vote(battle_id: str):
@@ -33,11 +35,12 @@ def vote(battle_id: str):
     winner = json_object().get("winner")
     session = get_session()
     checks = current_app.extensions.get("vote_exclusion_checks", ())
+    caps = current_app.extensions.get("vote_caps", tuple)()  # registered by anti_abuse
     try:
         cast = cast_vote(session, battle_id, require_user(), winner if isinstance(winner, str) else "", utcnow(),
-                         checks)
+                         checks, caps)
     except VoteRejected as exc:
-        raise ApiError(code=exc.code, status=REJECTION_STATUS[exc.code]) from None
+        raise ApiError(code=exc.code, status=REJECTION_STATUS[exc.code], retry_after=exc.retry_after) from None
     session.commit()
     vote_ = cast.vote
     VOTES.labels(counted=str(not vote_.excluded).lower()).inc()

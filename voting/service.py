@@ -1,8 +1,9 @@
 """Casting a vote: the rules, the Vote row and its outbox record in the caller's transaction."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
 from sqlalchemy.exc import IntegrityError
@@ -24,9 +25,18 @@ ExclusionCheck = Callable[[Session, VoteTarget, User], "str | None"]
 class VoteRejected(Exception):
     """The vote cannot be taken; `code` says why (mapped to an HTTP status at the edge)."""
 
-    def __init__(self, code: str):
+    def __init__(self, code: str, retry_after: int | None = None):
         super().__init__(code)
         self.code = code
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class VoteCap:
+    """At most `amount` stored votes per account and round within any `window` (a moving window)."""
+
+    amount: int
+    window: timedelta
 
 
 @dataclass(frozen=True)
@@ -39,14 +49,19 @@ class CastVote:
 
 
 def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: datetime,
-              exclusion_checks: Sequence[ExclusionCheck] = ()) -> CastVote:
-    """Store `user`'s vote on the battle (flushed, not committed) or raise VoteRejected."""
+              exclusion_checks: Sequence[ExclusionCheck] = (), caps: Sequence[VoteCap] = ()) -> CastVote:
+    """Store `user`'s vote on the battle (flushed, not committed) or raise VoteRejected.
+
+    With `caps`, the account's votes are serialised until the caller's transaction ends, so the
+    count of stored votes that decides the cap cannot race; a refused vote leaves nothing behind.
+    """
     if winner not in WINNERS:
         raise VoteRejected("invalid_winner")
     target = queries.vote_target(session, battle_id)
     if target is None or target.user_id != user.id:
         raise VoteRejected("battle_not_found")  # someone else's battle looks like no battle
     _check_votable(target, now)
+    _check_caps(session, user.id, target.round_id, caps, now)
     reason = next((r for r in (check(session, target, user) for check in exclusion_checks) if r), None)
     fields = dict(id=new_vote_id(), battle_id=target.battle_id, user_id=user.id, round_id=target.round_id,
                   category=target.category, model_a_id=target.model_a_id, model_b_id=target.model_b_id,
@@ -72,6 +87,30 @@ def _check_votable(target: VoteTarget, now: datetime) -> None:
         raise VoteRejected("battle_not_ready")
     if not (target.round_status == "open" and target.opens_at <= now < target.closes_at):
         raise VoteRejected("round_closed")
+
+
+def _check_caps(session: Session, user_id: int, round_id: str, caps: Sequence[VoteCap], now: datetime) -> None:
+    if not caps:
+        return
+    queries.lock_voter(session, user_id)
+    waits = []
+    for cap in caps:
+        recent = queries.recent_vote_times(session, user_id, round_id, now - cap.window, cap.amount)
+        if len(recent) >= cap.amount:  # a slot frees when the oldest of these leaves the window
+            waits.append((recent[-1] + cap.window - now if recent else cap.window).total_seconds())
+    if waits:  # every full cap must have a free slot again
+        raise VoteRejected("daily_cap", retry_after=max(1, math.ceil(max(waits))))
+
+
+def vote_quota(session: Session, user_id: int, round_id: str | None, caps: Sequence[VoteCap],
+               now: datetime) -> tuple[int, int]:
+    """(stored votes counted against the first cap in the round, that cap's amount); (0, 0) without caps."""
+    if not caps:
+        return 0, 0
+    cap = caps[0]
+    if round_id is None:
+        return 0, cap.amount
+    return len(queries.recent_vote_times(session, user_id, round_id, now - cap.window, cap.amount)), cap.amount
 
 
 def vote_event(vote: Vote) -> dict[str, str]:

@@ -1,45 +1,15 @@
-"""Layered rate limits against the real Redis, the in-memory fallback, proxy hops and the daily cap."""
+"""Layered rate limits against the real Redis, the in-memory fallback, proxy hops and the headers."""
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
+import signal
 
 import pytest
 import redis as redis_lib
-from flask import Blueprint, jsonify, request
 
-from anti_abuse.limits import limiter, vote_limits, vote_quota
+from anti_abuse.limits import limiter
 from app.metrics import LIMITER_FALLBACK
+from tests.anti_abuse.servers import probe
 from tests.builders import make_battle, make_round, make_test_app, make_user
-
-# Two ports (this one and the next); override when several suites share the machine.
-PRIVATE_REDIS_PORT = int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "6391"))
-
-probe = Blueprint("limits_probe", __name__)
-
-
-@probe.post("/_probe/battles/<battle_id>/vote")
-@vote_limits
-def probe_vote(battle_id: str):
-    """Test-only stand-in for a vote: 200, or 409 with ?fail=1 (not a stored vote)."""
-    if request.args.get("fail"):
-        return jsonify({"error": {"code": "conflict", "message": "no"}}), 409
-    return jsonify({"ok": battle_id})
-
-
-@pytest.fixture
-def probe_app(make_app):
-    """Builds an app with the probe route and the given limits (`redis=` sets the storage)."""
-
-    def build(db_url, **limits):
-        app = make_app(db_url, **{f"LIMIT_{k.upper()}": v for k, v in limits.items() if k != "redis"},
-                       REDIS_URL=limits.get("redis", ""))
-        app.register_blueprint(probe)
-        return app
-
-    return build
 
 
 def vote(client, battle="b1", addr="10.0.0.1", **kw):
@@ -73,6 +43,20 @@ def test_n_plus_one_votes_get_429_with_retry_after(sqlite_url, storage, db, logi
         assert redis_lib.Redis.from_url(storage).keys("LIMITS*")
 
 
+def test_retry_after_only_on_429_and_503(sqlite_url, storage, db, login, probe_app, demo):
+    """Rate-limit headers on every limited answer, but Retry-After only where a client must wait."""
+    app = probe_app(sqlite_url, vote_account="2 per minute", redis=storage)
+    client = logged_in_client(app, demo, login)
+    ok = vote(client)
+    assert ok.status_code == 200 and ok.headers["X-RateLimit-Remaining"] and "Retry-After" not in ok.headers
+    created = client.post("/api/battles", json={"prompt_id": "p001"})
+    assert created.status_code == 201 and created.headers["X-RateLimit-Limit"]
+    assert "Retry-After" not in created.headers
+    assert vote(client).status_code == 200
+    limited = vote(client)
+    assert limited.status_code == 429 and 0 < int(limited.headers["Retry-After"]) <= 60
+
+
 def test_account_and_address_keys_are_independent(sqlite_url, redis_url, db, login, probe_app):
     app = probe_app(sqlite_url, vote_account="2 per minute", vote_address="100 per minute", redis=redis_url)
     alice, bob = logged_in_client(app, db, login, "앨리스"), logged_in_client(app, db, login, "밥")
@@ -94,21 +78,6 @@ def test_client_address_only_from_trusted_proxy_hops(sqlite_url, db, login, hops
     assert codes == expected  # without trusted hops a forged X-Forwarded-For changes nothing
 
 
-def test_daily_cap_per_round_counts_only_stored_votes(sqlite_url, redis_url, db, login, probe_app):
-    app = probe_app(sqlite_url, vote_daily_cap="2 per day", redis=redis_url)
-    user = make_user(db)
-    r1, r2 = make_round(db, "r1"), make_round(db, "r2")
-    battles = [make_battle(db, user, r1).id for _ in range(3)] + [make_battle(db, user, r2).id]
-    client = app.test_client()
-    login.as_user(user, client=client)
-    assert vote(client, battles[0], query_string={"fail": 1}).status_code == 409  # not counted
-    assert [vote(client, b).status_code for b in battles[:3]] == [200, 200, 429]
-    assert vote(client, battles[3]).status_code == 200  # another round has its own cap
-    with app.app_context():
-        assert vote_quota(user.id, "r1") == (2, 2)
-        assert vote_quota(user.id, "r2") == (1, 2)
-
-
 def test_real_vote_route_limits(sqlite_url, redis_url, db, login, make_app):
     app = make_app(sqlite_url, REDIS_URL=redis_url, LIMIT_VOTE_ACCOUNT="2 per minute")
     user = make_user(db)
@@ -120,42 +89,6 @@ def test_real_vote_route_limits(sqlite_url, redis_url, db, login, make_app):
     assert codes == [200, 200, 429]
     me = client.get("/api/me").get_json()
     assert me["votes_today"] == 2
-
-
-class PrivateRedis:
-    """A redis-server of our own (never the machine's shared one), started and killed by the test."""
-
-    def __init__(self, port: int):
-        self.port, self.url = port, f"redis://127.0.0.1:{port}/0"
-        self.proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis_lib.Redis(port=port, socket_connect_timeout=0.2)
-        for _ in range(100):
-            if self.proc.poll() is not None:  # it exited: the port is taken
-                break
-            try:
-                if client.info("server")["process_id"] == self.proc.pid:  # ours, not someone else's
-                    return
-            except redis_lib.RedisError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        reason = f"private redis-server did not start on port {port} (in use? set TEST_PRIVATE_REDIS_PORT)"
-        pytest.fail(reason) if os.environ.get("CI", "").lower() == "true" else pytest.skip(reason)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-
-
-@pytest.fixture
-def private_redis():
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server not installed")
-    server = PrivateRedis(PRIVATE_REDIS_PORT)
-    yield server
-    server.stop()
 
 
 def test_redis_down_falls_back_to_memory_and_votes_go_on(sqlite_url, private_redis, db, login, caplog, probe_app):
@@ -173,24 +106,24 @@ def test_redis_down_falls_back_to_memory_and_votes_go_on(sqlite_url, private_red
 
 
 def test_real_votes_succeed_while_redis_is_down(sqlite_url, private_redis, db, login, make_app):
-    app = make_app(sqlite_url, REDIS_URL=private_redis.url, LIMIT_VOTE_ACCOUNT="2 per minute")
+    """The account limit counts in memory; the daily cap, counted in SQL, holds as ever."""
+    app = make_app(sqlite_url, REDIS_URL=private_redis.url, LIMIT_VOTE_ACCOUNT="3 per minute",
+                   LIMIT_VOTE_DAILY_CAP="2 per day")
     user = make_user(db)
     round_ = make_round(db)
-    battles = [make_battle(db, user, round_).id for _ in range(3)]
+    battles = [make_battle(db, user, round_).id for _ in range(4)]
     client = app.test_client()
     login.as_user(user, client=client)
     private_redis.stop()
-    codes = [client.post(f"/api/battles/{b}/vote", json={"winner": "b"}).status_code for b in battles]
-    assert codes == [200, 200, 429]
+    answers = [client.post(f"/api/battles/{b}/vote", json={"winner": "b"}) for b in battles]
+    codes = [(r.status_code, (r.get_json().get("error") or {}).get("code")) for r in answers]
+    assert codes == [(200, None), (200, None), (429, "daily_cap"), (429, "rate_limited")]
+    assert client.get("/api/me").get_json()["votes_today"] == 2
 
 
-def test_frozen_redis_does_not_hang_requests(sqlite_url, db, login, probe_app):
+def test_frozen_redis_does_not_hang_requests(sqlite_url, second_private_redis, db, login, probe_app):
     """SIGSTOP leaves the port open but silent: the socket timeouts let the fallback take over."""
-    import signal
-
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server not installed")
-    server = PrivateRedis(PRIVATE_REDIS_PORT + 1)
+    server = second_private_redis
     try:
         app = probe_app(sqlite_url, vote_account="2 per minute", redis=server.url)
         client = logged_in_client(app, db, login)
@@ -200,7 +133,6 @@ def test_frozen_redis_does_not_hang_requests(sqlite_url, db, login, probe_app):
         assert limiter.using_fallback()
     finally:
         server.proc.send_signal(signal.SIGCONT)
-        server.stop()
 
 
 @pytest.mark.parametrize("raw", ["lots", "3 per fortnight", "", "10 per minute;"])

@@ -155,3 +155,30 @@ def test_a_nul_in_the_battle_id_is_a_404_not_a_500_on_postgresql(pg_url):
         assert resp.get_json()["error"]["code"] == "battle_not_found"
     finally:
         app.extensions["db_engine"].dispose()
+
+
+def test_the_service_takes_the_cap_as_an_argument_and_refuses_with_the_wait(db, arena):
+    """cast_vote counts the account's stored votes in SQL against the caps it is given (no Flask)."""
+    from voting.service import VoteCap, VoteRejected, cast_vote, vote_quota
+
+    user, battles, now = arena["user"], arena["battles"], utcnow()
+    caps = (VoteCap(amount=2, window=timedelta(hours=1)),)
+    for battle in battles[:2]:
+        cast_vote(db, battle.id, user, "a", now, caps=caps)
+    db.commit()
+    with pytest.raises(VoteRejected, match="daily_cap") as refused:
+        cast_vote(db, battles[2].id, user, "a", now + timedelta(minutes=10), caps=caps)
+    db.rollback()
+    assert refused.value.retry_after == 50 * 60  # the oldest vote leaves the hour in 50 minutes
+    with pytest.raises(VoteRejected) as refused:  # with a daily cap full too, the longer wait counts
+        cast_vote(db, battles[2].id, user, "a", now + timedelta(minutes=10),
+                  caps=caps + (VoteCap(amount=2, window=timedelta(days=1)),))
+    db.rollback()
+    assert refused.value.retry_after == 24 * 3600 - 10 * 60
+    assert vote_quota(db, user.id, "r-vote", caps, now) == (2, 2)
+    assert vote_quota(db, user.id, "r-vote", caps, now + timedelta(hours=1)) == (0, 2)
+    cast_vote(db, battles[2].id, user, "a", now + timedelta(hours=1), caps=caps)  # the window moved on
+    assert cast_vote(db, battles[3].id, user, "a", now, caps=()).vote.id  # without caps, no limit
+    with pytest.raises(VoteRejected) as refused:  # a cap of 0 (voting paused) refuses for a whole window
+        cast_vote(db, battles[4].id, user, "a", now, caps=(VoteCap(amount=0, window=timedelta(days=1)),))
+    assert refused.value.retry_after == 24 * 3600

@@ -1,0 +1,99 @@
+"""Real servers for the limit tests: a private redis-server, a threaded HTTP server, a logged-in HTTP client."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+import redis as redis_lib
+import requests
+from flask import Blueprint, Flask, jsonify
+from werkzeug.serving import make_server
+
+from anti_abuse.limits import vote_limits
+from app.db import new_session, utcnow
+from app.sessions import open_user_session
+
+# Two ports (this one and the next); override when several suites share the machine.
+PRIVATE_REDIS_PORT = int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "6391"))
+
+probe = Blueprint("limits_probe", __name__)
+
+
+@probe.post("/_probe/battles/<battle_id>/vote")
+@vote_limits
+def probe_vote(battle_id: str):
+    """Test-only stand-in for a vote, behind the vote route's limits."""
+    return jsonify({"ok": battle_id})
+
+
+class PrivateRedis:
+    """A redis-server of our own (never the machine's shared one), started and killed by the test."""
+
+    def __init__(self, port: int):
+        if not shutil.which("redis-server"):
+            pytest.skip("redis-server not installed")
+        self.port, self.url = port, f"redis://127.0.0.1:{port}/0"
+        self.start()
+
+    def start(self) -> None:
+        """Start (or, after `stop`, restart empty) on the same port."""
+        port = self.port
+        self.proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis_lib.Redis(port=port, socket_connect_timeout=0.2)
+        try:
+            for _ in range(100):
+                if self.proc.poll() is not None:  # it exited: the port is taken
+                    break
+                try:
+                    if client.info("server")["process_id"] == self.proc.pid:  # ours, not someone else's
+                        return
+                except redis_lib.RedisError:
+                    pass
+                time.sleep(0.05)
+        finally:
+            client.close()
+        self.stop()
+        reason = f"private redis-server did not start on port {port} (in use? set TEST_PRIVATE_REDIS_PORT)"
+        pytest.fail(reason) if os.environ.get("CI", "").lower() == "true" else pytest.skip(reason)
+
+    def stop(self) -> None:
+        """SIGKILL (also works on a frozen server) and reap."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+class LiveServer:
+    """The app behind werkzeug's threaded server on an OS-chosen loopback port, in a background thread."""
+
+    def __init__(self, app: Flask):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def http_login(app: Flask, user_id: int, base_url: str) -> requests.Session:
+    """A requests session logged in as the user (a real session row) that sends its CSRF token."""
+    with app.app_context():
+        db = new_session()
+        token = open_user_session(db, user_id, utcnow(), app.permanent_session_lifetime)
+        db.commit()
+        db.close()
+    http = requests.Session()
+    # A header, not the cookie jar: the test app's cookie is Secure and the server speaks plain HTTP.
+    http.headers["Cookie"] = f"{app.config['SESSION_COOKIE_NAME']}={token}"
+    me = http.get(f"{base_url}/api/me", timeout=10)
+    assert me.status_code == 200, me.text
+    http.headers["X-CSRF-Token"] = me.json()["csrf_token"]
+    return http
