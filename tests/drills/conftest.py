@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from tests.conftest import need_service
-from tests.drills.drill import Drill
+from tests.drills.drill import SETTLE_S, Drill
 from tests.drills.load import make_citizens
-from tests.drills.processes import postgres_bin
+from tests.drills.postgres import postgres_bin
 from tests.drills.stack import Stack
 from tests.drills.truth import Truth
 
@@ -48,6 +48,7 @@ def drill(stack, request):
     """A drill on the module's stack; afterwards whatever it broke is restored for the next one."""
     if not stack.healthy():
         stack.restore()
+    stack.truth.wait_settled(SETTLE_S)  # start from a board that agrees with SQL (normally at once)
     running = Drill(stack, request.node.name)
     yield running
     running.stop()

@@ -14,7 +14,8 @@ from typing import Callable
 import pytest
 
 from tests.drills import verdict
-from tests.drills.load import Clock, Poller, Tally, VoteLoad
+from tests.drills.load import Poller, VoteLoad
+from tests.drills.tally import Clock, Tally
 from tests.drills.verdict import Outage
 
 BASELINE_S = 3.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
+import socket
 import sys
 import time
 from pathlib import Path
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from app.cli import upgrade_db
 from app.db import utcnow
 from contest.demo import seed_demo
-from tests.drills.processes import DrillTimeout, PostgresCluster, RedisServer, Service, wait_for
+from tests.drills.postgres import PostgresCluster
+from tests.drills.processes import DrillTimeout, RedisServer, Service, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "drills"
@@ -38,6 +39,13 @@ def drill_ports() -> tuple[int, int, int]:
     """(redis, postgres, web) ports: TEST_DRILL_PORT and the next two."""
     base = int(os.environ.get("TEST_DRILL_PORT", "6481"))
     return base, base + 1, base + 2
+
+
+def ensure_free(port: int) -> None:
+    """Fail clearly when a drill port is taken (a leftover stack, or someone else's server)."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is in use on 127.0.0.1; set TEST_DRILL_PORT to a free range of 3 ports")
 
 
 def children_of(pid: int) -> list[int]:
@@ -89,6 +97,8 @@ class Stack:
     # ------------------------------------------------------------ launch and teardown
     def launch(self) -> None:
         """Cluster, schema, Redis, demo data, gunicorn and the worker; timings kept in `self.timings`."""
+        for port in drill_ports():
+            ensure_free(port)
         began = time.monotonic()
         self.postgres.init()
         upgrade_db(self.postgres.app_url)

@@ -23,8 +23,6 @@ from voting.models import Vote
 from voting.rebuild import board_state_from_sql
 from voting.runtime import RATING_DEFAULTS, board_settings, rating_params
 
-SHOW = 12
-
 
 class RebuiltBoard:
     """A rebuild from SQL, read like the live board (for `scope_counts`)."""
@@ -88,16 +86,18 @@ class Truth:
             time.sleep(0.5)
 
     def live_equals_rebuild(self) -> list[str]:
-        """The live board (Redis and the API) equals a rebuild from SQL: applied votes, pair counts, boards."""
+        """The live board (Redis and the API) equals a rebuild from SQL: applied votes, pair counts, boards.
+
+        (Online Elo is not compared: it depends on the order votes were applied, which a rebuild cannot
+        reproduce under concurrency, and the published board does not use it.)
+        """
         problems = []
         live = RedisLiveBoard(self.redis)
         with Session(self.engine) as session:
             rebuilt = board_state_from_sql(session, rating_params(self.config))
-            applied = set(self.redis.smembers(RedisLiveBoard.APPLIED))
-            if applied != rebuilt.applied:
-                problems.append(f"live board applied {len(applied)} votes, SQL holds {len(rebuilt.applied)}: "
-                                f"not applied {sorted(rebuilt.applied - applied)[:SHOW]}, "
-                                f"unknown to SQL {sorted(applied - rebuilt.applied)[:SHOW]}")
+            applied = live.applied_count()
+            if applied != len(rebuilt.applied):
+                problems.append(f"the live board applied {applied} votes, SQL holds {len(rebuilt.applied)}")
             round_ = session.get(Round, DEMO_ROUND_ID)
             for category in [ALL, *round_.categories]:
                 problems += self._compare_scope(session, live, rebuilt, round_, category)

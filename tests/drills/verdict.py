@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from tests.drills.load import Sample, Tally
+from tests.drills.load import Sample
+from tests.drills.tally import Tally
 
 
 @dataclass(frozen=True)
