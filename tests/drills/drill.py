@@ -81,10 +81,12 @@ class Drill:
         """Take `dependency` out, keep it out `seconds`, bring it back; /readyz is judged on this window."""
         start = self.clock.now()
         cause[1]()
+        down = self.clock.now()
         self.event(cause[0])
         time.sleep(seconds)
+        healing = self.clock.now()
         cure[1]()
-        self.outages.append(Outage(dependency, start, self.clock.now()))
+        self.outages.append(Outage(dependency, start, down, healing, self.clock.now()))
         self.event(cure[0])
 
     def run(self, fault: Callable[["Drill"], None], lost_ok: bool = False) -> DrillReport:

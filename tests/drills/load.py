@@ -148,6 +148,17 @@ class Sample:
     failing: tuple[str, ...] = ()
 
 
+DEPENDENCIES = ("database", "redis")
+
+
+def failing(body: dict, resp: requests.Response) -> tuple[str, ...]:
+    """The dependencies a /readyz refusal names: its `failing` list, else any it mentions."""
+    listed = body.get("failing")
+    if isinstance(listed, list):
+        return tuple(str(name) for name in listed)
+    return tuple(name for name in DEPENDENCIES if name in resp.text) if resp.status_code != 200 else ()
+
+
 class Poller:
     """Reads one path at a fixed interval until stopped, keeping every sample."""
 
@@ -181,5 +192,6 @@ class Poller:
             body = resp.json()
         except ValueError:
             return Sample(t, t_end, resp.status_code)
-        return Sample(t, t_end, resp.status_code, body.get("votes"), body.get("source"),
-                      tuple(body.get("failing") or ()))
+        if not isinstance(body, dict):
+            return Sample(t, t_end, resp.status_code)
+        return Sample(t, t_end, resp.status_code, body.get("votes"), body.get("source"), failing(body, resp))

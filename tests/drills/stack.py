@@ -19,7 +19,7 @@ from app.cli import upgrade_db
 from app.db import utcnow
 from contest.demo import seed_demo
 from tests.drills.postgres import PostgresCluster
-from tests.drills.processes import DrillTimeout, RedisServer, Service, wait_for
+from tests.drills.processes import RedisServer, Service, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "drills"
@@ -126,7 +126,7 @@ class Stack:
 
     def close(self) -> None:
         """Stop everything; never raises, so a failed drill still leaves nothing behind."""
-        for step in (lambda: self.worker.stop(), lambda: self.web.stop(signal.SIGINT),
+        for step in (self.worker.stop, lambda: self.web.stop(signal.SIGINT),
                      lambda: self.redis.service.stop(), self.postgres.destroy):
             try:
                 step()
@@ -153,7 +153,7 @@ class Stack:
         return took
 
     def warm_up(self) -> None:
-        """Both workers have imported and answered (healthz alone may be served by one of them)."""
+        """A few requests, so the first drill does not pay for the workers' first requests."""
         with requests.Session() as http:
             for _ in range(4 * WEB_WORKERS):
                 http.get(self.base_url + "/healthz", timeout=10)
@@ -192,8 +192,9 @@ class Stack:
         self.wait_web_workers()
 
     def healthy(self) -> bool:
+        """Everything up, awake and writable, as `restore` leaves it."""
         try:
             return (self.redis.ping() and not self.postgres.read_only() and self.worker.alive()
                     and self._web_ready())
-        except (DrillTimeout, Exception):
+        except Exception:  # whatever is down is restored by `restore`
             return False

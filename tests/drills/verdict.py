@@ -13,10 +13,13 @@ from tests.drills.tally import Tally
 
 @dataclass(frozen=True)
 class Outage:
-    """A dependency made unavailable from `start` until it was back at `end` (drill seconds)."""
+    """A dependency made unavailable (drill seconds): the fault ran from `start` to `down`, the
+    recovery from `healing` to `end`. Out for sure between `down` and `healing`; up outside `start`-`end`."""
 
     dependency: str  # as /readyz names it: "redis" or "database"
     start: float
+    down: float
+    healing: float
     end: float
 
 
@@ -80,8 +83,8 @@ def board_never_backwards(samples: list[Sample]) -> list[str]:
 def readyz_honest(samples: list[Sample], outages: list[Outage], lost_ok: bool) -> list[str]:
     """503 naming the dependency while it is out, 200 otherwise.
 
-    A read is judged only when it was sent and answered wholly inside an outage (after the grace to
-    notice it) or wholly outside every outage (and the grace to notice the recovery).
+    A read is judged only when it was sent and answered wholly while the dependency was surely out
+    (after the grace to notice it) or wholly outside every outage (and the grace to notice the recovery).
     """
     wrong = []
     for s in samples:
@@ -90,18 +93,18 @@ def readyz_honest(samples: list[Sample], outages: list[Outage], lost_ok: bool) -
                 wrong.append(f"t={s.t:.1f}s no answer")
             continue
         for o in outages:
-            if o.start + READY_GRACE_IN <= s.t and s.t_end <= o.end and (
+            if o.down + READY_GRACE_IN <= s.t and s.t_end <= o.healing and (
                     s.status != 503 or o.dependency not in s.failing):
                 wrong.append(f"t={s.t:.1f}s {s.status}{list(s.failing)} while {o.dependency} was out")
         clear = all(s.t_end < o.start or s.t > o.end + READY_GRACE_OUT for o in outages)
         if clear and s.status != 200:
             wrong.append(f"t={s.t:.1f}s {s.status}{list(s.failing)} with everything up")
     unread = [o.dependency for o in outages
-              if not any(o.start + READY_GRACE_IN <= s.t and s.t_end <= o.end for s in samples)]
+              if not any(o.down + READY_GRACE_IN <= s.t and s.t_end <= o.healing for s in samples)]
     problems = [f"/readyz was never read during the {dependency} outage" for dependency in unread]
     if wrong:
         problems.append(f"/readyz dishonest in {len(wrong)} of {len(samples)} reads: {wrong[:SHOW]}; "
-                        f"outages {[(o.dependency, round(o.start, 1), round(o.end, 1)) for o in outages]}; "
+                        f"outages {[(o.dependency, round(o.down, 1), round(o.healing, 1)) for o in outages]}; "
                         f"states: {ready_runs(samples)}")
     return problems
 
