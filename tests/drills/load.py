@@ -92,9 +92,16 @@ class VoteLoad:
                     self.stopping.wait(0.5)
                     continue
                 for _ in range(CYCLES_PER_TURN):
-                    if self.stopping.is_set() or not self._cycle(http, citizen, rng):
+                    if self.stopping.is_set() or not self._guarded_cycle(http, citizen, rng):
                         break
                 self.pool.give_back(citizen)
+
+    def _guarded_cycle(self, http: requests.Session, citizen: Citizen, rng: random.Random) -> bool:
+        try:
+            return self._cycle(http, citizen, rng)
+        except (ValueError, KeyError, TypeError) as exc:  # a success without the promised body
+            self.tally.record("bad_body", type(exc).__name__, self.clock.now(), repr(exc))
+            return False
 
     def _cycle(self, http: requests.Session, citizen: Citizen, rng: random.Random) -> bool:
         """Start a battle and vote on it; False to switch citizens (refused, unavailable, no answer)."""
@@ -112,12 +119,8 @@ class VoteLoad:
         battle_id = resp.json()["battle_id"]
         resp = send(http, self.tally, self.clock, "vote", "POST", f"{self.base_url}/api/battles/{battle_id}/vote",
                     json={"winner": rng.choice(WINNERS)}, headers=headers)
-        if resp is None:
-            with self.tally.lock:
-                self.tally.lost_votes.append(battle_id)
-            return False
-        if resp.status_code != 200:
-            self.tally.vote_answers[battle_id] = resp.status_code
+        self.tally.vote_answer(battle_id, resp)
+        if resp is None or resp.status_code != 200:
             return self._refused(citizen, resp)
         self.tally.ack(resp.json()["vote_id"], battle_id)
         return True

@@ -34,6 +34,14 @@ class Tally:
             if isinstance(status, int) and status >= 500 and status != 503 and len(self.server_errors) < 50:
                 self.server_errors.append(f"t={t:.1f}s {kind} {status} {body[:160]}")
 
+    def vote_answer(self, battle_id: str, resp: requests.Response | None) -> None:
+        """Remember a vote that got no answer (lost) or an answer other than 200."""
+        with self.lock:
+            if resp is None:
+                self.lost_votes.append(battle_id)
+            elif resp.status_code != 200:
+                self.vote_answers[battle_id] = resp.status_code
+
     def ack(self, vote_id: str, battle_id: str) -> None:
         with self.lock:
             if vote_id in self.acked:

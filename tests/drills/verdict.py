@@ -35,6 +35,9 @@ def no_server_errors(tally: Tally, lost_ok: bool) -> list[str]:
     errors = {k: n for k, n in tally.statuses.items() if isinstance(k[1], int) and k[1] >= 500 and k[1] != 503}
     if errors:
         problems.append(f"server errors {fmt_counts(errors)}; first bodies: {tally.server_errors[:5]}")
+    malformed = {k: n for k, n in tally.statuses.items() if k[0] == "bad_body"}
+    if malformed:
+        problems.append(f"successful answers without the promised body: {fmt_counts(malformed)}")
     lost = {k: n for k, n in tally.statuses.items() if str(k[1]).startswith("lost")}
     if lost and not lost_ok:
         problems.append(f"requests without an answer {fmt_counts(lost)}")
@@ -62,7 +65,7 @@ def votes_exactly_once(tally: Tally, before: set[str], rows: list[tuple[str, str
     lost_battles = set(tally.lost_votes)
     unacked = [(v, b) for v, b in rows if v not in before and v not in tally.acked]
     explained = [v for v, b in unacked if b in lost_battles]
-    unexplained = [f"{v} (battle {b}: answered {tally.vote_answers.get(b, 'never sent')})"
+    unexplained = [f"{v} (battle {b}: answered {tally.vote_answers.get(b, 'no answer recorded')})"
                    for v, b in unacked if b not in lost_battles]
     if unexplained:
         problems.append(f"{len(unexplained)} stored votes were never acknowledged: {unexplained[:SHOW]}")
