@@ -15,6 +15,7 @@ import pytest
 
 from tests.drills import verdict
 from tests.drills.load import Poller, VoteLoad
+from tests.drills.processes import logged_exceptions
 from tests.drills.tally import Clock, Tally
 from tests.drills.verdict import Outage
 
@@ -41,13 +42,14 @@ class DrillReport:
     outages: list
     board: list[str]
     readyz: list[str]
+    server_exceptions: dict[str, int] = field(default_factory=dict)  # from gunicorn's log, for debugging
     problems: list[str] = field(default_factory=list)
 
     def explain(self) -> str:
         """The failure message: every problem, then what was observed."""
         return "\n".join([f"{self.name}: {len(self.problems)} problem(s)", *(f"  - {p}" for p in self.problems),
                           f"observed: {self.summary()}", f"events: {self.events}", f"board: {self.board}",
-                          f"readyz: {self.readyz}"])
+                          f"readyz: {self.readyz}", f"exceptions in gunicorn.log: {self.server_exceptions}"])
 
     def summary(self) -> str:
         settled = f"{self.settle_s:.1f}s" if self.settle_s is not None else f"never ({self.settle_state})"
@@ -70,6 +72,7 @@ class Drill:
         self.clock, self.tally = Clock(), Tally()
         self.events: list[tuple[float, str]] = []
         self.outages: list[Outage] = []
+        self.log_offset = 0
         self.load = VoteLoad(stack.base_url, stack.citizens, self.tally, self.clock, VOTER_THREADS)
         self.board = Poller(stack.base_url, "/api/leaderboard", "board", self.tally, self.clock, 0.3)
         self.ready = Poller(stack.base_url, "/readyz", "readyz", self.tally, self.clock, 0.25)
@@ -91,6 +94,7 @@ class Drill:
 
     def run(self, fault: Callable[["Drill"], None], lost_ok: bool = False) -> DrillReport:
         before = {vote_id for vote_id, _ in self.stack.truth.vote_rows()}
+        self.log_offset = self.stack.web.log_path.stat().st_size
         for part in (self.ready, self.board, self.load):
             part.start()
         try:
@@ -121,7 +125,8 @@ class Drill:
             acknowledged=len(self.tally.acked), lost_vote_answers=len(self.tally.lost_votes),
             stored_without_answer=stored_lost, settle_s=settle_s, settle_state=settle_state, events=self.events,
             outages=[asdict(o) for o in self.outages], board=verdict.board_runs(self.board.samples),
-            readyz=verdict.ready_runs(self.ready.samples), problems=problems)
+            readyz=verdict.ready_runs(self.ready.samples), problems=problems,
+            server_exceptions=dict(logged_exceptions(self.stack.web.log_path, self.log_offset).most_common(10)))
         path = self.stack.log_dir / f"{self.name}.json"
         path.write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1))
         print(f"\n{self.name}: {report.summary()}\n  problems: {len(problems)} (report: {path})")

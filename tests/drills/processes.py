@@ -4,10 +4,13 @@ Every start, stop and wait has a deadline; every process writes its log under te
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -126,3 +129,27 @@ class RedisServer:
 
     def start(self) -> float:
         return self.service.start(self.ping, timeout=15)
+
+
+EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Shutdown|Transaction)\b(?::.*)?$")
+
+
+def logged_exceptions(log_path: Path, offset: int) -> Counter:
+    """Exceptions a server logged after `offset` (bytes): the last exception of each JSON `exc` logged
+    at ERROR, and each exception line of plain tracebacks, cut to 160 characters."""
+    found: Counter = Counter()
+    with open(log_path, "rb") as log:
+        log.seek(offset)
+        text = log.read().decode("utf-8", "replace")
+    for line in text.splitlines():
+        if line.startswith("{"):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            named = [x for x in str(entry.get("exc", "")).splitlines() if EXCEPTION_LINE.match(x)]
+            if entry.get("level") == "ERROR" and named:
+                found[named[-1][:160]] += 1
+        elif EXCEPTION_LINE.match(line):
+            found[line[:160]] += 1
+    return found
