@@ -86,6 +86,14 @@ def test_readyz_names_the_failing_part(sqlite_url, make_app):
     assert resp.get_json()["failing"] == ["redis"] and resp.headers["Retry-After"]
 
 
+def test_readyz_names_a_read_only_database(sqlite_url, make_app):
+    """A database that answers reads but refuses writes is not ready (every battle and vote would fail)."""
+    path = sqlite_url.removeprefix("sqlite:///")
+    resp = make_app(f"sqlite:///file:{path}?mode=ro&uri=true").test_client().get("/readyz")
+    assert resp.status_code == 503 and resp.get_json()["failing"] == ["database"]
+    assert make_app(sqlite_url).test_client().get("/readyz").status_code == 200
+
+
 def test_database_down_is_503_in_error_shape_not_500(make_app):
     """API.md: a dependency that is down is a 503 with Retry-After; a session cookie changes nothing."""
     app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/arena?connect_timeout=2")  # nothing listens

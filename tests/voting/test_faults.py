@@ -182,3 +182,52 @@ def test_fifty_concurrent_duplicate_votes_make_one_row(setup, pg_url):
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Vote)) == 1
     engine.dispose()
+
+
+# ---------------------------------------------------------------- read-only PostgreSQL (a failover to a standby)
+def set_read_only(pg_url, on: bool):
+    """`default_transaction_read_only` for new connections of this test's database only (others are untouched)."""
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    name = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {"on" if on else "off"}')
+
+
+def test_read_only_database_is_503_with_retry_after_and_readyz_says_so(pg_url, make_app):
+    from contest.demo import seed_demo
+    from contest.models import Battle
+
+    app = make_app(pg_url)
+    with app.app_context(), new_session() as session:
+        seed_demo(session, utcnow())
+        user = make_user(session)
+        token = open_user_session(session, user.id, utcnow(), app.permanent_session_lifetime)
+        session.commit()
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], token)
+    ready = client.post("/api/battles", json={"prompt_id": "p001"})
+    assert ready.status_code == 201
+    client.get("/api/me")  # the CSRF token is fetched before the database turns read-only
+    set_read_only(pg_url, True)
+    app.extensions["db_engine"].dispose()  # pooled connections were opened read-write
+    try:
+        started = client.post("/api/battles", json={"prompt_id": "p002"})
+        voted = client.post(f"/api/battles/{ready.get_json()['battle_id']}/vote", json={"winner": "a"})
+        for resp in (started, voted):
+            assert resp.status_code == 503, resp.get_data(as_text=True)
+            assert resp.get_json()["error"]["code"] == "unavailable" and int(resp.headers["Retry-After"]) > 0
+        readyz = client.get("/readyz")
+        assert readyz.status_code == 503 and readyz.get_json()["failing"] == ["database"]
+        assert readyz.headers["Retry-After"]
+    finally:
+        set_read_only(pg_url, False)
+        app.extensions["db_engine"].dispose()
+    with app.app_context(), new_session() as session:  # nothing half-stored
+        assert session.scalar(select(func.count()).select_from(Battle)) == 1
+        assert session.scalar(select(func.count()).select_from(Vote)) == 0
+    assert client.get("/readyz").status_code == 200
+    assert client.post(f"/api/battles/{ready.get_json()['battle_id']}/vote", json={"winner": "a"}).status_code == 200
+    assert client.post("/api/battles", json={"prompt_id": "p002"}).status_code == 201
