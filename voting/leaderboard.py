@@ -13,6 +13,7 @@ from voting import queries
 from voting.board import METHOD, BoardSettings, Row, compute_rows, matrix_payload
 from voting.live import ALL, Cells, LiveBoard
 from voting.rating import tally_from_cells
+from voting.served import ServedMarks
 
 log = logging.getLogger("arena.voting.leaderboard")
 
@@ -27,14 +28,36 @@ def team_name(model: Model, lang: str) -> str:
     return model.team.name_en if lang == "en" else model.team.name_ko
 
 
-def current_cells(session: Session, board: LiveBoard, round_id: str, category: str) -> tuple[Cells, str]:
-    """Pair counts from the live board, or from SQL while it is rebuilding or unreachable."""
+def current_cells(session: Session, board: LiveBoard, marks: ServedMarks, round_id: str,
+                  category: str) -> tuple[Cells, str]:
+    """Pair counts from the live board when it holds every vote it should, else from SQL (all counted votes).
+
+    The live board is served only when it is not rebuilding, not empty, has at least the votes the
+    worker marked applied (read first, so every vote in that floor was on the board before it is read)
+    and at least the most any process has served for this scope. Votes between commit and apply are
+    ordinary lag, not a lost board. Whatever is served raises the shared mark before it is answered.
+    """
+    scope = None if category == ALL else category
+    floor = queries.count_applied_counted(session, round_id, scope)
+    cells, source = None, "live"
     try:
         if not board.rebuilding():
-            return board.cells(round_id, category), "live"
+            live = board.cells(round_id, category)
+            total = sum(live.values())
+            if total and total >= max(floor, marks.get(round_id, category)):
+                cells = live
+            elif total < floor:
+                log.warning("live board is missing applied votes; serving SQL",
+                            extra={"fields": {"round": round_id, "category": category, "live": total, "floor": floor}})
     except Exception as exc:  # Redis down: SQL is the truth anyway
         log.warning("live board unavailable, reading SQL: %s", exc)
-    return queries.counted_cells(session, round_id, None if category == ALL else category), "sql"
+    if cells is None:
+        cells, source = queries.counted_cells(session, round_id, scope), "sql"
+    try:
+        marks.raise_to(round_id, category, sum(cells.values()))
+    except Exception as exc:  # Redis down: the live board cannot be served either, SQL only grows
+        log.warning("could not record the served count: %s", exc)
+    return cells, source
 
 
 @lru_cache(maxsize=64)
@@ -51,9 +74,10 @@ class ScopeCounts(NamedTuple):
     source: str
 
 
-def scope_counts(session: Session, board: LiveBoard, round_id: str, category: str) -> ScopeCounts:
+def scope_counts(session: Session, board: LiveBoard, marks: ServedMarks, round_id: str,
+                 category: str) -> ScopeCounts:
     """Read the counts once (live or SQL) and map them onto the round's roster."""
-    cells, source = current_cells(session, board, round_id, category)
+    cells, source = current_cells(session, board, marks, round_id, category)
     models = queries.roster_models(session, round_id)
     index = {m.id: i for i, m in enumerate(models)}
     mapped: dict[tuple, int] = {}

@@ -147,3 +147,13 @@ def bump_attempts(session: Session, vote_ids: Iterable[str]) -> None:
     if ids:
         session.execute(update(VoteOutbox).where(VoteOutbox.vote_id.in_(ids))
                         .values(attempts=VoteOutbox.attempts + 1))
+
+
+def count_applied_counted(session: Session, round_id: str, category: str | None = None) -> int:
+    """Counted votes of a scope that the worker marked applied to the live board: a floor the live
+    board must reach (below it, the board lost votes; unapplied votes in flight are not counted)."""
+    stmt = (select(func.count()).select_from(Vote).join(VoteOutbox, VoteOutbox.vote_id == Vote.id)
+            .where(Vote.round_id == round_id, Vote.excluded.is_(False), VoteOutbox.published_at.is_not(None)))
+    if category is not None:
+        stmt = stmt.where(Vote.category == category)
+    return session.scalar(stmt) or 0

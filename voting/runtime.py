@@ -12,6 +12,7 @@ from app.db import new_session, utcnow
 from voting.board import BoardSettings
 from voting.live import LiveBoard, MemoryLiveBoard, RedisLiveBoard
 from voting.rating import RatingParams
+from voting.served import MemoryServedMarks, RedisServedMarks, ServedMarks
 from voting.stream import MemoryVoteStream, RedisVoteStream, VoteStream
 from voting.worker import RatingWorker, WorkerSettings
 
@@ -33,9 +34,11 @@ def init_runtime(app: Flask) -> None:
     if client is not None:
         app.extensions["vote_stream"] = RedisVoteStream(client)
         app.extensions["live_board"] = RedisLiveBoard(client)
+        app.extensions["board_served_marks"] = RedisServedMarks(client)
     else:
         app.extensions["vote_stream"] = MemoryVoteStream()
         app.extensions["live_board"] = MemoryLiveBoard()
+        app.extensions["board_served_marks"] = MemoryServedMarks()
     app.extensions["vote_publish_paused_until"] = 0.0
 
 
@@ -57,6 +60,10 @@ def get_stream() -> VoteStream:
 
 def get_board() -> LiveBoard:
     return current_app.extensions["live_board"]
+
+
+def get_served_marks() -> ServedMarks:
+    return current_app.extensions["board_served_marks"]
 
 
 def make_worker(app: Flask, consumer: str | None = None, settings: WorkerSettings | None = None) -> RatingWorker:

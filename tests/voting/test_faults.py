@@ -231,3 +231,75 @@ def test_read_only_database_is_503_with_retry_after_and_readyz_says_so(pg_url, m
     assert client.get("/readyz").status_code == 200
     assert client.post(f"/api/battles/{ready.get_json()['battle_id']}/vote", json={"winner": "a"}).status_code == 200
     assert client.post("/api/battles", json={"prompt_id": "p002"}).status_code == 201
+
+
+# ---------------------------------------------------------------- the public board after the live board is lost
+class BoardReader:
+    """Reads the public board of r-f and remembers every count it was shown."""
+
+    def __init__(self, app):
+        self.app, self.seen = app, []
+
+    def __call__(self, category="all"):
+        body = self.app.test_client().get(f"/api/leaderboard?round=r-f&category={category}").get_json()
+        self.seen.append(body["votes"])
+        return body["votes"], body["source"]
+
+
+def stop_worker(stop, thread):
+    stop.set()
+    thread.join(10)
+
+
+@pytest.mark.parametrize("fault", ["flush", "restart"])
+def test_a_lost_live_board_is_never_served_and_the_board_never_goes_backwards(setup, private_redis, fault):
+    app, client, battle_ids = setup
+    read = BoardReader(app)
+    worker = run_worker(app)
+    try:
+        vote_all(client, battle_ids[:30], lambda i: None)
+        assert wait_until(lambda: settled(app, 30))
+        assert read() == (30, "live")
+    finally:
+        stop_worker(*worker)
+    # From here no worker runs: nothing would ever rebuild the live board.
+    if fault == "flush":
+        app.extensions["redis"].flushall()
+    else:
+        private_redis.kill()
+        assert read() == (30, "sql")  # unreachable
+        private_redis.start()  # back, empty
+    assert read() == (30, "sql") and read("daily") == (30, "sql")
+    vote_all(client, battle_ids[30:40], lambda i: None)  # published into a stream nobody reads
+    assert read() == (40, "sql")
+    worker = run_worker(app)
+    try:
+        assert wait_until(lambda: read() == (40, "live")), "the rebuilt live board is served again"
+    finally:
+        stop_worker(*worker)
+    assert read.seen == sorted(read.seen) and 0 not in read.seen
+
+
+def test_votes_in_flight_are_lag_and_no_process_serves_fewer_votes_than_another_did(setup, pg_url, make_app):
+    app, client, battle_ids = setup
+    other = make_app(pg_url, REDIS_URL=app.config["REDIS_URL"], WORKER_IN_PROCESS=False)  # a second web process
+    read, read_other = BoardReader(app), BoardReader(other)
+    worker = run_worker(app)
+    try:
+        vote_all(client, battle_ids[:20], lambda i: None)
+        assert wait_until(lambda: settled(app, 20))
+    finally:
+        stop_worker(*worker)
+    vote_all(client, battle_ids[20:25], lambda i: None)  # committed and published, not yet applied
+    assert read() == (20, "live")  # ordinary lag: the live board has every vote the worker marked applied
+    live = app.extensions["live_board"]
+    assert live.begin_rebuild(60_000)
+    assert read() == (25, "sql")  # rebuilding: SQL
+    live.end_rebuild()
+    assert read_other() == (25, "sql")  # the live board still says 20: serving it would go backwards
+    worker = run_worker(app)
+    try:
+        assert wait_until(lambda: read_other() == (25, "live"))
+    finally:
+        stop_worker(*worker)
+    assert read.seen + read_other.seen[-1:] == sorted(read.seen + read_other.seen[-1:])
