@@ -1,6 +1,8 @@
 """Shell routes: the home page, operations endpoints and the OpenAPI document."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, jsonify, render_template
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +14,7 @@ from app.redis_client import get_redis
 from contest.queries import current_round
 
 bp = Blueprint("web", __name__)
+log = logging.getLogger("arena.web")
 
 
 @bp.get("/")
@@ -74,8 +77,12 @@ def takes_writes(conn: Connection) -> bool:
 def readiness_body() -> dict:
     """"ready", or "degraded" when a registered check (rating worker, live board) reports a problem."""
     body: dict = {"status": "ready"}
-    for check in current_app.extensions.get("readiness_checks", ()):
-        name, report = check()
+    for name, check in current_app.extensions.get("readiness_checks", ()):
+        try:
+            report = check()
+        except Exception:  # the part could not be asked: say so rather than claim it is fine
+            log.warning("readiness check %s failed", name, exc_info=True)
+            report = {"status": "unknown"}
         body[name] = report
         if report.get("status") != "ok":
             body["status"] = "degraded"

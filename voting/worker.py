@@ -1,7 +1,7 @@
 """The rating worker: consumes the vote stream into the live board, exactly once per vote.
 
-Loop: reclaim stale pending entries, read new ones, apply each (idempotent by vote id), XACK,
-mark the outbox. Every few seconds it relays unpublished votes and updates the lag gauge. When the
+Loop: record a heartbeat, reclaim stale pending entries, read new ones, apply each (idempotent by
+vote id), XACK, mark the outbox. Every few seconds it relays unpublished votes. When the
 stream or its group is gone (Redis restarted empty, flushed) it recreates them and rebuilds the
 live board from SQL.
 """
@@ -18,8 +18,8 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from app.metrics import STREAM_LAG
 from voting import queries
+from voting.heartbeat import Heartbeats
 from voting.live import BUSY, LiveBoard
 from voting.outbox import relay
 from voting.rating import RatingParams
@@ -39,6 +39,7 @@ class WorkerSettings:
     relay_every_s: float = 2.0
     relay_grace_s: float = 5.0
     audit_every_s: float = 30.0
+    beat_every_s: float = 1.0
 
 
 def consumer_name() -> str:
@@ -51,12 +52,14 @@ class RatingWorker:
 
     def __init__(self, sessions: Callable[[], Session], stream: VoteStream, board: LiveBoard,
                  params: RatingParams, clock: Callable[[], datetime], consumer: str | None = None,
-                 settings: WorkerSettings = WorkerSettings()):
+                 settings: WorkerSettings = WorkerSettings(), heartbeats: Heartbeats | None = None):
         self.sessions, self.stream, self.board, self.params, self.clock = sessions, stream, board, params, clock
         self.consumer = consumer or consumer_name()
         self.settings = settings
+        self.heartbeats = heartbeats
         self._next_relay = 0.0
         self._next_audit = 0.0
+        self._next_beat = 0.0
 
     def start(self) -> None:
         """Make sure the group exists; if it had to be created, the board is rebuilt from SQL."""
@@ -75,12 +78,19 @@ class RatingWorker:
     def step(self) -> int:
         """One pass: stale entries, new entries, housekeeping; returns how many were applied or skipped."""
         s = self.settings
+        self.beat()
         entries = self.stream.claim_stale(self.consumer, s.claim_idle_ms, s.batch)
         entries += self.stream.read(self.consumer, s.batch, 0 if entries else s.block_ms)
         done = self.process(entries)
         if time.monotonic() >= self._next_relay:
             self.housekeeping()
         return done
+
+    def beat(self) -> None:
+        """Say this consumer's loop is running (at most every `beat_every_s`; /readyz and /metrics read it)."""
+        if self.heartbeats is not None and time.monotonic() >= self._next_beat:
+            self.heartbeats.beat(self.consumer, self.clock().timestamp())
+            self._next_beat = time.monotonic() + self.settings.beat_every_s
 
     def process(self, entries: list[Entry]) -> int:
         """Apply entries in order, acknowledge the applied ones and mark their outbox records."""
@@ -98,11 +108,10 @@ class RatingWorker:
         return len(acked)
 
     def housekeeping(self) -> None:
-        """Relay what the vote path could not publish and refresh the lag gauge."""
+        """Relay what the vote path could not publish; now and then check the board lost nothing."""
         self._next_relay = time.monotonic() + self.settings.relay_every_s
         with self.sessions() as session:
             relay(session, self.stream, self.clock(), timedelta(seconds=self.settings.relay_grace_s))
-            STREAM_LAG.set(queries.count_unpublished(session))
             board_lost_votes = time.monotonic() >= self._next_audit and self._board_lost_votes(session)
         if board_lost_votes:
             self.reconcile()

@@ -73,7 +73,9 @@ def test_round_and_prompt_pool(client, demo):
 
 def test_healthz_readyz_and_metrics(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    assert client.get("/readyz").get_json() == {"status": "ready"}
+    ready = client.get("/readyz").get_json()
+    assert ready["status"] == "ready" and ready["live_board"]["state"] == "ok"
+    assert ready["worker"]["state"] == "missing"  # embedded default: the worker starts with the first vote
     client.get("/")
     metrics = client.get("/metrics").get_data(as_text=True)
     assert "arena_http_requests_total" in metrics and 'endpoint="web.home"' in metrics
