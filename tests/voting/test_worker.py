@@ -262,3 +262,62 @@ def test_readyz_reports_a_lost_live_board(wired_redis):
     app.extensions["redis"].flushdb()
     body = app.test_client().get("/readyz").get_json()
     assert body["status"] == "degraded" and body["live_board"] == {"status": "degraded", "state": "lost"}
+
+
+WEB_SIDE = ("voting.routes", "contest.routes", "anti_abuse", "app.auth", "authlib", "flask_limiter")
+
+
+def worker_env(**settings):
+    """This process's environment without ARENA_* settings, plus `settings` as ARENA_* variables."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
+    return env | {f"ARENA_{k}": v for k, v in settings.items()}
+
+
+def test_the_lean_worker_imports_nothing_of_the_web_side():
+    import subprocess
+    import sys
+
+    probe = f"import sys, voting.worker_main; print([m for m in {WEB_SIDE!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=worker_env())
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_lean_worker_process_applies_votes_beats_and_stops_on_sigterm(wired_redis, sqlite_url, redis_url):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    app = wired_redis
+    round_, user = make_voters(app)
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "voting.worker_main"], stderr=subprocess.PIPE, text=True,
+                            env=worker_env(ENV="testing", DATABASE_URL=sqlite_url, REDIS_URL=redis_url))
+    try:
+        assert "started" in proc.stderr.readline()
+        print(f"lean worker started in {time.monotonic() - started:.2f} s")
+        cast_votes(app, round_, user, 5)
+        deadline = time.monotonic() + 30
+        while sum(app.extensions["live_board"].cells("r-w", ALL).values()) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert_live_equals_sql(app, "r-w", ["daily"])
+        assert app.test_client().get("/readyz").get_json()["worker"]["state"] == "ok"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
+
+
+def test_the_lean_worker_refuses_to_run_without_redis(sqlite_url):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "voting.worker_main"], capture_output=True, text=True, timeout=60,
+                         env=worker_env(ENV="testing", DATABASE_URL=sqlite_url))
+    assert out.returncode == 2 and out.stderr.strip() == "rating worker: the rating worker needs ARENA_REDIS_URL " \
+                                                         "(without Redis the web process runs it)"
