@@ -28,36 +28,45 @@ def team_name(model: Model, lang: str) -> str:
     return model.team.name_en if lang == "en" else model.team.name_ko
 
 
+# How many of the most recently applied votes must be on the live board for it to be trusted: more
+# than one worker batch, since several workers mark their batches in an order of their own.
+RECENT_APPLIED_CHECKED = 400
+
+
 def current_cells(session: Session, board: LiveBoard, marks: ServedMarks, round_id: str,
                   category: str) -> tuple[Cells, str]:
-    """Pair counts from the live board when it holds every vote it should, else from SQL (all counted votes).
+    """Pair counts from the live board when it lost nothing, else from SQL (all counted votes).
 
-    The live board is served only when it is not rebuilding, not empty, has at least the votes the
-    worker marked applied (read first, so every vote in that floor was on the board before it is read)
-    and at least the most any process has served for this scope. Votes between commit and apply are
-    ordinary lag, not a lost board. Whatever is served raises the shared mark before it is answered.
+    The live board is served only when it is not rebuilding, holds the votes the worker most recently
+    marked applied (read from SQL first: missing, Redis came back empty, flushed or from an old
+    snapshot), is not empty for this scope and has at least the most any process served for it.
+    Votes between commit and apply are ordinary lag. What is served raises the shared mark first.
     """
-    scope = None if category == ALL else category
-    floor = queries.count_applied_counted(session, round_id, scope)
+    recent = queries.latest_published_ids(session, RECENT_APPLIED_CHECKED)
     cells, source = None, "live"
     try:
         if not board.rebuilding():
-            live = board.cells(round_id, category)
-            total = sum(live.values())
-            if total and total >= max(floor, marks.get(round_id, category)):
-                cells = live
-            elif total < floor:
-                log.warning("live board is missing applied votes; serving SQL",
-                            extra={"fields": {"round": round_id, "category": category, "live": total, "floor": floor}})
+            cells = _trusted_live_cells(board, marks, round_id, category, recent)
     except Exception as exc:  # Redis down: SQL is the truth anyway
         log.warning("live board unavailable, reading SQL: %s", exc)
     if cells is None:
-        cells, source = queries.counted_cells(session, round_id, scope), "sql"
+        cells, source = queries.counted_cells(session, round_id, None if category == ALL else category), "sql"
     try:
         marks.raise_to(round_id, category, sum(cells.values()))
-    except Exception as exc:  # Redis down: the live board cannot be served either, SQL only grows
+    except Exception as exc:  # Redis down: the live board cannot be served either, and SQL only grows
         log.warning("could not record the served count: %s", exc)
     return cells, source
+
+
+def _trusted_live_cells(board: LiveBoard, marks: ServedMarks, round_id: str, category: str,
+                        recent: list[str]) -> Cells | None:
+    """The scope's live cells, or None when serving them could show lost or fewer votes."""
+    if not board.has_applied(recent):
+        log.warning("live board lost applied votes; serving SQL", extra={"fields": {"round": round_id}})
+        return None
+    cells = board.cells(round_id, category)
+    total = sum(cells.values())
+    return cells if total and total >= marks.get(round_id, category) else None
 
 
 @lru_cache(maxsize=64)

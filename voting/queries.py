@@ -149,15 +149,11 @@ def bump_attempts(session: Session, vote_ids: Iterable[str]) -> None:
                         .values(attempts=VoteOutbox.attempts + 1))
 
 
-def count_applied_counted(session: Session, round_id: str, category: str | None = None) -> int:
-    """Counted votes of a scope that the worker marked applied to the live board: a floor the live
-    board must reach (below it, the board lost votes; unapplied votes in flight are not counted)."""
-    stmt = (select(func.count()).select_from(Vote).join(VoteOutbox, VoteOutbox.vote_id == Vote.id)
-            .where(Vote.round_id == round_id, Vote.excluded.is_(False), VoteOutbox.published_at.is_not(None)))
-    if category is not None:
-        stmt = stmt.where(Vote.category == category)
-    return session.scalar(stmt) or 0
-
+def latest_published_ids(session: Session, limit: int) -> list[str]:
+    """The votes most recently marked applied to the live board (index on published_at; newest first)."""
+    stmt = (select(VoteOutbox.vote_id).where(VoteOutbox.published_at.is_not(None))
+            .order_by(VoteOutbox.published_at.desc()).limit(limit))
+    return list(session.scalars(stmt))
 
 def oldest_unpublished_at(session: Session) -> datetime | None:
     """When the oldest vote still waiting for the live board was stored (None: none waits)."""

@@ -17,7 +17,7 @@ from voting.live import LiveBoard, MemoryLiveBoard, RedisLiveBoard
 from voting.rating import RatingParams
 from voting.served import MemoryServedMarks, RedisServedMarks, ServedMarks
 from voting.stream import MemoryVoteStream, RedisVoteStream, VoteStream
-from voting.worker import RatingWorker, WorkerSettings
+from voting.worker import RatingWorker, WorkerSettings, redis_server_id
 
 log = logging.getLogger("arena.voting")
 
@@ -121,7 +121,12 @@ def make_worker(app: Flask, consumer: str | None = None, settings: WorkerSetting
 
     return RatingWorker(sessions, app.extensions["vote_stream"], app.extensions["live_board"],
                         rating_params(app.config), utcnow, consumer, settings or WorkerSettings(),
-                        app.extensions["worker_heartbeats"])
+                        app.extensions["worker_heartbeats"], _server_id(app))
+
+
+def _server_id(app: Flask):
+    client = app.extensions.get("redis")
+    return redis_server_id(client) if client is not None else None
 
 
 def publish_vote(event: dict[str, str]) -> bool:

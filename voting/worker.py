@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
+import redis
 from sqlalchemy.orm import Session
 
 from voting import queries
@@ -42,6 +43,11 @@ class WorkerSettings:
     beat_every_s: float = 1.0
 
 
+def redis_server_id(client: redis.Redis) -> Callable[[], str]:
+    """The Redis server's run id (changes with every restart), for `RatingWorker(server_id=...)`."""
+    return lambda: str(client.info("server")["run_id"])
+
+
 def consumer_name() -> str:
     """A consumer name unique to this process."""
     return f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident() % 10_000}"
@@ -52,19 +58,24 @@ class RatingWorker:
 
     def __init__(self, sessions: Callable[[], Session], stream: VoteStream, board: LiveBoard,
                  params: RatingParams, clock: Callable[[], datetime], consumer: str | None = None,
-                 settings: WorkerSettings = WorkerSettings(), heartbeats: Heartbeats | None = None):
+                 settings: WorkerSettings = WorkerSettings(), heartbeats: Heartbeats | None = None,
+                 server_id: Callable[[], str] | None = None):
         self.sessions, self.stream, self.board, self.params, self.clock = sessions, stream, board, params, clock
         self.consumer = consumer or consumer_name()
         self.settings = settings
-        self.heartbeats = heartbeats
+        self.heartbeats, self.server_id = heartbeats, server_id
+        self._server: str | None = None
         self._next_relay = 0.0
         self._next_audit = 0.0
         self._next_beat = 0.0
 
     def start(self) -> None:
-        """Make sure the group exists; if it had to be created, the board is rebuilt from SQL."""
+        """Make sure the group exists; if it had to be created, the board is rebuilt from SQL, else audited."""
+        self._server = self.server_id() if self.server_id else None
         if self.stream.ensure_group():
             self.reconcile()
+        else:
+            self.audit()
 
     def reconcile(self) -> None:
         """Rebuild the live board from SQL (waits out a rebuild another worker is doing)."""
@@ -79,6 +90,9 @@ class RatingWorker:
         """One pass: stale entries, new entries, housekeeping; returns how many were applied or skipped."""
         s = self.settings
         self.beat()
+        if self._server_restarted():
+            log.warning("Redis restarted; checking the live board against SQL before applying anything")
+            self.audit()
         entries = self.stream.claim_stale(self.consumer, s.claim_idle_ms, s.batch)
         entries += self.stream.read(self.consumer, s.batch, 0 if entries else s.block_ms)
         done = self.process(entries)
@@ -114,6 +128,20 @@ class RatingWorker:
             relay(session, self.stream, self.clock(), timedelta(seconds=self.settings.relay_grace_s))
             board_lost_votes = time.monotonic() >= self._next_audit and self._board_lost_votes(session)
         if board_lost_votes:
+            self.reconcile()
+
+    def _server_restarted(self) -> bool:
+        """Redis answers with another run id: it restarted (maybe from an old snapshot, with the stream)."""
+        if self.server_id is None:
+            return False
+        previous, self._server = self._server, self.server_id()
+        return previous is not None and previous != self._server
+
+    def audit(self) -> None:
+        """Rebuild now if the board lost applied votes."""
+        with self.sessions() as session:
+            lost = self._board_lost_votes(session)
+        if lost:
             self.reconcile()
 
     def _board_lost_votes(self, session: Session) -> bool:

@@ -20,7 +20,7 @@ from voting.heartbeat import RedisHeartbeats
 from voting.live import RedisLiveBoard
 from voting.runtime import coerce_settings, rating_params
 from voting.stream import RedisVoteStream
-from voting.worker import RatingWorker
+from voting.worker import RatingWorker, redis_server_id
 
 
 def build_worker(config: dict) -> RatingWorker:
@@ -31,7 +31,7 @@ def build_worker(config: dict) -> RatingWorker:
     client = make_redis(config["REDIS_URL"], config["REDIS_SOCKET_TIMEOUT"], config["REDIS_CONNECT_TIMEOUT"])
     sessions = sessionmaker(make_engine(config["DATABASE_URL"]), expire_on_commit=False)
     return RatingWorker(sessions, RedisVoteStream(client), RedisLiveBoard(client), rating_params(config), utcnow,
-                        heartbeats=RedisHeartbeats(client))
+                        heartbeats=RedisHeartbeats(client), server_id=redis_server_id(client))
 
 
 def main() -> int:

@@ -28,13 +28,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 class PrivateRedis:
     """A throw-away redis-server on our own port (never the machine's shared one)."""
 
-    def __init__(self, port: int):
-        self.port, self.proc = port, None
+    def __init__(self, port: int, directory=None):
+        self.port, self.proc, self.directory = port, None, directory
         self.url = f"redis://127.0.0.1:{port}/0"
 
     def start(self):
         self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
-                                      "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                      "--bind", "127.0.0.1", *(("--dir", str(self.directory)) if self.directory else ())],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis_lib.Redis(port=self.port, socket_timeout=1)
         deadline = time.monotonic() + 10
         while True:
@@ -52,10 +53,10 @@ class PrivateRedis:
 
 
 @pytest.fixture
-def private_redis():
+def private_redis(tmp_path):
     if not shutil.which("redis-server"):
         pytest.skip("redis-server not installed")
-    server = PrivateRedis(PORT)
+    server = PrivateRedis(PORT, tmp_path)  # no automatic snapshots: a restart comes back empty unless a test SAVEs
     server.start()
     yield server
     server.kill()
@@ -251,14 +252,19 @@ def stop_worker(stop, thread):
     thread.join(10)
 
 
+def vote_settled(app, client, battle_ids, total):
+    """Vote on these battles and wait until the worker applied everything (`total` votes in all)."""
+    vote_all(client, battle_ids, lambda i: None)
+    assert wait_until(lambda: settled(app, total))
+
+
 @pytest.mark.parametrize("fault", ["flush", "restart"])
 def test_a_lost_live_board_is_never_served_and_the_board_never_goes_backwards(setup, private_redis, fault):
     app, client, battle_ids = setup
     read = BoardReader(app)
     worker = run_worker(app)
     try:
-        vote_all(client, battle_ids[:30], lambda i: None)
-        assert wait_until(lambda: settled(app, 30))
+        vote_settled(app, client, battle_ids[:30], 30)
         assert read() == (30, "live")
     finally:
         stop_worker(*worker)
@@ -286,8 +292,7 @@ def test_votes_in_flight_are_lag_and_no_process_serves_fewer_votes_than_another_
     read, read_other = BoardReader(app), BoardReader(other)
     worker = run_worker(app)
     try:
-        vote_all(client, battle_ids[:20], lambda i: None)
-        assert wait_until(lambda: settled(app, 20))
+        vote_settled(app, client, battle_ids[:20], 20)
     finally:
         stop_worker(*worker)
     vote_all(client, battle_ids[20:25], lambda i: None)  # committed and published, not yet applied
@@ -303,3 +308,29 @@ def test_votes_in_flight_are_lag_and_no_process_serves_fewer_votes_than_another_
     finally:
         stop_worker(*worker)
     assert read.seen + read_other.seen[-1:] == sorted(read.seen + read_other.seen[-1:])
+
+
+def test_a_live_board_restored_from_an_old_snapshot_is_not_served(setup, private_redis):
+    """Redis restarts from a snapshot taken before the last votes were applied (stream and group included)."""
+    app, client, battle_ids = setup
+    read = BoardReader(app)
+    worker = run_worker(app)
+    try:
+        vote_settled(app, client, battle_ids[:15], 15)
+        app.extensions["redis"].save()  # the snapshot Redis will come back from
+        vote_settled(app, client, battle_ids[15:20], 20)
+        assert read() == (20, "live")
+    finally:
+        stop_worker(*worker)
+    private_redis.kill()
+    private_redis.start()
+    assert sum(app.extensions["live_board"].cells("r-f", ALL).values()) == 15  # the old board is back
+    assert read() == (20, "sql") and read("daily") == (20, "sql")
+    worker = run_worker(app)  # finds the group, audits the board, rebuilds it
+    try:
+        assert wait_until(lambda: read() == (20, "live"))
+        vote_settled(app, client, battle_ids[20:25], 25)
+        check_board_equals_sql(app, [])
+    finally:
+        stop_worker(*worker)
+    assert read.seen == sorted(read.seen)
