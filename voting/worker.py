@@ -3,7 +3,8 @@
 Loop: record a heartbeat, reclaim stale pending entries, read new ones, apply each (idempotent by
 vote id), XACK, mark the outbox. Every few seconds it relays unpublished votes. When the
 stream or its group is gone (Redis restarted empty, flushed) it recreates them and rebuilds the
-live board from SQL.
+live board from SQL; when Redis restarted with them (an old snapshot) it audits the board against
+SQL before applying anything, and rebuilds it if votes are missing.
 """
 from __future__ import annotations
 
