@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from voting import queries
 from voting.heartbeat import Heartbeats
+from voting.leaderboard import RECENT_APPLIED_CHECKED
 from voting.live import LiveBoard
 
 
@@ -60,11 +61,11 @@ def worker_report(health: PipelineHealth, limits: HealthLimits, expect_worker: b
 
 
 def board_report(session: Session, board: LiveBoard) -> dict:
-    """The `live_board` part of /readyz: lost (empty while SQL says votes were applied) or rebuilding is
-    "degraded"; the public board then serves SQL, so the node stays ready."""
+    """The `live_board` part of /readyz: lost (missing votes SQL says were applied, the public board's
+    own test) or rebuilding is "degraded"; the public board then serves SQL, so the node stays ready."""
     if board.rebuilding():
         return {"status": "degraded", "state": "rebuilding"}
-    if board.applied_count() == 0 and queries.any_published(session):
+    if not board.has_applied(queries.latest_published_ids(session, RECENT_APPLIED_CHECKED)):
         return {"status": "degraded", "state": "lost"}
     return {"status": "ok", "state": "ok"}
 

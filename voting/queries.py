@@ -159,7 +159,3 @@ def oldest_unpublished_at(session: Session) -> datetime | None:
     """When the oldest vote still waiting for the live board was stored (None: none waits)."""
     return session.scalar(select(func.min(VoteOutbox.created_at)).where(VoteOutbox.published_at.is_(None)))
 
-
-def any_published(session: Session) -> bool:
-    """Whether the live board ever acknowledged applying a vote (a cheap EXISTS)."""
-    return session.scalar(select(select(VoteOutbox.id).where(VoteOutbox.published_at.is_not(None)).exists())) or False

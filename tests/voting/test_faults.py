@@ -326,6 +326,8 @@ def test_a_live_board_restored_from_an_old_snapshot_is_not_served(setup, private
     private_redis.start()
     assert sum(app.extensions["live_board"].cells("r-f", ALL).values()) == 15  # the old board is back
     assert read() == (20, "sql") and read("daily") == (20, "sql")
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["live_board"] == {"status": "degraded", "state": "lost"}
     worker = run_worker(app)  # finds the group, audits the board, rebuilds it
     try:
         assert wait_until(lambda: read() == (20, "live"))
