@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request, session
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -103,6 +103,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
+        if status == 500 and database_unavailable(getattr(exc, "original_exception", None)):
+            # Raised after the view (the session's sliding expiry written back, an after_request hook).
+            log.error("database unavailable after %s %s", request.method, request.path)
+            session.unavailable = True  # the error response must not try writing the session back again
+            return error_response(503, "unavailable")
         code = HTTP_CODES.get(status, "error")
         retry = None
         if status == 429:
@@ -144,6 +149,11 @@ def refuses_writes(exc: DBAPIError) -> bool:
         return True
     text = str(orig)
     return "read-only transaction" in text or "readonly database" in text
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Down, out of connections or refusing writes: the client may retry (503), it caused nothing (not 500)."""
+    return isinstance(exc, (OperationalError, PoolTimeout)) or (isinstance(exc, DBAPIError) and refuses_writes(exc))
 
 
 def _retry_after_from(exc: HTTPException) -> int:

@@ -234,6 +234,33 @@ def test_read_only_database_is_503_with_retry_after_and_readyz_says_so(pg_url, m
     assert client.post("/api/battles", json={"prompt_id": "p002"}).status_code == 201
 
 
+def test_a_session_due_for_its_sliding_refresh_is_503_not_500_on_a_read_only_database(pg_url, make_app):
+    """The refresh is written after the view ran (saving the session), outside the view's error handlers."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models import WebSession
+
+    app = make_app(pg_url)
+    with app.app_context(), new_session() as session:
+        token = open_user_session(session, make_user(session).id, utcnow(), app.permanent_session_lifetime)
+        session.execute(update(WebSession).values(updated_at=utcnow() - timedelta(days=1)))
+        session.commit()
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], token)
+    set_read_only(pg_url, True)
+    app.extensions["db_engine"].dispose()
+    try:
+        resp = client.get("/api/me")
+        assert resp.status_code == 503 and resp.headers["Retry-After"]
+        assert resp.get_json()["error"]["code"] == "unavailable"
+    finally:
+        set_read_only(pg_url, False)
+        app.extensions["db_engine"].dispose()
+    assert client.get("/api/me").status_code == 200  # the same session, refreshed now
+
+
 # ---------------------------------------------------------------- the public board after the live board is lost
 class BoardReader:
     """Reads the public board of r-f and remembers every count it was shown."""
