@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from flask import Flask, Response, jsonify, render_template, request, session
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -108,6 +108,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
+        if status == 500 and database_unavailable(getattr(exc, "original_exception", None)):
+            # Raised after the view (the session's sliding expiry written back, an after_request hook).
+            log.error("database unavailable after %s %s", request.method, request.path)
+            session.unavailable = True  # the error response must not try writing the session back again
+            return error_response(503, "unavailable")
         code = HTTP_CODES.get(status, "error")
         retry = None
         if status == 429:
@@ -125,10 +130,35 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("database unavailable on %s %s", request.method, request.path)
         return error_response(503, "unavailable")
 
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        if not refuses_writes(exc):
+            return _unexpected(exc)
+        # A failover left us on a standby (or the database was made read-only): retry once it is writable.
+        log.error("database refuses writes on %s %s: %s", request.method, request.path, exc.orig)
+        return error_response(503, "unavailable")
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error")
+
+
+READ_ONLY_SQLSTATE = "25006"  # PostgreSQL's read_only_sql_transaction
+
+
+def refuses_writes(exc: DBAPIError) -> bool:
+    """Whether the database said it takes no writes (a standby, or `default_transaction_read_only`)."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == READ_ONLY_SQLSTATE:
+        return True
+    text = str(orig)
+    return "read-only transaction" in text or "readonly database" in text
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Down, out of connections or refusing writes: the client may retry (503), it caused nothing (not 500)."""
+    return isinstance(exc, (OperationalError, PoolTimeout)) or (isinstance(exc, DBAPIError) and refuses_writes(exc))
 
 
 def _retry_after_from(exc: HTTPException) -> int:

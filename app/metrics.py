@@ -1,10 +1,21 @@
-"""Prometheus metrics, one registry per process; other packages add theirs here."""
+"""Prometheus metrics, one registry per process; other packages add theirs here.
+
+Anything that must be true across processes (the vote pipeline's lag, worker heartbeats) is not a
+per-process gauge: packages register a function in `app.extensions["scrape_metrics"]` that computes
+its metric families when /metrics is scraped.
+"""
 from __future__ import annotations
 
+import logging
 import os
+from typing import Callable, Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from flask import current_app, has_app_context
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess
+from prometheus_client.metrics_core import Metric
+
+log = logging.getLogger("arena.metrics")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -13,12 +24,26 @@ REQUESTS = Counter("arena_http_requests_total", "HTTP requests", ["method", "end
 LATENCY = Histogram("arena_http_request_seconds", "HTTP request latency", ["method", "endpoint"],
                     registry=REGISTRY)
 VOTES = Counter("arena_votes_total", "Votes stored", ["counted"], registry=REGISTRY)
-STREAM_LAG = Gauge("arena_vote_stream_lag", "Votes stored but not yet applied to the live board",
-                   registry=REGISTRY, multiprocess_mode="max")
 LIMITER_FALLBACK = Counter("arena_limiter_fallback_total", "Requests limited in memory because Redis was down",
                            registry=REGISTRY)
 BACKEND_ERRORS = Counter("arena_backend_errors_total", "Model backend failures", ["model", "kind"],
                          registry=REGISTRY)
+
+
+class ScrapeTime:
+    """A collector over the registered scrape-time functions; one that fails (database down) is left out."""
+
+    def __init__(self, sources: Iterable[Callable[[], Iterable[Metric]]]):
+        self.sources = list(sources)
+
+    def collect(self) -> Iterable[Metric]:
+        for source in self.sources:
+            try:
+                families = list(source())
+            except Exception:  # a scrape never fails for one source; the missing series is the signal
+                log.warning("scrape-time metrics failed", exc_info=True)
+                continue
+            yield from families
 
 
 def render() -> bytes:
@@ -26,5 +51,11 @@ def render() -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY)
+        text = generate_latest(registry)
+    else:
+        text = generate_latest(REGISTRY)
+    if has_app_context():
+        scrape = CollectorRegistry(auto_describe=False)
+        scrape.register(ScrapeTime(current_app.extensions.get("scrape_metrics", ())))
+        text += generate_latest(scrape)
+    return text

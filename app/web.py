@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import hmac
+import logging
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_engine, get_session, utcnow
@@ -16,6 +17,7 @@ from app.redis_client import get_redis
 from contest.queries import current_round
 
 bp = Blueprint("web", __name__)
+log = logging.getLogger("arena.web")
 
 
 @bp.get("/")
@@ -33,11 +35,16 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The database and (where configured) Redis answer."""
+    """The database takes writes and (where configured) Redis answers: else 503 naming the failing part.
+
+    Parts that degrade the service without making this node useless (a stale rating worker, a lost
+    live board) are reported in the body by the checks other packages register, with 200.
+    """
     failing = []
     try:
         with get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
+            if not takes_writes(conn):
+                failing.append("database")
     except SQLAlchemyError:
         failing.append("database")
     client = get_redis()
@@ -52,7 +59,37 @@ def readyz():
         resp.status_code = 503
         resp.headers["Retry-After"] = "10"
         return resp
-    return jsonify({"status": "ready"})
+    return jsonify(readiness_body())
+
+
+def takes_writes(conn: Connection) -> bool:
+    """Whether the database would take a write, writing nothing: a standby or a read-only
+    database answers reads but refuses every battle and vote."""
+    if conn.dialect.name == "postgresql":
+        return not conn.execute(text(
+            "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")).scalar()
+    try:  # SQLite: a write statement that matches no row still needs a writable file; rolled back
+        conn.execute(text("DELETE FROM alembic_version WHERE 0 = 1"))
+        return True
+    except SQLAlchemyError:
+        return False
+    finally:
+        conn.rollback()
+
+
+def readiness_body() -> dict:
+    """"ready", or "degraded" when a registered check (rating worker, live board) reports a problem."""
+    body: dict = {"status": "ready"}
+    for name, check in current_app.extensions.get("readiness_checks", ()):
+        try:
+            report = check()
+        except Exception:  # the part could not be asked: say so rather than claim it is fine
+            log.warning("readiness check %s failed", name, exc_info=True)
+            report = {"status": "unknown"}
+        body[name] = report
+        if report.get("status") != "ok":
+            body["status"] = "degraded"
+    return body
 
 
 register_messages("ko", {"error.metrics_token_required": "측정값을 보려면 올바른 토큰이 필요합니다."})

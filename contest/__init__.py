@@ -1,11 +1,17 @@
 """Teams, models, rounds, prompts, battles, model backends and pair sampling."""
+from __future__ import annotations
+
 import random
+from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask
+from app.blueprints import blueprint_on_demand
 
-bp = Blueprint("contest", __name__)
+if TYPE_CHECKING:
+    from flask import Flask
 
-from contest import admin, pages, routes  # noqa: E402,F401  (registers the routes on bp)
+
+# `contest.bp`, with its routes, is made on first use: the lean rating worker never imports the web side.
+__getattr__ = blueprint_on_demand("contest", "admin", "pages", "routes")
 
 # Settings beyond app.config.Defaults; ARENA_<NAME> in the environment overrides each.
 DEFAULTS = {

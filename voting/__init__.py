@@ -1,9 +1,16 @@
 """Votes, the vote stream, rating maths, the leaderboard, snapshots and the data release."""
-from flask import Blueprint, Flask
+from __future__ import annotations
 
-bp = Blueprint("voting", __name__)
+from typing import TYPE_CHECKING
 
-from voting import routes  # noqa: E402,F401
+from app.blueprints import blueprint_on_demand
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+# `voting.bp`, with its routes, is made on first use: the lean rating worker never imports the web side.
+__getattr__ = blueprint_on_demand("voting", "routes")
 
 
 def init_app(app: Flask) -> None:

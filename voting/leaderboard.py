@@ -13,6 +13,7 @@ from voting import queries
 from voting.board import METHOD, BoardSettings, Row, compute_rows, matrix_payload
 from voting.live import ALL, Cells, LiveBoard
 from voting.rating import tally_from_cells
+from voting.served import ServedMarks
 
 log = logging.getLogger("arena.voting.leaderboard")
 
@@ -27,14 +28,45 @@ def team_name(model: Model, lang: str) -> str:
     return model.team.name_en if lang == "en" else model.team.name_ko
 
 
-def current_cells(session: Session, board: LiveBoard, round_id: str, category: str) -> tuple[Cells, str]:
-    """Pair counts from the live board, or from SQL while it is rebuilding or unreachable."""
+# How many of the most recently applied votes must be on the live board for it to be trusted: more
+# than one worker batch, since several workers mark their batches in an order of their own.
+RECENT_APPLIED_CHECKED = 400
+
+
+def current_cells(session: Session, board: LiveBoard, marks: ServedMarks, round_id: str,
+                  category: str) -> tuple[Cells, str]:
+    """Pair counts from the live board when it lost nothing, else from SQL (all counted votes).
+
+    The live board is served only when it is not rebuilding, holds the votes the worker most recently
+    marked applied (read from SQL first: missing, Redis came back empty, flushed or from an old
+    snapshot), is not empty for this scope and has at least the most any process served for it.
+    Votes between commit and apply are ordinary lag. What is served raises the shared mark first.
+    """
+    recent = queries.latest_published_ids(session, RECENT_APPLIED_CHECKED)
+    cells, source = None, "live"
     try:
         if not board.rebuilding():
-            return board.cells(round_id, category), "live"
+            cells = _trusted_live_cells(board, marks, round_id, category, recent)
     except Exception as exc:  # Redis down: SQL is the truth anyway
         log.warning("live board unavailable, reading SQL: %s", exc)
-    return queries.counted_cells(session, round_id, None if category == ALL else category), "sql"
+    if cells is None:
+        cells, source = queries.counted_cells(session, round_id, None if category == ALL else category), "sql"
+    try:
+        marks.raise_to(round_id, category, sum(cells.values()))
+    except Exception as exc:  # Redis down: the live board cannot be served either, and SQL only grows
+        log.warning("could not record the served count: %s", exc)
+    return cells, source
+
+
+def _trusted_live_cells(board: LiveBoard, marks: ServedMarks, round_id: str, category: str,
+                        recent: list[str]) -> Cells | None:
+    """The scope's live cells, or None when serving them could show lost or fewer votes."""
+    if not board.has_applied(recent):
+        log.warning("live board lost applied votes; serving SQL", extra={"fields": {"round": round_id}})
+        return None
+    cells = board.cells(round_id, category)
+    total = sum(cells.values())
+    return cells if total and total >= marks.get(round_id, category) else None
 
 
 @lru_cache(maxsize=64)
@@ -51,9 +83,10 @@ class ScopeCounts(NamedTuple):
     source: str
 
 
-def scope_counts(session: Session, board: LiveBoard, round_id: str, category: str) -> ScopeCounts:
+def scope_counts(session: Session, board: LiveBoard, marks: ServedMarks, round_id: str,
+                 category: str) -> ScopeCounts:
     """Read the counts once (live or SQL) and map them onto the round's roster."""
-    cells, source = current_cells(session, board, round_id, category)
+    cells, source = current_cells(session, board, marks, round_id, category)
     models = queries.roster_models(session, round_id)
     index = {m.id: i for i, m in enumerate(models)}
     mapped: dict[tuple, int] = {}

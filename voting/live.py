@@ -71,6 +71,7 @@ class LiveBoard(Protocol):
     def cells(self, round_id: str, category: str) -> Cells: ...
     def elo(self, round_id: str, category: str) -> dict[int, float]: ...
     def applied_count(self) -> int: ...
+    def has_applied(self, vote_ids: list[str]) -> bool: ...
     def rebuilding(self) -> bool: ...
     def begin_rebuild(self, ttl_ms: int) -> bool: ...
     def load(self, state: BoardState) -> None: ...
@@ -100,6 +101,10 @@ class MemoryLiveBoard:
     def applied_count(self) -> int:
         with self._lock:
             return len(self._state.applied)
+
+    def has_applied(self, vote_ids: list[str]) -> bool:
+        with self._lock:
+            return all(v in self._state.applied for v in vote_ids)
 
     def rebuilding(self) -> bool:
         return time.monotonic() < self._rebuild_until
@@ -171,6 +176,10 @@ class RedisLiveBoard:
 
     def applied_count(self) -> int:
         return int(self.client.scard(self.APPLIED))
+
+    def has_applied(self, vote_ids: list[str]) -> bool:
+        """Whether every one of these votes is in the applied set (one SMISMEMBER)."""
+        return not vote_ids or all(self.client.smismember(self.APPLIED, vote_ids))
 
     def rebuilding(self) -> bool:
         return bool(self.client.exists(self.LOCK))

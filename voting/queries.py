@@ -183,3 +183,15 @@ def bump_attempts(session: Session, vote_ids: Iterable[str]) -> None:
     if ids:
         session.execute(update(VoteOutbox).where(VoteOutbox.vote_id.in_(ids))
                         .values(attempts=VoteOutbox.attempts + 1))
+
+
+def latest_published_ids(session: Session, limit: int) -> list[str]:
+    """The votes most recently marked applied to the live board (index on published_at; newest first)."""
+    stmt = (select(VoteOutbox.vote_id).where(VoteOutbox.published_at.is_not(None))
+            .order_by(VoteOutbox.published_at.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+def oldest_unpublished_at(session: Session) -> datetime | None:
+    """When the oldest vote still waiting for the live board was stored (None: none waits)."""
+    return session.scalar(select(func.min(VoteOutbox.created_at)).where(VoteOutbox.published_at.is_(None)))
+

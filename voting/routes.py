@@ -14,7 +14,7 @@ from contest.queries import current_round
 from voting import bp, charts
 from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.queries import round_by_id
-from voting.runtime import board_settings, ensure_embedded_worker, get_board, publish_vote
+from voting.runtime import board_settings, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_REQUEST, VOTE_RESPONSE, json_object
 from voting.service import VoteRejected, cast_vote, vote_event
 
@@ -65,7 +65,7 @@ def board_scope():
     if category != "all" and category not in round_.categories:
         raise Unprocessable(code="unknown_category")
     ensure_embedded_worker(current_app._get_current_object())
-    return round_, category, scope_counts(session, get_board(), round_.id, category)
+    return round_, category, scope_counts(session, get_board(), get_served_marks(), round_.id, category)
 
 
 @bp.get("/api/leaderboard")

@@ -10,10 +10,14 @@ from flask import Flask, current_app
 
 from app.db import new_session, utcnow
 from voting.board import BoardSettings
+from voting.health import (HealthLimits, PipelineHealth, board_report, metric_families, pipeline_health,
+                            worker_report)
+from voting.heartbeat import MemoryHeartbeats, RedisHeartbeats
 from voting.live import LiveBoard, MemoryLiveBoard, RedisLiveBoard
 from voting.rating import RatingParams
+from voting.served import MemoryServedMarks, RedisServedMarks, ServedMarks
 from voting.stream import MemoryVoteStream, RedisVoteStream, VoteStream
-from voting.worker import RatingWorker, WorkerSettings
+from voting.worker import RatingWorker, WorkerSettings, redis_server_id
 
 log = logging.getLogger("arena.voting")
 
@@ -21,22 +25,62 @@ log = logging.getLogger("arena.voting")
 RATING_DEFAULTS = {
     "RATING_ELO_K": 4.0, "RATING_SCALE": 400.0, "RATING_BASE": 10.0, "RATING_INITIAL": 1000.0,
     "RATING_BOOTSTRAP_ROUNDS": 1000, "RATING_SEED": 20260101, "RATING_PROVISIONAL_BELOW": 30,
-    "VOTE_PUBLISH_PAUSE_S": 5.0,
+    "VOTE_PUBLISH_PAUSE_S": 5.0, "WORKER_STALE_S": 30.0, "UNPUBLISHED_ALERT_S": 60.0,
 }
+
+
+def coerce_settings(config) -> None:
+    """The voting settings as numbers, with their defaults (shared by the app and the lean worker)."""
+    for key, default in RATING_DEFAULTS.items():
+        config[key] = type(default)(config.get(key, default))
 
 
 def init_runtime(app: Flask) -> None:
     """Coerce settings and give the app its stream and live board (Redis when configured)."""
-    for key, default in RATING_DEFAULTS.items():
-        app.config[key] = type(default)(app.config.get(key, default))
+    coerce_settings(app.config)
     client = app.extensions.get("redis")
     if client is not None:
         app.extensions["vote_stream"] = RedisVoteStream(client)
         app.extensions["live_board"] = RedisLiveBoard(client)
+        app.extensions["board_served_marks"] = RedisServedMarks(client)
+        app.extensions["worker_heartbeats"] = RedisHeartbeats(client)
     else:
         app.extensions["vote_stream"] = MemoryVoteStream()
         app.extensions["live_board"] = MemoryLiveBoard()
+        app.extensions["board_served_marks"] = MemoryServedMarks()
+        app.extensions["worker_heartbeats"] = MemoryHeartbeats()
     app.extensions["vote_publish_paused_until"] = 0.0
+    app.extensions.setdefault("readiness_checks", []).extend([("worker", worker_readiness), ("live_board", board_readiness)])
+    app.extensions.setdefault("scrape_metrics", []).append(pipeline_metrics)
+
+
+def health_limits(config) -> HealthLimits:
+    """The thresholds of /readyz's "degraded" and of the documented alerts."""
+    return HealthLimits(worker_stale_s=config["WORKER_STALE_S"], unpublished_alert_s=config["UNPUBLISHED_ALERT_S"])
+
+
+def _pipeline_health() -> PipelineHealth:
+    with new_session() as session:
+        return pipeline_health(session, current_app.extensions["worker_heartbeats"], utcnow(),
+                               health_limits(current_app.config))
+
+
+def worker_readiness() -> dict:
+    """/readyz's `worker` part: a stale worker degrades the service but the node still takes votes."""
+    ext = current_app.extensions
+    expect = ext.get("redis") is not None or bool(ext.get("embedded_worker"))
+    return worker_report(_pipeline_health(), health_limits(current_app.config), expect)
+
+
+def board_readiness() -> dict:
+    """/readyz's `live_board` part."""
+    with new_session() as session:
+        return board_report(session, get_board())
+
+
+def pipeline_metrics():
+    """Scrape-time gauges: real lag and heartbeat age, whichever process is scraped."""
+    return metric_families(_pipeline_health())
 
 
 def rating_params(config) -> RatingParams:
@@ -59,6 +103,10 @@ def get_board() -> LiveBoard:
     return current_app.extensions["live_board"]
 
 
+def get_served_marks() -> ServedMarks:
+    return current_app.extensions["board_served_marks"]
+
+
 def make_worker(app: Flask, consumer: str | None = None, settings: WorkerSettings | None = None) -> RatingWorker:
     """A rating worker bound to this app's database, stream and board."""
 
@@ -72,7 +120,13 @@ def make_worker(app: Flask, consumer: str | None = None, settings: WorkerSetting
             return new_session()
 
     return RatingWorker(sessions, app.extensions["vote_stream"], app.extensions["live_board"],
-                        rating_params(app.config), utcnow, consumer, settings or WorkerSettings())
+                        rating_params(app.config), utcnow, consumer, settings or WorkerSettings(),
+                        app.extensions["worker_heartbeats"], _server_id(app))
+
+
+def _server_id(app: Flask):
+    client = app.extensions.get("redis")
+    return redis_server_id(client) if client is not None else None
 
 
 def publish_vote(event: dict[str, str]) -> bool:

@@ -1,9 +1,10 @@
 """The rating worker: consumes the vote stream into the live board, exactly once per vote.
 
-Loop: reclaim stale pending entries, read new ones, apply each (idempotent by vote id), XACK,
-mark the outbox. Every few seconds it relays unpublished votes and updates the lag gauge. When the
+Loop: record a heartbeat, reclaim stale pending entries, read new ones, apply each (idempotent by
+vote id), XACK, mark the outbox. Every few seconds it relays unpublished votes. When the
 stream or its group is gone (Redis restarted empty, flushed) it recreates them and rebuilds the
-live board from SQL.
+live board from SQL; when Redis restarted with them (an old snapshot) it audits the board against
+SQL before applying anything, and rebuilds it if votes are missing.
 """
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
+import redis
 from sqlalchemy.orm import Session
 
-from app.metrics import STREAM_LAG
 from voting import queries
+from voting.heartbeat import Heartbeats
 from voting.live import BUSY, LiveBoard
 from voting.outbox import relay
 from voting.rating import RatingParams
@@ -39,6 +41,12 @@ class WorkerSettings:
     relay_every_s: float = 2.0
     relay_grace_s: float = 5.0
     audit_every_s: float = 30.0
+    beat_every_s: float = 1.0
+
+
+def redis_server_id(client: redis.Redis) -> Callable[[], str]:
+    """The Redis server's run id (changes with every restart), for `RatingWorker(server_id=...)`."""
+    return lambda: str(client.info("server")["run_id"])
 
 
 def consumer_name() -> str:
@@ -51,17 +59,24 @@ class RatingWorker:
 
     def __init__(self, sessions: Callable[[], Session], stream: VoteStream, board: LiveBoard,
                  params: RatingParams, clock: Callable[[], datetime], consumer: str | None = None,
-                 settings: WorkerSettings = WorkerSettings()):
+                 settings: WorkerSettings = WorkerSettings(), heartbeats: Heartbeats | None = None,
+                 server_id: Callable[[], str] | None = None):
         self.sessions, self.stream, self.board, self.params, self.clock = sessions, stream, board, params, clock
         self.consumer = consumer or consumer_name()
         self.settings = settings
+        self.heartbeats, self.server_id = heartbeats, server_id
+        self._server: str | None = None
         self._next_relay = 0.0
         self._next_audit = 0.0
+        self._next_beat = 0.0
 
     def start(self) -> None:
-        """Make sure the group exists; if it had to be created, the board is rebuilt from SQL."""
+        """Make sure the group exists; if it had to be created, the board is rebuilt from SQL, else audited."""
+        self._server = self.server_id() if self.server_id else None
         if self.stream.ensure_group():
             self.reconcile()
+        else:
+            self.audit()
 
     def reconcile(self) -> None:
         """Rebuild the live board from SQL (waits out a rebuild another worker is doing)."""
@@ -75,12 +90,22 @@ class RatingWorker:
     def step(self) -> int:
         """One pass: stale entries, new entries, housekeeping; returns how many were applied or skipped."""
         s = self.settings
+        self.beat()
+        if self._server_restarted():
+            log.warning("Redis restarted; checking the live board against SQL before applying anything")
+            self.audit()
         entries = self.stream.claim_stale(self.consumer, s.claim_idle_ms, s.batch)
         entries += self.stream.read(self.consumer, s.batch, 0 if entries else s.block_ms)
         done = self.process(entries)
         if time.monotonic() >= self._next_relay:
             self.housekeeping()
         return done
+
+    def beat(self) -> None:
+        """Say this consumer's loop is running (at most every `beat_every_s`; /readyz and /metrics read it)."""
+        if self.heartbeats is not None and time.monotonic() >= self._next_beat:
+            self.heartbeats.beat(self.consumer, self.clock().timestamp())
+            self._next_beat = time.monotonic() + self.settings.beat_every_s
 
     def process(self, entries: list[Entry]) -> int:
         """Apply entries in order, acknowledge the applied ones and mark their outbox records."""
@@ -98,13 +123,26 @@ class RatingWorker:
         return len(acked)
 
     def housekeeping(self) -> None:
-        """Relay what the vote path could not publish and refresh the lag gauge."""
+        """Relay what the vote path could not publish; now and then check the board lost nothing."""
         self._next_relay = time.monotonic() + self.settings.relay_every_s
         with self.sessions() as session:
             relay(session, self.stream, self.clock(), timedelta(seconds=self.settings.relay_grace_s))
-            STREAM_LAG.set(queries.count_unpublished(session))
             board_lost_votes = time.monotonic() >= self._next_audit and self._board_lost_votes(session)
         if board_lost_votes:
+            self.reconcile()
+
+    def _server_restarted(self) -> bool:
+        """Redis answers with another run id: it restarted (maybe from an old snapshot, with the stream)."""
+        if self.server_id is None:
+            return False
+        previous, self._server = self._server, self.server_id()
+        return previous is not None and previous != self._server
+
+    def audit(self) -> None:
+        """Rebuild now if the board lost applied votes."""
+        with self.sessions() as session:
+            lost = self._board_lost_votes(session)
+        if lost:
             self.reconcile()
 
     def _board_lost_votes(self, session: Session) -> bool:

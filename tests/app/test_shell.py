@@ -74,7 +74,9 @@ def test_round_and_prompt_pool(client, demo):
 def test_healthz_readyz_and_metrics(sqlite_url, make_app):
     client = make_app(sqlite_url, METRICS_TOKEN="t" * 32).test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    assert client.get("/readyz").get_json() == {"status": "ready"}
+    ready = client.get("/readyz").get_json()
+    assert ready["status"] == "ready" and ready["live_board"]["state"] == "ok"
+    assert ready["worker"]["state"] == "missing"  # embedded default: the worker starts with the first vote
     client.get("/")
     metrics = client.get("/metrics", headers={"Authorization": "Bearer " + "t" * 32}).get_data(as_text=True)
     assert "arena_http_requests_total" in metrics and 'endpoint="web.home"' in metrics
@@ -85,6 +87,14 @@ def test_readyz_names_the_failing_part(sqlite_url, make_app):
     resp = app.test_client().get("/readyz")
     assert resp.status_code == 503
     assert resp.get_json()["failing"] == ["redis"] and resp.headers["Retry-After"]
+
+
+def test_readyz_names_a_read_only_database(sqlite_url, make_app):
+    """A database that answers reads but refuses writes is not ready (every battle and vote would fail)."""
+    path = sqlite_url.removeprefix("sqlite:///")
+    resp = make_app(f"sqlite:///file:{path}?mode=ro&uri=true").test_client().get("/readyz")
+    assert resp.status_code == 503 and resp.get_json()["failing"] == ["database"]
+    assert make_app(sqlite_url).test_client().get("/readyz").status_code == 200
 
 
 def test_database_down_is_503_in_error_shape_not_500(make_app):

@@ -28,13 +28,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 class PrivateRedis:
     """A throw-away redis-server on our own port (never the machine's shared one)."""
 
-    def __init__(self, port: int):
-        self.port, self.proc = port, None
+    def __init__(self, port: int, directory=None):
+        self.port, self.proc, self.directory = port, None, directory
         self.url = f"redis://127.0.0.1:{port}/0"
 
     def start(self):
         self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
-                                      "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                      "--bind", "127.0.0.1", *(("--dir", str(self.directory)) if self.directory else ())],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis_lib.Redis(port=self.port, socket_timeout=1)
         deadline = time.monotonic() + 10
         while True:
@@ -52,10 +53,10 @@ class PrivateRedis:
 
 
 @pytest.fixture
-def private_redis():
+def private_redis(tmp_path):
     if not shutil.which("redis-server"):
         pytest.skip("redis-server not installed")
-    server = PrivateRedis(PORT)
+    server = PrivateRedis(PORT, tmp_path)  # no automatic snapshots: a restart comes back empty unless a test SAVEs
     server.start()
     yield server
     server.kill()
@@ -182,3 +183,183 @@ def test_fifty_concurrent_duplicate_votes_make_one_row(setup, pg_url):
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Vote)) == 1
     engine.dispose()
+
+
+# ---------------------------------------------------------------- read-only PostgreSQL (a failover to a standby)
+def set_read_only(pg_url, on: bool):
+    """`default_transaction_read_only` for new connections of this test's database only (others are untouched)."""
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    name = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {"on" if on else "off"}')
+
+
+def test_read_only_database_is_503_with_retry_after_and_readyz_says_so(pg_url, make_app):
+    from contest.demo import seed_demo
+    from contest.models import Battle
+
+    app = make_app(pg_url)
+    with app.app_context(), new_session() as session:
+        seed_demo(session, utcnow())
+        user = make_user(session)
+        token = open_user_session(session, user.id, utcnow(), app.permanent_session_lifetime)
+        session.commit()
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], token)
+    ready = client.post("/api/battles", json={"prompt_id": "p001"})
+    assert ready.status_code == 201
+    client.get("/api/me")  # the CSRF token is fetched before the database turns read-only
+    set_read_only(pg_url, True)
+    app.extensions["db_engine"].dispose()  # pooled connections were opened read-write
+    try:
+        started = client.post("/api/battles", json={"prompt_id": "p002"})
+        voted = client.post(f"/api/battles/{ready.get_json()['battle_id']}/vote", json={"winner": "a"})
+        for resp in (started, voted):
+            assert resp.status_code == 503, resp.get_data(as_text=True)
+            assert resp.get_json()["error"]["code"] == "unavailable" and int(resp.headers["Retry-After"]) > 0
+        readyz = client.get("/readyz")
+        assert readyz.status_code == 503 and readyz.get_json()["failing"] == ["database"]
+        assert readyz.headers["Retry-After"]
+    finally:
+        set_read_only(pg_url, False)
+        app.extensions["db_engine"].dispose()
+    with app.app_context(), new_session() as session:  # nothing half-stored
+        assert session.scalar(select(func.count()).select_from(Battle)) == 1
+        assert session.scalar(select(func.count()).select_from(Vote)) == 0
+    assert client.get("/readyz").status_code == 200
+    assert client.post(f"/api/battles/{ready.get_json()['battle_id']}/vote", json={"winner": "a"}).status_code == 200
+    assert client.post("/api/battles", json={"prompt_id": "p002"}).status_code == 201
+
+
+def test_a_session_due_for_its_sliding_refresh_is_503_not_500_on_a_read_only_database(pg_url, make_app):
+    """The refresh is written after the view ran (saving the session), outside the view's error handlers."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models import WebSession
+
+    app = make_app(pg_url)
+    with app.app_context(), new_session() as session:
+        token = open_user_session(session, make_user(session).id, utcnow(), app.permanent_session_lifetime)
+        session.execute(update(WebSession).values(updated_at=utcnow() - timedelta(days=1)))
+        session.commit()
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], token)
+    set_read_only(pg_url, True)
+    app.extensions["db_engine"].dispose()
+    try:
+        resp = client.get("/api/me")
+        assert resp.status_code == 503 and resp.headers["Retry-After"]
+        assert resp.get_json()["error"]["code"] == "unavailable"
+    finally:
+        set_read_only(pg_url, False)
+        app.extensions["db_engine"].dispose()
+    assert client.get("/api/me").status_code == 200  # the same session, refreshed now
+
+
+# ---------------------------------------------------------------- the public board after the live board is lost
+class BoardReader:
+    """Reads the public board of r-f and remembers every count it was shown."""
+
+    def __init__(self, app):
+        self.app, self.seen = app, []
+
+    def __call__(self, category="all"):
+        body = self.app.test_client().get(f"/api/leaderboard?round=r-f&category={category}").get_json()
+        self.seen.append(body["votes"])
+        return body["votes"], body["source"]
+
+
+def stop_worker(stop, thread):
+    stop.set()
+    thread.join(10)
+
+
+def vote_settled(app, client, battle_ids, total):
+    """Vote on these battles and wait until the worker applied everything (`total` votes in all)."""
+    vote_all(client, battle_ids, lambda i: None)
+    assert wait_until(lambda: settled(app, total))
+
+
+@pytest.mark.parametrize("fault", ["flush", "restart"])
+def test_a_lost_live_board_is_never_served_and_the_board_never_goes_backwards(setup, private_redis, fault):
+    app, client, battle_ids = setup
+    read = BoardReader(app)
+    worker = run_worker(app)
+    try:
+        vote_settled(app, client, battle_ids[:30], 30)
+        assert read() == (30, "live")
+    finally:
+        stop_worker(*worker)
+    # From here no worker runs: nothing would ever rebuild the live board.
+    if fault == "flush":
+        app.extensions["redis"].flushall()
+    else:
+        private_redis.kill()
+        assert read() == (30, "sql")  # unreachable
+        private_redis.start()  # back, empty
+    assert read() == (30, "sql") and read("daily") == (30, "sql")
+    vote_all(client, battle_ids[30:40], lambda i: None)  # published into a stream nobody reads
+    assert read() == (40, "sql")
+    worker = run_worker(app)
+    try:
+        assert wait_until(lambda: read() == (40, "live")), "the rebuilt live board is served again"
+    finally:
+        stop_worker(*worker)
+    assert read.seen == sorted(read.seen) and 0 not in read.seen
+
+
+def test_votes_in_flight_are_lag_and_no_process_serves_fewer_votes_than_another_did(setup, pg_url, make_app):
+    app, client, battle_ids = setup
+    other = make_app(pg_url, REDIS_URL=app.config["REDIS_URL"], WORKER_IN_PROCESS=False)  # a second web process
+    read, read_other = BoardReader(app), BoardReader(other)
+    worker = run_worker(app)
+    try:
+        vote_settled(app, client, battle_ids[:20], 20)
+    finally:
+        stop_worker(*worker)
+    vote_all(client, battle_ids[20:25], lambda i: None)  # committed and published, not yet applied
+    assert read() == (20, "live")  # ordinary lag: the live board has every vote the worker marked applied
+    live = app.extensions["live_board"]
+    assert live.begin_rebuild(60_000)
+    assert read() == (25, "sql")  # rebuilding: SQL
+    live.end_rebuild()
+    assert read_other() == (25, "sql")  # the live board still says 20: serving it would go backwards
+    worker = run_worker(app)
+    try:
+        assert wait_until(lambda: read_other() == (25, "live"))
+    finally:
+        stop_worker(*worker)
+    assert read.seen + read_other.seen[-1:] == sorted(read.seen + read_other.seen[-1:])
+
+
+def test_a_live_board_restored_from_an_old_snapshot_is_not_served(setup, private_redis):
+    """Redis restarts from a snapshot taken before the last votes were applied (stream and group included)."""
+    app, client, battle_ids = setup
+    read = BoardReader(app)
+    worker = run_worker(app)
+    try:
+        vote_settled(app, client, battle_ids[:15], 15)
+        app.extensions["redis"].save()  # the snapshot Redis will come back from
+        vote_settled(app, client, battle_ids[15:20], 20)
+        assert read() == (20, "live")
+    finally:
+        stop_worker(*worker)
+    private_redis.kill()
+    private_redis.start()
+    assert sum(app.extensions["live_board"].cells("r-f", ALL).values()) == 15  # the old board is back
+    assert read() == (20, "sql") and read("daily") == (20, "sql")
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["live_board"] == {"status": "degraded", "state": "lost"}
+    worker = run_worker(app)  # finds the group, audits the board, rebuilds it
+    try:
+        assert wait_until(lambda: read() == (20, "live"))
+        vote_settled(app, client, battle_ids[20:25], 25)
+        check_board_equals_sql(app, [])
+    finally:
+        stop_worker(*worker)
+    assert read.seen == sorted(read.seen)

@@ -79,6 +79,16 @@ def make_voters(app):
         return round_.id, user.id
 
 
+def applied_votes(app, count):
+    """A round `r-w` and a worker "w1" that has applied `count` votes; returns (round, user, worker)."""
+    round_, user = make_voters(app)
+    worker = make_worker(app, "w1", FAST)
+    worker.start()
+    cast_votes(app, round_, user, count)
+    drain(worker)
+    return round_, user, worker
+
+
 def test_each_vote_is_applied_once_even_when_published_twice(wired, voters):
     round_, user = voters
     worker = make_worker(wired, "w1", FAST)
@@ -131,11 +141,7 @@ def wired_redis(sqlite_url, redis_url):
 
 def test_a_flushed_redis_is_rebuilt_from_sql(wired_redis):
     wired = wired_redis
-    round_, user = make_voters(wired)
-    worker = make_worker(wired, "w1", FAST)
-    worker.start()
-    cast_votes(wired, round_, user, 6)
-    drain(worker)
+    round_, user, worker = applied_votes(wired, 6)
     wired.extensions["redis"].flushdb()
     cast_votes(wired, round_, user, 4)  # these land in a stream without a group
     with pytest.raises(StreamLost):
@@ -199,11 +205,7 @@ def test_gunicorn_runs_one_process_when_the_live_board_is_in_process(monkeypatch
 def test_a_board_restored_from_an_old_snapshot_is_noticed_and_rebuilt(wired_redis):
     """Redis came back with the stream and group but an older live board: the worker's audit rebuilds it."""
     wired = wired_redis
-    round_, user = make_voters(wired)
-    worker = make_worker(wired, "w1", FAST)
-    worker.start()
-    cast_votes(wired, round_, user, 7)
-    drain(worker)
+    round_, user, worker = applied_votes(wired, 7)
     client = wired.extensions["redis"]
     lost = [k for k in client.scan_iter(match="arena:live:*")]
     assert lost
@@ -212,3 +214,110 @@ def test_a_board_restored_from_an_old_snapshot_is_noticed_and_rebuilt(wired_redi
     drain(worker)
     assert sum(wired.extensions["live_board"].cells("r-w", ALL).values()) == 7
     assert_live_equals_sql(wired, "r-w", ["daily"])
+
+
+def metric(text: str, name: str) -> float:
+    """One sample's value from Prometheus exposition text."""
+    line = next(line for line in text.splitlines() if line.startswith(name + " "))
+    return float(line.split()[1])
+
+
+def test_a_dead_worker_is_visible_in_readyz_and_metrics(wired_redis):
+    """Heartbeat and lag are computed when asked (SQL, Redis), not read from a gauge a dead process left."""
+    import time
+
+    app = wired_redis
+    app.config["WORKER_STALE_S"], app.config["UNPUBLISHED_ALERT_S"] = 1.0, 60.0
+    round_, user, _worker = applied_votes(app, 4)
+    client = app.test_client()
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["status"] == "ready"
+    assert ready.get_json()["worker"] | {"heartbeat_age_s": 0} == {
+        "status": "ok", "state": "ok", "heartbeat_age_s": 0, "workers_alive": 1, "unpublished": 0,
+        "oldest_unpublished_s": 0.0}
+    text = client.get("/metrics").get_data(as_text=True)
+    assert metric(text, "arena_vote_stream_lag") == 0 and metric(text, "arena_rating_workers_alive") == 1
+    assert metric(text, "arena_worker_heartbeat_age_seconds") < 1
+    # The worker dies; votes keep coming (Redis was down at cast time, or nobody reads the stream).
+    cast_votes(app, round_, user, 3, publish=False)
+    time.sleep(1.5)
+    ready = client.get("/readyz")
+    assert ready.status_code == 200  # the node still takes votes: degraded, not unready
+    body = ready.get_json()
+    assert body["status"] == "degraded" and body["worker"]["state"] == "stale"
+    assert body["worker"]["unpublished"] == 3 and body["worker"]["workers_alive"] == 0
+    text = client.get("/metrics").get_data(as_text=True)
+    assert metric(text, "arena_vote_stream_lag") == 3 and metric(text, "arena_rating_workers_alive") == 0
+    assert metric(text, "arena_worker_heartbeat_age_seconds") > 1
+    assert metric(text, "arena_vote_oldest_unpublished_seconds") > 1
+    drain(make_worker(app, "w2", FAST))  # another worker takes over
+    body = client.get("/readyz").get_json()
+    assert body["status"] == "ready" and body["worker"]["state"] == "ok" and body["worker"]["unpublished"] == 0
+
+
+def test_readyz_reports_a_lost_live_board(wired_redis):
+    """Redis came back empty and no worker rebuilt it: the public board serves SQL, /readyz says why."""
+    app = wired_redis
+    applied_votes(app, 3)
+    app.extensions["redis"].flushdb()
+    body = app.test_client().get("/readyz").get_json()
+    assert body["status"] == "degraded" and body["live_board"] == {"status": "degraded", "state": "lost"}
+
+
+WEB_SIDE = ("voting.routes", "contest.routes", "anti_abuse", "app.auth", "authlib", "flask_limiter")
+
+
+def worker_env(**settings):
+    """This process's environment without ARENA_* settings, plus `settings` as ARENA_* variables."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
+    return env | {f"ARENA_{k}": v for k, v in settings.items()}
+
+
+def test_the_lean_worker_imports_nothing_of_the_web_side():
+    import subprocess
+    import sys
+
+    probe = f"import sys, voting.worker_main; print([m for m in {WEB_SIDE!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=worker_env())
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_lean_worker_process_applies_votes_beats_and_stops_on_sigterm(wired_redis, sqlite_url, redis_url):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    app = wired_redis
+    round_, user = make_voters(app)
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "voting.worker_main"], stderr=subprocess.PIPE, text=True,
+                            env=worker_env(ENV="testing", DATABASE_URL=sqlite_url, REDIS_URL=redis_url))
+    try:
+        assert "started" in proc.stderr.readline()
+        print(f"lean worker started in {time.monotonic() - started:.2f} s")
+        cast_votes(app, round_, user, 5)
+        deadline = time.monotonic() + 30
+        while sum(app.extensions["live_board"].cells("r-w", ALL).values()) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert_live_equals_sql(app, "r-w", ["daily"])
+        assert app.test_client().get("/readyz").get_json()["worker"]["state"] == "ok"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
+
+
+def test_the_lean_worker_refuses_to_run_without_redis(sqlite_url):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "voting.worker_main"], capture_output=True, text=True, timeout=60,
+                         env=worker_env(ENV="testing", DATABASE_URL=sqlite_url))
+    assert out.returncode == 2 and out.stderr.strip() == "rating worker: the rating worker needs ARENA_REDIS_URL " \
+                                                         "(without Redis the web process runs it)"
