@@ -58,7 +58,7 @@ BodyT = TypeVar("BodyT", bound=Body)
 
 def parse_body(model: type[BodyT]) -> BodyT:
     """The request's JSON object body validated as `model`, or the ApiError of its first failure."""
-    data = request.get_json(silent=True) if request.is_json else None
+    data = _json_document()
     if not isinstance(data, dict):
         raise ApiError(t("body.invalid_json"), code="invalid_json", status=400)
     # Checked here, not left to pydantic: a key holding a lone surrogate fails there without naming it.
@@ -69,6 +69,16 @@ def parse_body(model: type[BodyT]) -> BodyT:
         return model.model_validate(data)
     except ValidationError as exc:
         raise refusal(model, exc.errors()[0]) from None
+
+
+def _json_document() -> Any:
+    """The parsed JSON body; None when it is not JSON (or is nested deeper than the parser's recursion)."""
+    if not request.is_json:
+        return None
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # "[[[[..." within the size limit: json.loads gives up, which is no 500
+        return None
 
 
 def refusal(model: type[Body], error: Any) -> ApiError:

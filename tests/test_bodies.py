@@ -87,7 +87,7 @@ def test_a_body_that_is_not_a_json_object_is_400_invalid_json(client, db, arena,
     before = stored(db)
     for kwargs in (dict(data="{not json", content_type="application/json"), dict(json=["prompt"]),
                    dict(json="prompt"), dict(json=None), dict(data=b"\xff\xfe{", content_type="application/json"),
-                   dict(data={"prompt": "x"}), dict()):
+                   dict(data={"prompt": "x"}), dict(), dict(data="[" * 50_000, content_type="application/json")):
         assert_error(send(client, arena, method, url, **kwargs), 400, "invalid_json")
     assert stored(db) == before
 
