@@ -52,8 +52,8 @@ def arena(client, db, login):
 def stored(db) -> tuple:
     """What a refused request must leave untouched."""
     db.expire_all()
-    count = lambda model: db.scalar(select(func.count()).select_from(model))  # noqa: E731
-    return count(Battle), count(BattleTurn), count(Vote), db.scalars(select(User.display_name)).all()
+    counts = tuple(db.scalar(select(func.count()).select_from(model)) for model in (Battle, BattleTurn, Vote))
+    return counts, db.scalars(select(User.display_name)).all()
 
 
 def send(client, arena, method: str, url: str, **kwargs):
