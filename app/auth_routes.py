@@ -11,7 +11,8 @@ from anti_abuse.limits import login_limits
 from app.accounts import AccountError, change_display_name, login_or_register
 from app.auth import current_user, require_user
 from app.db import get_session, utcnow
-from app.errors import ApiError, BadRequest, Forbidden, Unprocessable, wants_json
+from app.bodies import Body, Text, parse_body
+from app.errors import ApiError, Forbidden, Unprocessable, wants_json
 from app.login import finish_login, get_provider, start_login
 from app.observability import audit
 from app.openapi import api_doc
@@ -25,6 +26,12 @@ ME_SCHEMA = {"type": "object", "properties": {
     "roles": {"type": "array", "items": {"type": "string"}}, "csrf_token": {"type": "string"},
     "votes_today": {"type": "integer"}, "vote_limit": {"type": "integer"}}}
 ME_DOC = {200: {"description": "The logged-in citizen", "content": {"application/json": {"schema": ME_SCHEMA}}}}
+
+
+class MeUpdateBody(Body):
+    """`PATCH /api/me`: the new pseudonym (2 to 20 letters, digits, spaces and . - _ ·)."""
+
+    display_name: Text
 
 
 def safe_next(raw: str | None) -> str:
@@ -115,16 +122,13 @@ def me():
 
 
 @bp.patch("/api/me")
-@api_doc(tags=["identity"], responses=ME_DOC, request={"type": "object", "required": ["display_name"],
-                                                        "properties": {"display_name": {"type": "string"}}})
+@api_doc(tags=["identity"], responses=ME_DOC, request=MeUpdateBody)
 def me_update():
     """Change the pseudonymous display name."""
     user = require_user()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or "display_name" not in body:
-        raise BadRequest()
+    display_name = parse_body(MeUpdateBody).display_name
     try:
-        change_display_name(user, body["display_name"])
+        change_display_name(user, display_name)
     except AccountError as exc:
         raise Unprocessable(code=exc.code) from exc
     get_session().commit()

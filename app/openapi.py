@@ -5,6 +5,7 @@ import re
 from typing import Any, Callable
 
 from flask import Flask
+from pydantic import BaseModel
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -14,16 +15,53 @@ ERROR_SCHEMA = {
 }
 
 
-def api_doc(*, request: dict | None = None, responses: dict[int, Any] | None = None,
+def api_doc(*, request: type[BaseModel] | None = None, responses: dict[int, Any] | None = None,
             params: list[dict] | None = None, tags: list[str] | None = None) -> Callable:
-    """Attach request/response schemas to a view; the summary is its docstring's first line."""
+    """Attach request/response schemas to a view; the summary is its docstring's first line.
+
+    `request` is the pydantic model the view validates its body with (app.bodies), never a
+    hand-written schema: the document shows exactly what validation accepts.
+    """
+    if request is not None and not (isinstance(request, type) and issubclass(request, BaseModel)):
+        raise TypeError("api_doc(request=...) takes the body's pydantic model")
+    body = request_schema(request) if request is not None else None
 
     def wrap(view: Callable) -> Callable:
-        view.openapi = {"request": request, "responses": responses or {}, "params": params or [],  # type: ignore[attr-defined]
+        view.openapi = {"request": body, "responses": responses or {}, "params": params or [],  # type: ignore[attr-defined]
                         "tags": tags or []}
         return view
 
     return wrap
+
+
+def request_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON Schema as an OpenAPI 3.0 schema object (refs inlined, nullable, no titles)."""
+    schema = model.model_json_schema()
+    return _openapi30(schema, schema.pop("$defs", {}))
+
+
+def _openapi30(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_openapi30(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _openapi30(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties":  # field names, not keywords: keep every one
+            out[key] = {name: _openapi30(sub, defs) for name, sub in value.items()}
+        elif key != "title" and not (key == "default" and value is None):
+            out[key] = _openapi30(value, defs)
+    if "const" in out:
+        out["enum"] = [out.pop("const")]
+    variants = out.get("anyOf")
+    if variants and {"type": "null"} in variants:  # JSON Schema's null variant is 3.0's `nullable`
+        rest = [v for v in variants if v != {"type": "null"}]
+        del out["anyOf"]
+        out.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+        out["nullable"] = True
+    return out
 
 
 def _path(rule: str) -> tuple[str, list[dict]]:

@@ -1,14 +1,17 @@
-"""Helpers shared by the contest routes: settings from config, body parsing, answer responses."""
+"""Helpers shared by the contest routes: settings from config, request bodies, answer responses."""
 from __future__ import annotations
 
 import json
 import random
-from typing import Any, Iterator
+from typing import Annotated, Any, Iterator
 
 from flask import Response, current_app, jsonify, request, stream_with_context
+from pydantic import Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
+from app.bodies import Body, Text
 from app.db import get_session, utcnow
-from app.errors import BadRequest, ServiceUnavailable
+from app.errors import ServiceUnavailable
 from app.i18n import t
 from contest.backends import BackendSettings
 from contest.render import render_answer
@@ -16,6 +19,7 @@ from contest.service import ArenaSettings, PreparedTurn
 from contest.streaming import Delta
 from contest.turns import TurnOutcome, run_turn, void_battle
 
+Short = Annotated[Text, StringConstraints(max_length=40)]  # ids and categories (40-character columns)
 ANSWERS_SCHEMA = {"type": "object", "properties": {
     "battle_id": {"type": "string"}, "turn": {"type": "integer"}, "demo": {"type": "boolean"},
     "answers": {"type": "object", "properties": {side: {"type": "object", "properties": {
@@ -39,19 +43,20 @@ def sampling_rng() -> random.Random:
     return current_app.extensions["contest_rng"]
 
 
-def json_body(*optional: str) -> dict[str, str | None]:
-    """The JSON object body; each named field must be a string (without U+0000) when present."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest(code="json_object_expected")
-    values: dict[str, str | None] = {}
-    for name in optional:
-        value = body.get(name)
-        # PostgreSQL text cannot hold U+0000: refuse it here rather than fail in the database.
-        if value is not None and (not isinstance(value, str) or "\x00" in value):
-            raise BadRequest(code="invalid_field")
-        values[name] = value
-    return values
+class BattleBody(Body):
+    """`POST /api/battles`: free text, a curated prompt id, or neither (a random curated prompt)."""
+
+    prompt: Text | SkipJsonSchema[None] = Field(
+        None, description="free text (not in rounds answered from the response bank)")
+    prompt_id: Short | SkipJsonSchema[None] = None
+    category: Short | SkipJsonSchema[None] = None
+
+
+class TurnBody(Body):
+    """`POST /api/battles/<id>/turns`: the follow-up prompt."""
+
+    error_codes = {("prompt", "missing"): (400, "prompt_required")}
+    prompt: Text
 
 
 def answers_payload(outcome: TurnOutcome) -> dict[str, Any]:

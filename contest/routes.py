@@ -6,21 +6,17 @@ from flask import jsonify, request
 from anti_abuse.limits import battle_limits
 from app.auth import login_required, require_user
 from app.db import get_session, utcnow
-from app.errors import BadRequest, NotFound, Unprocessable, error_response
+from app.bodies import parse_body
+from app.errors import NotFound, Unprocessable, error_response
 from app.openapi import api_doc
 from contest import bp
-from contest.api import ANSWERS_SCHEMA, answer_response, arena_settings, json_body, sampling_rng
+from contest.api import ANSWERS_SCHEMA, BattleBody, TurnBody, answer_response, arena_settings, sampling_rng
 from contest.service import ArenaError, BattleRequest, add_turn, start_battle
 from contest.queries import current_round, prompts_for
 
 ROUND_SCHEMA = {"type": "object", "properties": {
     "id": {"type": "string"}, "title": {"type": "string"}, "opens_at": {"type": "string", "format": "date-time"},
     "closes_at": {"type": "string", "format": "date-time"}, "categories": {"type": "array", "items": {"type": "string"}}}}
-
-BATTLE_REQUEST = {"type": "object", "properties": {
-    "prompt": {"type": "string", "description": "free text (not in rounds answered from the response bank)"},
-    "prompt_id": {"type": "string"}, "category": {"type": "string"}}}
-TURN_REQUEST = {"type": "object", "required": ["prompt"], "properties": {"prompt": {"type": "string"}}}
 
 
 def iso(dt) -> str:
@@ -65,13 +61,13 @@ def _arena_error(exc: ArenaError):
 @bp.post("/api/battles")
 @login_required
 @battle_limits
-@api_doc(request=BATTLE_REQUEST, responses={201: {"description": "Both answers, as A and B",
-                                                  "content": {"application/json": {"schema": ANSWERS_SCHEMA},
-                                                              "text/event-stream": {}}}})
+@api_doc(request=BattleBody, responses={201: {"description": "Both answers, as A and B",
+                                              "content": {"application/json": {"schema": ANSWERS_SCHEMA},
+                                                          "text/event-stream": {}}}})
 def battle_start():
     """Start a blind battle: two anonymous models answer a free or curated prompt."""
-    body = json_body("prompt", "prompt_id", "category")
-    request_ = BattleRequest(prompt=body["prompt"], prompt_id=body["prompt_id"], category=body["category"])
+    body = parse_body(BattleBody)
+    request_ = BattleRequest(prompt=body.prompt, prompt_id=body.prompt_id, category=body.category)
     session = get_session()
     prepared = start_battle(session, require_user().id, open_round_or_404(), request_, arena_settings(),
                             sampling_rng(), utcnow())
@@ -82,14 +78,12 @@ def battle_start():
 @bp.post("/api/battles/<battle_id>/turns")
 @login_required
 @battle_limits
-@api_doc(request=TURN_REQUEST, responses={201: {"description": "Both answers to the follow-up",
-                                                "content": {"application/json": {"schema": ANSWERS_SCHEMA},
-                                                            "text/event-stream": {}}}})
+@api_doc(request=TurnBody, responses={201: {"description": "Both answers to the follow-up",
+                                            "content": {"application/json": {"schema": ANSWERS_SCHEMA},
+                                                        "text/event-stream": {}}}})
 def battle_turn(battle_id: str):
     """Ask a follow-up in the same battle (same two models, with the conversation so far)."""
-    prompt = json_body("prompt")["prompt"]
-    if prompt is None:
-        raise BadRequest(code="prompt_required")
+    prompt = parse_body(TurnBody).prompt
     session = get_session()
     prepared = add_turn(session, require_user().id, battle_id, prompt, arena_settings(), utcnow())
     session.commit()

@@ -5,6 +5,7 @@ from flask import current_app, jsonify, render_template, request
 
 from anti_abuse.limits import vote_limits
 from app.auth import login_required, require_user
+from app.bodies import parse_body
 from app.db import get_session, utcnow
 from app.errors import ApiError, NotFound, Unprocessable
 from app.i18n import current_lang
@@ -15,7 +16,7 @@ from voting import bp, charts
 from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.queries import round_by_id
 from voting.runtime import board_settings, ensure_embedded_worker, get_board, get_served_marks, publish_vote
-from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_REQUEST, VOTE_RESPONSE, json_object
+from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, vote_event
 
 REJECTION_STATUS = {"invalid_winner": 422, "battle_not_found": 404, "already_voted": 409,
@@ -23,22 +24,21 @@ REJECTION_STATUS = {"invalid_winner": 422, "battle_not_found": 404, "already_vot
 
 
 @bp.post("/api/battles/<battle_id>/vote")
-@api_doc(request=VOTE_REQUEST, responses={200: VOTE_RESPONSE, 404: "Unknown battle (or not yours)",
-                                          409: "Already voted, not ready, voided or round closed",
-                                          422: "Invalid winner",
-                                          429: "Rate limited, or the daily vote cap is reached (Retry-After)"},
+@api_doc(request=VoteBody, responses={200: VOTE_RESPONSE, 404: "Unknown battle (or not yours)",
+                                      409: "Already voted, not ready, voided or round closed",
+                                      422: "Invalid winner",
+                                      429: "Rate limited, or the daily vote cap is reached (Retry-After)"},
          tags=["battles"])
 @login_required
 @vote_limits
 def vote(battle_id: str):
     """Vote on your battle; reveals which models answered."""
-    winner = json_object().get("winner")
+    winner = parse_body(VoteBody).winner
     session = get_session()
     checks = current_app.extensions.get("vote_exclusion_checks", ())
     caps = current_app.extensions.get("vote_caps", tuple)()  # registered by anti_abuse
     try:
-        cast = cast_vote(session, battle_id, require_user(), winner if isinstance(winner, str) else "", utcnow(),
-                         checks, caps)
+        cast = cast_vote(session, battle_id, require_user(), winner, utcnow(), checks, caps)
     except VoteRejected as exc:
         raise ApiError(code=exc.code, status=REJECTION_STATUS[exc.code], retry_after=exc.retry_after) from None
     session.commit()

@@ -1,15 +1,11 @@
-"""Request parsing and the OpenAPI shapes of the voting routes."""
+"""The vote's request body and the OpenAPI shapes of the voting routes."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
-from flask import request
-
-from app.errors import BadRequest
+from app.bodies import Body
 
 NAMED = {"type": "object", "properties": {"name": {"type": "string"}, "team": {"type": "string"}}}
-VOTE_REQUEST = {"type": "object", "required": ["winner"],
-                "properties": {"winner": {"type": "string", "enum": ["a", "b", "tie", "bothbad"]}}}
 VOTE_RESPONSE = {"description": "The stored vote and the revealed models", "content": {"application/json": {
     "schema": {"type": "object", "required": ["vote_id", "counted", "models"], "properties": {
         "vote_id": {"type": "string"}, "counted": {"type": "boolean"}, "excluded_reason": {"type": "string"},
@@ -31,9 +27,9 @@ LEADERBOARD_SCHEMA = {"description": "The live leaderboard", "content": {"applic
         "method": {"type": "string"}, "params": {"type": "object"}, "models": {"type": "array", "items": ROW}}}}}}
 
 
-def json_object() -> dict[str, Any]:
-    """The request body as a JSON object, or a 400."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest(code="bad_json")
-    return body
+class VoteBody(Body):
+    """`POST /api/battles/<id>/vote`: which answer won."""
+
+    # Any failure of `winner` (absent, wrong type, not one of the four) keeps its domain code.
+    error_codes = {("winner", "missing"): (422, "invalid_winner"), ("winner", "invalid"): (422, "invalid_winner")}
+    winner: Literal["a", "b", "tie", "bothbad"]

@@ -81,9 +81,9 @@ def test_bad_input_gets_4xx_in_the_error_shape_and_saves_nothing(client, demo, l
     assert client.post("/api/battles", json={}).status_code == 401
     logged_in(demo, login)
     cases = [
-        (dict(data="nope", content_type="application/json"), 400, "json_object_expected"),
-        (dict(json=["a"]), 400, "json_object_expected"),
-        (dict(json={"prompt_id": 5}), 400, "invalid_field"),
+        (dict(data="nope", content_type="application/json"), 400, "invalid_json"),
+        (dict(json=["a"]), 400, "invalid_json"),
+        (dict(json={"prompt_id": 5}), 422, "invalid_field"),
         (dict(json={"prompt_id": "nope"}), 404, "prompt_not_found"),
         (dict(json={"category": "sports"}), 422, "unknown_category"),
         (dict(json={"prompt_id": "p001", "category": "coding"}), 422, "category_mismatch"),

@@ -157,7 +157,7 @@ def test_nul_characters_are_refused_with_4xx_not_a_database_error(client, db, lo
         assert resp.get_json()["error"]["code"] in ("invalid_field", "unknown_category")
     battle_id = start(client).get_json()["battle_id"]
     resp = client.post(f"/api/battles/{battle_id}/turns", json={"prompt": "더\x00"})
-    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_field"
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "invalid_field"
     resp = client.post("/api/battles/x%00y/turns", json={"prompt": "더"})
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "battle_not_found"
     assert client.get("/arena/b/x%00y").status_code == 404

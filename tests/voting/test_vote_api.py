@@ -44,8 +44,8 @@ def test_an_exclusion_check_keeps_the_vote_out_of_the_ranking(app, client, login
     ({"winner": "A"}, {}, 422, "invalid_winner"),
     ({"winner": 1}, {}, 422, "invalid_winner"),
     ({}, {}, 422, "invalid_winner"),
-    (None, {"data": "{not json", "content_type": "application/json"}, 400, "bad_json"),
-    (None, {"json": ["a"]}, 400, "bad_json"),
+    (None, {"data": "{not json", "content_type": "application/json"}, 400, "invalid_json"),
+    (None, {"json": ["a"]}, 400, "invalid_json"),
 ])
 def test_bad_input_is_refused_and_changes_nothing(client, login, db, arena, payload, kwargs, status, code):
     login.as_user(arena["user"])
