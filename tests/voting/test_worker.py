@@ -228,6 +228,8 @@ def test_a_dead_worker_is_visible_in_readyz_and_metrics(wired_redis):
 
     app = wired_redis
     app.config["WORKER_STALE_S"], app.config["UNPUBLISHED_ALERT_S"] = 1.0, 60.0
+    app.config["METRICS_TOKEN"] = "scraper-" + "t" * 24
+    scrape = {"Authorization": "Bearer " + app.config["METRICS_TOKEN"]}
     round_, user, _worker = applied_votes(app, 4)
     client = app.test_client()
     ready = client.get("/readyz")
@@ -235,7 +237,7 @@ def test_a_dead_worker_is_visible_in_readyz_and_metrics(wired_redis):
     assert ready.get_json()["worker"] | {"heartbeat_age_s": 0} == {
         "status": "ok", "state": "ok", "heartbeat_age_s": 0, "workers_alive": 1, "unpublished": 0,
         "oldest_unpublished_s": 0.0}
-    text = client.get("/metrics").get_data(as_text=True)
+    text = client.get("/metrics", headers=scrape).get_data(as_text=True)
     assert metric(text, "arena_vote_stream_lag") == 0 and metric(text, "arena_rating_workers_alive") == 1
     assert metric(text, "arena_worker_heartbeat_age_seconds") < 1
     # The worker dies; votes keep coming (Redis was down at cast time, or nobody reads the stream).
@@ -246,7 +248,7 @@ def test_a_dead_worker_is_visible_in_readyz_and_metrics(wired_redis):
     body = ready.get_json()
     assert body["status"] == "degraded" and body["worker"]["state"] == "stale"
     assert body["worker"]["unpublished"] == 3 and body["worker"]["workers_alive"] == 0
-    text = client.get("/metrics").get_data(as_text=True)
+    text = client.get("/metrics", headers=scrape).get_data(as_text=True)
     assert metric(text, "arena_vote_stream_lag") == 3 and metric(text, "arena_rating_workers_alive") == 0
     assert metric(text, "arena_worker_heartbeat_age_seconds") > 1
     assert metric(text, "arena_vote_oldest_unpublished_seconds") > 1
