@@ -17,7 +17,8 @@ NO_LIMITS = {f"LIMIT_{k}": "10000 per minute" for k in ("BATTLE_ACCOUNT", "BATTL
 
 @pytest.fixture
 def app(any_db_url, make_app):
-    return make_app(any_db_url, SAMPLING_SEED="8", **NO_LIMITS)
+    # No embedded rating worker: the live board is not under test here.
+    return make_app(any_db_url, SAMPLING_SEED="8", WORKER_IN_PROCESS=False, **NO_LIMITS)
 
 
 def start(client, **body) -> tuple[int, dict]:
