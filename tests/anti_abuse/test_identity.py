@@ -90,6 +90,7 @@ def test_an_identity_leak_is_stored_but_not_counted(client, login, db, leaky):
     login.as_user(voter)
     body = client.post(f"/api/battles/{leaky_id}/vote", json={"winner": "b"}).get_json()
     assert body["counted"] is False and body["excluded_reason"] == "identity_leak", body
+    db.expire_all()
     assert db.get(Battle, leaky_id).status == "voted"
     normal = client.post(f"/api/battles/{normal_id}/vote", json={"winner": "a"}).get_json()
     assert normal["counted"] is True and "excluded_reason" not in normal
