@@ -18,6 +18,7 @@ from typing import Iterable
 from sqlalchemy.orm import Session
 
 from anti_abuse import queries
+from anti_abuse.self_reference import self_identifying
 from app.models import User
 from voting.queries import VoteTarget
 
@@ -27,25 +28,6 @@ LEXICON_FILE = Path(__file__).with_name("identity_lexicon.json")
 _LATIN, _HANGUL = "A-Za-z0-9", "가-힣"
 # Syllables a Korean particle or copula starts with: "솔라입니다" names Solar, "솔라시스템" does not.
 _PARTICLE_START = "이가은는을를의에와과로으도만야예라입께처보부까랑하"
-_MAKERS = r"made|developed|built|trained|created|designed|powered|produced|programmed|fine-?tuned"
-_EN_FILLER = (r"an?|the|your|called|named|known|as|ai|assistant|model|language|large|chatbot|llm|from|by|of|"
-              + _MAKERS + r"|helpful|friendly|virtual|korean|version|here")
-# "I am [an AI assistant from] X": only filler words between the self-reference and the name.
-_EN_SELF = re.compile(rf"\b(?:I\s+am|I['’]m|my\s+name\s+is|call\s+me|I\s+was|I['’]ve\s+been|I\s+have\s+been)"
-                      rf"(?:[\s,]+(?:{_EN_FILLER}))*[\s,]*$", re.I)
-# "[I / the model] was trained by [the team at] X", said by someone speaking as "I".
-_EN_MAKER = re.compile(rf"\b(?:I|I['’]m|me|model|assistant|AI|chatbot|LLM|bot)\s+(?:(?:was|am|is|have\s+been|"
-                       rf"['’]ve\s+been)\s+)?(?:{_MAKERS})\s+by\s+(?:the\s+)?(?:(?:team|researchers|engineers|"
-                       rf"people)\s+(?:at|of|from)\s+)?$", re.I)
-_EN_FIRST_PERSON = re.compile(r"\b(?:I|I['’]m|me|my)\b", re.I)
-_KO_SELF = re.compile(r"(?<![가-힣])(?:저는|저도|저를|제가|나는|난|전|제\s*이름은|저의\s*이름은|내\s*이름은)(?![가-힣])")
-_KO_COPULA = re.compile(r"\s*(?:입니다|이에요|예요|이야|야|이고|이며|랍니다|이랍니다|라고|이라고|임)")
-_KO_SELF_NOUN = r"(?:AI|인공지능|언어\s*모델|모델|어시스턴트|챗봇|비서|에이전트|LLM)"
-_KO_MAKER = re.compile(r"\s*(?:에서|이|가|의|팀이|팀에서)?\s*(?:개발|만든|만들|학습|훈련|제작|설계|출시)"
-                       rf"[^.!?\n]{{0,15}}?{_KO_SELF_NOUN}", re.I)
-_KO_OF = re.compile(rf"\s*(?:의|에서\s*나온|에서\s*온)\s*{_KO_SELF_NOUN}", re.I)
-_KO_TOPIC = re.compile(r"[가-힣A-Za-z0-9](?:은|는)\s")  # "제미나이는 구글이 만든 AI": about another model
-_GREETING_ONLY = re.compile(r"^[\W_]*(?:(?:안녕하세요|안녕|반갑습니다|hi|hello)[\W_]*)?$", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?。])\s+|\n+")
 
 
@@ -113,39 +95,39 @@ def _term_pattern(term: str) -> str:
     return f"{lead}(?:{''.join(parts)})(?:{tail})" if tail else f"{lead}(?:{''.join(parts)})"
 
 
+@lru_cache(maxsize=512)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern:
+    # Longest first, so "LG AI Research" wins over "LG" at the same place.
+    ordered = sorted(terms, key=lambda t: len(_fold(t)), reverse=True)
+    return re.compile("|".join(_term_pattern(t) for t in ordered), re.I)
+
+
 @lru_cache(maxsize=32)
-def _compiled(lexicon: IdentityLexicon) -> tuple[re.Pattern | None, re.Pattern | None]:
-    def alternation(terms: tuple[str, ...]) -> re.Pattern | None:
-        ordered = sorted({t for t in terms if t.strip()}, key=lambda t: len(_fold(t)), reverse=True)
-        return re.compile("|".join(_term_pattern(t) for t in ordered), re.I) if ordered else None
-    return alternation(lexicon.distinctive), alternation(lexicon.contextual)
+def _folded(terms: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((t, _fold(t)) for t in terms if _fold(t))
 
 
-def _self_identifying(sentence: str, start: int, end: int) -> bool:
-    """Whether the name at sentence[start:end] is said of the speaker itself."""
-    before, after = sentence[:start], sentence[end:]
-    if _EN_SELF.search(before) or (_EN_MAKER.search(before) and _EN_FIRST_PERSON.search(before)):
-        return True
-    ko_self = _KO_SELF.search(before) is not None
-    if _KO_COPULA.match(after) and (ko_self or _GREETING_ONLY.match(before)):
-        return True
-    if ko_self and _KO_OF.match(after):
-        return True
-    return bool(_KO_MAKER.match(after)) and (ko_self or not _KO_TOPIC.search(before))
+def _present(terms: tuple[str, ...], folded_text: str) -> re.Pattern | None:
+    """A pattern of just the terms that can occur in the text: a cheap substring test first keeps
+    the regex small (a long answer and a long lexicon would otherwise cost a scan per term)."""
+    present = tuple(t for t, key in _folded(terms) if key in folded_text)
+    return _pattern(present) if present else None
 
 
 def find_identity_leak(answers: Iterable[str], lexicon: IdentityLexicon) -> str | None:
     """The first name in `answers` that gives a model away, or None."""
-    distinctive, contextual = _compiled(lexicon)
     for answer in answers:
         text = normalise(answer)
+        folded = _fold(text)
+        distinctive = _present(lexicon.distinctive, folded)
         if distinctive is not None and (hit := distinctive.search(text)):
             return hit.group(0)
+        contextual = _present(lexicon.contextual, folded)
         if contextual is None:
             continue
         for sentence in _SENTENCES.split(text):
             for hit in contextual.finditer(sentence):
-                if _self_identifying(sentence, hit.start(), hit.end()):
+                if self_identifying(sentence, hit.start(), hit.end()):
                     return hit.group(0)
     return None
 
