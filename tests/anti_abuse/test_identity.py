@@ -79,7 +79,7 @@ def leaky(db):
     leaky_battle, normal = make_battle(db, voter, round_), make_battle(db, voter, round_)
     leaky_battle.turns.append(BattleTurn(turn_no=2, prompt_text="누구야?", answer_a="저는 AI 비서예요.",
                                          answer_b="I am EXAONE from LG AI Research."))
-    # Texts of their own: the builder's shared ones would (rightly) count as already seen.
+    # An ordinary mention of a maker ("LG 냉장고") must not cost the vote.
     normal.turns[0].answer_a, normal.turns[0].answer_b = "LG 냉장고는 문을 자주 열지 마세요.", "I'd use a tuple."
     db.commit()
     return voter, leaky_battle.id, normal.id
