@@ -1,8 +1,8 @@
 """Named queries the anti-abuse checks need."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from contest.models import Battle, BattleTurn, Model, Team
 from voting.models import Vote
@@ -15,20 +15,20 @@ def battle_answers(session: Session, battle_id: str) -> list[str]:
     return [text for row in rows for text in row if text]
 
 
-def answer_revealed_before(session: Session, user_id: int, battle_id: str, answers: list[str]) -> bool:
-    """True when one of `answers` was shown to `user_id` in another battle they voted on (its models
-    were revealed to them by that vote)."""
-    if not answers:
-        return False
-    stmt = (select(BattleTurn.id).join(Vote, Vote.battle_id == BattleTurn.battle_id)
-            .where(Vote.user_id == user_id, BattleTurn.battle_id != battle_id,
-                   or_(BattleTurn.answer_a.in_(answers), BattleTurn.answer_b.in_(answers)))
+def answer_revealed_before(session: Session, user_id: int, battle_id: str) -> bool:
+    """True when an answer of `battle_id` was shown to `user_id` in another battle they voted on (its
+    models were revealed to them by that vote). One round trip; the texts stay in the database."""
+    current, earlier = aliased(BattleTurn), aliased(BattleTurn)
+    shown = (current.answer_a, current.answer_b)
+    stmt = (select(earlier.id)
+            .join(current, or_(earlier.answer_a.in_(shown), earlier.answer_b.in_(shown)))
+            .join(Vote, Vote.battle_id == earlier.battle_id)
+            .where(current.battle_id == battle_id, Vote.user_id == user_id, earlier.battle_id != battle_id)
             .limit(1))
     return session.scalar(stmt) is not None
 
 
 def contest_names(session: Session) -> list[str]:
-    """Every team's Korean and English name and every model's display name and slug."""
-    names = [n for row in session.execute(select(Team.name_ko, Team.name_en)) for n in row]
-    names += [n for row in session.execute(select(Model.display_name, Model.slug)) for n in row]
-    return [n for n in names if n]
+    """Every team's Korean and English name and every model's display name and slug (one round trip)."""
+    stmt = union_all(select(Team.name_ko), select(Team.name_en), select(Model.display_name), select(Model.slug))
+    return [name for name in session.scalars(stmt) if name]

@@ -17,5 +17,4 @@ REASON = "answer_seen"
 
 def answer_seen_check(session: Session, target: VoteTarget, user: User) -> str | None:
     """`answer_seen` when the battle shows an answer this voter saw in a battle already revealed to them."""
-    answers = queries.battle_answers(session, target.battle_id)
-    return REASON if queries.answer_revealed_before(session, user.id, target.battle_id, answers) else None
+    return REASON if queries.answer_revealed_before(session, user.id, target.battle_id) else None
