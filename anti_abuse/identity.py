@@ -49,7 +49,8 @@ class IdentityLexicon:
         known = {_fold(t) for t in self.distinctive + self.contextual}
         distinctive, contextual = list(self.distinctive), list(self.contextual)
         for name in names:
-            for variant in {name.strip(), re.sub(r"\s*[(\[（].*?[)\]）]", "", name).strip()}:
+            # The name as stored and without a parenthesised note: "EXAONE (데모)" -> "EXAONE".
+            for variant in dict.fromkeys((name.strip(), re.sub(r"\s*[(\[（].*?[)\]）]", "", name).strip())):
                 key = _fold(variant)
                 if len(key) < 2 or key in known:
                     continue
