@@ -151,3 +151,40 @@ def test_demo_bank_meets_its_own_minimum(db):
     assert report.short == [] and report.created == 0 and report.updated == 0
     texts = list(db.scalars(select(BankAnswer.text)))
     assert len(texts) == len(set(texts))  # every sample is a different text
+
+
+def test_migration_0002_keeps_existing_answers_as_sample_1(any_db_url):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import IntegrityError
+
+    from app.cli import alembic_config
+
+    cfg = alembic_config(any_db_url)
+    command.downgrade(cfg, "0001")
+    engine = create_engine(any_db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO teams (id, slug, name_ko, name_en, created_at) "
+                              "VALUES (1, 't', '팀', 'Team', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO models (id, slug, team_id, display_name, version, backend, active, "
+                              "created_at) VALUES (1, 'm', 1, 'M', '1', '{\"kind\": \"bank\"}', true, "
+                              "CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO prompts (id, language, category, text, active, created_at) "
+                              "VALUES ('q1', 'ko', 'daily', '안녕?', true, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO bank_answers (prompt_id, model_id, text, is_demo, imported_at) "
+                              "VALUES ('q1', 1, '예전 답', false, CURRENT_TIMESTAMP)"))
+        command.upgrade(cfg, "head")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT sample, text FROM bank_answers")).all() == [(1, "예전 답")]
+            conn.execute(text("INSERT INTO bank_answers (prompt_id, model_id, sample, text, is_demo, imported_at) "
+                              "VALUES ('q1', 1, 2, '두 번째', false, CURRENT_TIMESTAMP)"))
+        for sample in (2, 0):  # a duplicate sample, a sample below 1
+            with pytest.raises(IntegrityError), engine.begin() as conn:
+                conn.execute(text("INSERT INTO bank_answers (prompt_id, model_id, sample, text, is_demo, imported_at) "
+                                  f"VALUES ('q1', 1, {sample}, 'x', false, CURRENT_TIMESTAMP)"))
+        command.downgrade(cfg, "0001")  # back to one answer per pair: sample 1 stays
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT text FROM bank_answers")).scalars().all() == ["예전 답"]
+    finally:
+        engine.dispose()
