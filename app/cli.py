@@ -75,11 +75,21 @@ def _run_import(kind: str, path: str, **kwargs) -> None:
             raise click.ClickException(f"{path}: not UTF-8 text ({exc.reason}); nothing imported")
         session.commit()
     click.echo(f"{kind}: {report.created} created, {report.updated} updated")
+    _warn_short(report.short, kwargs.get("min_samples", 0))
+
+
+def _warn_short(short: list[tuple[str, str, int]], wanted: int) -> None:
+    """Name every (prompt, model) pair of the bank with fewer samples than wanted (a warning, not an error)."""
+    if not short:
+        return
+    click.echo(f"warning: {len(short)} (prompt, model) pair(s) with fewer than {wanted} samples:", err=True)
+    for prompt_id, slug, held in short:
+        click.echo(f"  {prompt_id} {slug}: {held} of {wanted} samples", err=True)
 
 
 @click.group("bank")
 def bank_cli():
-    """The response bank (JSON Lines: prompt_id, model, answer)."""
+    """The response bank (JSON Lines: prompt_id, model, answer, optional sample)."""
 
 
 @bank_cli.command("import")
@@ -87,7 +97,7 @@ def bank_cli():
 @click.option("--demo", is_flag=True, help="Mark the answers as demo text, not real model output.")
 def bank_import(path, demo):
     """Validate and import a bank file; any bad line rejects the whole file."""
-    _run_import("bank", path, demo=demo)
+    _run_import("bank", path, demo=demo, min_samples=int(current_app.config["BANK_MIN_SAMPLES"]))
 
 
 @click.group("prompts")

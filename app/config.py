@@ -36,6 +36,7 @@ class Defaults:
     SESSION_LIFETIME_HOURS = 24 * 14
     MAX_TURNS = 5
     MAX_PROMPT_CHARS = 2000
+    BANK_MIN_SAMPLES = 3  # bank answers wanted per (prompt, model); `bank import` reports pairs below it
     OIDC_PROVIDERS = ""  # JSON list; see README
     LOGIN_PROVIDER_DEADLINE = 10.0  # seconds for all provider calls of one login request together
     WORKER_IN_PROCESS = True

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contest import queries
 from contest.models import BankAnswer, Model, Prompt
 
 MAX_ANSWER_CHARS = 20_000
+MAX_SAMPLE = 1000
+# Samples wanted per (prompt, model) unless the caller says otherwise (config BANK_MIN_SAMPLES).
+DEFAULT_MIN_SAMPLES = 3
+BANK_FIELDS = {"prompt_id", "model", "answer", "sample"}
 MAX_PROMPT_CHARS = 2_000
 LANGUAGES = ("ko", "en")
 
@@ -23,10 +28,19 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list[str] = field(default_factory=list)
+    # (prompt id, model slug, samples held) for pairs below the minimum, in prompt then slug order.
+    short: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+class BankRow(NamedTuple):
+    prompt_id: str
+    model_id: int
+    sample: int
+    answer: str
 
 
 class ImportRejected(Exception):
@@ -72,49 +86,77 @@ def _text(obj: dict, key: str, limit: int, number: int, errors: list[str]) -> st
     return value
 
 
-def parse_bank(session: Session, stream: IO[str]) -> list[tuple[str, int, str]]:
-    """Validate a bank file: (prompt_id, model slug, answer) per line, each pair once."""
+def _sample(obj: dict, number: int, errors: list[str]) -> int | None:
+    value = obj.get("sample", 1)
+    # bool is an int in Python; `true` is not a sample number.
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SAMPLE:
+        errors.append(f"line {number}: 'sample' must be a positive integer (at most {MAX_SAMPLE})")
+        return None
+    return value
+
+
+def _bank_row(obj: dict, number: int, errors: list[str]) -> tuple[str, str, int, str] | None:
+    unknown = set(obj) - BANK_FIELDS
+    if unknown:
+        errors.append(f"line {number}: unknown field(s) {', '.join(sorted(unknown))}")
+        return None
+    prompt_id = _text(obj, "prompt_id", 40, number, errors)
+    slug = _text(obj, "model", 60, number, errors)
+    answer = _text(obj, "answer", MAX_ANSWER_CHARS, number, errors)
+    sample = _sample(obj, number, errors)
+    if prompt_id is None or slug is None or answer is None or sample is None:
+        return None
+    return prompt_id, slug, sample, answer
+
+
+def parse_bank(session: Session, stream: IO[str]) -> list[BankRow]:
+    """Validate a bank file: prompt_id, model slug, answer and optional sample (default 1) per line;
+    each (prompt, model, sample) once."""
     errors: list[str] = []
     prompts = set(session.scalars(select(Prompt.id)))
     models = {m.slug: m.id for m in session.scalars(select(Model))}
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str, int], int] = {}
     rows = []
     for number, obj in _records(stream, errors):
-        unknown = set(obj) - {"prompt_id", "model", "answer"}
-        if unknown:
-            errors.append(f"line {number}: unknown field(s) {', '.join(sorted(unknown))}")
+        row = _bank_row(obj, number, errors)
+        if row is None:
             continue
-        prompt_id = _text(obj, "prompt_id", 40, number, errors)
-        slug = _text(obj, "model", 60, number, errors)
-        answer = _text(obj, "answer", MAX_ANSWER_CHARS, number, errors)
-        if prompt_id is None or slug is None or answer is None:
-            continue
+        prompt_id, slug, sample, answer = row
         if prompt_id not in prompts:
             errors.append(f"line {number}: unknown prompt_id {prompt_id!r}")
         elif slug not in models:
             errors.append(f"line {number}: unknown model {slug!r}")
-        elif (prompt_id, slug) in seen:
-            errors.append(f"line {number}: duplicate of line {seen[(prompt_id, slug)]} for {prompt_id}/{slug}")
+        elif (prompt_id, slug, sample) in seen:
+            errors.append(f"line {number}: duplicate of line {seen[(prompt_id, slug, sample)]} "
+                          f"for {prompt_id}/{slug} sample {sample}")
         else:
-            seen[(prompt_id, slug)] = number
-            rows.append((prompt_id, models[slug], answer))
+            seen[(prompt_id, slug, sample)] = number
+            rows.append(BankRow(prompt_id, models[slug], sample, answer))
     _reject_if_any(errors)
     return rows
 
 
-def import_bank(session: Session, stream: IO[str], *, demo: bool = False) -> ImportReport:
-    """Validate then upsert bank answers; the caller commits. Raises ImportRejected."""
+def import_bank(session: Session, stream: IO[str], *, demo: bool = False,
+                min_samples: int = DEFAULT_MIN_SAMPLES) -> ImportReport:
+    """Validate then upsert bank answers; the caller commits. Raises ImportRejected.
+
+    The report lists every active (prompt, bank model) pair holding fewer than `min_samples`
+    answers after the import: reported, not refused (a round may still use the others).
+    """
     rows = parse_bank(session, stream)
-    existing = {(a.prompt_id, a.model_id): a for a in session.scalars(select(BankAnswer))}
+    existing = {(a.prompt_id, a.model_id, a.sample): a for a in session.scalars(select(BankAnswer))}
     report = ImportReport()
-    for prompt_id, model_id, answer in rows:
-        current = existing.get((prompt_id, model_id))
+    for row in rows:
+        current = existing.get((row.prompt_id, row.model_id, row.sample))
         if current is None:
-            session.add(BankAnswer(prompt_id=prompt_id, model_id=model_id, text=answer, is_demo=demo))
+            session.add(BankAnswer(prompt_id=row.prompt_id, model_id=row.model_id, sample=row.sample,
+                                   text=row.answer, is_demo=demo))
             report.created += 1
-        elif current.text != answer or current.is_demo != demo:
-            current.text, current.is_demo = answer, demo
+        elif current.text != row.answer or current.is_demo != demo:
+            current.text, current.is_demo = row.answer, demo
             report.updated += 1
+    session.flush()
+    report.short = queries.short_bank_pairs(session, min_samples)
     return report
 
 

@@ -51,6 +51,8 @@ KO = {
     "error.prompt_not_found": "없는 질문입니다.",
     "error.category_mismatch": "질문의 분야가 선택한 분야와 다릅니다.",
     "error.no_prompts": "이 분야에는 준비된 질문이 없습니다.",
+    "error.prompt_seen": "이미 투표해서 답변한 모델이 공개된 질문입니다. 공정한 비교를 위해 다른 질문을 골라 주세요.",
+    "error.no_unseen_prompts": "이 분야의 준비된 질문에 모두 투표하셨습니다. 다른 분야를 골라 주세요.",
     "error.no_models_available": "지금 답할 수 있는 모델이 부족합니다. 잠시 후 다시 시도해 주세요.",
     "error.battle_not_found": "대결을 찾을 수 없습니다.",
     "error.battle_closed": "이미 끝난 대결입니다. 새 대결을 시작해 주세요.",
@@ -111,6 +113,10 @@ EN = {
     "error.prompt_not_found": "No such question.",
     "error.category_mismatch": "The question belongs to another category.",
     "error.no_prompts": "No prepared questions in this category.",
+    "error.prompt_seen": "You have already voted on this question, so its models were revealed to you. "
+                         "For a fair comparison, please pick another question.",
+    "error.no_unseen_prompts": "You have voted on every prepared question in this category. "
+                               "Please pick another category.",
     "error.no_models_available": "Not enough models can answer right now. Please try again shortly.",
     "error.battle_not_found": "Battle not found.",
     "error.battle_closed": "This battle is over. Please start a new one.",

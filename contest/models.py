@@ -111,14 +111,22 @@ class Prompt(Base):
 
 
 class BankAnswer(Base):
-    """One answer per prompt per model, imported from JSON Lines."""
+    """One of several answers (samples) per prompt per model, imported from JSON Lines.
+
+    Several samples per pair, drawn at random per battle, keep one reveal from naming a model's
+    answer text for good.
+    """
 
     __tablename__ = "bank_answers"
-    __table_args__ = (UniqueConstraint("prompt_id", "model_id"),)
+    __table_args__ = (
+        UniqueConstraint("prompt_id", "model_id", "sample"),
+        CheckConstraint("sample >= 1", name="sample_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prompt_id: Mapped[str] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id"), index=True)
+    sample: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     text: Mapped[str] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

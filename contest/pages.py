@@ -20,8 +20,10 @@ JS_STRINGS = [k for k in KO if k.startswith("arena.")] + ["error.generic"]
 def _page(battle=None, turns=(), reveal=None):
     session = get_session()
     round_ = current_round(session, utcnow())
-    prompts = prompts_for(session, round_.categories) if round_ else []
-    return render_template("contest/arena.html", round=round_, user=current_user(), prompts=prompts,
+    user = current_user()
+    # A citizen is offered only prompts whose answers were not revealed to them yet.
+    prompts = prompts_for(session, round_.categories, unseen_by=user.id if user else None) if round_ else []
+    return render_template("contest/arena.html", round=round_, user=user, prompts=prompts,
                            bank_only=bool(round_) and round_is_bank(round_), battle=battle, turns=turns,
                            reveal=reveal, js_strings={k: t(k) for k in JS_STRINGS})
 

@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from contest.models import BankAnswer, Battle, BattleTurn, Prompt, Round
+from contest.backends import is_bank
+from contest.models import BankAnswer, Battle, BattleTurn, Model, Prompt, Round
 from contest.sampling import Exposure
 
 
@@ -21,11 +22,26 @@ def current_round(session: Session, now: datetime) -> Round | None:
     return session.scalars(stmt).first()
 
 
-def prompts_for(session: Session, categories: list[str], category: str | None = None) -> list[Prompt]:
-    """Active curated prompts of the given categories (or just one)."""
+def prompts_for(session: Session, categories: list[str], category: str | None = None,
+                unseen_by: int | None = None) -> list[Prompt]:
+    """Active curated prompts of the given categories (or just one); with `unseen_by`, only those
+    whose answers that user has not had revealed yet."""
     wanted = [category] if category else categories
     stmt = select(Prompt).where(Prompt.active.is_(True), Prompt.category.in_(wanted)).order_by(Prompt.id)
+    if unseen_by is not None:
+        stmt = stmt.where(Prompt.id.not_in(_revealed_prompt_ids(unseen_by)))
     return list(session.scalars(stmt))
+
+
+def _revealed_prompt_ids(user_id: int):
+    # A battle is voted once its vote is stored, and the vote reveals both models.
+    return select(Battle.prompt_id).where(Battle.user_id == user_id, Battle.status == "voted",
+                                          Battle.prompt_id.is_not(None))
+
+
+def prompt_seen_by(session: Session, prompt_id: str, user_id: int) -> bool:
+    """True when `user_id` voted on a battle of this prompt (its answers were revealed to them)."""
+    return session.scalar(_revealed_prompt_ids(user_id).where(Battle.prompt_id == prompt_id).limit(1)) is not None
 
 
 def prompt_by_id(session: Session, prompt_id: str) -> Prompt | None:
@@ -34,10 +50,14 @@ def prompt_by_id(session: Session, prompt_id: str) -> Prompt | None:
     return prompt if prompt is not None and prompt.active else None
 
 
-def bank_answers(session: Session, prompt_id: str, model_ids: list[int]) -> dict[int, BankAnswer]:
-    """The bank's answers to `prompt_id`, keyed by model id."""
-    stmt = select(BankAnswer).where(BankAnswer.prompt_id == prompt_id, BankAnswer.model_id.in_(model_ids))
-    return {a.model_id: a for a in session.scalars(stmt)}
+def bank_answers(session: Session, prompt_id: str, model_ids: list[int]) -> dict[int, list[BankAnswer]]:
+    """The bank's answers to `prompt_id`: each model's samples in sample order, keyed by model id."""
+    stmt = (select(BankAnswer).where(BankAnswer.prompt_id == prompt_id, BankAnswer.model_id.in_(model_ids))
+            .order_by(BankAnswer.model_id, BankAnswer.sample))
+    samples: dict[int, list[BankAnswer]] = {}
+    for answer in session.scalars(stmt):
+        samples.setdefault(answer.model_id, []).append(answer)
+    return samples
 
 
 def battle_for_update(session: Session, battle_id: str) -> Battle | None:
@@ -85,3 +105,21 @@ def void_stalled_battles(session: Session, started_before: datetime) -> int:
                              .values(status="voided", void_reason="stalled", ready_at=None))
     return result.rowcount or 0
 
+
+
+def short_bank_pairs(session: Session, min_samples: int) -> list[tuple[str, str, int]]:
+    """(prompt id, model slug, samples) for every active prompt and active bank-backed model with
+    fewer than `min_samples` bank answers, zero included."""
+    stmt = select(BankAnswer.prompt_id, BankAnswer.model_id, func.count()).group_by(BankAnswer.prompt_id,
+                                                                                     BankAnswer.model_id)
+    counts = {(prompt_id, model_id): n for prompt_id, model_id, n in session.execute(stmt)}
+    prompts = session.scalars(select(Prompt.id).where(Prompt.active.is_(True)).order_by(Prompt.id)).all()
+    models = [m for m in session.scalars(select(Model).where(Model.active.is_(True)).order_by(Model.slug))
+              if is_bank(m.backend)]
+    short = []
+    for prompt_id in prompts:
+        for model in models:
+            held = counts.get((prompt_id, model.id), 0)
+            if held < min_samples:
+                short.append((prompt_id, model.slug, held))
+    return short

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from anti_abuse.limits import battle_limits
-from app.auth import login_required, require_user
+from app.auth import current_user, login_required, require_user
 from app.db import get_session, utcnow
 from app.bodies import parse_body
 from app.errors import NotFound, Unprocessable, error_response
@@ -43,12 +43,13 @@ def round_current():
 @bp.get("/api/prompts")
 @api_doc(params=[{"name": "category", "in": "query", "required": False, "schema": {"type": "string"}}])
 def prompt_pool():
-    """The open round's curated prompt pool."""
+    """The open round's curated prompt pool; for a logged-in citizen, only prompts not yet revealed to them."""
     r = open_round_or_404()
     category = request.args.get("category")
     if category is not None and category not in r.categories:
         raise Unprocessable(code="unknown_category")
-    prompts = prompts_for(get_session(), r.categories, category)
+    user = current_user()
+    prompts = prompts_for(get_session(), r.categories, category, unseen_by=user.id if user else None)
     return jsonify([{"id": p.id, "category": p.category, "text": p.text, "language": p.language}
                     for p in prompts])
 

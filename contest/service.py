@@ -80,7 +80,7 @@ def _checked_prompt(text: str, settings: ArenaSettings) -> str:
     return text
 
 
-def _resolve_prompt(session: Session, round_: Round, req: BattleRequest, settings: ArenaSettings,
+def _resolve_prompt(session: Session, user_id: int, round_: Round, req: BattleRequest, settings: ArenaSettings,
                     rng: random.Random) -> tuple[Prompt | None, str, str]:
     """(curated prompt or None, prompt text, category) for a new battle."""
     if req.category is not None and req.category not in round_.categories:
@@ -91,22 +91,24 @@ def _resolve_prompt(session: Session, round_: Round, req: BattleRequest, setting
             raise ArenaError("prompt_not_found", 404)
         if req.category is not None and req.category != prompt.category:
             raise ArenaError("category_mismatch")
+        if queries.prompt_seen_by(session, prompt.id, user_id):
+            raise ArenaError("prompt_seen", 409)  # its answers were revealed to this citizen
         return prompt, prompt.text, prompt.category
     if req.prompt is not None:
         if round_is_bank(round_):
             raise ArenaError("free_prompt_unavailable")
         return None, _checked_prompt(req.prompt, settings), req.category or round_.categories[0]
-    pool = queries.prompts_for(session, round_.categories, req.category)
+    pool = queries.prompts_for(session, round_.categories, req.category, unseen_by=user_id)
     if not pool:
-        raise ArenaError("no_prompts", 404)
+        seen_all = bool(queries.prompts_for(session, round_.categories, req.category))
+        raise ArenaError("no_unseen_prompts" if seen_all else "no_prompts", 404)
     prompt = pool[rng.randrange(len(pool))]
     return prompt, prompt.text, prompt.category
 
 
-def _backend(model: Model, bank: Mapping[int, BankAnswer], settings: ArenaSettings,
+def _backend(model: Model, answer: BankAnswer | None, settings: ArenaSettings,
              environ: Mapping[str, str] | None) -> Backend:
     if is_bank(model.backend):
-        answer = bank.get(model.id)
         return BankBackend(answer.text) if answer is not None else FailedBackend("bank_missing")
     try:
         return openai_backend(model.backend, settings.backends, environ)
@@ -114,17 +116,23 @@ def _backend(model: Model, bank: Mapping[int, BankAnswer], settings: ArenaSettin
         return FailedBackend(exc.code)
 
 
-def _available(round_: Round, now: datetime, bank: Mapping[int, BankAnswer]) -> dict[int, Model]:
+def _available(round_: Round, now: datetime, bank: Mapping[int, list[BankAnswer]]) -> dict[int, Model]:
     """Roster models that can answer now: active, not in outage, and (bank) holding an answer."""
     models = {}
     for rm in round_.roster:
         m = rm.model
         if not m.active or (m.outage_until is not None and m.outage_until > now):
             continue
-        if is_bank(m.backend) and m.id not in bank:
+        if is_bank(m.backend) and not bank.get(m.id):
             continue
         models[m.id] = m
     return models
+
+
+def _draw_sample(bank: Mapping[int, list[BankAnswer]], model: Model, rng: random.Random) -> BankAnswer | None:
+    """One of the model's samples at random, so no answer text stands for the model for good."""
+    samples = bank.get(model.id)
+    return samples[rng.randrange(len(samples))] if samples else None
 
 
 def start_battle(session: Session, user_id: int, round_: Round, req: BattleRequest, settings: ArenaSettings,
@@ -132,7 +140,7 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     """Pick the prompt and an equal-exposure pair, save the battle and its first turn."""
     if not round_.is_open(now):
         raise ArenaError("round_closed", 409)
-    prompt, text, category = _resolve_prompt(session, round_, req, settings, rng)
+    prompt, text, category = _resolve_prompt(session, user_id, round_, req, settings, rng)
     roster_ids = [rm.model_id for rm in round_.roster]
     bank = queries.bank_answers(session, prompt.id, roster_ids) if prompt is not None else {}
     models = _available(round_, now, bank)
@@ -149,8 +157,9 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     session.add(battle)
     session.flush()
     sides = {"a": models[draw.a], "b": models[draw.b]}
-    backends = {s: _backend(m, bank, settings, environ) for s, m in sides.items()}
-    demo = any(bank[m.id].is_demo for m in sides.values() if m.id in bank)
+    answers = {s: _draw_sample(bank, m, rng) for s, m in sides.items()}
+    backends = {s: _backend(m, answers[s], settings, environ) for s, m in sides.items()}
+    demo = any(a.is_demo for a in answers.values() if a is not None)
     return PreparedTurn(battle, turn, backends, {s: [{"role": "user", "content": text}] for s in sides}, demo)
 
 
@@ -191,5 +200,5 @@ def add_turn(session: Session, user_id: int, battle_id: str, prompt: str, settin
     battle.turns.append(turn)
     battle.status, battle.ready_at = "answering", None
     session.flush()
-    backends = {s: _backend(m, {}, settings, environ) for s, m in (("a", battle.model_a), ("b", battle.model_b))}
+    backends = {s: _backend(m, None, settings, environ) for s, m in (("a", battle.model_a), ("b", battle.model_b))}
     return PreparedTurn(battle, turn, backends, messages)

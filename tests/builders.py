@@ -1,6 +1,7 @@
 """`make_*` builders for tests: small data the tests make themselves."""
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,15 +51,21 @@ def make_round(session, round_id: str = "r-test", models: int = 3, categories=("
     return round_
 
 
+_answer_numbers = itertools.count(1)
+
+
 def make_battle(session, user, round_, a_index: int = 0, b_index: int = 1, status: str = "ready"):
+    """A battle with answer texts of its own (a text shown again to a voter who saw it revealed
+    would not be counted: anti_abuse's answer_seen check)."""
     from contest.models import Battle, BattleTurn
 
     models = [rm.model for rm in round_.roster]
     battle = Battle(user_id=user.id, round_id=round_.id, category=round_.categories[0],
                     model_a_id=models[a_index].id, model_b_id=models[b_index].id, status=status,
                     ready_at=utcnow() if status == "ready" else None)
-    battle.turns.append(BattleTurn(turn_no=1, prompt_text="안녕하세요", answer_a="A 답변", answer_b="B 답변",
-                                   completed_at=utcnow()))
+    number = next(_answer_numbers)
+    battle.turns.append(BattleTurn(turn_no=1, prompt_text="안녕하세요", answer_a=f"A 답변 {number}",
+                                   answer_b=f"B 답변 {number}", completed_at=utcnow()))
     session.add(battle)
     session.flush()
     return battle

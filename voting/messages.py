@@ -25,6 +25,13 @@ KO = {
     "error.round_closed": "경연 기간이 끝나 투표할 수 없습니다.",
     "error.daily_cap": "이 경연 회차에서 하루에 할 수 있는 투표 수를 모두 사용했습니다. 나중에 다시 투표해 주세요.",
     "error.unknown_round": "없는 경연 회차입니다.",
+    # Why a stored vote does not count (voting.models.EXCLUSION_REASONS).
+    "exclusion.identity_leak": "답변에 모델이나 개발사를 알 수 있는 이름이 나와 이 대결은 집계에서 제외됩니다.",
+    "exclusion.answer_seen": "이전 투표에서 어느 모델의 답변인지 공개된 답변이 이 대결에 다시 나와 집계에서 제외됩니다.",
+    "exclusion.moderation": "운영진의 검토에 따라 집계에서 제외되었습니다.",
+    "exclusion.anomaly": "비정상적인 투표 패턴이 감지되어 집계에서 제외되었습니다.",
+    "exclusion.suspended_user": "이용이 정지된 계정의 투표라 집계에서 제외되었습니다.",
+    "exclusion.backend_error": "모델 오류가 있었던 대결이라 집계에서 제외되었습니다.",
 }
 EN = {
     "nav.leaderboard": "Leaderboard",
@@ -50,6 +57,13 @@ EN = {
     "error.round_closed": "The round is closed; votes are no longer taken.",
     "error.daily_cap": "You have used today's votes for this round. Please vote again later.",
     "error.unknown_round": "Unknown round.",
+    "exclusion.identity_leak": "An answer named its model or maker, so this battle does not count.",
+    "exclusion.answer_seen": "This battle showed an answer whose model was revealed to you in an earlier vote, "
+                             "so it does not count.",
+    "exclusion.moderation": "Excluded from the ranking after review by the moderators.",
+    "exclusion.anomaly": "Excluded from the ranking: an unusual voting pattern was detected.",
+    "exclusion.suspended_user": "Excluded from the ranking: the account is suspended.",
+    "exclusion.backend_error": "Excluded from the ranking: a model failed in this battle.",
 }
 
 

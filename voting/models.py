@@ -13,7 +13,7 @@ from contest.models import Battle
 
 WINNERS = ("a", "b", "tie", "bothbad")
 # Exclusion reason codes; a vote with a reason never enters the ranking.
-EXCLUSION_REASONS = ("identity_leak", "moderation", "anomaly", "suspended_user", "backend_error")
+EXCLUSION_REASONS = ("identity_leak", "answer_seen", "moderation", "anomaly", "suspended_user", "backend_error")
 
 
 def new_vote_id() -> str:

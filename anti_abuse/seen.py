@@ -1,0 +1,20 @@
+"""The vote check for answers a voter has already seen revealed (issue 8: fingerprinting).
+
+The bank holds several samples per (prompt, model) and a citizen is not served a prompt revealed
+to them again, but a battle started before a reveal can still show a text whose model the voter
+now knows. Such a vote is stored and kept out of the ranking.
+"""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from anti_abuse import queries
+from app.models import User
+from voting.queries import VoteTarget
+
+REASON = "answer_seen"
+
+
+def answer_seen_check(session: Session, target: VoteTarget, user: User) -> str | None:
+    """`answer_seen` when the battle shows an answer this voter saw in a battle already revealed to them."""
+    return REASON if queries.answer_revealed_before(session, user.id, target.battle_id) else None
