@@ -1,12 +1,16 @@
 """SQLAlchemy engine, declarative base and the one-session-per-request lifecycle."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+log = logging.getLogger("arena.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -75,8 +79,34 @@ def get_session() -> Session:
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
+        discard(session)
+
+
+def discard(session: Session) -> None:
+    """Roll back and close a session whatever state its connection is in. The database may have gone
+    away mid-request (stopped, failed over): that is already answered as 503, and tidying up after it
+    must not turn the answer into a bare 500."""
+    try:
         session.rollback()
         session.close()
+    except SQLAlchemyError as exc:
+        log.warning("could not roll back a request session; its connection is dropped: %s", exc)
+        try:
+            session.invalidate()
+        except SQLAlchemyError:  # nothing more to release: the pool replaces the connection
+            pass
+
+
+def rollback_request_session() -> None:
+    """Roll back the request's session, if it has one, so that code running after a database error
+    (after_request hooks, the error page) starts clean instead of meeting PendingRollbackError."""
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            session.rollback()
+        except SQLAlchemyError:
+            g.pop("db_session", None)
+            discard(session)
 
 
 class UTCDateTime(TypeDecorator):

@@ -4,10 +4,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request, session
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from app.db import rollback_request_session
 from app.i18n import t
 
 log = logging.getLogger("arena.errors")
@@ -125,9 +126,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)
+    @app.errorhandler(PendingRollbackError)
     def _database_down(exc: Exception):
-        # Connection refused, pool exhausted, lock timeout: the client did nothing wrong; retry.
+        # Connection refused or lost mid-request, pool exhausted, lock timeout: the client did nothing
+        # wrong; retry. (PendingRollbackError: a connection lost earlier in this request.)
         log.exception("database unavailable on %s %s", request.method, request.path)
+        rollback_request_session()
         return error_response(503, "unavailable")
 
     @app.errorhandler(DBAPIError)
@@ -136,6 +140,7 @@ def register_error_handlers(app: Flask) -> None:
             return _unexpected(exc)
         # A failover left us on a standby (or the database was made read-only): retry once it is writable.
         log.error("database refuses writes on %s %s: %s", request.method, request.path, exc.orig)
+        rollback_request_session()
         return error_response(503, "unavailable")
 
     @app.errorhandler(Exception)
@@ -158,7 +163,8 @@ def refuses_writes(exc: DBAPIError) -> bool:
 
 def database_unavailable(exc: BaseException | None) -> bool:
     """Down, out of connections or refusing writes: the client may retry (503), it caused nothing (not 500)."""
-    return isinstance(exc, (OperationalError, PoolTimeout)) or (isinstance(exc, DBAPIError) and refuses_writes(exc))
+    return (isinstance(exc, (OperationalError, PoolTimeout, PendingRollbackError))
+            or (isinstance(exc, DBAPIError) and refuses_writes(exc)))
 
 
 def _retry_after_from(exc: HTTPException) -> int:
