@@ -140,8 +140,10 @@ def votes_for_board(session: Session, chunk: int = 20_000) -> Iterator[tuple]:
     """Every vote as (id, round_id, category, a, b, winner, excluded) in casting order, streamed."""
     stmt = select(Vote.id, Vote.round_id, Vote.category, Vote.model_a_id, Vote.model_b_id, Vote.winner,
                   Vote.excluded).order_by(Vote.created_at, Vote.id)
-    # Core execution on the session's connection: plain tuples, no ORM row processing.
-    result = session.connection().execution_options(yield_per=chunk).execute(stmt)
+    # Core execution on the session's connection: plain tuples, no ORM row processing. yield_per goes on
+    # the statement: set on the connection it would stay there and make every later statement of the
+    # transaction a server-side cursor (PostgreSQL then refuses `SELECT ... FOR UPDATE` as a cursor).
+    result = session.connection().execute(stmt.execution_options(yield_per=chunk))
     for partition in result.partitions():
         yield from partition
 
