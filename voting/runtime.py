@@ -107,6 +107,10 @@ def get_served_marks() -> ServedMarks:
     return current_app.extensions["board_served_marks"]
 
 
+class AppGone(RuntimeError):
+    """The app an embedded worker served was garbage-collected (tests build many short-lived apps)."""
+
+
 def make_worker(app: Flask, consumer: str | None = None, settings: WorkerSettings | None = None) -> RatingWorker:
     """A rating worker bound to this app's database, stream and board."""
 
@@ -115,7 +119,7 @@ def make_worker(app: Flask, consumer: str | None = None, settings: WorkerSetting
     def sessions():
         bound = app_ref()
         if bound is None:
-            raise RuntimeError("the app is gone")
+            raise AppGone()
         with bound.app_context():
             return new_session()
 
@@ -171,6 +175,8 @@ def _embedded_loop(app_ref: weakref.ref, worker: RatingWorker) -> None:
     while app_ref() is not None:
         try:
             worker.step()
+        except AppGone:  # the app was disposed between the check and the step: the thread ends quietly
+            return
         except Exception:  # keep the thread alive; the next step retries
             log.exception("embedded rating worker step failed")
             stop.wait(1.0)
