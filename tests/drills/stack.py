@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "drills"
 PYTHON = sys.executable
 # The one place that says how the rating worker is started (a leaner entry point may replace it).
-WORKER_COMMAND = [PYTHON, "-m", "flask", "--app", "wsgi", "worker"]
+WORKER_COMMAND = [PYTHON, "-m", "voting.worker_main"]  # the lean entry point production runs
 # No control socket: its default path is one per machine, shared with any other gunicorn running here.
 GUNICORN_COMMAND = [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--no-control-socket", "wsgi:app"]
 WEB_WORKERS, WEB_THREADS = 2, 4
