@@ -59,7 +59,6 @@ KO = {
     "error.battle_busy": "아직 답변이 진행 중입니다.",
     "error.turn_limit": "이 대결에서 할 수 있는 질문 수를 모두 썼습니다.",
     "error.round_closed": "경연 기간이 끝났습니다.",
-    "error.json_object_expected": "요청 본문은 JSON 객체여야 합니다.",
     "error.invalid_field": "입력 항목의 형식이 올바르지 않습니다.",
     "error.unknown_round": "없는 경연 회차입니다.",
 }
@@ -123,7 +122,6 @@ EN = {
     "error.battle_busy": "The answers are still coming in.",
     "error.turn_limit": "No more questions in this battle.",
     "error.round_closed": "The round is closed.",
-    "error.json_object_expected": "The request body must be a JSON object.",
     "error.invalid_field": "A field has the wrong type.",
     "error.unknown_round": "Unknown round.",
 }
