@@ -21,6 +21,7 @@ from voting.leaderboard import leaderboard, scope_counts
 from voting.live import ALL, BoardState, RedisLiveBoard
 from voting.models import Vote
 from voting.rebuild import board_state_from_sql
+from voting.served import MemoryServedMarks
 from voting.runtime import RATING_DEFAULTS, board_settings, rating_params
 
 
@@ -32,6 +33,9 @@ class RebuiltBoard:
 
     def rebuilding(self) -> bool:
         return False
+
+    def has_applied(self, vote_ids) -> bool:
+        return set(vote_ids) <= self.state.applied
 
     def cells(self, round_id: str, category: str) -> dict:
         return dict(self.state.cells.get((round_id, category), {}))
@@ -112,7 +116,7 @@ class Truth:
                     if live_cells.get(k, 0) != sql_cells.get(k, 0)}
             problems.append(f"{category}: live pair counts differ from the rebuild (live, sql): {diff}")
         served = self.api_board(category)
-        counts = scope_counts(session, RebuiltBoard(rebuilt), round_.id, category)
+        counts = scope_counts(session, RebuiltBoard(rebuilt), MemoryServedMarks(), round_.id, category)
         expected = json.loads(json.dumps(leaderboard(counts, round_, category, board_settings(self.config), "ko",
                                                      utcnow())))
         for key in ("computed_at", "status"):
