@@ -1,27 +1,30 @@
 """Run both sides' backends at once and release their text so timing cannot tell them apart.
 
-What the citizen sees must not depend on which side's model is faster. The release rules:
+The rule: nothing goes out until both sides are complete (both answers are buffered whole);
+then both answers go out at once, back to back with no waits, as N pairs of deltas (A then B),
+N = ceil(max(len A, len B) / `PAIR_CHARS`), at least 1, the same for both sides. Each side's
+answer is cut into N nearly equal parts, non-empty where its length allows (an empty answer
+gives N empty parts, so the counts still match). Everything a voter sees before the vote is
+then a function of max(completion time A, completion time B) and the two texts, the same
+whichever side is the slow model.
 
-- Deltas go out only in pairs, one for A then one for B, back to back: both sides always have
-  sent the same number of deltas.
-- Before the end, a pair carries the same number of characters for each side, at most what the
-  side with less text has produced (less `HOLD_CHARS`, below). Visible progress therefore
-  follows the slower model and is a function of min(len A, len B), the same whichever side it is.
-- No pair goes out until both sides have produced text; a side that ended without text holds
-  everything back until the end.
-- A pair waits until it carries `MIN_PAIR_CHARS` per side, or some text and `MAX_PAIR_WAIT`
-  seconds after the previous pair, so fast tokens do not become a storm of tiny deltas. Both
-  conditions depend only on the shorter text and the clock, never on which side is ahead.
-- Each side's last `HOLD_CHARS` are held back, completed or not: a finished side is never
-  visibly done before the other. The final pair, the rest of both answers, goes out only when
-  both are complete. Every delta is non-empty unless that side's whole answer is empty.
-- A failure of either side ends the stream at once (the caller voids the battle).
+Why not stream progressively: any release before both sides are complete that follows either
+side's progress leaks which side is slow, because the shorter answer's completion caps what can
+be shown. Holding pairs to min(len A, len B) (the previous rule), with A 100 characters and B
+1000, both done by 10 s: A done at 1 s gave 8 pairs all out by 1.2 s, then 8.8 s of silence;
+A done at 10 s gave 26 small pairs trickling over 10 s. The lengths are visible at the end, so
+a voter learned whether the long or the short side was the slow model.
 
-Each side's real first-token and total latency are still recorded (stored, never served).
-The pacing (`pace`) is a function of the backends' events and a clock, tested without threads.
+Residual channel, not closed here: the total wait equals the slower model's time, which with
+known model speeds and the revealed lengths still carries a little information.
+
+A failure of either side ends the stream at once (the caller voids the battle). Each side's
+real first-token and total latency are still recorded (stored, never served). The pacing
+(`pace`) is a function of the backends' events and a clock, tested without threads.
 """
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -34,11 +37,8 @@ SIDES = ("a", "b")
 # How long to wait for any event before declaring both backends stuck (their own timeouts
 # normally fire long before this).
 STALL_SECONDS = 600.0
-# A pair below this many characters per side waits for more text, up to MAX_PAIR_WAIT seconds.
-MIN_PAIR_CHARS = 16
-MAX_PAIR_WAIT = 0.2
-# Characters of each side kept back until both are complete, so the final pair is never empty.
-HOLD_CHARS = 1
+# Characters per delta of the longer answer when both are released; sets the number of pairs.
+PAIR_CHARS = 64
 
 # (side, "chunk" | "end" | "error", the chunk's text or the error code)
 Event = tuple[str, str, str | None]
@@ -63,25 +63,12 @@ class SideResult:
     done: bool = False
 
 
-@dataclass
-class PairPacer:
-    """Decides when text goes out: from the shorter text, the clock and completion only."""
-
-    clock: Callable[[], float]
-    last_pair: float  # when the previous pair went out (the stream's start before the first)
-    shown: int = 0  # characters released per side so far (the same for both before the end)
-
-    def release(self, texts: dict[str, str], complete: bool) -> list[Delta]:
-        """The next pair (A then B), or nothing yet; `complete` when both sides have ended."""
-        now = self.clock()
-        if complete:
-            rest = {side: texts[side][self.shown:] for side in SIDES}
-            return [Delta(side, rest[side]) for side in SIDES] if any(rest.values()) else []
-        size = min(len(text) for text in texts.values()) - HOLD_CHARS - self.shown
-        if size < MIN_PAIR_CHARS and (size <= 0 or now - self.last_pair < MAX_PAIR_WAIT):
-            return []
-        start, self.shown, self.last_pair = self.shown, self.shown + size, now
-        return [Delta(side, texts[side][start:self.shown]) for side in SIDES]
+def split_pairs(texts: dict[str, str]) -> list[Delta]:
+    """Both whole answers as N pairs (A then B), each side cut into N nearly equal parts."""
+    count = max(1, math.ceil(max(len(text) for text in texts.values()) / PAIR_CHARS))
+    parts = {side: [text[len(text) * i // count:len(text) * (i + 1) // count] for i in range(count)]
+             for side, text in texts.items()}
+    return [Delta(side, parts[side][i]) for i in range(count) for side in SIDES]
 
 
 def _run_side(side: str, backend: Backend, messages: Messages, events: queue.Queue,
@@ -117,17 +104,15 @@ def _record(result: SideResult, kind: str, payload: str | None, elapsed_ms: int)
 
 
 def pace(events: Iterable[Event], clock: Callable[[], float]) -> Iterator[Delta | dict[str, SideResult]]:
-    """Yield Deltas in pairs as events come, then the final {side: SideResult}; stops at a failure."""
+    """Both answers as Delta pairs once both are complete, then {side: SideResult} (alone at a failure)."""
     results = {side: SideResult() for side in SIDES}
     begin = clock()
-    pacer = PairPacer(clock, last_pair=begin)
     for side, kind, payload in events:
         _record(results[side], kind, payload, int((clock() - begin) * 1000))
         if results[side].error:
             break
-        complete = all(r.done for r in results.values())
-        yield from pacer.release({s: r.text for s, r in results.items()}, complete)
-        if complete:
+        if all(r.done for r in results.values()):
+            yield from split_pairs({s: r.text for s, r in results.items()})
             break
     else:  # the events stopped coming: both backends are stuck
         for r in results.values():
@@ -138,7 +123,7 @@ def pace(events: Iterable[Event], clock: Callable[[], float]) -> Iterator[Delta 
 
 def pair_stream(backends: dict[str, Backend], messages: dict[str, Messages],
                 clock: Callable[[], float] = time.monotonic) -> Iterator[Delta | dict[str, SideResult]]:
-    """Run both backends in threads and `pace` their text; the threads stop when this stream is closed."""
+    """Run both backends in threads and `pace` their answers; the threads stop when this stream is closed."""
     events: queue.Queue = queue.Queue()
     cancel = threading.Event()
     for side in SIDES:

@@ -1,11 +1,12 @@
 """Streamed answers: neither the deltas nor their timing tell which side's model is faster.
 
 Through the real route (`POST /api/battles` with `Accept: text/event-stream`) against a real
-loopback chat-completions server, and `pair_stream` itself with scripted backends.
+loopback chat-completions server, and `pace` / `pair_stream` with scripted backends and clock.
 """
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 
@@ -13,15 +14,15 @@ import pytest
 from sqlalchemy import select
 
 from contest.backends import BackendError
-from contest.models import Battle
-from contest.streaming import MAX_PAIR_WAIT, MIN_PAIR_CHARS, Delta, pace, pair_stream
+from contest.models import Battle, BattleTurn
+from contest.streaming import PAIR_CHARS, Delta, pace, pair_stream
 from tests.builders import make_user
 from tests.contest.llm_server import LoopbackLLM
 from tests.contest.test_live_battles import live_round
 
 FAST = (30, 0.001)  # 30 tokens within ~30 ms
 SLOW = (20, 0.1)  # 20 tokens over ~1.9 s
-TIMING_BOUND = 0.1  # seconds between the two sides' last deltas
+BURST = 0.1  # seconds: every delta arrives within this of the first
 
 
 @pytest.fixture
@@ -58,21 +59,17 @@ def test_a_fast_and_a_slow_model_stream_alike(client, db, login, llm, fast_side)
     assert events[-1][1] == "done", events[-1]
     deltas = [(at, d["side"], d["text"]) for at, e, d in events if e == "delta"]
     sides = [side for _, side, _ in deltas]
-    assert sides.count("a") == sides.count("b"), sides
-    last = {side: max(at for at, s, _ in deltas if s == side) for side in "ab"}
-    assert abs(last["a"] - last["b"]) < TIMING_BOUND, last
     assert sides == ["a", "b"] * (len(sides) // 2), "deltas go out in pairs, A then B"
-    assert last[fast_side] - began > 1.5, "the fast side finishes with the slow one"
-    shown = {"a": "", "b": ""}
-    for _, side, text in deltas[:-2]:  # before the final pair, both sides are still running
-        assert text, "no empty deltas"
-        shown[side] += text
-        if side == "b":  # the fast side's text never runs ahead of the slow side's
-            assert len(shown[fast_side]) == len(shown[slow_side]), shown
-    for _, side, text in deltas[-2:]:
-        shown[side] += text
+    assert deltas[0][0] - began > 1.5, "nothing before the slow side is complete"
+    assert deltas[-1][0] - deltas[0][0] < BURST, "then both answers at once"
+    shown = {side: "".join(text for _, s, text in deltas if s == side) for side in "ab"}
     assert shown == {side: events[-1][2]["answers"][side]["text"] for side in "ab"}
     assert len(shown[fast_side]) > len(shown[slow_side]), "the fast model also wrote more"
+    assert len(sides) // 2 == math.ceil(len(shown[fast_side]) / PAIR_CHARS)
+    db.expire_all()  # the real timings are stored (and served only after the vote)
+    turn = db.scalars(select(BattleTurn)).one()
+    latency = {side: getattr(turn, f"latency_{side}_ms") for side in "ab"}
+    assert latency[fast_side] < 1000 < 1500 < latency[slow_side], latency
 
 
 # ---------------------------------------------------------------- pacing, with a scripted clock
@@ -86,95 +83,128 @@ class Clock:
         return self.now
 
 
-def scripted(clock: Clock, script: list[tuple[float, str, str, str | None]]):
+def scripted(clock: Clock, script, ended: set | None = None):
+    """The script's events, the clock set to each one's time; `ended` collects the sides handed an end."""
     for at, side, kind, payload in script:
         clock.now = at
+        if kind == "end" and ended is not None:
+            ended.add(side)
         yield side, kind, payload
 
 
-def run(script, swap: bool = False) -> tuple[list[Delta], dict]:
-    """`pace` over a script of (time, side, kind, payload); `swap` exchanges the sides first."""
-    deltas, results = timed_run(script, swap)
+def timed_run(script) -> tuple[list[tuple[float, Delta]], dict, int]:
+    """`pace` over (time, side, kind, payload) events: timed deltas, results, deltas before both ends."""
+    clock, ended, deltas, early = Clock(), set(), [], 0
+    for item in pace(scripted(clock, script, ended), clock):
+        if not isinstance(item, Delta):
+            return deltas, item, early
+        early += ended != {"a", "b"}
+        deltas.append((clock.now, item))
+    raise AssertionError("pace ended without results")
+
+
+def run(script) -> tuple[list[Delta], dict]:
+    deltas, results, _ = timed_run(script)
     return [d for _, d in deltas], results
 
 
-def timed_run(script, swap: bool = False) -> tuple[list[tuple[float, Delta]], dict]:
-    """Like `run`, with the time each delta went out."""
-    other = {"a": "b", "b": "a"}
-    if swap:
-        script = [(at, other[side], kind, payload) for at, side, kind, payload in script]
-    clock = Clock()
-    items = [(clock.now, item) for item in pace(scripted(clock, script), clock)]
-    return items[:-1], items[-1][1]
+def observed(deltas: list[tuple[float, Delta]]) -> list[tuple[float, int, int]]:
+    """What a voter can measure before the vote: each pair's time and the sizes of its two parts."""
+    assert [d.side for _, d in deltas] == ["a", "b"] * (len(deltas) // 2)
+    return [(at, len(a.text), len(b.text)) for (at, a), (_, b) in zip(deltas[::2], deltas[1::2])]
 
 
-def tokens(side: str, text: str, start: float, step: float, size: int = 3):
-    """`text` from one side in `size`-character chunks, `step` seconds apart, then its end."""
+def tokens(side: str, text: str, timing: tuple[float, float, int, int]):
+    """`text` from one side paced by `timing`: first token at, done at, chunk size, jitter seed."""
+    first, done, size, seed = timing
     chunks = [text[i:i + size] for i in range(0, len(text), size)]
-    events = [(start + i * step, side, "chunk", c) for i, c in enumerate(chunks)]
-    return events + [(start + len(chunks) * step, side, "end", None)]
+    jitter = random.Random(seed)
+    times = [first] + sorted(first + (done - first) * jitter.random() for _ in chunks[1:])
+    return [(at, side, "chunk", c) for at, c in zip(times, chunks)] + [(done, side, "end", None)]
 
 
 def merged(*parts):
     return sorted((event for part in parts for event in part), key=lambda e: e[0])
 
 
-FAST_TEXT, SLOW_TEXT = "빠른 모델의 답은 길고 " * 8, "느린 모델의 답 " * 6
+def two_sides(texts: dict[str, str], timings: dict[str, tuple]) -> list:
+    return merged(*(tokens(side, texts[side], timings[side]) for side in "ab"))
 
 
-def test_the_fast_side_is_held_to_the_slow_sides_pace_until_both_end():
-    script = merged(tokens("a", FAST_TEXT, 0.0, 0.001), tokens("b", SLOW_TEXT, 0.5, 0.1))
-    deltas, results = run(script)
-    assert [d.side for d in deltas] == ["a", "b"] * (len(deltas) // 2) and len(deltas) >= 6
-    for a, b in zip(deltas[:-2:2], deltas[1:-2:2]):
-        assert len(a.text) == len(b.text) >= 1
-    assert all(d.text for d in deltas)
-    assert "".join(d.text for d in deltas[::2]) == FAST_TEXT == results["a"].text
-    assert "".join(d.text for d in deltas[1::2]) == SLOW_TEXT == results["b"].text
-    # timings are still recorded as they really were (they are shown only after the vote)
-    assert results["a"].latency_ms < 100 and results["b"].latency_ms > 2000
+def test_the_reviewers_probe_a_short_and_a_long_answer_with_the_speeds_swapped():
+    texts = {"a": "가" * 100, "b": "나" * 1000}
+    quick, slow = (0.2, 1.0, 4, 1), (0.5, 10.0, 4, 2)
+    one = timed_run(two_sides(texts, {"a": quick, "b": slow}))[0]
+    other = timed_run(two_sides(texts, {"a": slow, "b": quick}))[0]
+    assert observed(one) == observed(other)
+    assert {at for at, _ in one} == {10.0}, "all at once, when the slower side is complete"
 
 
-def test_nothing_shown_depends_on_which_side_is_faster():
-    # The same two models with the sides exchanged: the pairs' sizes and times mirror exactly.
+def random_text(rng: random.Random) -> str:
+    return "가" * rng.choice([0, 1, 5, 63, 64, 65, 100, 1000, rng.randint(0, 3000)])
+
+
+def random_timing(rng: random.Random) -> tuple[float, float, int, int]:
+    first = rng.random() * 2
+    return first, first + rng.random() * 10, rng.randint(1, 12), rng.randrange(10**6)
+
+
+def test_swapping_only_the_two_models_speeds_changes_nothing_a_voter_sees():
     rng = random.Random(8)
+    for _ in range(400):
+        texts = {"a": random_text(rng), "b": random_text(rng)}
+        timing = {"a": random_timing(rng), "b": random_timing(rng)}
+        one = timed_run(two_sides(texts, timing))[0]
+        other = timed_run(two_sides(texts, {"a": timing["b"], "b": timing["a"]}))[0]
+        assert observed(one) == observed(other), (len(texts["a"]), len(texts["b"]), timing)
+
+
+def test_both_answers_go_out_once_complete_in_the_same_number_of_nearly_equal_parts():
+    rng = random.Random(13)
     for _ in range(300):
-        script = merged(*(tokens(side, "가" * rng.randint(0, 120), rng.random(), rng.random() / 5, rng.randint(1, 9))
-                          for side in "ab"))
-        deltas, _ = timed_run(script)
-        mirrored, _ = timed_run(script, swap=True)
-        assert len(deltas) == len(mirrored) and len(deltas) % 2 == 0
-        seen = [(at, len(a.text), len(b.text)) for (at, a), (_, b) in zip(deltas[::2], deltas[1::2])]
-        assert seen == [(at, len(b.text), len(a.text)) for (at, a), (_, b) in zip(mirrored[::2], mirrored[1::2])]
-        assert all(a == b for _, a, b in seen[:-1]), "equal sizes before the final pair"
+        texts = {"a": random_text(rng) + "a" * rng.randint(0, 9), "b": random_text(rng)}
+        timing = {"a": random_timing(rng), "b": random_timing(rng)}
+        deltas, results, early = timed_run(two_sides(texts, timing))
+        assert early == 0, "nothing before both sides are complete"
+        pairs = math.ceil(max(len(t) for t in texts.values()) / PAIR_CHARS) or 1
+        assert len(observed(deltas)) == pairs
+        assert {at for at, _ in deltas} == {max(timing["a"][1], timing["b"][1])}
+        for side, text in texts.items():
+            parts = [len(d.text) for _, d in deltas if d.side == side]
+            assert "".join(d.text for _, d in deltas if d.side == side) == text == results[side].text
+            assert max(parts) - min(parts) <= 1 and (min(parts) > 0 or len(text) < pairs), parts
 
 
-def test_no_pair_until_both_sides_have_text_and_a_finished_side_keeps_its_last_character():
-    script = [(0.0, "a", "chunk", "가" * 40), (0.1, "a", "end", None), (1.0, "b", "chunk", "나" * 30),
-              (5.0, "b", "chunk", "나" * 30)]
-    clock, released = Clock(), []
-    stream = pace(scripted(clock, script), clock)
-    released = [item for item in stream if isinstance(item, Delta)]  # the script ends: a stall
-    assert [(d.side, len(d.text)) for d in released] == [("a", 29), ("b", 29), ("a", 10), ("b", 10)]
-    assert sum(len(d.text) for d in released if d.side == "a") == 39, "A never looks done"
+def test_real_timings_are_still_recorded():
+    script = two_sides({"a": "가" * 300, "b": "나" * 20}, {"a": (0.01, 0.05, 9, 1), "b": (0.5, 2.5, 2, 2)})
+    _, results = run(script)
+    assert (results["a"].first_token_ms, results["a"].latency_ms) == (10, 50)
+    assert (results["b"].first_token_ms, results["b"].latency_ms) == (500, 2500)
 
 
-def test_small_pairs_wait_for_more_text_or_for_the_wait_to_pass():
-    script = [(0.0, "a", "chunk", "가" * 100), (0.01, "b", "chunk", "나" * 5), (0.02, "b", "chunk", "나" * 5),
-              (0.3, "b", "chunk", "나"), (0.31, "b", "chunk", "나" * 20), (0.32, "b", "end", None),
-              (0.4, "a", "end", None)]
-    deltas, _ = run(script)
-    assert [len(d.text) for d in deltas] == [10, 10, 20, 20, 70, 1]
-    assert MIN_PAIR_CHARS == 16 and MAX_PAIR_WAIT == 0.2
+def test_empty_answers_still_give_the_same_number_of_deltas():
+    deltas, results = run([(0.0, "a", "end", None), (0.1, "b", "chunk", "나" * 150), (0.2, "b", "end", None)])
+    assert [(d.side, len(d.text)) for d in deltas] == [("a", 0), ("b", 50)] * 3
+    assert results["a"].done and not results["a"].error and results["b"].latency_ms == 200
+    deltas, _ = run([(0.0, "a", "end", None), (0.1, "b", "end", None)])
+    assert [(d.side, d.text) for d in deltas] == [("a", ""), ("b", "")]
 
 
-def test_an_empty_answer_still_ends_in_a_pair_and_a_failure_ends_the_stream():
-    deltas, results = run([(0.0, "a", "end", None), (0.1, "b", "chunk", "나" * 50), (0.2, "b", "end", None)])
-    assert [(d.side, d.text) for d in deltas] == [("a", ""), ("b", "나" * 50)]
-    assert results["a"].done and results["b"].latency_ms == 200
-    deltas, results = run([(0.0, "a", "chunk", "가" * 50), (0.1, "b", "chunk", "나" * 50),
-                           (0.2, "b", "error", "http_5xx"), (0.3, "a", "end", None)])
-    assert len(deltas) == 2 and results["b"].error == "http_5xx" and not results["a"].done
+@pytest.mark.parametrize("script", [
+    [(0.0, "a", "chunk", "가" * 50), (0.1, "b", "chunk", "나" * 50), (0.2, "b", "error", "http_5xx"),
+     (0.3, "a", "end", None)],
+    [(0.0, "a", "chunk", "가" * 50), (0.1, "a", "end", None), (0.2, "b", "chunk", "나" * 50),
+     (0.3, "b", "error", "http_5xx"), (0.4, "b", "end", None)],
+])
+def test_a_failure_mid_stream_ends_it_at_once_with_nothing_shown(script):
+    deltas, results = run(script)
+    assert deltas == [] and results["b"].error == "http_5xx"
+    assert results["b"].latency_ms in (200, 300) and results["b"].text == "나" * 50
+
+
+def test_backends_that_stop_sending_end_it_as_a_timeout_with_nothing_shown():
+    deltas, results = run([(0.0, "a", "chunk", "가" * 40), (0.1, "a", "end", None), (1.0, "b", "chunk", "나")])
+    assert deltas == [] and results["b"].error == "timeout" and not results["a"].error
 
 
 # ---------------------------------------------------------------- pair_stream with its threads
@@ -191,16 +221,16 @@ class Scripted:
 
 
 def test_pair_stream_runs_both_backends_and_pairs_their_text():
-    backends = {"a": Scripted("가" * 30, "가" * 30), "b": Scripted("나" * 7)}
+    backends = {"a": Scripted("가" * 30, "가" * 300), "b": Scripted("나" * 7)}
     items = list(pair_stream(backends, {"a": [], "b": []}, Clock()))
     deltas, results = items[:-1], items[-1]
-    assert [d.side for d in deltas] == ["a", "b"] * (len(deltas) // 2)
-    assert {s: "".join(d.text for d in deltas if d.side == s) for s in "ab"} == {"a": "가" * 60, "b": "나" * 7}
+    assert [d.side for d in deltas] == ["a", "b"] * 6
+    assert {s: "".join(d.text for d in deltas if d.side == s) for s in "ab"} == {"a": "가" * 330, "b": "나" * 7}
     assert results["a"].done and results["b"].done and not results["a"].error
 
 
 @pytest.mark.parametrize("fail, code", [(BackendError("cut_stream"), "cut_stream"), (RuntimeError("bug"), "internal")])
 def test_pair_stream_stops_at_a_failing_backend(fail, code):
     backends = {"a": Scripted("가" * 30), "b": Scripted("나", fail=fail)}
-    results = list(pair_stream(backends, {"a": [], "b": []}, Clock()))[-1]
-    assert results["b"].error == code
+    items = list(pair_stream(backends, {"a": [], "b": []}, Clock()))
+    assert items[:-1] == [] and items[-1]["b"].error == code
