@@ -68,13 +68,19 @@ def takes_writes(conn: Connection) -> bool:
     if conn.dialect.name == "postgresql":
         return not conn.execute(text(
             "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")).scalar()
-    try:  # SQLite: a write statement that matches no row still needs a writable file; rolled back
+    # SQLite: a write statement that matches no row still needs a writable file. It must not wait
+    # for the write lock (a probe queued behind votes would time out and call the database failing):
+    # a lock held by someone else means the file takes writes.
+    waits = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+    try:
         conn.execute(text("DELETE FROM alembic_version WHERE 0 = 1"))
         return True
-    except SQLAlchemyError:
-        return False
+    except SQLAlchemyError as exc:
+        return "database is locked" in str(exc.orig)
     finally:
         conn.rollback()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(waits)}")
 
 
 def readiness_body() -> dict:

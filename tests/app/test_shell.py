@@ -97,6 +97,27 @@ def test_readyz_names_a_read_only_database(sqlite_url, make_app):
     assert make_app(sqlite_url).test_client().get("/readyz").status_code == 200
 
 
+def test_readyz_does_not_queue_behind_a_write_on_sqlite(sqlite_url, make_app):
+    """Embedded default: a vote holding SQLite's write lock is a database taking writes, not a failing
+    one; the probe answers at once instead of waiting out the 15 s busy timeout."""
+    import sqlite3
+    import time
+
+    client = make_app(sqlite_url).test_client()
+    assert client.get("/readyz").status_code == 200  # the app's first connection puts the file in WAL mode
+    writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+    writer.execute("BEGIN IMMEDIATE")  # holds the write lock, as a vote's transaction does
+    try:
+        started = time.monotonic()
+        resp = client.get("/readyz")
+        waited = time.monotonic() - started
+    finally:
+        writer.rollback()
+        writer.close()
+    assert resp.status_code == 200, resp.get_json()
+    assert waited < 5
+
+
 def test_database_down_is_503_in_error_shape_not_500(make_app):
     """API.md: a dependency that is down is a 503 with Retry-After; a session cookie changes nothing."""
     app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/arena?connect_timeout=2")  # nothing listens
