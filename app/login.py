@@ -5,6 +5,7 @@ only after the subject is verified).
 """
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -20,6 +21,11 @@ from app.oauth import Provider
 from app.provider_http import ProviderInvalid, json_object, provider_deadline
 
 MAX_SUBJECT_CHARS = 255  # OAuthIdentity.subject is a String(255)
+# Errors Authlib and joserfc raise on provider data of a shape they do not expect.
+SHAPE_ERRORS = (TypeError, KeyError, AttributeError, OverflowError)
+PROVIDER_LIBRARIES = ("authlib", "joserfc")
+
+log = logging.getLogger("arena.login")
 
 register_messages("ko", {
     "error.unknown_provider": "지원하지 않는 로그인 방법입니다.",
@@ -111,9 +117,23 @@ def _verified_claims(client, provider: Provider) -> Any:
         raise BadRequest(code="login_denied" if exc.error == "access_denied" else "login_failed") from exc
     except (JoseError, AuthlibBaseError, ValueError) as exc:  # signature, algorithm, nonce, issuer, audience
         raise BadRequest(code="login_failed") from exc
+    except SHAPE_ERRORS as exc:
+        if not _raised_in_provider_library(exc):
+            raise  # our own bug: stays a 500 with its traceback
+        log.warning("login provider %s answered something malformed: %r", provider.name, exc)
+        raise ProviderInvalid(f"{provider.name}: {exc!r}") from exc
     if "id_token" not in token:  # an OIDC provider that answers `openid` without an ID token is broken
         raise ProviderInvalid("token response without an id_token")
     return token.get("userinfo") or {}
+
+
+def _raised_in_provider_library(exc: BaseException) -> bool:
+    """Whether the innermost frame of `exc` is Authlib's or joserfc's (handling the provider's answer)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    module = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
+    return module.split(".")[0] in PROVIDER_LIBRARIES
 
 
 def _dig(data: Any, path: str) -> Any:

@@ -34,7 +34,9 @@ def checked_metadata(doc: Any, production: bool) -> dict:
     allowed = [alg for alg in declared if alg in ASYMMETRIC_ALGS]
     if not allowed:
         raise ProviderInvalid(f"no asymmetric ID token algorithm among {declared!r}")
-    return {**doc, "id_token_signing_alg_values_supported": allowed}
+    # Keys come only from jwks_uri, checked in fetch_jwk_set: an inline `jwks` would skip the check.
+    kept = {key: value for key, value in doc.items() if key != "jwks"}
+    return {**kept, "id_token_signing_alg_values_supported": allowed}
 
 
 class ProviderApp(FlaskOAuth2App):

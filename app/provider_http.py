@@ -6,6 +6,7 @@ call's sockets when the deadline passes, so a drip in the headers or the body en
 """
 from __future__ import annotations
 
+import math
 import socket
 import threading
 import time
@@ -123,7 +124,28 @@ class DeadlineSession(OAuth2Session):
             raise ProviderInvalid("token response without an access token")
         if "id_token" in body and not isinstance(body["id_token"], str):
             raise ProviderInvalid("token response with a malformed id_token")
+        if "error" not in body:
+            _check_token_fields(body)
         return super().parse_response_token(resp)
+
+
+def _check_token_fields(body: dict) -> None:
+    """Refuse the token fields Authlib would choke on (a TypeError or OverflowError is a 500)."""
+    for field in ("expires_in", "expires_at"):
+        if field in body and not _is_whole_seconds(body[field]):
+            raise ProviderInvalid(f"token response with a malformed {field}: {body[field]!r:.40}")
+    # Authlib signs requests only as bearer; another type would fail on the profile call.
+    token_type = body.get("token_type", "bearer")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise ProviderInvalid(f"token response with an unusable token_type: {token_type!r:.40}")
+
+
+def _is_whole_seconds(value: object) -> bool:
+    if isinstance(value, str):
+        return value.isascii() and value.isdigit()
+    if isinstance(value, float):
+        return math.isfinite(value) and value.is_integer() and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _read_body(resp: requests.Response) -> bytes:

@@ -7,6 +7,9 @@ token endpoint. By default it behaves (RS256-signed ID tokens); each test picks 
   (e.g. a list); `jwks`: the same for the key set;
 - `discovery_redirect`: a URL that discovery redirects to;
 - `token`: `"alg_none"` (an unsigned ID token), `"list"` (a JSON list body), `"html"`;
+  `token_fields`: raw JSON text by field, set in the token response (e.g. `{"expires_in": "1e400"}`);
+  `id_token_header`: fields added to the signed ID token's protected header (e.g. `crit`);
+- `provider_config(kind="oauth2")`: a plain OAuth 2.0 client of the same server (profile at /userinfo);
 - `drip`: (interval_seconds, n_bytes): the token response's first n bytes are sent one at a time,
   `interval` apart, the rest at once; `drip_headers`: the same for the token response's status
   line and headers; `drip_get`: the same for the discovery and JWKS bodies.
@@ -22,14 +25,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from joserfc import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from joserfc.jwk import RSAKey
 
 _KEY = RSAKey.generate_key(2048, parameters={"kid": "hostile-1"})
 
 
-def _b64(data: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+def _b64(data: dict | bytes) -> str:
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _rs256(header: dict, claims: dict) -> str:
+    """A compact RS256 JWS signed by hand: the header may hold what a JOSE library would refuse."""
+    signing_input = f"{_b64(header)}.{_b64(claims)}"
+    signature = _KEY.private_key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{_b64(signature)}"
 
 
 class HostileProvider:
@@ -39,6 +51,8 @@ class HostileProvider:
         self.discovery: Any = None
         self.jwks: Any = None
         self.token: str = "signed"
+        self.token_fields: dict[str, str] = {}
+        self.id_token_header: dict[str, Any] = {}
         self.drip: tuple[float, int] | None = None
         self.drip_headers: tuple[float, int] | None = None
         self.drip_get: tuple[float, int] | None = None
@@ -55,10 +69,13 @@ class HostileProvider:
     def issuer(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}"
 
-    def provider_config(self, name: str = "hostile") -> dict[str, str]:
+    def provider_config(self, name: str = "hostile", kind: str = "oidc") -> dict[str, str]:
         """An ARENA_OIDC_PROVIDERS entry for this provider."""
-        return {"name": name, "kind": "oidc", "issuer": self.issuer, "client_id": "arena-hostile",
-                "client_secret": "s3cret", "scopes": "openid"}
+        entry = {"name": name, "kind": kind, "client_id": "arena-hostile", "client_secret": "s3cret"}
+        if kind == "oauth2":
+            return {**entry, "scopes": "", "authorize_url": self.issuer + "/authorize",
+                    "token_url": self.issuer + "/token", "userinfo_url": self.issuer + "/userinfo"}
+        return {**entry, "issuer": self.issuer, "scopes": "openid"}
 
     def stop(self) -> None:
         self.stopped.set()
@@ -92,9 +109,11 @@ class HostileProvider:
         if self.token == "alg_none":
             id_token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
         else:
-            id_token = jwt.encode({"alg": "RS256", "kid": "hostile-1"}, claims, _KEY)
-        return json.dumps({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer",
-                           "expires_in": 300, "id_token": id_token}).encode()
+            id_token = _rs256({"alg": "RS256", "kid": "hostile-1", **self.id_token_header}, claims)
+        fields = {k: json.dumps(v) for k, v in {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer",
+                                                 "expires_in": 300, "id_token": id_token}.items()}
+        fields.update(self.token_fields)  # raw text: `1e400` must reach the client as written
+        return ("{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in fields.items()) + "}").encode()
 
 
 def _handler_for(idp: HostileProvider) -> type[BaseHTTPRequestHandler]:
@@ -112,6 +131,8 @@ def _handler_for(idp: HostileProvider) -> type[BaseHTTPRequestHandler]:
                 self._send(json.dumps(idp.discovery_document()).encode(), drip=idp.drip_get)
             elif parts.path == "/jwks":
                 self._send(json.dumps(idp.jwks_document()).encode(), drip=idp.drip_get)
+            elif parts.path == "/userinfo":
+                self._send(json.dumps({"sub": "eve"}).encode())
             elif parts.path == "/authorize":
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 code = secrets.token_urlsafe(8)
