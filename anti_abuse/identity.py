@@ -1,9 +1,10 @@
 """Identity-leak detection: an answer that names its own model, team or maker unblinds the battle.
 
-The lexicon is data (identity_lexicon.json, versioned) plus the names stored in the database.
-Distinctive names count anywhere; names that are also ordinary words or big brands ("Solar",
-"LG", "Google") count only where the answer speaks of itself ("I am ...", "저는 ...입니다",
-"made by ...", "...에서 개발한 AI"), so a recipe that mentions an LG fridge stays counted.
+The lexicon is data (identity_lexicon.json, versioned) plus the names stored in the database. A name
+counts only where the answer speaks of itself ("I am ...", "저는 ...입니다", "made by ...",
+"...에서 개발한 AI입니다") or signs with it ("— EXAONE", "[EXAONE]", "EXAONE:" opening the answer):
+public brands are named all the time in plain answers about AI, and dropping those votes would bias
+the board against whichever models get AI questions.
 """
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from sqlalchemy.orm import Session
 
 from anti_abuse import queries
-from anti_abuse.self_reference import self_identifying
+from anti_abuse.self_reference import self_identifying, signed
 from app.models import User
 from voting.queries import VoteTarget
 
@@ -26,9 +27,16 @@ REASON = "identity_leak"
 LEXICON_FILE = Path(__file__).with_name("identity_lexicon.json")
 
 _LATIN, _HANGUL = "A-Za-z0-9", "가-힣"
+_SEPARATORS = r"[\s\-:.]"  # folded inside a name: "Mi:dm", "Mi-dm", "Mi dm" and "Midm" are one name
 # Syllables a Korean particle or copula starts with: "솔라입니다" names Solar, "솔라시스템" does not.
 _PARTICLE_START = "이가은는을를의에와과로으도만야예라입께처보부까랑하"
 _SENTENCES = re.compile(r"(?<=[.!?。])\s+|\n+")
+# Trailing tokens of a stored name that say which build, not which model: "VARCO 2.0", "Bada v1.5 7B Chat".
+_BUILD_TOKEN = re.compile(r"[\s\-_./:]+(?:v?\d+(?:[.x]\d+)*[bmk]?|instruct|it|chat|preview|base|beta|alpha|sft|dpo"
+                          r"|rlhf|latest|demo|test|exp|hf)$", re.I)
+# Words a model name may contain that name nothing by themselves.
+_GENERIC = frozenset("model models demo chat chatbot assistant bot llm test team base instruct preview beta "
+                     "korean korea large small mini lite plus open language official version 모델 팀 데모 챗봇".split())
 
 
 def normalise(text: str) -> str:
@@ -36,38 +44,49 @@ def normalise(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch) != "Cf")
 
 
+def _variants(name: str) -> Iterator[tuple[str, int]]:
+    """A stored name and what else it goes by, each with the folded length it needs to count."""
+    name = name.strip()
+    yield name, 2
+    bare = re.sub(r"\s*[(\[（].*?[)\]）]", "", name).strip()  # "EXAONE (데모)" -> "EXAONE"
+    yield bare, 2
+    short = bare.rsplit("/", 1)[-1]  # "LGAI-EXAONE/EXAONE-3.5" -> "EXAONE-3.5"
+    while (cut := _BUILD_TOKEN.sub("", short)) != short:
+        short = cut
+    yield short, 3
+    for piece in re.split(r"[\-_/]+", short):  # slug pieces: "nc-varco" -> "varco"
+        yield piece, 4
+
+
 @dataclass(frozen=True)
 class IdentityLexicon:
-    """Names that give a model away: `distinctive` count anywhere, `contextual` only when self-identifying."""
+    """Names that give a model away when an answer says them of itself."""
 
     version: int
-    distinctive: tuple[str, ...]
-    contextual: tuple[str, ...]
+    names: tuple[str, ...]
 
     def with_names(self, names: Iterable[str]) -> IdentityLexicon:
-        """This lexicon plus names from the database; a curated entry keeps its own kind."""
-        known = {_fold(t) for t in self.distinctive + self.contextual}
-        distinctive, contextual = list(self.distinctive), list(self.contextual)
+        """This lexicon plus names from the database and their unversioned forms and slug pieces."""
+        known = {_fold(t) for t in self.names}
+        added = []
         for name in names:
-            # The name as stored and without a parenthesised note: "EXAONE (데모)" -> "EXAONE".
-            for variant in dict.fromkeys((name.strip(), re.sub(r"\s*[(\[（].*?[)\]）]", "", name).strip())):
+            for variant, shortest in _variants(name):
                 key = _fold(variant)
-                if len(key) < 2 or key in known:
+                if len(key) < shortest or key in known or key in _GENERIC or key.isdigit():
                     continue
                 known.add(key)
-                # An identifier-like or long name is never an ordinary word; a short plain one may be.
-                (distinctive if re.search(r"\d", key) or len(key) >= 8 else contextual).append(variant)
-        return IdentityLexicon(self.version, tuple(distinctive), tuple(contextual))
+                added.append(variant)
+        return IdentityLexicon(self.version, self.names + tuple(added))
 
 
 def _fold(term: str) -> str:
-    return re.sub(r"[\s\-]+", "", normalise(term)).casefold()
+    return re.sub(f"{_SEPARATORS}+", "", normalise(term)).casefold()
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> IdentityLexicon:
     """The curated lexicon from its JSON file."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return IdentityLexicon(int(data["version"]), tuple(data["distinctive"]), tuple(data["contextual"]))
+    return IdentityLexicon(int(data["version"]), tuple(data["names"]))
 
 
 LEXICON = load_lexicon()
@@ -79,16 +98,16 @@ def _kind(ch: str) -> str:
 
 
 def _term_pattern(term: str) -> str:
-    """A name as a regex: spaces or hyphens inside it optional, whole-word at Latin edges, Korean
-    particles allowed after it."""
-    term = re.sub(r"[\s\-]+", " ", normalise(term).strip())
+    """A name as a regex: separators inside it optional, whole-word at Latin edges, Korean particles
+    allowed after it."""
+    term = re.sub(f"{_SEPARATORS}+", " ", normalise(term)).strip()
     parts, prev = [], ""
     for ch in term:
         if ch == " ":
-            parts.append(r"[\s\-]*")
+            parts.append(f"{_SEPARATORS}*")
         else:
             if prev and prev != " " and {_kind(prev), _kind(ch)} == {"latin", "hangul"}:
-                parts.append(r"[\s\-]*")
+                parts.append(f"{_SEPARATORS}*")
             parts.append(re.escape(ch))
         prev = ch
     lead = {"latin": f"(?<![{_LATIN}])", "hangul": f"(?<![{_HANGUL}])"}.get(_kind(term[0]), "")
@@ -116,18 +135,16 @@ def _present(terms: tuple[str, ...], folded_text: str) -> re.Pattern | None:
 
 
 def find_identity_leak(answers: Iterable[str], lexicon: IdentityLexicon) -> str | None:
-    """The first name in `answers` that gives a model away, or None."""
+    """The first name in `answers` that an answer says of itself, or None."""
     for answer in answers:
         text = normalise(answer)
-        folded = _fold(text)
-        distinctive = _present(lexicon.distinctive, folded)
-        if distinctive is not None and (hit := distinctive.search(text)):
-            return hit.group(0)
-        contextual = _present(lexicon.contextual, folded)
-        if contextual is None:
+        names = _present(lexicon.names, _fold(text))
+        if names is None:
             continue
+        if hit := signed(text, names):
+            return hit
         for sentence in _SENTENCES.split(text):
-            for hit in contextual.finditer(sentence):
+            for hit in names.finditer(sentence):
                 if self_identifying(sentence, hit.start(), hit.end()):
                     return hit.group(0)
     return None
