@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -31,42 +31,61 @@ def team_name(model: Model, lang: str) -> str:
 # How many of the most recently applied votes must be on the live board for it to be trusted: more
 # than one worker batch, since several workers mark their batches in an order of their own.
 RECENT_APPLIED_CHECKED = 400
+# A vote waiting longer than this for the live board means the pipeline stalled (the worker is dead,
+# Redis lost the stream), not ordinary lag: the relay republishes within about 7 s (grace 5 s, every 2 s).
+STALLED_AFTER = timedelta(seconds=10)
 
 
 def current_cells(session: Session, board: LiveBoard, marks: ServedMarks, round_id: str,
-                  category: str) -> tuple[Cells, str]:
-    """Pair counts from the live board when it lost nothing, else from SQL (all counted votes).
+                  category: str, now: datetime) -> tuple[Cells, str]:
+    """Pair counts from the live board when it lost nothing and keeps up, else from SQL.
 
-    The live board is served only when it is not rebuilding, holds the votes the worker most recently
-    marked applied (read from SQL first: missing, Redis came back empty, flushed or from an old
-    snapshot), is not empty for this scope and has at least the most any process served for it.
-    Votes between commit and apply are ordinary lag. What is served raises the shared mark first.
+    The live board is served when it is not rebuilding, holds the votes the worker most recently
+    marked applied (read from SQL first: missing when Redis came back empty, flushed or from an old
+    snapshot), no vote has waited for it longer than STALLED_AFTER (a dead worker), it is not empty
+    for this scope and it has at least the most any process served. Otherwise SQL serves every
+    counted vote, and that read records its time as the cutoff. A live board that is sound but still
+    behind that mark (catching up after such a read) is answered with SQL up to the cutoff: a fixed
+    target the live board reaches within one lag, whereas chasing the newest SQL count under steady
+    voting would keep every read on SQL. What is served raises the shared mark first.
     """
     recent = queries.latest_published_ids(session, RECENT_APPLIED_CHECKED)
-    cells, source = None, "live"
+    waiting_since = queries.oldest_unpublished_at(session)
+    stalled = waiting_since is not None and now - waiting_since > STALLED_AFTER
+    cells, source, cutoff = None, "live", None
     try:
-        if not board.rebuilding():
-            cells = _trusted_live_cells(board, marks, round_id, category, recent)
+        if not stalled and not board.rebuilding():
+            cells, cutoff = _trusted_live_cells(board, marks, round_id, category, recent)
     except Exception as exc:  # Redis down: SQL is the truth anyway
         log.warning("live board unavailable, reading SQL: %s", exc)
-    if cells is None:
-        cells, source = queries.counted_cells(session, round_id, None if category == ALL else category), "sql"
+    scope = None if category == ALL else category
+    new_cutoff = None
+    if cells is None and cutoff is not None:  # sound but catching up: the fixed target
+        cells, source = queries.counted_cells(session, round_id, scope, until=cutoff), "sql"
+    elif cells is None:
+        cells, source, new_cutoff = queries.counted_cells(session, round_id, scope), "sql", now.timestamp()
     try:
-        marks.raise_to(round_id, category, sum(cells.values()))
+        marks.raise_to(round_id, category, sum(cells.values()), new_cutoff)
     except Exception as exc:  # Redis down: the live board cannot be served either, and SQL only grows
         log.warning("could not record the served count: %s", exc)
     return cells, source
 
 
 def _trusted_live_cells(board: LiveBoard, marks: ServedMarks, round_id: str, category: str,
-                        recent: list[str]) -> Cells | None:
-    """The scope's live cells, or None when serving them could show lost or fewer votes."""
+                        recent: list[str]) -> tuple[Cells | None, datetime | None]:
+    """(the scope's live cells, None) when they can be served; (None, the cutoff to serve SQL up to)
+    when the live board is sound but behind a mark a full SQL read set; (None, None) when it lost votes."""
     if not board.has_applied(recent):
         log.warning("live board lost applied votes; serving SQL", extra={"fields": {"round": round_id}})
-        return None
+        return None, None
     cells = board.cells(round_id, category)
     total = sum(cells.values())
-    return cells if total and total >= marks.get(round_id, category) else None
+    served, cutoff = marks.get(round_id, category)
+    if total and total >= served:
+        return cells, None
+    if total and cutoff is not None:
+        return None, datetime.fromtimestamp(cutoff, timezone.utc)
+    return None, None
 
 
 @lru_cache(maxsize=64)
@@ -84,9 +103,9 @@ class ScopeCounts(NamedTuple):
 
 
 def scope_counts(session: Session, board: LiveBoard, marks: ServedMarks, round_id: str,
-                 category: str) -> ScopeCounts:
+                 category: str, now: datetime) -> ScopeCounts:
     """Read the counts once (live or SQL) and map them onto the round's roster."""
-    cells, source = current_cells(session, board, marks, round_id, category)
+    cells, source = current_cells(session, board, marks, round_id, category, now)
     models = queries.roster_models(session, round_id)
     index = {m.id: i for i, m in enumerate(models)}
     mapped: dict[tuple, int] = {}

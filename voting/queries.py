@@ -122,13 +122,17 @@ def roster_models(session: Session, round_id: str) -> list[Model]:
     return list(session.scalars(stmt).unique())
 
 
-def counted_cells(session: Session, round_id: str, category: str | None = None) -> Cells:
-    """Counted votes of a round (one category or all) aggregated to {(a, b, outcome): n}."""
+def counted_cells(session: Session, round_id: str, category: str | None = None,
+                  until: datetime | None = None) -> Cells:
+    """Counted votes of a round (one category or all; cast at or before `until` if given)
+    aggregated to {(a, b, outcome): n}."""
     stmt = select(Vote.model_a_id, Vote.model_b_id, Vote.winner, func.count()).where(
         Vote.round_id == round_id, Vote.excluded.is_(False)).group_by(
         Vote.model_a_id, Vote.model_b_id, Vote.winner)
     if category is not None:
         stmt = stmt.where(Vote.category == category)
+    if until is not None:
+        stmt = stmt.where(Vote.created_at <= until)
     cells: Cells = {}
     for a, b, winner, n in session.execute(stmt):
         key = (a, b, OUTCOME_OF_WINNER[winner])

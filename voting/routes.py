@@ -65,7 +65,7 @@ def board_scope():
     if category != "all" and category not in round_.categories:
         raise Unprocessable(code="unknown_category")
     ensure_embedded_worker(current_app._get_current_object())
-    return round_, category, scope_counts(session, get_board(), get_served_marks(), round_.id, category)
+    return round_, category, scope_counts(session, get_board(), get_served_marks(), round_.id, category, utcnow())
 
 
 @bp.get("/api/leaderboard")

@@ -116,7 +116,7 @@ class Truth:
                     if live_cells.get(k, 0) != sql_cells.get(k, 0)}
             problems.append(f"{category}: live pair counts differ from the rebuild (live, sql): {diff}")
         served = self.api_board(category)
-        counts = scope_counts(session, RebuiltBoard(rebuilt), MemoryServedMarks(), round_.id, category)
+        counts = scope_counts(session, RebuiltBoard(rebuilt), MemoryServedMarks(), round_.id, category, utcnow())
         expected = json.loads(json.dumps(leaderboard(counts, round_, category, board_settings(self.config), "ko",
                                                      utcnow())))
         for key in ("computed_at", "status"):

@@ -3,10 +3,11 @@ import shutil
 import subprocess
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import redis as redis_lib
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import new_session, utcnow
@@ -16,7 +17,7 @@ from tests.builders import make_battle, make_round, make_test_app, make_user
 from tests.clients import CsrfClient
 from voting import queries
 from voting.live import ALL
-from voting.models import Vote
+from voting.models import Vote, VoteOutbox
 from voting.runtime import make_worker
 from voting.service import VoteRejected, cast_vote
 from voting.worker import WorkerSettings
@@ -335,6 +336,51 @@ def test_votes_in_flight_are_lag_and_no_process_serves_fewer_votes_than_another_
     finally:
         stop_worker(*worker)
     assert read.seen + read_other.seen[-1:] == sorted(read.seen + read_other.seen[-1:])
+
+
+def test_after_a_full_sql_read_the_board_returns_to_live_while_votes_keep_coming(setup):
+    """Catching up after a full read from SQL: every read serves SQL up to that read's cutoff, a fixed
+    target; chasing the newest SQL count kept every read on SQL as long as votes and reads continued."""
+    app, client, battle_ids = setup
+    read = BoardReader(app)
+    worker = run_worker(app)
+    try:
+        vote_settled(app, client, battle_ids[:10], 10)
+    finally:
+        stop_worker(*worker)
+    live = app.extensions["live_board"]
+    vote_all(client, battle_ids[10:13], lambda i: None)  # in flight: the worker is not running
+    assert live.begin_rebuild(60_000)
+    assert read() == (13, "sql")  # a full read: the mark is 13, its cutoff now
+    live.end_rebuild()
+    vote_all(client, battle_ids[13:16], lambda i: None)  # votes keep coming after the cutoff
+    assert read() == (13, "sql")  # the fixed target, not the newest count (16)
+    worker = run_worker(app)
+    try:
+        assert wait_until(lambda: read() == (16, "live"))
+    finally:
+        stop_worker(*worker)
+    assert read.seen == sorted(read.seen)
+
+
+def test_a_board_whose_worker_died_serves_sql_once_votes_stall(setup):
+    """The worker is dead and votes keep coming: past the stall threshold the live board, frozen but
+    sound, is no longer served as if it were current."""
+    app, client, battle_ids = setup
+    read = BoardReader(app)
+    worker = run_worker(app)
+    try:
+        vote_settled(app, client, battle_ids[:10], 10)
+    finally:
+        stop_worker(*worker)  # the worker dies
+    vote_all(client, battle_ids[10:14], lambda i: None)
+    assert read() == (10, "live")  # ordinary lag so far
+    with app.app_context(), new_session() as session:  # the waiting votes are now a minute old
+        session.execute(update(VoteOutbox).where(VoteOutbox.published_at.is_(None))
+                        .values(created_at=utcnow() - timedelta(minutes=1)))
+        session.commit()
+    assert read() == (14, "sql")
+    assert read.seen == sorted(read.seen)
 
 
 def test_a_live_board_restored_from_an_old_snapshot_is_not_served(setup, private_redis):
