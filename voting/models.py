@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -54,7 +54,13 @@ class VoteOutbox(Base):
     """
 
     __tablename__ = "vote_outbox"
-    __table_args__ = (Index("ix_vote_outbox_unpublished", "published_at"),)
+    __table_args__ = (
+        Index("ix_vote_outbox_unpublished", "published_at"),
+        # The oldest vote still waiting for the live board, read on every board, /readyz and scrape:
+        # a partial index stays small however long a worker outage lets the backlog grow.
+        Index("ix_vote_outbox_waiting", "created_at", postgresql_where=text("published_at IS NULL"),
+              sqlite_where=text("published_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id"), unique=True)
