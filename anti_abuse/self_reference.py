@@ -37,7 +37,12 @@ _GREETING_ONLY = re.compile(r"^[\W_]*(?:(?:안녕하세요|안녕|반갑습니�
 _THIS_IS = re.compile(r"(?:^|[^\w])(?:this\s+is|이쪽은|여기는)\s*$", re.I)
 _HERE = re.compile(r"\s*(?:here|speaking)?\s*(?:[.!,:~]|$)", re.I)
 _GREETED = re.compile(r"\s*(?:here|speaking)\s*(?:[.!,:~]|$)", re.I)
-# "As X, I ...", "As X (a model by Y), my ...": the speaker takes the name as its own.
+# "This answer was written by X", "이 답변은 X가 작성했습니다": the answer credits its author.
+_THIS_ANSWER = re.compile(r"(?:this|the\s+above|my)\s+(?:answer|response|reply|text)\s+(?:was|is|has\s+been)\s+"
+                          r"(?:generated|written|produced|provided|created|prepared)\s+by\s*$", re.I)
+_KO_THIS_ANSWER = re.compile(r"(?:이|위|본)\s*(?:답변|응답|글)[은는]\s*$")
+_KO_AUTHORED = re.compile(r"\s*(?:이|가|에서|에\s*의해)?\s*(?:작성|생성|제공)(?:했|하였|됐|되었)[가-힣]{0,4}\s*[.!]?\s*$")
+# "As X, I ...", "As X (a model by Y), my ...", "Developed by X, I ...": the speaker takes the name as its own.
 _AS_I = re.compile(r"\s*(?:\([^()]{0,60}\)|,[^,.!?]{0,60})?,\s*(?:i|i'm|i've|i'd|i'll|my|me)\b", re.I)
 
 # Signatures and labels: a name opening the first line as a label ("EXAONE:", "[EXAONE]", "EXAONE here")
@@ -53,7 +58,7 @@ _LIST_ITEM = re.compile(r"[\s*_#>\-–•·\d.)]*")
 # Cheap gates in C before the word-by-word rules: every English rule needs the speaker ("I", "me",
 # "my") or "as"/"this is" before the name, every Korean one an "is" after it. A hostile answer full
 # of names then costs a regex search per name, not a Python walk.
-_EN_GATE = re.compile(r"(?<![a-z])(?:i|me|my|as|this)(?![a-z])", re.I)
+_EN_GATE = re.compile(r"(?<![a-z])(?:i|me|my|as|this|by)(?![a-z])", re.I)
 _KO_GATE = re.compile(_KO_IS)
 
 
@@ -91,17 +96,23 @@ def _introduced(before: str, after: str) -> bool:
     """'This is X.', 'As X, I can help.', 'As an AI made by X, I ...'."""
     if _HERE.match(after) and _THIS_IS.search(before):
         return True
+    if _THIS_ANSWER.search(before):
+        return True
     words = _WORDS.findall(before.lower())[-6:]
-    if "as" not in words:
-        return False
-    after_as = words[len(words) - words[::-1].index("as"):]
-    return set(after_as) <= _EN_FILLER and bool(_AS_I.match(after))
+    if "as" in words:
+        words = words[len(words) - words[::-1].index("as"):]
+    elif not (words[-2:-1] and words[-2] in _MAKERS and words[-1] == "by"
+              and len(words) == len(_WORDS.findall(before.lower()))):
+        return False  # "by" only as the sentence's opening phrase: "Trained by X, I ..."
+    return set(words) <= _EN_FILLER and bool(_AS_I.match(after))
 
 
 def self_identifying(sentence: str, start: int, end: int) -> bool:
     """Whether the name at sentence[start:end] is said of the speaker itself."""
     before, after = sentence[max(0, start - CONTEXT_CHARS):start], sentence[end:end + CONTEXT_CHARS]
     if _GREETED.match(after) and _GREETING_ONLY.match(before):  # "Hi! X here.", "EXAONE speaking"
+        return True
+    if _KO_AUTHORED.match(after) and _KO_THIS_ANSWER.search(before):
         return True
     if _EN_GATE.search(before) and (_english(before) or _introduced(before, after)):
         return True
