@@ -338,16 +338,21 @@ def test_votes_in_flight_are_lag_and_no_process_serves_fewer_votes_than_another_
     assert read.seen + read_other.seen[-1:] == sorted(read.seen + read_other.seen[-1:])
 
 
+def settled_then_stopped(app, client, battle_ids, count):
+    """`count` votes applied by a worker that then stops; a reader of the public board."""
+    worker = run_worker(app)
+    try:
+        vote_settled(app, client, battle_ids[:count], count)
+    finally:
+        stop_worker(*worker)
+    return BoardReader(app)
+
+
 def test_after_a_full_sql_read_the_board_returns_to_live_while_votes_keep_coming(setup):
     """Catching up after a full read from SQL: every read serves SQL up to that read's cutoff, a fixed
     target; chasing the newest SQL count kept every read on SQL as long as votes and reads continued."""
     app, client, battle_ids = setup
-    read = BoardReader(app)
-    worker = run_worker(app)
-    try:
-        vote_settled(app, client, battle_ids[:10], 10)
-    finally:
-        stop_worker(*worker)
+    read = settled_then_stopped(app, client, battle_ids, 10)
     live = app.extensions["live_board"]
     vote_all(client, battle_ids[10:13], lambda i: None)  # in flight: the worker is not running
     assert live.begin_rebuild(60_000)
@@ -367,12 +372,7 @@ def test_a_board_whose_worker_died_serves_sql_once_votes_stall(setup):
     """The worker is dead and votes keep coming: past the stall threshold the live board, frozen but
     sound, is no longer served as if it were current."""
     app, client, battle_ids = setup
-    read = BoardReader(app)
-    worker = run_worker(app)
-    try:
-        vote_settled(app, client, battle_ids[:10], 10)
-    finally:
-        stop_worker(*worker)  # the worker dies
+    read = settled_then_stopped(app, client, battle_ids, 10)  # the worker then dies
     vote_all(client, battle_ids[10:14], lambda i: None)
     assert read() == (10, "live")  # ordinary lag so far
     with app.app_context(), new_session() as session:  # the waiting votes are now a minute old
