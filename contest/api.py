@@ -16,7 +16,7 @@ from app.i18n import t
 from contest.backends import BackendSettings
 from contest.render import render_answer
 from contest.service import ArenaSettings, PreparedTurn
-from contest.streaming import Delta
+from contest.streaming import Delta, KeepAlive
 from contest.turns import TurnOutcome, run_turn, void_battle
 
 Short = Annotated[Text, StringConstraints(max_length=40)]  # ids and categories (40-character columns)
@@ -84,6 +84,9 @@ def _events(prepared: PreparedTurn) -> Iterator[str]:
         for item in items:
             if isinstance(item, Delta):
                 yield _sse("delta", {"side": item.side, "text": item.text})
+                continue
+            if isinstance(item, KeepAlive):  # an SSE comment: clients ignore it, proxies see traffic
+                yield ": keep-alive\n\n"
                 continue
             finished = True
             session.commit()

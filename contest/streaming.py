@@ -39,6 +39,10 @@ SIDES = ("a", "b")
 STALL_SECONDS = 600.0
 # Characters per delta of the longer answer when both are released; sets the number of pairs.
 PAIR_CHARS = 64
+# While both answers are held, a keep-alive goes out this often on a clock of its own (never on the
+# backends' events, so it says nothing about either model): reverse proxies close a response that
+# sends nothing for about a minute, and a slow model can take longer than that.
+KEEPALIVE_SECONDS = 15.0
 
 # (side, "chunk" | "end" | "error", the chunk's text or the error code)
 Event = tuple[str, str, str | None]
@@ -50,6 +54,11 @@ class Delta:
 
     side: str
     text: str
+
+
+@dataclass(frozen=True)
+class KeepAlive:
+    """Nothing to show yet; sent on a fixed clock so the connection stays open."""
 
 
 @dataclass
@@ -85,13 +94,26 @@ def _run_side(side: str, backend: Backend, messages: Messages, events: queue.Que
         events.put((side, "error", "internal"))
 
 
-def _queued(events: queue.Queue, stall_seconds: float) -> Iterator[Event]:
-    """The backends' events as they come; ends when none came for `stall_seconds`."""
+def _queued(events: queue.Queue, stall_seconds: float, clock: Callable[[], float],
+            beat_seconds: float) -> Iterator[Event]:
+    """The backends' events as they come, and a ("", "beat", None) every `beat_seconds` since the start;
+    ends when no event came for `stall_seconds`."""
+    start = last = clock()
+    next_beat = start + beat_seconds
     while True:
-        try:
-            yield events.get(timeout=stall_seconds)
-        except queue.Empty:
+        now = clock()
+        if now >= next_beat:
+            next_beat += beat_seconds
+            yield ("", "beat", None)
+            continue
+        if now - last >= stall_seconds:
             return
+        try:
+            event = events.get(timeout=max(0.0, min(next_beat, last + stall_seconds) - now))
+        except queue.Empty:
+            continue
+        last = clock()
+        yield event
 
 
 def _record(result: SideResult, kind: str, payload: str | None, elapsed_ms: int) -> None:
@@ -103,11 +125,15 @@ def _record(result: SideResult, kind: str, payload: str | None, elapsed_ms: int)
         result.error = payload if kind == "error" else None
 
 
-def pace(events: Iterable[Event], clock: Callable[[], float]) -> Iterator[Delta | dict[str, SideResult]]:
-    """Both answers as Delta pairs once both are complete, then {side: SideResult} (alone at a failure)."""
+def pace(events: Iterable[Event], clock: Callable[[], float]) -> Iterator[Delta | KeepAlive | dict[str, SideResult]]:
+    """Both answers as Delta pairs once both are complete, then {side: SideResult} (alone at a failure);
+    a KeepAlive for each clock beat while waiting."""
     results = {side: SideResult() for side in SIDES}
     begin = clock()
     for side, kind, payload in events:
+        if kind == "beat":
+            yield KeepAlive()
+            continue
         _record(results[side], kind, payload, int((clock() - begin) * 1000))
         if results[side].error:
             break
@@ -122,7 +148,7 @@ def pace(events: Iterable[Event], clock: Callable[[], float]) -> Iterator[Delta 
 
 
 def pair_stream(backends: dict[str, Backend], messages: dict[str, Messages],
-                clock: Callable[[], float] = time.monotonic) -> Iterator[Delta | dict[str, SideResult]]:
+                clock: Callable[[], float] = time.monotonic) -> Iterator[Delta | KeepAlive | dict[str, SideResult]]:
     """Run both backends in threads and `pace` their answers; the threads stop when this stream is closed."""
     events: queue.Queue = queue.Queue()
     cancel = threading.Event()
@@ -130,6 +156,6 @@ def pair_stream(backends: dict[str, Backend], messages: dict[str, Messages],
         threading.Thread(target=_run_side, args=(side, backends[side], messages[side], events, cancel),
                          daemon=True, name=f"backend-{side}").start()
     try:
-        yield from pace(_queued(events, STALL_SECONDS), clock)
+        yield from pace(_queued(events, STALL_SECONDS, clock, KEEPALIVE_SECONDS), clock)
     finally:
         cancel.set()

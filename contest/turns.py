@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 from app.metrics import BACKEND_ERRORS
 from contest.models import Battle
 from contest.service import ArenaSettings, PreparedTurn
-from contest.streaming import Delta, SideResult, pair_stream
+from contest.streaming import Delta, KeepAlive, SideResult, pair_stream
 
 log = logging.getLogger("arena.contest")
 
@@ -57,15 +57,16 @@ def record_outcome(prepared: PreparedTurn, results: dict[str, SideResult], setti
 
 
 def run_turn(prepared: PreparedTurn, settings: ArenaSettings, now: Callable[[], datetime],
-             clock: Callable[[], float] = time.monotonic) -> Iterator[Delta | TurnOutcome]:
-    """Yield the answers' text in A/B pairs as `pair_stream` releases it, then the TurnOutcome.
+             clock: Callable[[], float] = time.monotonic) -> Iterator[Delta | KeepAlive | TurnOutcome]:
+    """Yield the answers' text in A/B pairs as `pair_stream` releases it (and its keep-alives), then the
+    TurnOutcome.
 
     A consumer that stops early (the citizen left) leaves the battle voided, never half-ready.
     """
     finished = False
     try:
         for item in pair_stream(prepared.backends, prepared.messages, clock):
-            if isinstance(item, Delta):
+            if isinstance(item, (Delta, KeepAlive)):
                 yield item
             else:
                 finished = True

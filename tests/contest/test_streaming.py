@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import queue
 import random
 import time
 
@@ -15,7 +16,8 @@ from sqlalchemy import select
 
 from contest.backends import BackendError
 from contest.models import Battle, BattleTurn
-from contest.streaming import PAIR_CHARS, Delta, pace, pair_stream
+from contest import streaming
+from contest.streaming import PAIR_CHARS, Delta, KeepAlive, pace, pair_stream
 from tests.builders import make_user
 from tests.contest.llm_server import LoopbackLLM
 from tests.contest.test_live_battles import live_round
@@ -70,6 +72,36 @@ def test_a_fast_and_a_slow_model_stream_alike(client, db, login, llm, fast_side)
     turn = db.scalars(select(BattleTurn)).one()
     latency = {side: getattr(turn, f"latency_{side}_ms") for side in "ab"}
     assert latency[fast_side] < 1000 < 1500 < latency[slow_side], latency
+
+
+def test_a_long_wait_sends_keep_alives_on_a_clock_of_its_own(client, db, login, llm, monkeypatch):
+    """While both answers are held nothing is shown; SSE comments keep proxies from closing the response."""
+    monkeypatch.setattr(streaming, "KEEPALIVE_SECONDS", 0.4)
+    live_round(db, llm, ["paced@m0", "paced@m1"])
+    login.as_user(make_user(db))
+    resp = client.post("/api/battles", json={"prompt": "안녕"}, headers={"Accept": "text/event-stream"},
+                       buffered=False)
+    llm.pacing.update({"m0": SLOW, "m1": SLOW})
+    chunks = [item.decode() for item in resp.response]
+    resp.close()
+    body = "".join(chunks)
+    first_delta = body.index("event: delta")
+    assert body[:first_delta].count(": keep-alive\n\n") >= 3, body[:first_delta]
+    assert "event: done" in body
+
+
+def test_keep_alives_follow_the_clock_not_the_backends():
+    clock, events = Clock(), queue.Queue()
+    beats = streaming._queued(events, 600.0, clock, 15.0)
+    events.put(("a", "chunk", "가"))
+    assert next(beats) == ("a", "chunk", "가")  # the stream started at 0
+    clock.now = 31.0  # two beats are due, whatever the backends did
+    events.put(("b", "chunk", "나"))
+    assert [next(beats), next(beats), next(beats)] == [("", "beat", None)] * 2 + [("b", "chunk", "나")]
+    script = [(0.0, "", "beat", None), (1.0, "a", "chunk", "가"), (2.0, "a", "end", None),
+              (15.0, "", "beat", None), (20.0, "b", "chunk", "나"), (21.0, "b", "end", None)]
+    items = list(pace(scripted(Clock(), script), Clock()))
+    assert items[:2] == [KeepAlive(), KeepAlive()] and [d.text for d in items[2:4]] == ["가", "나"]
 
 
 # ---------------------------------------------------------------- pacing, with a scripted clock
