@@ -31,9 +31,11 @@ def team_name(model: Model, lang: str) -> str:
 # How many of the most recently applied votes must be on the live board for it to be trusted: more
 # than one worker batch, since several workers mark their batches in an order of their own.
 RECENT_APPLIED_CHECKED = 400
-# A vote waiting longer than this for the live board means the pipeline stalled (the worker is dead,
-# Redis lost the stream), not ordinary lag: the relay republishes within about 7 s (grace 5 s, every 2 s).
-STALLED_AFTER = timedelta(seconds=10)
+# A vote waiting longer than this for the live board means the pipeline stalled, not ordinary lag
+# (under a second): the worker is dead, or Redis was unreachable and the votes cast meanwhile wait for
+# the relay (grace 5 s). While they wait, SQL serves and, Redis being back, records its count as the
+# shared mark, so the live board cannot be served behind what was shown from SQL during the outage.
+STALLED_AFTER = timedelta(seconds=3)
 
 
 def current_cells(session: Session, board: LiveBoard, marks: ServedMarks, round_id: str,
