@@ -124,22 +124,14 @@ def register_error_handlers(app: Flask) -> None:
             resp.headers["Allow"] = ", ".join(valid_methods)
         return resp
 
-    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)  # OperationalError (down, connection lost, lock timeout) is one
     @app.errorhandler(PoolTimeout)
-    @app.errorhandler(PendingRollbackError)
-    def _database_down(exc: Exception):
-        # Connection refused or lost mid-request, pool exhausted, lock timeout: the client did nothing
-        # wrong; retry. (PendingRollbackError: a connection lost earlier in this request.)
-        log.exception("database unavailable on %s %s", request.method, request.path)
-        rollback_request_session()
-        return error_response(503, "unavailable")
-
-    @app.errorhandler(DBAPIError)
-    def _database_error(exc: DBAPIError):
-        if not refuses_writes(exc):
+    @app.errorhandler(PendingRollbackError)  # a connection lost earlier in this request
+    def _database_unavailable(exc: Exception):
+        if not database_unavailable(exc):
             return _unexpected(exc)
-        # A failover left us on a standby (or the database was made read-only): retry once it is writable.
-        log.error("database refuses writes on %s %s: %s", request.method, request.path, exc.orig)
+        # Down, out of connections, or a failover left us on a standby: the client did nothing wrong; retry.
+        log.exception("database unavailable on %s %s", request.method, request.path)
         rollback_request_session()
         return error_response(503, "unavailable")
 
