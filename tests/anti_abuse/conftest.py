@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.anti_abuse.servers import PRIVATE_REDIS_PORT, PrivateRedis, probe
+from tests.anti_abuse.servers import PRIVATE_REDIS_PORT, probe
+from tests.redis_server import PrivateRedis
 
 
 @pytest.fixture

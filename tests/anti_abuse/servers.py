@@ -1,14 +1,10 @@
-"""Real servers for the limit tests: a private redis-server, a threaded HTTP server, a logged-in HTTP client."""
+"""Real servers for the limit tests: a threaded HTTP server and a logged-in HTTP client (the private
+redis-server is tests.redis_server)."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import threading
-import time
 
-import pytest
-import redis as redis_lib
 import requests
 from flask import Blueprint, Flask, jsonify
 from werkzeug.serving import make_server
@@ -28,44 +24,6 @@ probe = Blueprint("limits_probe", __name__)
 def probe_vote(battle_id: str):
     """Test-only stand-in for a vote, behind the vote route's limits."""
     return jsonify({"ok": battle_id})
-
-
-class PrivateRedis:
-    """A redis-server of our own (never the machine's shared one), started and killed by the test."""
-
-    def __init__(self, port: int):
-        if not shutil.which("redis-server"):
-            pytest.skip("redis-server not installed")
-        self.port, self.url = port, f"redis://127.0.0.1:{port}/0"
-        self.start()
-
-    def start(self) -> None:
-        """Start (or, after `stop`, restart empty) on the same port."""
-        port = self.port
-        self.proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis_lib.Redis(port=port, socket_connect_timeout=0.2)
-        try:
-            for _ in range(100):
-                if self.proc.poll() is not None:  # it exited: the port is taken
-                    break
-                try:
-                    if client.info("server")["process_id"] == self.proc.pid:  # ours, not someone else's
-                        return
-                except redis_lib.RedisError:
-                    pass
-                time.sleep(0.05)
-        finally:
-            client.close()
-        self.stop()
-        reason = f"private redis-server did not start on port {port} (in use? set TEST_PRIVATE_REDIS_PORT)"
-        pytest.fail(reason) if os.environ.get("CI", "").lower() == "true" else pytest.skip(reason)
-
-    def stop(self) -> None:
-        """SIGKILL (also works on a frozen server) and reap."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
 
 
 class LiveServer:

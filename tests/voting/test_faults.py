@@ -1,6 +1,4 @@
 """Fault tests: a private redis-server killed or flushed mid-run, a real PostgreSQL, concurrent duplicates."""
-import shutil
-import subprocess
 import threading
 import time
 from datetime import timedelta
@@ -15,6 +13,7 @@ from app.models import User
 from app.sessions import open_user_session
 from tests.builders import make_battle, make_round, make_test_app, make_user
 from tests.clients import CsrfClient
+from tests.redis_server import PrivateRedis
 from voting import queries
 from voting.live import ALL
 from voting.models import Vote, VoteOutbox
@@ -26,41 +25,11 @@ PORT = 6395
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
-class PrivateRedis:
-    """A throw-away redis-server on our own port (never the machine's shared one)."""
-
-    def __init__(self, port: int, directory=None):
-        self.port, self.proc, self.directory = port, None, directory
-        self.url = f"redis://127.0.0.1:{port}/0"
-
-    def start(self):
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
-                                      "--bind", "127.0.0.1", *(("--dir", str(self.directory)) if self.directory else ())],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis_lib.Redis(port=self.port, socket_timeout=1)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return client.close()
-            except redis_lib.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait()
-
-
 @pytest.fixture
 def private_redis(tmp_path):
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server not installed")
     server = PrivateRedis(PORT, tmp_path)  # no automatic snapshots: a restart comes back empty unless a test SAVEs
-    server.start()
     yield server
-    server.kill()
+    server.stop()
 
 
 @pytest.fixture
@@ -140,7 +109,7 @@ def test_votes_survive_redis_loss_mid_run(setup, private_redis, fault):
 
     def inject(i):
         if i == 20 and fault == "kill":
-            private_redis.kill()
+            private_redis.stop()
         if i == 40 and fault == "kill":
             private_redis.start()  # back, empty: no stream, no group, no board
         if i == 30 and fault == "flush":
@@ -300,7 +269,7 @@ def test_a_lost_live_board_is_never_served_and_the_board_never_goes_backwards(se
     if fault == "flush":
         app.extensions["redis"].flushall()
     else:
-        private_redis.kill()
+        private_redis.stop()
         assert read() == (30, "sql")  # unreachable
         private_redis.start()  # back, empty
     assert read() == (30, "sql") and read("daily") == (30, "sql")
@@ -395,7 +364,7 @@ def test_a_live_board_restored_from_an_old_snapshot_is_not_served(setup, private
         assert read() == (20, "live")
     finally:
         stop_worker(*worker)
-    private_redis.kill()
+    private_redis.stop()
     private_redis.start()
     assert sum(app.extensions["live_board"].cells("r-f", ALL).values()) == 15  # the old board is back
     assert read() == (20, "sql") and read("daily") == (20, "sql")
