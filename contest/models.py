@@ -17,11 +17,17 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from app.db import Base, UTCDateTime, utcnow
 
 ROUND_STATUSES = ("draft", "open", "closed", "published")
 BATTLE_STATUSES = ("answering", "ready", "voided", "voted")
+
+
+def new_salt() -> str:
+    """A fresh secret for a round's voter pseudonyms (256 bits)."""
+    return secrets.token_hex(32)
 
 
 def new_battle_id() -> str:
@@ -73,6 +79,16 @@ class Round(Base):
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Whether citizens may write their own prompts (and follow-ups); frozen with the protocol.
+    free_prompts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The rating protocol (contest.protocol); the version in force, 0 while still a draft.
+    protocol: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    protocol_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Secret key of the round's pseudonymous voter ids in the public release; never shown.
+    pseudonym_salt: Mapped[str] = mapped_column(String(64), default=new_salt)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     roster: Mapped[list[RoundModel]] = relationship(
         back_populates="round", cascade="all, delete-orphan", lazy="selectin"
@@ -95,6 +111,28 @@ class RoundModel(Base):
 
     round: Mapped[Round] = relationship(back_populates="roster")
     model: Mapped[Model] = relationship(lazy="joined")
+
+
+class RoundProtocol(Base):
+    """One version of a round's frozen terms: protocol, categories, roster and free prompts.
+
+    Version 1 is written when the round opens; each later version needs a reason and is public.
+    Append-only: the database refuses UPDATE and DELETE (migration 0004).
+    """
+
+    __tablename__ = "round_protocols"
+    __table_args__ = (UniqueConstraint("round_id", "version"), CheckConstraint("version >= 1", name="version"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    protocol: Mapped[dict[str, Any]] = mapped_column(JSON)
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    roster: Mapped[list[str]] = mapped_column(JSON)  # model slugs
+    free_prompts: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Prompt(Base):

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -70,8 +70,48 @@ class VoteOutbox(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class VoteLogEntry(Base):
+    """One record of a round's hash-chained vote log: a cast vote, or a later change to whether it counts.
+
+    `record` is the canonical JSON (voting.log.canonical); `hash` = SHA-256 over the previous
+    record's hash and this record. Appended in the vote's (or the change's) transaction, one writer
+    per round at a time; the database refuses UPDATE and DELETE (migration 0004).
+    """
+
+    __tablename__ = "vote_log"
+    __table_args__ = (
+        UniqueConstraint("round_id", "seq"),
+        CheckConstraint("kind IN ('cast', 'exclude', 'restore')", name="kind"),
+        CheckConstraint("seq >= 1", name="seq"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id"), index=True)
+    record: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LogRoot(Base):
+    """A round's chain head at the end of a UTC day, recorded once and shown publicly."""
+
+    __tablename__ = "log_roots"
+    __table_args__ = (UniqueConstraint("round_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id"))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD (UTC)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Snapshot(Base):
-    """A published, frozen leaderboard."""
+    """A published, frozen leaderboard. Immutable: the database refuses UPDATE and DELETE."""
 
     __tablename__ = "snapshots"
 
@@ -86,3 +126,12 @@ class Snapshot(Base):
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     notes: Mapped[str | None] = mapped_column(Text)
+    # A correction names the snapshot it supersedes; the old one stays as it was.
+    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("snapshots.id"))
+    protocol_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    protocol: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    code_version: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # The vote set is the round's log up to and including this record.
+    log_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    log_head: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # exposure, exclusions
