@@ -1,2 +1,49 @@
-"""Public pages: the snapshot archive, a snapshot's page, the methodology."""
+"""Public pages of the published results: the snapshot archive, one snapshot, the methodology."""
 from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from app.db import could_be_id, get_session
+from app.errors import NotFound
+from app.i18n import current_lang
+from voting import bp, charts, methodology_messages, publication_messages
+from voting.models import EXCLUSION_REASONS
+from voting.publication_view import archive, snapshot_view
+
+pages_bp = Blueprint("publications", __name__)
+# The pages' strings join the catalogue when the pages are registered on an app.
+pages_bp.record_once(lambda _state: (publication_messages.register(), methodology_messages.register()))
+
+VERIFY_COMMANDS = ("flask --app wsgi snapshots verify RELEASE_DIR", "python -m voting.verify RELEASE_DIR")
+
+
+def download_links(snapshot_id: str) -> dict[str, str]:
+    """Where the snapshot's public files are served (the Publications API)."""
+    base = f"/api/snapshots/{snapshot_id}"
+    return {"votes": f"{base}/votes", "log": f"{base}/log", "csv": f"{base}/csv", "json": base}
+
+
+@pages_bp.get("/snapshots")
+def archive_page():
+    """Every published snapshot, by round; superseded ones marked."""
+    return render_template("voting/snapshots.html", rounds=archive(get_session()))
+
+
+@pages_bp.get("/snapshots/<snapshot_id>")
+def snapshot_page(snapshot_id: str):
+    """One published snapshot: board, charts, statistics, provenance, downloads, how to verify."""
+    view = snapshot_view(get_session(), snapshot_id, current_lang()) if could_be_id(snapshot_id) else None
+    if view is None:
+        raise NotFound(code="snapshot_not_found")
+    return render_template("voting/snapshot.html", **view, ci_chart=charts.ci_chart(view["models"]),
+                           heatmap=charts.heatmap(view["matrix"]), downloads=download_links(snapshot_id),
+                           verify_commands=VERIFY_COMMANDS, known_reasons=EXCLUSION_REASONS)
+
+
+@pages_bp.get("/methodology")
+def methodology_page():
+    """How the ranking is computed, in plain words."""
+    return render_template("voting/methodology.html", sections=methodology_messages.SECTIONS)
+
+
+bp.register_blueprint(pages_bp)
