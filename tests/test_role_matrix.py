@@ -16,7 +16,7 @@ import re
 import pytest
 
 from app.db import utcnow
-from tests.builders import make_battle, make_user
+from tests.builders import make_battle, make_snapshot, make_user
 
 ROLES = ("anonymous", "citizen", "other_citizen", "moderator", "ministry")
 
@@ -40,6 +40,11 @@ def only_ministry(status: int = 200, **request) -> dict:
 
 def owner_only(status: int, stranger: int = 404, **request) -> dict:
     return expect(401, status, stranger, stranger, stranger, **request)
+
+
+def console_page() -> dict:
+    """A ministry console page: anonymous is sent to log in (302), other roles get the 403 page."""
+    return expect(302, 403, 403, 403, 200)
 
 
 MATRIX: dict[tuple[str, str], dict] = {
@@ -73,6 +78,18 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/leaderboard"): everyone(200),
     ("GET", "/api/leaderboard/matrix"): everyone(200),
     ("GET", "/leaderboard"): everyone(200),
+    # pages: the ministry's console and the public publications (helper F)
+    ("GET", "/admin"): console_page(),
+    ("GET", "/admin/teams"): console_page(),
+    ("GET", "/admin/models"): console_page(),
+    ("GET", "/admin/rounds"): console_page(),
+    ("GET", "/admin/rounds/<round_id>"): console_page(),
+    ("GET", "/admin/uploads"): console_page(),
+    ("GET", "/admin/roles"): console_page(),
+    ("GET", "/admin/audit"): console_page(),
+    ("GET", "/snapshots"): everyone(200),
+    ("GET", "/snapshots/<snapshot_id>"): everyone(200),
+    ("GET", "/methodology"): everyone(200),
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local"}
@@ -109,12 +126,14 @@ def clients_by_role(app, db, login) -> tuple[dict, dict]:
     users = {"citizen": make_user(db, "시민"), "other_citizen": make_user(db, "다른 시민"),
              "moderator": make_user(db, "검토자", roles=("moderator",)),
              "ministry": make_user(db, "부처", roles=("ministry",))}
-    battle = make_battle(db, users["citizen"], current_round(db, utcnow()))
+    round_ = current_round(db, utcnow())
+    battle = make_battle(db, users["citizen"], round_)
+    snapshot = make_snapshot(db, round_)
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():
         clients[role] = app.test_client()
         login.as_user(user, client=clients[role])
-    return clients, {**PARAMS, "battle_id": battle.id}
+    return clients, {**PARAMS, "battle_id": battle.id, "round_id": round_.id, "snapshot_id": snapshot.id}
 
 
 @pytest.mark.parametrize("method,rule", sorted(MATRIX), ids=[f"{m} {r}" for m, r in sorted(MATRIX)])

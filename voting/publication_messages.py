@@ -6,8 +6,6 @@ KO = {
     "pub.archive_intro": "과학기술정보통신부가 발표한 순위표(스냅샷)를 경연 회차별로 모았습니다. 발표된 스냅샷은 바뀌지 않습니다. "
                          "정정이 필요하면 이전 스냅샷을 대체하는 새 스냅샷을 발표하며, 대체된 스냅샷도 그대로 남겨 둡니다.",
     "pub.archive_empty": "아직 발표된 순위표가 없습니다.",
-    "pub.round_status.draft": "준비 중", "pub.round_status.open": "진행 중",
-    "pub.round_status.closed": "마감", "pub.round_status.published": "발표됨",
     "pub.snapshot": "스냅샷", "pub.published_at": "발표 시각", "pub.vote_count": "투표 수",
     "pub.current": "최신", "pub.superseded": "대체됨",
     "pub.superseded_by": "정정본: {id}", "pub.supersedes": "정정 대상: {id}",
@@ -37,6 +35,9 @@ KO = {
     "pub.unrated": "대결이 없어 순위를 매기지 않은 모델: {names}",
     "pub.notes": "비고", "pub.archive_link": "발표 기록 전체 보기", "pub.methodology_link": "계산 방법 설명",
     "pub.not_found": "없는 스냅샷입니다.",
+    "board.round": "경연 회차", "board.show_round": "이 회차 보기",
+    "board.round_status.draft": "준비 중", "board.round_status.open": "진행 중",
+    "board.round_status.closed": "마감", "board.round_status.published": "발표됨",
     "protocol.method": "브래들리-테리 모형을 최대우도법으로 맞춰, 집계된 모든 투표로 한꺼번에 점수를 계산합니다.",
     "protocol.scale": "점수가 {scale}점 높으면 이길 가능성이 질 가능성의 {base}배입니다. 점수의 평균은 {initial}점에 맞춥니다.",
     "protocol.ci": "{confidence}% 신뢰구간은 투표를 무작위로 다시 뽑아 {rounds}번 다시 계산한 결과(부트스트랩, 난수 시드 {seed})로 구합니다.",
@@ -56,8 +57,6 @@ EN = {
                          "snapshot never changes. A correction is a new snapshot that replaces an earlier one; the "
                          "earlier one stays here as it was.",
     "pub.archive_empty": "No leaderboard has been published yet.",
-    "pub.round_status.draft": "Draft", "pub.round_status.open": "Open",
-    "pub.round_status.closed": "Closed", "pub.round_status.published": "Published",
     "pub.snapshot": "Snapshot", "pub.published_at": "Published", "pub.vote_count": "Votes",
     "pub.current": "Current", "pub.superseded": "Superseded",
     "pub.superseded_by": "Corrected by {id}", "pub.supersedes": "Corrects {id}",
@@ -89,6 +88,9 @@ EN = {
     "pub.unrated": "Models without battles, not ranked: {names}",
     "pub.notes": "Notes", "pub.archive_link": "All publications", "pub.methodology_link": "How it is computed",
     "pub.not_found": "No such snapshot.",
+    "board.round": "Round", "board.show_round": "Show this round",
+    "board.round_status.draft": "Draft", "board.round_status.open": "Open",
+    "board.round_status.closed": "Closed", "board.round_status.published": "Published",
     "protocol.method": "A Bradley-Terry model is fitted by maximum likelihood to all counted votes at once.",
     "protocol.scale": "A model {scale} points higher is {base} times as likely to win as to lose. Scores are set to "
                       "average {initial}.",

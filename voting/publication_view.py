@@ -63,3 +63,9 @@ def snapshot_view(session: Session, snapshot_id: str, lang: str) -> dict[str, An
                       "excluded": votes.get("excluded")},
             "exclusions": stats.get("exclusions") or {}, "exposure": stats.get("exposure") or {},
             "protocol": {**DEFAULT_PROTOCOL, **(snap.protocol or {})}}  # {} meant the defaults
+
+
+def board_rounds(session: Session) -> list[Round]:
+    """Rounds a leaderboard can be shown for: every round past its draft, the latest opening first."""
+    return list(session.scalars(select(Round).where(Round.status != "draft")
+                                .order_by(Round.opens_at.desc(), Round.id)))
