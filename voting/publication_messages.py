@@ -30,8 +30,10 @@ KO = {
     "pub.download_log": "투표 기록 체인 (JSON Lines)", "pub.download_csv": "순위표 (CSV)",
     "pub.download_json": "순위표 (JSON)",
     "pub.verify_heading": "직접 검증하기",
-    "pub.verify_intro": "파일들을 한 폴더에 내려받은 뒤 아래 명령을 실행하면, 데이터베이스나 계정 없이 이 순위표를 처음부터 "
-                        "다시 계산해 발표와 일치하는지, 다르다면 처음 달라지는 곳이 어디인지 알려 줍니다.",
+    "pub.verify_intro": "파이썬 3.11 이상과 numpy, 이 저장소의 voting 폴더만 있으면 됩니다. 아래 명령은 세 파일(스냅샷, 투표 자료, "
+                        "투표 기록 체인)을 release 폴더에 내려받아 검증합니다. 데이터베이스나 계정 없이 이 순위표를 처음부터 "
+                        "다시 계산해 발표와 일치하면 'match'를, 다르면 처음 달라지는 곳을 알려 줍니다.",
+    "pub.verify_app": "이 애플리케이션을 설치했다면 같은 검증을 이렇게도 할 수 있습니다:",
     "pub.unrated": "대결이 없어 순위를 매기지 않은 모델: {names}",
     "pub.notes": "비고", "pub.archive_link": "발표 기록 전체 보기", "pub.methodology_link": "계산 방법 설명",
     "pub.not_found": "없는 스냅샷입니다.",
@@ -82,9 +84,11 @@ EN = {
     "pub.download_log": "Vote log chain (JSON Lines)", "pub.download_csv": "Leaderboard (CSV)",
     "pub.download_json": "Leaderboard (JSON)",
     "pub.verify_heading": "Verify it yourself",
-    "pub.verify_intro": "Download the files into one folder and run the command below. Without any database or account, "
-                        "it recomputes this leaderboard from scratch and tells you whether it matches the publication, "
-                        "or where it first differs.",
+    "pub.verify_intro": "You need Python 3.11+, numpy and this repository's voting folder. The commands below fetch "
+                        "the three files (the snapshot, the votes, the vote log chain) into a folder named release and "
+                        "verify them. Without any database or account, the leaderboard is recomputed from scratch: it "
+                        "prints 'match', or where it first differs from the publication.",
+    "pub.verify_app": "With the application installed, the same check runs as:",
     "pub.unrated": "Models without battles, not ranked: {names}",
     "pub.notes": "Notes", "pub.archive_link": "All publications", "pub.methodology_link": "How it is computed",
     "pub.not_found": "No such snapshot.",
@@ -105,9 +109,9 @@ EN = {
     "reason.identity_leak": "Model identity revealed", "reason.answer_seen": "Already revealed answer shown again",
     "reason.moderation": "Moderator review", "reason.anomaly": "Anomalous voting pattern",
     "reason.suspended_user": "Suspended account", "reason.backend_error": "Model answer failed",
-    "error.snapshot_not_found": "No such snapshot.",
+    "error.unknown_snapshot": "No such snapshot.",
 }
-KO["error.snapshot_not_found"] = KO["pub.not_found"]
+KO["error.unknown_snapshot"] = KO["pub.not_found"]
 
 
 def register() -> None:

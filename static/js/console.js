@@ -18,12 +18,13 @@
   function fieldValue(el) {
     var type = el.getAttribute("data-type") || "text";
     var optional = el.hasAttribute("data-optional");
-    if (el.type === "checkbox") { return type === "list" ? (el.checked ? el.value : undefined) : el.checked; }
+    if (el.type === "checkbox") { return el.checked; }
     var raw = el.value.trim();
     if (raw === "" && (optional || type !== "text")) { return undefined; }
     if (type === "int") { return parseInt(raw, 10); }
     if (type === "float") { return parseFloat(raw); }
     if (type === "bool") { return raw === "true"; }
+    if (type === "account") { return /^[0-9]+$/.test(raw) ? parseInt(raw, 10) : raw; }  // an id or provider:subject
     if (type === "csv") { return raw.split(",").map(function (s) { return s.trim(); }).filter(Boolean); }
     if (type === "json") { return JSON.parse(raw); }  // a SyntaxError is shown as the form's error
     if (type === "datetime") { return new Date(raw).toISOString(); }
@@ -77,12 +78,9 @@
     if (extra) { area.appendChild(extra); }
   }
 
-  // Any list the error carries (per-line upload errors), as a list.
-  function errorDetails(error) {
-    var items = [];
-    Object.keys(error).forEach(function (k) {
-      if (Array.isArray(error[k])) { items = items.concat(error[k]); }
-    });
+  // The per-line errors of a rejected upload ("errors" beside "error"), as a list.
+  function errorDetails(data) {
+    var items = Array.isArray(data.errors) ? data.errors : [];
     if (!items.length) { return null; }
     var ul = document.createElement("ul");
     ul.className = "line-errors";
@@ -133,7 +131,8 @@
       return resp.json().catch(function () { return {}; }).then(function (data) {
         if (resp.ok) { return succeeded(form, data); }
         var error = data.error || {};
-        show(form, (error.message || S["console.failed"]) + " (" + resp.status + ")", true, errorDetails(error));
+        var count = data.error_count > (data.errors || []).length ? " · " + data.error_count : "";
+        show(form, (error.message || S["console.failed"]) + " (" + resp.status + count + ")", true, errorDetails(data));
       });
     });
   }
@@ -182,7 +181,19 @@
       .catch(function () { /* the list stays empty; publishing still works */ });
   }
 
+  // A bank backend has no endpoint: its fields are disabled (and so left out of the body).
+  function syncBackend(select) {
+    var bank = select.value === "bank";
+    Array.prototype.forEach.call(select.closest("fieldset").querySelectorAll("input"), function (el) {
+      el.disabled = bank;
+    });
+  }
+
   document.addEventListener("submit", onSubmit);
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "backend.kind") { syncBackend(event.target); }
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('select[name="backend.kind"]'), syncBackend);
   var snapshots = document.getElementById("round-snapshots");
   if (snapshots && window.fetch) { listSnapshots(snapshots); }
 })();

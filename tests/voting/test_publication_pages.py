@@ -55,9 +55,11 @@ def test_snapshot_page_shows_board_charts_statistics_provenance_and_downloads(cl
     assert "노출 통계" in html and "A 자리" in html  # exposure per model
     assert "ab" * 32 in html and "cd" * 32 in html and "0123456789abcdef" in html
     assert "부트스트랩, 난수 시드 20260101" in html and "1000번" in html  # the protocol in plain words
-    for href in ("/api/snapshots/s-new/votes", "/api/snapshots/s-new/log", "/api/snapshots/s-new/csv"):
+    for href in ("/api/snapshots/s-new", "/api/snapshots/s-new/votes", "/api/snapshots/s-new/log",
+                 "/api/snapshots/s-new/board.csv"):
         assert f'href="{href}"' in html
-    assert "snapshots verify" in html and "python -m voting.verify" in html
+    assert "curl -s http://localhost/api/snapshots/s-new/votes &gt; release/votes.jsonl" in html
+    assert "python -m voting.verify release" in html and "flask --app wsgi snapshots verify release" in html
     assert "이 스냅샷은 정정되었습니다" not in html
     assert 'href="/snapshots/s-old"' in html  # names what it corrects
 
@@ -78,7 +80,7 @@ def test_unknown_snapshot_is_a_friendly_404_page_or_json(client, published, snap
     resp = client.get(f"/snapshots/{snapshot_id}", headers=HTML)
     assert resp.status_code == 404 and "없는 스냅샷입니다." in resp.get_data(as_text=True)
     resp = client.get(f"/snapshots/{snapshot_id}", headers={"Accept": "application/json"})
-    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "snapshot_not_found"
+    assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "unknown_snapshot"
 
 
 def test_methodology_in_plain_korean_and_english(client):
