@@ -5,7 +5,7 @@ snapshot, the archive and the snapshot page show it) plus screenshots and axe-co
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.db import new_session, utcnow
 from app.models import OAuthIdentity, UserRole
 from contest.models import Round
+from voting.models import Snapshot
 from tests.browser.conftest import AXE, DESKTOP, PHONE, log_in, need, run_battle
 from tests.browser.test_arena_browser import axe_violations
 from tests.builders import artifact_path, make_snapshot
@@ -73,3 +74,103 @@ def test_console_and_publication_pages_fit_and_have_no_serious_accessibility_vio
     context.close()
     assert found == {name: [] for name in found}
     assert too_wide == []
+
+
+def console_submit(page, form: str, expect_navigation: bool = True) -> None:
+    """Submit a console form (accepting its confirmation) and wait for the page it leads to."""
+    if expect_navigation:
+        with page.expect_navigation():
+            page.locator(f"{form} button[type=submit]").click()
+    else:
+        page.locator(f"{form} button[type=submit]").click()
+
+
+def create_round_in_the_console(page, base_url: str, round_id: str, title: str) -> datetime:
+    """Fill the new-round form in Seoul time; returns the opening time asked for (UTC)."""
+    opens = utcnow().replace(second=0, microsecond=0) - timedelta(hours=1)
+    kst = timedelta(hours=9)  # the browser context runs in Asia/Seoul
+    page.goto(base_url + "/admin/rounds")
+    page.fill("#round-id", round_id)
+    page.fill("#round-title", title)
+    page.fill("#round-opens", (opens + kst).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#round-closes", (opens + kst + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#round-categories", "daily, writing")
+    for box in page.locator('#new-round-form input[name="roster"]').all():
+        box.check()
+    page.fill("#p-min", "1")
+    console_submit(page, "#new-round-form")
+    assert page.url.endswith(f"/admin/rounds/{round_id}")
+    return opens
+
+
+def test_the_ministry_runs_a_round_from_the_console_to_a_published_snapshot(browser, live):
+    need(AXE.exists(), f"{AXE} is missing: run `npm ci` (make test does)")
+    ministry_ctx = browser.new_context(viewport=DESKTOP, locale="ko-KR", timezone_id="Asia/Seoul", bypass_csp=True)
+    ministry = ministry_ctx.new_page()
+    ministry.on("dialog", lambda dialog: dialog.accept())  # open, close and publish each ask first
+    make_ministry(live, ministry, "ministry-flow")
+    # The demo round is closed first, so the arena serves the new round.
+    ministry.goto(live.url + "/admin/rounds/demo-2026h2")
+    console_submit(ministry, "#close-round")
+    opens = create_round_in_the_console(ministry, live.url, "r-flow", "2027년 상반기 시범 경연")
+    assert "준비 중" in ministry.locator("main").inner_text()
+    console_submit(ministry, "#open-round")
+    assert "진행 중" in ministry.locator("main .status").first.inner_text()
+    assert "버전 1" in ministry.locator("main").inner_text()  # the frozen terms, version 1
+    # A refusal is shown in place: the same round id again.
+    create_form_again = live.url + "/admin/rounds"
+    ministry.goto(create_form_again)
+    ministry.fill("#round-id", "r-flow")
+    ministry.fill("#round-title", "중복")
+    ministry.fill("#round-opens", "2027-01-01T09:00")
+    ministry.fill("#round-closes", "2027-02-01T09:00")
+    console_submit(ministry, "#new-round-form", expect_navigation=False)
+    ministry.wait_for_selector("#new-round-form .form-status.is-error")
+    assert "(409)" in ministry.locator("#new-round-form .form-status").inner_text()
+    shoot(ministry, "flow-console-refusal-desktop")
+
+    citizen_ctx = browser.new_context(viewport=PHONE, locale="ko-KR")
+    citizen = citizen_ctx.new_page()
+    log_in(citizen, live.url, subject="citizen-flow")
+    run_battle(citizen)
+    citizen.locator('button.vote[data-winner="a"]').click()
+    citizen.wait_for_selector("#reveal:not([hidden])")
+    citizen_ctx.close()
+
+    ministry.goto(live.url + "/admin/rounds/r-flow")
+    console_submit(ministry, "#close-round")
+    assert "마감" in ministry.locator("main .status").first.inner_text()
+    console_submit(ministry, "#publish-snapshot", expect_navigation=False)
+    link = ministry.locator("#publish-snapshot a.result-link")
+    link.wait_for()
+    shoot(ministry, "flow-console-published-desktop")
+    with ministry.expect_navigation():
+        link.click()
+    snapshot_url = ministry.url
+    assert "/snapshots/" in snapshot_url
+    ministry_ctx.close()
+
+    with live.app.app_context(), new_session() as session:
+        round_ = session.get(Round, "r-flow")
+        assert round_.opens_at == opens and round_.status == "closed" and round_.protocol["min_battles"] == 1
+        snapshot_id = snapshot_url.rsplit("/", 1)[1]
+        sha = session.get(Snapshot, snapshot_id).vote_set_sha256
+    found = {}
+    for viewport, tag in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        context = browser.new_context(viewport=viewport, locale="ko-KR", bypass_csp=True)
+        page = context.new_page()
+        page.goto(live.url + "/snapshots")
+        assert "2027년 상반기 시범 경연" in page.locator("main").inner_text()
+        assert page.locator(f'a[href="/snapshots/{snapshot_id}"]').count() == 1
+        found[f"archive-{tag}"] = axe_violations(page)
+        assert fits_the_width(page)
+        shoot(page, f"flow-archive-{tag}")
+        page.goto(snapshot_url)
+        text = page.locator("main").inner_text()
+        assert "발표된 순위표: 2027년 상반기 시범 경연" in text and sha in text
+        assert page.locator(".board-table tbody tr").count() == 2  # the two models of the one vote
+        found[f"snapshot-{tag}"] = axe_violations(page)
+        assert fits_the_width(page)
+        shoot(page, f"flow-snapshot-{tag}")
+        context.close()
+    assert found == {name: [] for name in found}
