@@ -35,6 +35,7 @@ KO = {
                         "다시 계산해 발표와 일치하면 'match'를, 다르면 처음 달라지는 곳을 알려 줍니다.",
     "pub.verify_app": "이 애플리케이션을 설치했다면 같은 검증을 이렇게도 할 수 있습니다:",
     "pub.unrated": "대결이 없어 순위를 매기지 않은 모델: {names}",
+    "pub.rank_note": "순위는 신뢰구간으로 정합니다. 신뢰구간이 겹쳐 통계적으로 구별되지 않는 모델은 같은 순위를 받습니다.",
     "pub.notes": "비고", "pub.archive_link": "발표 기록 전체 보기", "pub.methodology_link": "계산 방법 설명",
     "pub.not_found": "없는 스냅샷입니다.",
     "board.round": "경연 회차", "board.show_round": "이 회차 보기",
@@ -90,6 +91,8 @@ EN = {
                         "prints 'match', or where it first differs from the publication.",
     "pub.verify_app": "With the application installed, the same check runs as:",
     "pub.unrated": "Models without battles, not ranked: {names}",
+    "pub.rank_note": "Ranks come from the confidence intervals: models whose intervals overlap cannot be told apart "
+                     "statistically and share a rank.",
     "pub.notes": "Notes", "pub.archive_link": "All publications", "pub.methodology_link": "How it is computed",
     "pub.not_found": "No such snapshot.",
     "board.round": "Round", "board.show_round": "Show this round",

@@ -61,6 +61,7 @@ def test_snapshot_page_shows_board_charts_statistics_provenance_and_downloads(cl
     assert "curl -s http://localhost/api/snapshots/s-new/votes &gt; release/votes.jsonl" in html
     assert "python -m voting.verify release" in html and "flask --app wsgi snapshots verify release" in html
     assert "이 스냅샷은 정정되었습니다" not in html
+    assert 'href="/methodology#method-rank_h"' in html  # why models share a rank
     assert 'href="/snapshots/s-old"' in html  # names what it corrects
 
 
@@ -88,7 +89,7 @@ def test_methodology_in_plain_korean_and_english(client):
     for heading in ("점수는 무엇을 뜻하나요", "신뢰구간은 무엇을 뜻하나요", "왜 여러 모델이 같은 순위인가요",
                     "어떤 투표를 빼고, 왜 빼나요", "직접 검증하는 방법"):
         assert heading in ko
-    assert '<html lang="ko">' in ko
+    assert '<html lang="ko">' in ko and 'id="method-rank_h"' in ko
     en = page(client, "/methodology?lang=en")
     for heading in ("What the score means", "What the interval means", "Why models share a rank",
                     "What is excluded, and why", "How to verify a snapshot yourself"):
