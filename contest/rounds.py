@@ -1,0 +1,223 @@
+"""Rounds: create and edit drafts, open and close them, and version their frozen terms.
+
+A round's terms (protocol, categories, roster, free prompts) are edited freely while it is a draft,
+frozen when it opens (protocol version 1) and changed afterwards only through a new, numbered
+version with a reason, which is public. Services take the session, the acting user (or a "cli:..."
+label) and the clock as arguments and import nothing from Flask; every change appends an audit
+entry in the caller's transaction. Everything is checked before anything is written, so a refused
+change stores nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.audit import actor_label, record_change
+from app.db import could_be_id
+from app.models import User
+from contest.backends import is_bank
+from contest.models import Model, Round, RoundModel, RoundProtocol
+from contest.protocol import ProtocolError, normalise_protocol
+from contest.round_json import round_json, terms_of
+
+TERMS = ("protocol", "categories", "roster", "free_prompts")
+Actor = User | str
+
+
+class RoundError(Exception):
+    """A round change that cannot be made: `code`, `status`, and `params` for the message."""
+
+    def __init__(self, code: str, status: int = 422, **params: str):
+        super().__init__(code)
+        self.code, self.status, self.params = code, status, params
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Checked terms of a round, ready to be written."""
+
+    protocol: dict[str, Any]
+    categories: list[str]
+    roster: list[Model]
+    free_prompts: bool
+
+
+def find_round(session: Session, round_id: str, lock: bool = False) -> Round:
+    """A round by id (row-locked where the database supports it), or RoundError unknown_round."""
+    round_ = None
+    if could_be_id(round_id):
+        stmt = select(Round).where(Round.id == round_id)
+        round_ = session.scalars(stmt.with_for_update() if lock else stmt).first()
+    if round_ is None:
+        raise RoundError("unknown_round", 404)
+    return round_
+
+
+def _checked_terms(session: Session, round_: Round | None, changes: dict[str, Any]) -> Terms:
+    """The round's terms with `changes` applied (protocol fields given replace those in force), checked."""
+    current = terms_of(round_) if round_ is not None else {"protocol": {}, "categories": [], "roster": [],
+                                                            "free_prompts": False}
+    try:
+        protocol = normalise_protocol(changes.get("protocol", {}), current["protocol"] or None)
+    except ProtocolError as exc:
+        raise RoundError("invalid_protocol", field=exc.field, problem=str(exc)) from None
+    categories = list(changes.get("categories", current["categories"]))
+    if not categories:
+        raise RoundError("no_categories")
+    if len(set(categories)) != len(categories):
+        raise RoundError("duplicate_category")
+    slugs = list(changes.get("roster", current["roster"]))
+    if len(set(slugs)) != len(slugs):
+        raise RoundError("duplicate_model")
+    with session.no_autoflush:
+        found = {m.slug: m for m in session.scalars(select(Model).where(Model.slug.in_(slugs)))} if slugs else {}
+    for slug in slugs:
+        if slug not in found:
+            raise RoundError("unknown_model", model=slug)
+    roster = sorted(found.values(), key=lambda m: m.slug)
+    return Terms(protocol, categories, roster, bool(changes.get("free_prompts", current["free_prompts"])))
+
+
+def _check_openable(terms: Terms) -> None:
+    """What an open round needs: two models, a category, and no bank model asked for free prompts."""
+    if len(terms.roster) < 2:
+        raise RoundError("roster_too_small")
+    if terms.free_prompts and any(is_bank(m.backend) for m in terms.roster):
+        raise RoundError("free_prompts_with_bank")
+
+
+def _write_terms(round_: Round, terms: Terms) -> None:
+    round_.protocol, round_.categories, round_.free_prompts = terms.protocol, terms.categories, terms.free_prompts
+    wanted = {m.id for m in terms.roster}
+    for entry in [rm for rm in round_.roster if rm.model_id not in wanted]:
+        round_.roster.remove(entry)
+    held = {rm.model_id for rm in round_.roster}
+    round_.roster.extend(RoundModel(model_id=m.id, model=m) for m in terms.roster if m.id not in held)
+
+
+def _check_window(opens_at: datetime, closes_at: datetime) -> None:
+    if closes_at <= opens_at:
+        raise RoundError("invalid_window")
+
+
+def create_round(session: Session, actor: Actor, data: dict[str, Any], now: datetime) -> Round:
+    """A new draft round from `data` (id, title, opens_at, closes_at, and any of the terms)."""
+    if not could_be_id(data["id"]) or session.get(Round, data["id"]) is not None:
+        raise RoundError("round_exists", 409)
+    _check_window(data["opens_at"], data["closes_at"])
+    terms = _checked_terms(session, None, {k: data[k] for k in TERMS if k in data})
+    round_ = Round(id=data["id"], title=data["title"], opens_at=data["opens_at"], closes_at=data["closes_at"],
+                   status="draft", protocol_version=0, created_at=now)
+    _write_terms(round_, terms)
+    try:
+        with session.begin_nested():
+            session.add(round_)
+    except IntegrityError:  # created by a concurrent request since the check above
+        raise RoundError("round_exists", 409) from None
+    record_change(session, actor, "round.create", "round", round_.id, now, after=round_json(round_))
+    return round_
+
+
+def update_round(session: Session, actor: Actor, round_id: str, changes: dict[str, Any], now: datetime) -> Round:
+    """Edit a round: anything while a draft; only the title and (until closed) the window afterwards."""
+    round_ = find_round(session, round_id, lock=True)
+    if not changes:
+        raise RoundError("nothing_to_change")
+    if round_.status != "draft" and any(k in changes for k in TERMS):
+        raise RoundError("round_frozen", 409)
+    if round_.status in ("closed", "published") and ("opens_at" in changes or "closes_at" in changes):
+        raise RoundError("round_frozen", 409)
+    opens_at, closes_at = changes.get("opens_at", round_.opens_at), changes.get("closes_at", round_.closes_at)
+    _check_window(opens_at, closes_at)
+    terms = _checked_terms(session, round_, changes) if round_.status == "draft" else None
+    before = round_json(round_)
+    round_.title, round_.opens_at, round_.closes_at = changes.get("title", round_.title), opens_at, closes_at
+    if terms is not None:
+        _write_terms(round_, terms)
+    session.flush()
+    record_change(session, actor, "round.update", "round", round_.id, now, before=before, after=round_json(round_))
+    return round_
+
+
+def _append_version(session: Session, actor: Actor, round_: Round, terms: Terms, reason: str,
+                    now: datetime) -> RoundProtocol:
+    """Write the next protocol version of `round_` and make its terms the round's."""
+    version = RoundProtocol(round_id=round_.id, version=round_.protocol_version + 1, protocol=terms.protocol,
+                            categories=terms.categories, roster=[m.slug for m in terms.roster],
+                            free_prompts=terms.free_prompts, reason=reason, created_by=actor_label(actor),
+                            created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(version)
+    except IntegrityError:  # another request wrote this version number first
+        raise RoundError("protocol_conflict", 409) from None
+    _write_terms(round_, terms)
+    round_.protocol_version = version.version
+    return version
+
+
+def open_round(session: Session, actor: Actor, round_id: str, now: datetime) -> Round:
+    """draft -> open: freeze the terms as protocol version 1."""
+    round_ = find_round(session, round_id, lock=True)
+    if round_.status != "draft":
+        raise RoundError("invalid_transition", 409)
+    terms = _checked_terms(session, round_, {})
+    _check_openable(terms)
+    before = round_json(round_)
+    _append_version(session, actor, round_, terms, "opened", now)
+    round_.status, round_.opened_at = "open", now
+    session.flush()
+    record_change(session, actor, "round.open", "round", round_.id, now, before=before, after=round_json(round_))
+    return round_
+
+
+def close_round(session: Session, actor: Actor, round_id: str, now: datetime) -> Round:
+    """open -> closed: no more battles or votes."""
+    round_ = find_round(session, round_id, lock=True)
+    if round_.status != "open":
+        raise RoundError("invalid_transition", 409)
+    before = round_json(round_)
+    round_.status, round_.closed_at = "closed", now
+    session.flush()
+    record_change(session, actor, "round.close", "round", round_.id, now, before=before, after=round_json(round_))
+    return round_
+
+
+def change_protocol(session: Session, actor: Actor, round_id: str, reason: str, changes: dict[str, Any],
+                    now: datetime) -> RoundProtocol:
+    """A new, numbered version of an open round's terms, with its reason (the only way to change them)."""
+    round_ = find_round(session, round_id, lock=True)
+    if round_.status != "open":
+        raise RoundError("round_not_open", 409)
+    if not reason.strip():
+        raise RoundError("reason_required")
+    terms = _checked_terms(session, round_, changes)
+    _check_openable(terms)
+    before = terms_of(round_)
+    if {"protocol": terms.protocol, "categories": terms.categories, "roster": [m.slug for m in terms.roster],
+            "free_prompts": terms.free_prompts} == before:
+        raise RoundError("nothing_to_change")
+    version = _append_version(session, actor, round_, terms, reason.strip(), now)
+    session.flush()
+    record_change(session, actor, "round.protocol", "round", round_.id, now, before=before,
+                  after={**terms_of(round_), "protocol_version": version.version}, reason=reason.strip())
+    return version
+
+
+def protocol_versions(session: Session, round_id: str) -> list[RoundProtocol]:
+    """Every protocol version of a round, oldest first."""
+    stmt = select(RoundProtocol).where(RoundProtocol.round_id == round_id).order_by(RoundProtocol.version)
+    return list(session.scalars(stmt))
+
+
+def list_rounds(session: Session, include_drafts: bool) -> list[Round]:
+    """Rounds, newest window first; drafts only when asked for (the ministry's list)."""
+    stmt = select(Round).order_by(Round.opens_at.desc(), Round.id)
+    if not include_drafts:
+        stmt = stmt.where(Round.status != "draft")
+    return list(session.scalars(stmt))
