@@ -9,7 +9,6 @@ change stores nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,31 +19,14 @@ from sqlalchemy.orm import Session
 from app.audit import actor_label, record_change
 from app.db import could_be_id
 from app.models import User
-from contest.backends import is_bank
-from contest.models import Model, Round, RoundModel, RoundProtocol
-from contest.protocol import ProtocolError, normalise_protocol
+from contest.models import Round, RoundProtocol
 from contest.round_json import round_json, terms_of
+from contest.round_terms import (TERMS, RoundError, Terms, check_openable, check_window, checked_terms,
+                                 write_terms)
 
-TERMS = ("protocol", "categories", "roster", "free_prompts")
 Actor = User | str
-
-
-class RoundError(Exception):
-    """A round change that cannot be made: `code`, `status`, and `params` for the message."""
-
-    def __init__(self, code: str, status: int = 422, **params: str):
-        super().__init__(code)
-        self.code, self.status, self.params = code, status, params
-
-
-@dataclass(frozen=True)
-class Terms:
-    """Checked terms of a round, ready to be written."""
-
-    protocol: dict[str, Any]
-    categories: list[str]
-    roster: list[Model]
-    free_prompts: bool
+__all__ = ["RoundError", "change_protocol", "close_round", "create_round", "find_round", "list_rounds",
+           "open_round", "protocol_versions", "update_round"]
 
 
 def find_round(session: Session, round_id: str, lock: bool = False) -> Round:
@@ -58,62 +40,15 @@ def find_round(session: Session, round_id: str, lock: bool = False) -> Round:
     return round_
 
 
-def _checked_terms(session: Session, round_: Round | None, changes: dict[str, Any]) -> Terms:
-    """The round's terms with `changes` applied (protocol fields given replace those in force), checked."""
-    current = terms_of(round_) if round_ is not None else {"protocol": {}, "categories": [], "roster": [],
-                                                            "free_prompts": False}
-    try:
-        protocol = normalise_protocol(changes.get("protocol", {}), current["protocol"] or None)
-    except ProtocolError as exc:
-        raise RoundError("invalid_protocol", field=exc.field, problem=str(exc)) from None
-    categories = list(changes.get("categories", current["categories"]))
-    if not categories:
-        raise RoundError("no_categories")
-    if len(set(categories)) != len(categories):
-        raise RoundError("duplicate_category")
-    slugs = list(changes.get("roster", current["roster"]))
-    if len(set(slugs)) != len(slugs):
-        raise RoundError("duplicate_model")
-    with session.no_autoflush:
-        found = {m.slug: m for m in session.scalars(select(Model).where(Model.slug.in_(slugs)))} if slugs else {}
-    for slug in slugs:
-        if slug not in found:
-            raise RoundError("unknown_model", model=slug)
-    roster = sorted(found.values(), key=lambda m: m.slug)
-    return Terms(protocol, categories, roster, bool(changes.get("free_prompts", current["free_prompts"])))
-
-
-def _check_openable(terms: Terms) -> None:
-    """What an open round needs: two models, a category, and no bank model asked for free prompts."""
-    if len(terms.roster) < 2:
-        raise RoundError("roster_too_small")
-    if terms.free_prompts and any(is_bank(m.backend) for m in terms.roster):
-        raise RoundError("free_prompts_with_bank")
-
-
-def _write_terms(round_: Round, terms: Terms) -> None:
-    round_.protocol, round_.categories, round_.free_prompts = terms.protocol, terms.categories, terms.free_prompts
-    wanted = {m.id for m in terms.roster}
-    for entry in [rm for rm in round_.roster if rm.model_id not in wanted]:
-        round_.roster.remove(entry)
-    held = {rm.model_id for rm in round_.roster}
-    round_.roster.extend(RoundModel(model_id=m.id, model=m) for m in terms.roster if m.id not in held)
-
-
-def _check_window(opens_at: datetime, closes_at: datetime) -> None:
-    if closes_at <= opens_at:
-        raise RoundError("invalid_window")
-
-
 def create_round(session: Session, actor: Actor, data: dict[str, Any], now: datetime) -> Round:
     """A new draft round from `data` (id, title, opens_at, closes_at, and any of the terms)."""
     if not could_be_id(data["id"]) or session.get(Round, data["id"]) is not None:
         raise RoundError("round_exists", 409)
-    _check_window(data["opens_at"], data["closes_at"])
-    terms = _checked_terms(session, None, {k: data[k] for k in TERMS if k in data})
+    check_window(data["opens_at"], data["closes_at"])
+    terms = checked_terms(session, None, {k: data[k] for k in TERMS if k in data})
     round_ = Round(id=data["id"], title=data["title"], opens_at=data["opens_at"], closes_at=data["closes_at"],
                    status="draft", protocol_version=0, created_at=now)
-    _write_terms(round_, terms)
+    write_terms(round_, terms)
     try:
         with session.begin_nested():
             session.add(round_)
@@ -133,12 +68,12 @@ def update_round(session: Session, actor: Actor, round_id: str, changes: dict[st
     if round_.status in ("closed", "published") and ("opens_at" in changes or "closes_at" in changes):
         raise RoundError("round_frozen", 409)
     opens_at, closes_at = changes.get("opens_at", round_.opens_at), changes.get("closes_at", round_.closes_at)
-    _check_window(opens_at, closes_at)
-    terms = _checked_terms(session, round_, changes) if round_.status == "draft" else None
+    check_window(opens_at, closes_at)
+    terms = checked_terms(session, round_, changes) if round_.status == "draft" else None
     before = round_json(round_)
     round_.title, round_.opens_at, round_.closes_at = changes.get("title", round_.title), opens_at, closes_at
     if terms is not None:
-        _write_terms(round_, terms)
+        write_terms(round_, terms)
     session.flush()
     record_change(session, actor, "round.update", "round", round_.id, now, before=before, after=round_json(round_))
     return round_
@@ -156,7 +91,7 @@ def _append_version(session: Session, actor: Actor, round_: Round, terms: Terms,
             session.add(version)
     except IntegrityError:  # another request wrote this version number first
         raise RoundError("protocol_conflict", 409) from None
-    _write_terms(round_, terms)
+    write_terms(round_, terms)
     round_.protocol_version = version.version
     return version
 
@@ -166,8 +101,8 @@ def open_round(session: Session, actor: Actor, round_id: str, now: datetime) -> 
     round_ = find_round(session, round_id, lock=True)
     if round_.status != "draft":
         raise RoundError("invalid_transition", 409)
-    terms = _checked_terms(session, round_, {})
-    _check_openable(terms)
+    terms = checked_terms(session, round_, {})
+    check_openable(terms)
     before = round_json(round_)
     _append_version(session, actor, round_, terms, "opened", now)
     round_.status, round_.opened_at = "open", now
@@ -196,8 +131,8 @@ def change_protocol(session: Session, actor: Actor, round_id: str, reason: str, 
         raise RoundError("round_not_open", 409)
     if not reason.strip():
         raise RoundError("reason_required")
-    terms = _checked_terms(session, round_, changes)
-    _check_openable(terms)
+    terms = checked_terms(session, round_, changes)
+    check_openable(terms)
     before = terms_of(round_)
     if {"protocol": terms.protocol, "categories": terms.categories, "roster": [m.slug for m in terms.roster],
             "free_prompts": terms.free_prompts} == before:

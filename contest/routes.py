@@ -81,10 +81,12 @@ def round_current():
 
 
 @bp.get("/api/prompts")
-@api_doc(params=[{"name": "category", "in": "query", "required": False, "schema": {"type": "string"}}])
+@api_doc(params=[{"name": "category", "in": "query", "required": False, "schema": {"type": "string"}},
+                 {"name": "round", "in": "query", "required": False, "schema": {"type": "string"}}])
 def prompt_pool():
-    """The open round's curated prompt pool; for a logged-in citizen, only prompts not yet revealed to them."""
-    r = open_round_or_404()
+    """An open round's curated prompt pool (`?round=`, default the current one); for a logged-in citizen,
+    only prompts not yet revealed to them."""
+    r = battle_round(request.args.get("round"))
     category = request.args.get("category")
     if category is not None and category not in r.categories:
         raise Unprocessable(code="unknown_category")

@@ -4,6 +4,8 @@ Every test runs on SQLite and on the real PostgreSQL; every refused change is ch
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -94,6 +96,12 @@ def test_invalid_drafts_are_refused_and_store_nothing(client, demo, ministry):
                       draft(protocol={"confidence": 2}))
     assert "confidence" in message
     refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_protocol", draft(protocol={"colour": 1}))
+    for literal in ("Infinity", "NaN", "-Infinity"):  # JSON extensions Python's parser lets through
+        raw = json.dumps(draft())[:-1] + f', "protocol": {{"seed": {literal}}}}}'
+        before = stored(demo)
+        resp = client.post("/api/admin/rounds", data=raw, content_type="application/json")
+        assert (resp.status_code, resp.get_json()["error"]["code"]) == (422, "invalid_protocol"), literal
+        assert stored(demo) == before
     for bad_time in ("2026-01-01T00:00:00", "2026-01-01", "next tuesday"):  # no offset, no time, no sense
         refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_field", draft(opens_at=bad_time))
     refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_field", draft(id="Has Spaces"))

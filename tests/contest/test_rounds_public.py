@@ -81,6 +81,10 @@ def test_a_battle_names_its_round(client, demo, login):
                                ("over", 409, "round_closed"), ("x" * 41, 422, "invalid_field")):
         resp = client.post("/api/battles", json={"round": name, "category": "daily"})
         assert (resp.status_code, resp.get_json()["error"]["code"]) == (status, code), name
+    pool = client.get("/api/prompts?round=pilot").get_json()
+    assert pool and {p["category"] for p in pool} == {"daily"}  # the named round's categories only
+    assert client.get("/api/prompts?round=later").status_code == 404
+    assert client.get("/api/prompts?round=over").status_code == 409
     resp = client.post("/api/battles", json={"round": "pilot", "category": "coding"})
     assert (resp.status_code, resp.get_json()["error"]["code"]) == (422, "unknown_category")
     assert battles(demo) == count
