@@ -16,7 +16,7 @@ from app.errors import error_response
 from app.i18n import t
 from app.openapi import api_doc
 from contest import bp
-from contest.round_json import round_json, version_json
+from contest.round_json import ROUND_SCHEMA, ROUNDS_SCHEMA, VERSION_SCHEMA, json_doc, round_json, version_json
 from contest.rounds import (RoundError, change_protocol, close_round, create_round, find_round, list_rounds,
                             open_round, update_round)
 
@@ -34,11 +34,11 @@ def _rfc3339(value: str) -> datetime:
     """An RFC 3339 time with its offset, as aware UTC."""
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None or "T" not in value.upper():
-        raise PydanticCustomError("rfc3339", "an RFC 3339 time with an offset, e.g. 2026-12-01T00:00:00Z")
-    return moment.astimezone(timezone.utc)
+        if moment.tzinfo is not None and "T" in value.upper():
+            return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved past the calendar's end
+        pass
+    raise PydanticCustomError("rfc3339", "an RFC 3339 time with an offset, e.g. 2026-12-01T00:00:00Z")
 
 
 Time = Annotated[Text, StringConstraints(max_length=40), AfterValidator(_rfc3339),
@@ -82,19 +82,6 @@ class ProtocolChange(Body):
     protocol: dict[str, Any] | SkipJsonSchema[None] = None
 
 
-ROUND = {"type": "object", "properties": {
-    "id": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "string"},
-    "opens_at": {"type": "string", "format": "date-time"}, "closes_at": {"type": "string", "format": "date-time"},
-    "categories": {"type": "array", "items": {"type": "string"}}, "roster": {"type": "array", "items": {"type": "string"}},
-    "free_prompts": {"type": "boolean"}, "protocol": {"type": "object"}, "protocol_version": {"type": "integer"}}}
-VERSION = {"type": "object", "properties": {
-    "version": {"type": "integer"}, "protocol": {"type": "object"}, "reason": {"type": "string"},
-    "categories": {"type": "array", "items": {"type": "string"}}, "roster": {"type": "array", "items": {"type": "string"}},
-    "free_prompts": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"}}}
-
-
-def _doc(status: int, schema: dict, what: str) -> dict:
-    return {status: {"description": what, "content": {"application/json": {"schema": schema}}}}
 
 
 @rounds_bp.errorhandler(RoundError)
@@ -116,15 +103,14 @@ def _answer(payload: dict, status: int = 200):
 
 
 @rounds_bp.get("/rounds")
-@api_doc(responses=_doc(200, {"type": "object", "properties": {"rounds": {"type": "array", "items": ROUND}}},
-                        "Every round, drafts included"), tags=["admin"])
+@api_doc(responses=json_doc(200, ROUNDS_SCHEMA, "Every round, drafts included"), tags=["admin"])
 def rounds_index():
     """Every round, newest first, drafts included (ministry only)."""
     return jsonify({"rounds": [round_json(r) for r in list_rounds(get_session(), include_drafts=True)]})
 
 
 @rounds_bp.post("/rounds")
-@api_doc(request=RoundCreate, responses=_doc(201, ROUND, "The new draft round"), tags=["admin"])
+@api_doc(request=RoundCreate, responses=json_doc(201, ROUND_SCHEMA, "The new draft round"), tags=["admin"])
 def rounds_create():
     """Create a draft round (ministry only)."""
     data = _fields(parse_body(RoundCreate), only_given=False)
@@ -132,14 +118,14 @@ def rounds_create():
 
 
 @rounds_bp.get("/rounds/<round_id>")
-@api_doc(responses=_doc(200, ROUND, "The round"), tags=["admin"])
+@api_doc(responses=json_doc(200, ROUND_SCHEMA, "The round"), tags=["admin"])
 def rounds_show(round_id: str):
     """One round, whatever its status (ministry only)."""
     return jsonify(round_json(find_round(get_session(), round_id)))
 
 
 @rounds_bp.patch("/rounds/<round_id>")
-@api_doc(request=RoundPatch, responses=_doc(200, ROUND, "The round as changed"), tags=["admin"])
+@api_doc(request=RoundPatch, responses=json_doc(200, ROUND_SCHEMA, "The round as changed"), tags=["admin"])
 def rounds_update(round_id: str):
     """Edit a round: its terms only while a draft (ministry only)."""
     changes = _fields(parse_body(RoundPatch), only_given=True)
@@ -147,21 +133,21 @@ def rounds_update(round_id: str):
 
 
 @rounds_bp.post("/rounds/<round_id>/open")
-@api_doc(responses=_doc(200, ROUND, "The round, open, with protocol version 1"), tags=["admin"])
+@api_doc(responses=json_doc(200, ROUND_SCHEMA, "The round, open, with protocol version 1"), tags=["admin"])
 def rounds_open(round_id: str):
     """Open a draft round, freezing its terms as protocol version 1 (ministry only)."""
     return _answer(round_json(open_round(get_session(), require_user(), round_id, utcnow())))
 
 
 @rounds_bp.post("/rounds/<round_id>/close")
-@api_doc(responses=_doc(200, ROUND, "The round, closed"), tags=["admin"])
+@api_doc(responses=json_doc(200, ROUND_SCHEMA, "The round, closed"), tags=["admin"])
 def rounds_close(round_id: str):
     """Close an open round: no more battles or votes (ministry only)."""
     return _answer(round_json(close_round(get_session(), require_user(), round_id, utcnow())))
 
 
 @rounds_bp.post("/rounds/<round_id>/protocol")
-@api_doc(request=ProtocolChange, responses=_doc(201, VERSION, "The new protocol version"), tags=["admin"])
+@api_doc(request=ProtocolChange, responses=json_doc(201, VERSION_SCHEMA, "The new protocol version"), tags=["admin"])
 def rounds_protocol(round_id: str):
     """Change an open round's terms through a new, public protocol version with a reason (ministry only)."""
     body = _fields(parse_body(ProtocolChange), only_given=True)

@@ -44,7 +44,7 @@ def sampling_rng() -> random.Random:
 
 
 class BattleBody(Body):
-    """`POST /api/battles`: free text, a curated prompt id, or neither (a random curated prompt); optionally the round."""
+    """`POST /api/battles`: free text, a curated prompt id, or neither (a random curated prompt); and the round."""
 
     prompt: Text | SkipJsonSchema[None] = Field(
         None, description="free text (not in rounds answered from the response bank)")

@@ -9,6 +9,23 @@ from typing import Any
 
 from contest.models import Round, RoundProtocol
 
+_TIME = {"type": "string", "format": "date-time"}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+# OpenAPI schemas of the shapes below (fields shown to the ministry only are simply absent publicly).
+ROUND_SCHEMA = {"type": "object", "properties": {
+    "id": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "string"}, "opens_at": _TIME,
+    "closes_at": _TIME, "categories": _STRINGS, "free_prompts": {"type": "boolean"},
+    "protocol_version": {"type": "integer"}, "roster": _STRINGS, "protocol": {"type": "object"}}}
+ROUNDS_SCHEMA = {"type": "object", "properties": {"rounds": {"type": "array", "items": ROUND_SCHEMA}}}
+VERSION_SCHEMA = {"type": "object", "properties": {
+    "version": {"type": "integer"}, "protocol": {"type": "object"}, "categories": _STRINGS, "roster": _STRINGS,
+    "free_prompts": {"type": "boolean"}, "reason": {"type": "string"}, "created_at": _TIME}}
+
+
+def json_doc(status: int, schema: dict, what: str) -> dict:
+    """An `api_doc` response entry: `status` answers JSON of `schema`."""
+    return {status: {"description": what, "content": {"application/json": {"schema": schema}}}}
+
 
 def rfc3339(moment: datetime | None) -> str | None:
     """An aware UTC time as RFC 3339 with "Z" (None stays None)."""

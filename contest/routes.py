@@ -12,23 +12,13 @@ from app.openapi import api_doc
 from contest import bp
 from contest.api import ANSWERS_SCHEMA, BattleBody, TurnBody, answer_response, arena_settings, sampling_rng
 from contest.models import Round
-from contest.round_json import public_round_json, version_json
+from contest.round_json import ROUND_SCHEMA, ROUNDS_SCHEMA, VERSION_SCHEMA, json_doc, public_round_json, version_json
 from contest.rounds import list_rounds, protocol_versions
 from contest.service import ArenaError, BattleRequest, add_turn, start_battle
 from contest.queries import current_round, prompts_for
 
-ROUND_SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "string"},
-    "opens_at": {"type": "string", "format": "date-time"}, "closes_at": {"type": "string", "format": "date-time"},
-    "categories": {"type": "array", "items": {"type": "string"}}, "free_prompts": {"type": "boolean"},
-    "protocol_version": {"type": "integer"}}}
-VERSIONS_SCHEMA = {"type": "object", "properties": {"round": {"type": "string"}, "versions": {"type": "array", "items": {
-    "type": "object", "properties": {"version": {"type": "integer"}, "protocol": {"type": "object"},
-                                     "reason": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}}}}}
-
-
-def _json_doc(schema: dict, what: str) -> dict:
-    return {200: {"description": what, "content": {"application/json": {"schema": schema}}}}
+VERSIONS_SCHEMA = {"type": "object", "properties": {"round": {"type": "string"},
+                                                    "versions": {"type": "array", "items": VERSION_SCHEMA}}}
 
 
 def open_round_or_404():
@@ -57,15 +47,14 @@ def battle_round(round_id: str | None) -> Round:
 
 
 @bp.get("/api/rounds")
-@api_doc(responses=_json_doc({"type": "object", "properties": {"rounds": {"type": "array", "items": ROUND_SCHEMA}}},
-                             "Every round that is no longer a draft, newest first"))
+@api_doc(responses=json_doc(200, ROUNDS_SCHEMA, "Every round that is no longer a draft, newest first"))
 def rounds_public():
     """Every round that is open, closed or published, newest first."""
     return jsonify({"rounds": [public_round_json(r) for r in list_rounds(get_session(), include_drafts=False)]})
 
 
 @bp.get("/api/rounds/<round_id>/protocols")
-@api_doc(responses=_json_doc(VERSIONS_SCHEMA, "Every protocol version of the round, oldest first"))
+@api_doc(responses=json_doc(200, VERSIONS_SCHEMA, "Every protocol version of the round, oldest first"))
 def round_protocols(round_id: str):
     """A round's protocol versions: the terms frozen when it opened and every later change, with its reason."""
     round_ = public_round_or_404(round_id)
@@ -74,7 +63,7 @@ def round_protocols(round_id: str):
 
 
 @bp.get("/api/rounds/current")
-@api_doc(responses=_json_doc(ROUND_SCHEMA, "The open round"))
+@api_doc(responses=json_doc(200, ROUND_SCHEMA, "The open round"))
 def round_current():
     """The round open now (the most recently opened when several are)."""
     return jsonify(public_round_json(open_round_or_404()))

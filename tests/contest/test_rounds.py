@@ -5,6 +5,8 @@ Every test runs on SQLite and on the real PostgreSQL; every refused change is ch
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -42,7 +44,8 @@ def draft(**changes) -> dict:
 def stored(db) -> tuple:
     """Everything a round change could write."""
     db.expire_all()
-    counts = tuple(db.scalar(select(func.count()).select_from(t)) for t in (Round, RoundModel, RoundProtocol, AuditEntry))
+    tables = (Round, RoundModel, RoundProtocol, AuditEntry)
+    counts = tuple(db.scalar(select(func.count()).select_from(t)) for t in tables)
     rounds = [(r.id, r.title, r.status, r.opens_at, r.closes_at, r.categories, r.free_prompts, r.protocol,
                r.protocol_version, r.opened_at, r.closed_at, sorted(rm.model_id for rm in r.roster))
               for r in db.scalars(select(Round).order_by(Round.id))]
@@ -102,7 +105,8 @@ def test_invalid_drafts_are_refused_and_store_nothing(client, demo, ministry):
         resp = client.post("/api/admin/rounds", data=raw, content_type="application/json")
         assert (resp.status_code, resp.get_json()["error"]["code"]) == (422, "invalid_protocol"), literal
         assert stored(demo) == before
-    for bad_time in ("2026-01-01T00:00:00", "2026-01-01", "next tuesday"):  # no offset, no time, no sense
+    for bad_time in ("2026-01-01T00:00:00", "2026-01-01", "next tuesday", "0001-01-01T00:00:00+01:00",
+                     "9999-12-31T23:59:59-01:00"):  # no offset, no time, no sense, before and after the calendar
         refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_field", draft(opens_at=bad_time))
     refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_field", draft(id="Has Spaces"))
     refused(client, demo, "POST", "/api/admin/rounds", 422, "missing_field",
@@ -234,3 +238,46 @@ def test_a_new_team_joins_the_next_round(client, demo, ministry):
     demo.commit()
     client.post("/api/admin/rounds", json=draft(roster=["exaone-demo", "new-1"]))
     assert client.post("/api/admin/rounds/r-2027h1/open").get_json()["roster"] == ["exaone-demo", "new-1"]
+
+
+def test_concurrent_changes_are_serialised_on_postgresql(pg_url, make_app):
+    """Two ministry staff at once: one opening wins and the other is told so; two protocol changes
+    both land, one after the other, as versions 2 and 3 (the round row is locked, never raced)."""
+    from contest.rounds import RoundError, change_protocol, create_round, open_round
+
+    maker = make_app(pg_url).extensions["db_sessionmaker"]
+    with maker() as session:
+        seed_demo(session, utcnow())
+        data = {"id": "r-race", "title": "경합", "opens_at": utcnow().replace(year=2026, month=1, day=1),
+                "closes_at": utcnow().replace(year=2030), "categories": ["daily"], "roster": DEMO_MODELS}
+        create_round(session, "cli:test", data, utcnow())
+        session.commit()
+    barrier = threading.Barrier(2)
+
+    def attempt(change) -> str:
+        with maker() as session:
+            barrier.wait()
+            try:
+                change(session)
+            except RoundError as exc:
+                return exc.code
+            session.commit()
+            return "ok"
+
+    def opening(session):
+        open_round(session, "cli:test", "r-race", utcnow())
+
+    def protocol(seed):
+        change = {"protocol": {"seed": seed}}
+        return lambda session: change_protocol(session, "cli:test", "r-race", f"seed {seed}", change, utcnow())
+
+    with ThreadPoolExecutor(2) as pool:
+        assert sorted(pool.map(attempt, [opening, opening])) == ["invalid_transition", "ok"]
+        assert list(pool.map(attempt, [protocol(1), protocol(2)])) == ["ok", "ok"]
+    with maker() as session:
+        versions = session.scalars(select(RoundProtocol).where(RoundProtocol.round_id == "r-race")
+                                   .order_by(RoundProtocol.version)).all()
+        assert [v.version for v in versions] == [1, 2, 3]
+        assert sorted(v.reason for v in versions[1:]) == ["seed 1", "seed 2"]
+        round_ = session.get(Round, "r-race")
+        assert round_.protocol_version == 3 and round_.protocol == versions[-1].protocol
