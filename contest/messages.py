@@ -144,6 +144,7 @@ ROUNDS_KO = {
     "error.reason_required": "바꾸는 사유를 적어야 합니다.",
     "error.nothing_to_change": "바뀌는 내용이 없습니다.",
     "error.protocol_conflict": "다른 요청이 같은 프로토콜 버전을 먼저 기록했습니다. 다시 시도하세요.",
+    "error.window_passed": "마감 시각이 이미 지난 경연은 열 수 없습니다. closes_at을 먼저 고치세요.",
 }
 ROUNDS_EN = {
     "error.round_exists": "A round with this id already exists.",
@@ -164,6 +165,7 @@ ROUNDS_EN = {
     "error.reason_required": "Give the reason for the change.",
     "error.nothing_to_change": "Nothing would change.",
     "error.protocol_conflict": "Another request recorded this protocol version first. Try again.",
+    "error.window_passed": "A round whose closing time has passed cannot be opened; change closes_at first.",
 }
 
 

@@ -26,7 +26,7 @@ from contest.round_terms import (TERMS, RoundError, Terms, check_openable, check
 
 Actor = User | str
 __all__ = ["RoundError", "change_protocol", "close_round", "create_round", "find_round", "list_rounds",
-           "open_round", "protocol_versions", "update_round"]
+           "mark_published", "open_round", "protocol_versions", "update_round"]
 
 
 def find_round(session: Session, round_id: str, lock: bool = False) -> Round:
@@ -101,6 +101,8 @@ def open_round(session: Session, actor: Actor, round_id: str, now: datetime) -> 
     round_ = find_round(session, round_id, lock=True)
     if round_.status != "draft":
         raise RoundError("invalid_transition", 409)
+    if round_.closes_at <= now:
+        raise RoundError("window_passed")
     terms = checked_terms(session, round_, {})
     check_openable(terms)
     before = round_json(round_)
@@ -120,6 +122,21 @@ def close_round(session: Session, actor: Actor, round_id: str, now: datetime) ->
     round_.status, round_.closed_at = "closed", now
     session.flush()
     record_change(session, actor, "round.close", "round", round_.id, now, before=before, after=round_json(round_))
+    return round_
+
+
+def mark_published(session: Session, actor: Actor, round_id: str, now: datetime) -> Round:
+    """closed -> published (the snapshot publisher's step); a round already published stays as it is,
+    since a correction is a new snapshot of the same round."""
+    round_ = find_round(session, round_id, lock=True)
+    if round_.status == "published":
+        return round_
+    if round_.status != "closed":
+        raise RoundError("invalid_transition", 409)
+    before = round_json(round_)
+    round_.status, round_.published_at = "published", now
+    session.flush()
+    record_change(session, actor, "round.publish", "round", round_.id, now, before=before, after=round_json(round_))
     return round_
 
 

@@ -158,7 +158,9 @@ def test_opening_freezes_the_terms_as_version_1(client, demo, ministry):
 
 
 def test_a_round_that_cannot_run_is_not_opened(client, demo, ministry):
-    client.post("/api/admin/rounds", json=draft(roster=["ax-demo"]))
+    client.post("/api/admin/rounds", json=draft(roster=["ax-demo"], closes_at="2026-02-01T00:00:00Z"))
+    refused(client, demo, "POST", "/api/admin/rounds/r-2027h1/open", 422, "window_passed")
+    client.patch("/api/admin/rounds/r-2027h1", json={"closes_at": "2030-01-01T00:00:00Z"})
     refused(client, demo, "POST", "/api/admin/rounds/r-2027h1/open", 422, "roster_too_small")
     client.patch("/api/admin/rounds/r-2027h1", json={"roster": ["ax-demo", "solar-demo"], "free_prompts": True})
     # a bank answers only the prompts it holds: it can never take a citizen's own prompt
@@ -281,3 +283,30 @@ def test_concurrent_changes_are_serialised_on_postgresql(pg_url, make_app):
         assert sorted(v.reason for v in versions[1:]) == ["seed 1", "seed 2"]
         round_ = session.get(Round, "r-race")
         assert round_.protocol_version == 3 and round_.protocol == versions[-1].protocol
+
+
+def test_publishing_follows_closing(demo):
+    from contest.rounds import RoundError, close_round, mark_published
+
+    with pytest.raises(RoundError) as refusal:
+        mark_published(demo, "cli:admin", DEMO_ROUND_ID, utcnow())  # still open
+    assert refusal.value.code == "invalid_transition"
+    close_round(demo, "cli:admin", DEMO_ROUND_ID, utcnow())
+    published = mark_published(demo, "cli:admin", DEMO_ROUND_ID, utcnow())
+    demo.commit()
+    assert published.status == "published" and published.published_at is not None
+    again = mark_published(demo, "cli:admin", DEMO_ROUND_ID, utcnow())  # a correcting snapshot: no change
+    assert again.published_at == published.published_at and len(audit(demo, "round.publish")) == 1
+
+
+def test_every_refusal_has_a_message_in_both_languages(app):
+    import re
+    from pathlib import Path
+
+    from app.i18n import MESSAGES
+
+    sources = [Path(__file__).parents[2] / "contest" / name for name in ("rounds.py", "round_terms.py")]
+    codes = {code for path in sources for code in re.findall(r'RoundError\("(\w+)"', path.read_text())}
+    assert {"round_frozen", "invalid_transition", "invalid_protocol"} <= codes
+    for lang in ("ko", "en"):
+        assert not [c for c in codes if f"error.{c}" not in MESSAGES[lang]], lang
