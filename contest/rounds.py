@@ -113,16 +113,23 @@ def open_round(session: Session, actor: Actor, round_id: str, now: datetime) -> 
     return round_
 
 
+def _move(session: Session, actor: Actor, round_: Round, status: str, now: datetime) -> Round:
+    """Set a closed or published round's status and its time, logged as round.close / round.publish."""
+    before = round_json(round_)
+    round_.status = status
+    setattr(round_, f"{status}_at", now)  # closed_at, published_at
+    session.flush()
+    action = {"closed": "round.close", "published": "round.publish"}[status]
+    record_change(session, actor, action, "round", round_.id, now, before=before, after=round_json(round_))
+    return round_
+
+
 def close_round(session: Session, actor: Actor, round_id: str, now: datetime) -> Round:
     """open -> closed: no more battles or votes."""
     round_ = find_round(session, round_id, lock=True)
     if round_.status != "open":
         raise RoundError("invalid_transition", 409)
-    before = round_json(round_)
-    round_.status, round_.closed_at = "closed", now
-    session.flush()
-    record_change(session, actor, "round.close", "round", round_.id, now, before=before, after=round_json(round_))
-    return round_
+    return _move(session, actor, round_, "closed", now)
 
 
 def mark_published(session: Session, actor: Actor, round_id: str, now: datetime) -> Round:
@@ -133,11 +140,7 @@ def mark_published(session: Session, actor: Actor, round_id: str, now: datetime)
         return round_
     if round_.status != "closed":
         raise RoundError("invalid_transition", 409)
-    before = round_json(round_)
-    round_.status, round_.published_at = "published", now
-    session.flush()
-    record_change(session, actor, "round.publish", "round", round_.id, now, before=before, after=round_json(round_))
-    return round_
+    return _move(session, actor, round_, "published", now)
 
 
 def change_protocol(session: Session, actor: Actor, round_id: str, reason: str, changes: dict[str, Any],
