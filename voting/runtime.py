@@ -99,8 +99,9 @@ def board_settings(config) -> BoardSettings:
 def config_protocol(config) -> dict:
     """The protocol of a round that has none of its own (made before protocols): the ARENA_RATING_* config."""
     return normalise_protocol({"scale": config["RATING_SCALE"], "base": config["RATING_BASE"],
-                               "initial": config["RATING_INITIAL"], "bootstrap_rounds": config["RATING_BOOTSTRAP_ROUNDS"],
-                               "seed": config["RATING_SEED"], "min_battles": config["RATING_PROVISIONAL_BELOW"]})
+                               "initial": config["RATING_INITIAL"], "seed": config["RATING_SEED"],
+                               "bootstrap_rounds": config["RATING_BOOTSTRAP_ROUNDS"],
+                               "min_battles": config["RATING_PROVISIONAL_BELOW"]})
 
 
 def board_settings_for(protocol: dict | None, config) -> BoardSettings:
