@@ -15,7 +15,7 @@ from contest.queries import current_round
 from voting import bp, charts
 from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.queries import round_by_id
-from voting.runtime import board_settings, ensure_embedded_worker, get_board, get_served_marks, publish_vote
+from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, vote_event
 
@@ -73,7 +73,8 @@ def board_scope():
 def leaderboard_api():
     """The live leaderboard of a round and category."""
     round_, category, counts = board_scope()
-    return jsonify(leaderboard(counts, round_, category, board_settings(current_app.config), current_lang(), utcnow()))
+    settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
+    return jsonify(leaderboard(counts, round_, category, settings, current_lang(), utcnow()))
 
 
 @bp.get("/api/leaderboard/matrix")
@@ -88,7 +89,8 @@ def leaderboard_matrix():
 def leaderboard_page():
     """The leaderboard page: table, CI chart and win-rate heatmap."""
     round_, category, counts = board_scope()  # one read of the counts serves the table and both charts
-    board = leaderboard(counts, round_, category, board_settings(current_app.config), current_lang(), utcnow())
+    settings = board_settings_for(round_.protocol, current_app.config)
+    board = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
     pairs = matrix(counts, round_, category, current_lang())
     return render_template("voting/leaderboard.html", board=board, round=round_, category=category,
                            ci_chart=charts.ci_chart(board["models"]), heatmap=charts.heatmap(pairs))
