@@ -44,12 +44,13 @@ def sampling_rng() -> random.Random:
 
 
 class BattleBody(Body):
-    """`POST /api/battles`: free text, a curated prompt id, or neither (a random curated prompt)."""
+    """`POST /api/battles`: free text, a curated prompt id, or neither (a random curated prompt); and the round."""
 
     prompt: Text | SkipJsonSchema[None] = Field(
         None, description="free text (not in rounds answered from the response bank)")
     prompt_id: Short | SkipJsonSchema[None] = None
     category: Short | SkipJsonSchema[None] = None
+    round: Short | SkipJsonSchema[None] = Field(None, description="an open round's id (default: the current round)")
 
 
 class TurnBody(Body):

@@ -8,10 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest.bank import import_bank, import_prompts
-from contest.models import Model, Round, RoundModel, Team
+from contest.models import Model, Round, Team
+from contest.rounds import create_round, open_round
 
 DATA = Path(__file__).resolve().parent / "demo_data"
 DEMO_ROUND_ID = "demo-2026h2"
+DEMO_ACTOR = "cli:seed-demo"  # how the seeding is named in the audit log
 CATEGORIES = ["daily", "writing", "coding", "reasoning", "culture"]
 
 # The four teams still in the programme after the first evaluation; the fourth stands for the
@@ -40,12 +42,12 @@ def seed_demo(session: Session, now: datetime) -> dict[str, int]:
             created["models"] += 1
     session.flush()
     if session.get(Round, DEMO_ROUND_ID) is None:
-        round_ = Round(id=DEMO_ROUND_ID, title="2026년 하반기 공개 경연 (데모)", opens_at=now - timedelta(days=1),
-                       closes_at=now + timedelta(days=365), categories=CATEGORIES, status="open")
-        session.add(round_)
-        for _, _, _, model_slug, _ in TEAMS:
-            model = session.scalars(select(Model).where(Model.slug == model_slug)).one()
-            round_.roster.append(RoundModel(model_id=model.id))
+        # Made as the ministry would: a draft, then opened, which freezes its terms as protocol version 1.
+        draft = {"id": DEMO_ROUND_ID, "title": "2026년 하반기 공개 경연 (데모)", "opens_at": now - timedelta(days=1),
+                 "closes_at": now + timedelta(days=365), "categories": CATEGORIES,
+                 "roster": [team[3] for team in TEAMS], "free_prompts": False}  # bank-backed: curated prompts only
+        create_round(session, DEMO_ACTOR, draft, now)
+        open_round(session, DEMO_ACTOR, DEMO_ROUND_ID, now)
         created["rounds"] += 1
     with open(DATA / "prompts.jsonl", encoding="utf-8") as fh:
         created["prompts"] = import_prompts(session, fh).created

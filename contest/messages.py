@@ -126,8 +126,50 @@ EN = {
     "error.unknown_round": "Unknown round.",
 }
 
+# Rounds and their protocol (the ministry's round administration, contest/admin_rounds.py).
+ROUNDS_KO = {
+    "error.round_exists": "같은 id의 경연 회차가 이미 있습니다.",
+    "error.invalid_window": "마감 시각(closes_at)은 시작 시각(opens_at)보다 뒤여야 합니다.",
+    "error.no_categories": "분야를 하나 이상 정해야 합니다.",
+    "error.duplicate_category": "같은 분야가 두 번 들어 있습니다.",
+    "error.duplicate_model": "같은 모델이 출전 명단에 두 번 들어 있습니다.",
+    "error.unknown_model": "없는 모델입니다: {model}",
+    "error.invalid_protocol": "프로토콜 항목 '{field}'이(가) 올바르지 않습니다 ({problem}).",
+    "error.invalid_transition": "지금 상태에서는 할 수 없는 전환입니다 (초안 → 진행 중 → 마감).",
+    "error.roster_too_small": "경연을 열려면 출전 모델이 둘 이상이어야 합니다.",
+    "error.free_prompts_with_bank": "응답 은행으로 답하는 모델은 자유 질문에 답할 수 없습니다. 자유 질문을 끄거나 명단에서 빼세요.",
+    "error.round_frozen": "경연이 열린 뒤에는 출전 명단, 분야, 프로토콜, 자유 질문 여부를 바꿀 수 없습니다. "
+                          "사유를 적은 새 프로토콜 버전(POST /api/admin/rounds/<id>/protocol)으로만 바꿀 수 있습니다.",
+    "error.round_not_open": "진행 중인 경연에만 새 프로토콜 버전을 추가할 수 있습니다.",
+    "error.reason_required": "바꾸는 사유를 적어야 합니다.",
+    "error.nothing_to_change": "바뀌는 내용이 없습니다.",
+    "error.protocol_conflict": "다른 요청이 같은 프로토콜 버전을 먼저 기록했습니다. 다시 시도하세요.",
+    "error.window_passed": "마감 시각이 이미 지난 경연은 열 수 없습니다. closes_at을 먼저 고치세요.",
+}
+ROUNDS_EN = {
+    "error.round_exists": "A round with this id already exists.",
+    "error.invalid_window": "closes_at must be later than opens_at.",
+    "error.no_categories": "A round needs at least one category.",
+    "error.duplicate_category": "A category is listed twice.",
+    "error.duplicate_model": "A model is listed twice on the roster.",
+    "error.unknown_model": "Unknown model: {model}",
+    "error.invalid_protocol": "The protocol field '{field}' is invalid ({problem}).",
+    "error.invalid_transition": "That transition is not possible from the round's status (draft → open → closed).",
+    "error.roster_too_small": "A round needs at least two models on its roster to open.",
+    "error.free_prompts_with_bank": "A model answering from the response bank cannot answer free prompts: "
+                                    "turn free prompts off or take it off the roster.",
+    "error.round_frozen": "Once a round is open its roster, categories, protocol and free prompts cannot be edited; "
+                          "change them through a new protocol version with a reason "
+                          "(POST /api/admin/rounds/<id>/protocol).",
+    "error.round_not_open": "Only an open round takes a new protocol version.",
+    "error.reason_required": "Give the reason for the change.",
+    "error.nothing_to_change": "Nothing would change.",
+    "error.protocol_conflict": "Another request recorded this protocol version first. Try again.",
+    "error.window_passed": "A round whose closing time has passed cannot be opened; change closes_at first.",
+}
+
 
 def register() -> None:
-    """Add the arena strings to the shared catalogue."""
-    register_messages("ko", KO)
-    register_messages("en", EN)
+    """Add the arena and round-administration strings to the shared catalogue."""
+    register_messages("ko", {**KO, **ROUNDS_KO})
+    register_messages("en", {**EN, **ROUNDS_EN})

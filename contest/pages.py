@@ -11,7 +11,7 @@ from contest import bp
 from contest.messages import KO
 from contest.queries import current_round, prompts_for
 from contest.render import render_answer
-from contest.service import ArenaError, owned_battle, round_is_bank
+from contest.service import ArenaError, free_prompts_allowed, owned_battle
 
 # The strings arena.js needs, handed over as a JSON data block (no inline script).
 JS_STRINGS = [k for k in KO if k.startswith("arena.")] + ["error.generic"]
@@ -24,7 +24,7 @@ def _page(battle=None, turns=(), reveal=None):
     # A citizen is offered only prompts whose answers were not revealed to them yet.
     prompts = prompts_for(session, round_.categories, unseen_by=user.id if user else None) if round_ else []
     return render_template("contest/arena.html", round=round_, user=user, prompts=prompts,
-                           bank_only=bool(round_) and round_is_bank(round_), battle=battle, turns=turns,
+                           bank_only=bool(round_) and not free_prompts_allowed(round_), battle=battle, turns=turns,
                            reveal=reveal, js_strings={k: t(k) for k in JS_STRINGS})
 
 

@@ -5,6 +5,7 @@ computed under, so anyone can recompute it.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 METHOD = "bradley-terry-mle"
@@ -56,7 +57,8 @@ def normalise_protocol(given: dict[str, Any] | None, defaults: dict[str, Any] | 
         raise ProtocolError("ties", "only 'half a win' is supported")
     for key, (kind, low, high) in _NUMBERS.items():
         value = out[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                or (kind is int and value != int(value))):
             raise ProtocolError(key, f"must be a{'n integer' if kind is int else ' number'}")
         if not low <= value <= high:
             raise ProtocolError(key, f"must be between {low:g} and {high:g}")

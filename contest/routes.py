@@ -5,22 +5,20 @@ from flask import jsonify, request
 
 from anti_abuse.limits import battle_limits
 from app.auth import current_user, login_required, require_user
-from app.db import get_session, utcnow
+from app.db import could_be_id, get_session, utcnow
 from app.bodies import parse_body
-from app.errors import NotFound, Unprocessable, error_response
+from app.errors import Conflict, NotFound, Unprocessable, error_response
 from app.openapi import api_doc
 from contest import bp
 from contest.api import ANSWERS_SCHEMA, BattleBody, TurnBody, answer_response, arena_settings, sampling_rng
+from contest.models import Round
+from contest.round_json import ROUND_SCHEMA, ROUNDS_SCHEMA, VERSION_SCHEMA, json_doc, public_round_json, version_json
+from contest.rounds import list_rounds, protocol_versions
 from contest.service import ArenaError, BattleRequest, add_turn, start_battle
 from contest.queries import current_round, prompts_for
 
-ROUND_SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "string"}, "title": {"type": "string"}, "opens_at": {"type": "string", "format": "date-time"},
-    "closes_at": {"type": "string", "format": "date-time"}, "categories": {"type": "array", "items": {"type": "string"}}}}
-
-
-def iso(dt) -> str:
-    return dt.isoformat().replace("+00:00", "Z")
+VERSIONS_SCHEMA = {"type": "object", "properties": {"round": {"type": "string"},
+                                                    "versions": {"type": "array", "items": VERSION_SCHEMA}}}
 
 
 def open_round_or_404():
@@ -30,21 +28,54 @@ def open_round_or_404():
     return round_
 
 
+def public_round_or_404(round_id: str) -> Round:
+    """A round anyone may see: known and no longer a draft."""
+    round_ = get_session().get(Round, round_id) if could_be_id(round_id) else None
+    if round_ is None or round_.status == "draft":
+        raise NotFound(code="unknown_round")
+    return round_
+
+
+def battle_round(round_id: str | None) -> Round:
+    """The round a new battle is for: the one named (open now), or the current one."""
+    if round_id is None:
+        return open_round_or_404()
+    round_ = public_round_or_404(round_id)
+    if not round_.is_open(utcnow()):
+        raise Conflict(code="round_closed")
+    return round_
+
+
+@bp.get("/api/rounds")
+@api_doc(responses=json_doc(200, ROUNDS_SCHEMA, "Every round that is no longer a draft, newest first"))
+def rounds_public():
+    """Every round that is open, closed or published, newest first."""
+    return jsonify({"rounds": [public_round_json(r) for r in list_rounds(get_session(), include_drafts=False)]})
+
+
+@bp.get("/api/rounds/<round_id>/protocols")
+@api_doc(responses=json_doc(200, VERSIONS_SCHEMA, "Every protocol version of the round, oldest first"))
+def round_protocols(round_id: str):
+    """A round's protocol versions: the terms frozen when it opened and every later change, with its reason."""
+    round_ = public_round_or_404(round_id)
+    return jsonify({"round": round_.id,
+                    "versions": [version_json(v) for v in protocol_versions(get_session(), round_.id)]})
+
+
 @bp.get("/api/rounds/current")
-@api_doc(responses={200: {"description": "The open round",
-                          "content": {"application/json": {"schema": ROUND_SCHEMA}}}})
+@api_doc(responses=json_doc(200, ROUND_SCHEMA, "The open round"))
 def round_current():
-    """The round open now."""
-    r = open_round_or_404()
-    return jsonify({"id": r.id, "title": r.title, "opens_at": iso(r.opens_at), "closes_at": iso(r.closes_at),
-                    "categories": r.categories})
+    """The round open now (the most recently opened when several are)."""
+    return jsonify(public_round_json(open_round_or_404()))
 
 
 @bp.get("/api/prompts")
-@api_doc(params=[{"name": "category", "in": "query", "required": False, "schema": {"type": "string"}}])
+@api_doc(params=[{"name": "category", "in": "query", "required": False, "schema": {"type": "string"}},
+                 {"name": "round", "in": "query", "required": False, "schema": {"type": "string"}}])
 def prompt_pool():
-    """The open round's curated prompt pool; for a logged-in citizen, only prompts not yet revealed to them."""
-    r = open_round_or_404()
+    """An open round's curated prompt pool (`?round=`, default the current one); for a logged-in citizen,
+    only prompts not yet revealed to them."""
+    r = battle_round(request.args.get("round"))
     category = request.args.get("category")
     if category is not None and category not in r.categories:
         raise Unprocessable(code="unknown_category")
@@ -70,7 +101,7 @@ def battle_start():
     body = parse_body(BattleBody)
     request_ = BattleRequest(prompt=body.prompt, prompt_id=body.prompt_id, category=body.category)
     session = get_session()
-    prepared = start_battle(session, require_user().id, open_round_or_404(), request_, arena_settings(),
+    prepared = start_battle(session, require_user().id, battle_round(body.round), request_, arena_settings(),
                             sampling_rng(), utcnow())
     session.commit()
     return answer_response(prepared)

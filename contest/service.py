@@ -67,8 +67,14 @@ class FailedBackend:
 
 
 def round_is_bank(round_: Round) -> bool:
-    """True when any entrant answers from the bank: the round then takes curated prompts only."""
+    """True when any entrant answers from the bank (a bank cannot answer a prompt it was not given)."""
     return any(is_bank(rm.model.backend) for rm in round_.roster)
+
+
+def free_prompts_allowed(round_: Round) -> bool:
+    """Citizens may write their own prompts when the round's terms allow it and no entrant answers
+    from the bank (opening refuses that combination; this holds even if a backend changes later)."""
+    return bool(round_.free_prompts) and not round_is_bank(round_)
 
 
 def _checked_prompt(text: str, settings: ArenaSettings) -> str:
@@ -95,7 +101,7 @@ def _resolve_prompt(session: Session, user_id: int, round_: Round, req: BattleRe
             raise ArenaError("prompt_seen", 409)  # its answers were revealed to this citizen
         return prompt, prompt.text, prompt.category
     if req.prompt is not None:
-        if round_is_bank(round_):
+        if not free_prompts_allowed(round_):
             raise ArenaError("free_prompt_unavailable")
         return None, _checked_prompt(req.prompt, settings), req.category or round_.categories[0]
     pool = queries.prompts_for(session, round_.categories, req.category, unseen_by=user_id)
@@ -192,8 +198,8 @@ def add_turn(session: Session, user_id: int, battle_id: str, prompt: str, settin
         raise ArenaError("round_closed", 409)
     if len(battle.turns) >= settings.max_turns:
         raise ArenaError("turn_limit", 409)
-    if is_bank(battle.model_a.backend) or is_bank(battle.model_b.backend):
-        raise ArenaError("followup_unavailable")
+    if not round_.free_prompts or is_bank(battle.model_a.backend) or is_bank(battle.model_b.backend):
+        raise ArenaError("followup_unavailable")  # a follow-up is a free prompt
     text = _checked_prompt(prompt, settings)
     messages = {s: _history(battle, s) + [{"role": "user", "content": text}] for s in ("a", "b")}
     turn = BattleTurn(turn_no=len(battle.turns) + 1, prompt_text=text, started_at=now)

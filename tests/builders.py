@@ -32,13 +32,15 @@ def make_user(session, name: str = "시민", roles: tuple[str, ...] = ()):
     return user
 
 
-def make_round(session, round_id: str = "r-test", models: int = 3, categories=("daily",), opened_days_ago=1):
-    """A round with `models` bank-backed entrants (one team each)."""
+def make_round(session, round_id: str = "r-test", models: int = 3, categories=("daily",), opened_days_ago=1,
+               free_prompts: bool = False):
+    """A round with `models` bank-backed entrants (one team each); set `free_prompts` for live models."""
     from contest.models import Model, Round, RoundModel, Team
 
     now = utcnow()
     round_ = Round(id=round_id, title=f"round {round_id}", opens_at=now - timedelta(days=opened_days_ago),
-                   closes_at=now + timedelta(days=30), categories=list(categories), status="open")
+                   closes_at=now + timedelta(days=30), categories=list(categories), status="open",
+                   free_prompts=free_prompts)
     session.add(round_)
     for i in range(models):
         team = Team(slug=f"{round_id}-t{i}", name_ko=f"팀{i}", name_en=f"Team {i}")

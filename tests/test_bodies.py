@@ -98,8 +98,8 @@ def test_missing_and_unknown_fields_have_their_own_codes(client, db, arena):
     assert_error(send(client, arena, "POST", "/api/battles/{turn}/turns", json={}), 400, "prompt_required")
     assert_error(send(client, arena, "POST", "/api/battles/{vote}/vote", json={}), 422, "invalid_winner")
     for method, url, field in FIELDS:
-        resp = send(client, arena, method, url, json={"round": "r1", field: "a"})
-        assert_error(resp, 422, "unknown_field", names="round")
+        resp = send(client, arena, method, url, json={"model": "m1", field: "a"})  # no route takes "model"
+        assert_error(resp, 422, "unknown_field", names="model")
     resp = send(client, arena, "POST", "/api/battles", json={"\ud800키": "x"})
     assert_error(resp, 422, "unknown_field", names="\\ud800키")  # echoed escaped, still valid UTF-8
     too_long = send(client, arena, "POST", "/api/battles", json={"prompt_id": "p" * 41})

@@ -73,6 +73,19 @@ MATRIX: dict[tuple[str, str], dict] = {
     # the demo round is bank-only: the owner passes every check and learns follow-ups are unavailable
     ("POST", "/api/battles/<battle_id>/turns"): owner_only(422, json={"prompt": "조금 더 자세히 설명해 주세요."}),
     ("GET", "/api/admin/contest/exposure"): only_ministry(200),
+    # rounds and their protocol (contest/admin_rounds.py); `round_id` is the demo round, open
+    ("GET", "/api/rounds"): everyone(200),
+    ("GET", "/api/rounds/<round_id>/protocols"): everyone(200),
+    ("GET", "/api/admin/rounds"): only_ministry(200),
+    ("POST", "/api/admin/rounds"): only_ministry(201, json={
+        "id": "r-matrix", "title": "행렬 점검 회차", "opens_at": "2026-12-01T00:00:00Z",
+        "closes_at": "2027-01-01T00:00:00+09:00", "categories": ["daily"], "roster": ["exaone-demo", "ax-demo"]}),
+    ("GET", "/api/admin/rounds/<round_id>"): only_ministry(200),
+    ("PATCH", "/api/admin/rounds/<round_id>"): only_ministry(200, json={"title": "새 제목"}),
+    ("POST", "/api/admin/rounds/<round_id>/open"): only_ministry(409),  # already open: a wrong transition
+    ("POST", "/api/admin/rounds/<round_id>/close"): only_ministry(200),
+    ("POST", "/api/admin/rounds/<round_id>/protocol"): only_ministry(201, json={
+        "reason": "부트스트랩 반복 수 정정", "protocol": {"bootstrap_rounds": 2000}}),
     # voting
     ("POST", "/api/battles/<battle_id>/vote"): owner_only(200, json={"winner": "a"}),
     ("GET", "/api/leaderboard"): everyone(200),
@@ -92,7 +105,7 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/methodology"): everyone(200),
 }
 
-PARAMS = {"filename": "css/app.css", "provider": "local"}
+PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2"}
 
 
 def routes(app) -> set[tuple[str, str]]:

@@ -16,7 +16,7 @@ from voting import bp, charts
 from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.publication_view import board_rounds
 from voting.queries import round_by_id
-from voting.runtime import board_settings, ensure_embedded_worker, get_board, get_served_marks, publish_vote
+from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, vote_event
 
@@ -74,7 +74,8 @@ def board_scope():
 def leaderboard_api():
     """The live leaderboard of a round and category."""
     round_, category, counts = board_scope()
-    return jsonify(leaderboard(counts, round_, category, board_settings(current_app.config), current_lang(), utcnow()))
+    settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
+    return jsonify(leaderboard(counts, round_, category, settings, current_lang(), utcnow()))
 
 
 @bp.get("/api/leaderboard/matrix")
@@ -107,7 +108,8 @@ def leaderboard_page():
     if moved:
         return redirect(moved)
     round_, category, counts = board_scope()  # one read of the counts serves the table and both charts
-    board = leaderboard(counts, round_, category, board_settings(current_app.config), current_lang(), utcnow())
+    settings = board_settings_for(round_.protocol, current_app.config)
+    board = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
     pairs = matrix(counts, round_, category, current_lang())
     return render_template("voting/leaderboard.html", board=board, round=round_, category=category, rounds=rounds,
                            live=round_.is_open(utcnow()),

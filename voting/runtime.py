@@ -9,6 +9,7 @@ import weakref
 from flask import Flask, current_app
 
 from app.db import new_session, utcnow
+from contest.protocol import normalise_protocol
 from voting.board import BoardSettings
 from voting.health import (HealthLimits, PipelineHealth, board_report, metric_families, pipeline_health,
                             worker_report)
@@ -93,6 +94,22 @@ def board_settings(config) -> BoardSettings:
     """Leaderboard method settings from the config."""
     return BoardSettings(rounds=config["RATING_BOOTSTRAP_ROUNDS"], seed=config["RATING_SEED"],
                          provisional_below=config["RATING_PROVISIONAL_BELOW"], params=rating_params(config))
+
+
+def config_protocol(config) -> dict:
+    """The protocol of a round that has none of its own (made before protocols): the ARENA_RATING_* config."""
+    return normalise_protocol({"scale": config["RATING_SCALE"], "base": config["RATING_BASE"],
+                               "initial": config["RATING_INITIAL"], "seed": config["RATING_SEED"],
+                               "bootstrap_rounds": config["RATING_BOOTSTRAP_ROUNDS"],
+                               "min_battles": config["RATING_PROVISIONAL_BELOW"]})
+
+
+def board_settings_for(protocol: dict | None, config) -> BoardSettings:
+    """A round's live-board settings from ITS protocol; an empty one means the config's defaults."""
+    p = normalise_protocol(protocol) if protocol else config_protocol(config)
+    params = RatingParams(k=config["RATING_ELO_K"], scale=p["scale"], base=p["base"], initial=p["initial"])
+    return BoardSettings(rounds=p["bootstrap_rounds"], seed=p["seed"], confidence=p["confidence"],
+                         provisional_below=p["min_battles"], params=params)
 
 
 def get_stream() -> VoteStream:

@@ -69,7 +69,7 @@ def test_bank_battles_are_blind_until_the_vote(client, demo, login):
 
 def test_live_battles_are_blind_until_the_vote(client, db, login):
     with LoopbackLLM() as llm:
-        round_ = make_round(db, "blind", models=3)
+        round_ = make_round(db, "blind", models=3, free_prompts=True)
         for i, rm in enumerate(round_.roster):
             rm.model.backend = {"kind": "openai", "base_url": llm.url, "model": f"steady@secret-model-{i}-7b"}
         db.commit()

@@ -27,7 +27,7 @@ def llm():
 
 def live_round(db, llm, kinds):
     """A round whose models answer from the loopback server, one behaviour per model."""
-    round_ = make_round(db, "live", models=len(kinds), categories=("daily", "coding"))
+    round_ = make_round(db, "live", models=len(kinds), categories=("daily", "coding"), free_prompts=True)
     for rm, kind in zip(round_.roster, kinds):
         rm.model.backend = {"kind": "openai", "base_url": llm.url, "model": kind, "timeout": 5}
     db.commit()

@@ -22,7 +22,7 @@ from voting.live import ALL, BoardState, RedisLiveBoard
 from voting.models import Vote
 from voting.rebuild import board_state_from_sql
 from voting.served import MemoryServedMarks
-from voting.runtime import RATING_DEFAULTS, board_settings, rating_params
+from voting.runtime import RATING_DEFAULTS, board_settings_for, rating_params
 
 
 class RebuiltBoard:
@@ -117,8 +117,8 @@ class Truth:
             problems.append(f"{category}: live pair counts differ from the rebuild (live, sql): {diff}")
         served = self.api_board(category)
         counts = scope_counts(session, RebuiltBoard(rebuilt), MemoryServedMarks(), round_.id, category, utcnow())
-        expected = json.loads(json.dumps(leaderboard(counts, round_, category, board_settings(self.config), "ko",
-                                                     utcnow())))
+        settings = board_settings_for(round_.protocol, self.config)  # as the API: the round's own protocol
+        expected = json.loads(json.dumps(leaderboard(counts, round_, category, settings, "ko", utcnow())))
         for key in ("computed_at", "status"):
             served.pop(key, None)
         expected.pop("computed_at")
