@@ -146,7 +146,7 @@ def clients_by_role(app, db, login) -> tuple[dict, dict]:
     for role, user in users.items():
         clients[role] = app.test_client()
         login.as_user(user, client=clients[role])
-    return clients, {**PARAMS, "battle_id": battle.id, "round_id": round_.id, "snapshot_id": snapshot.id}
+    return clients, {**PARAMS, "battle_id": battle.id, "snapshot_id": snapshot.id}
 
 
 @pytest.mark.parametrize("method,rule", sorted(MATRIX), ids=[f"{m} {r}" for m, r in sorted(MATRIX)])
