@@ -77,6 +77,7 @@ def test_round_page_shows_protocol_versions_and_the_buttons_its_status_allows(cl
     assert 'data-api="/api/admin/rounds/r-c/close"' in html and 'data-api="/api/admin/snapshots"' in html
     assert '/open"' not in html
     assert 'name="round" value="r-c"' in html and 'data-api="/api/admin/rounds/r-c/protocol"' in html
+    assert 'placeholder="daily" data-type="csv"' in html or 'data-type="csv" placeholder="daily"' in html
     assert 'data-link="/snapshots/ID"' in html and "data-after=\"link:/snapshots/{id}\"" in html
 
 
@@ -96,7 +97,9 @@ def test_unknown_round_is_a_404_page(client, ministry):
 def test_rounds_page_offers_a_roster_of_active_models_and_the_protocol_defaults(client, db, ministry):
     db.commit()
     html = get(client, "/admin/rounds")
-    assert 'name="roster" value="r-c-m0"' in html and 'name="protocol.min_battles" value="30"' in html
+    assert 'name="roster" value="r-c-m0"' in html
+    assert 'name="protocol.min_battles" value="30"\n       data-optional data-type="int" min="0">' in html
+    assert 'name="opens_at" value=""\n       required aria-describedby="round-opens-help" data-type="datetime">' in html
     assert 'name="protocol.exclusions" value="identity_leak" data-type="list" checked' in html
     assert 'data-after="goto:/admin/rounds/{id}"' in html
 
