@@ -25,9 +25,11 @@ def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes)
     """The release's votes when everything matches; ReleaseMismatch at the first difference."""
     lines = log_lines(parse_jsonl(log_data, "log.jsonl"))
     seq = snapshot.get("log_seq")
-    if not isinstance(seq, int) or len(lines) < seq:
-        raise ReleaseMismatch("log.jsonl", f"has {len(lines)} records; the snapshot covers {seq}")
+    if not isinstance(seq, int) or seq < 0:
+        raise ReleaseMismatch("snapshot.json", f"log_seq is {seq!r}")
     head = check_chain(lines[:seq], snapshot.get("round"))
+    if len(lines) < seq:
+        raise ReleaseMismatch("log.jsonl", f"has {len(lines)} records; the snapshot covers {seq}")
     if head != snapshot.get("log_head"):
         raise ReleaseMismatch(f"log record {seq}", f"the chain ends in {head}, the snapshot says"
                                                    f" {snapshot.get('log_head')}")
