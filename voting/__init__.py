@@ -30,7 +30,8 @@ def init_app(app: Flask) -> None:
 
     runtime.init_runtime(app)
     app.extensions.setdefault("vote_exclusion_checks", [])
-    app.config.setdefault("CODE_VERSION", snapshots.detect_code_version())
+    if not app.config.get("CODE_VERSION"):  # ARENA_CODE_VERSION, else git; read once at start
+        app.config["CODE_VERSION"] = snapshots.detect_code_version()
     app.cli.add_command(cli.ratings_cli)
     app.cli.add_command(cli.snapshots_cli)
     app.cli.add_command(cli.worker_cmd)

@@ -204,3 +204,8 @@ def test_code_version_from_the_environment_git_or_unknown(tmp_path):
     head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert detect_code_version({}) == head and len(head) == 40
     assert detect_code_version({}, root=tmp_path) == "unknown"
+
+
+def test_code_version_is_read_once_at_start_from_the_environment(sqlite_url, make_app, monkeypatch):
+    monkeypatch.setenv("ARENA_CODE_VERSION", "release-2026.11")
+    assert make_app(sqlite_url).config["CODE_VERSION"] == "release-2026.11"
