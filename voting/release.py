@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -116,6 +117,14 @@ def replay(lines: Iterable[LogLine]) -> list[dict[str, Any]]:
         else:
             raise ReleaseMismatch(f"log record {line.seq}", f"unknown kind {record.get('kind')!r}")
     return list(votes.values())
+
+
+def vote_stats(votes: list[dict[str, Any]]) -> dict[str, Any]:
+    """{"votes": {"total", "counted", "excluded"}, "exclusions": {reason: count}} of a release."""
+    counted = sum(1 for v in votes if v["counted"] is True)
+    reasons = Counter(str(v["excluded_reason"]) for v in votes if v["counted"] is not True)
+    return {"votes": {"total": len(votes), "counted": counted, "excluded": len(votes) - counted},
+            "exclusions": dict(sorted(reasons.items()))}
 
 
 def compare_votes(given: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:

@@ -23,8 +23,8 @@ from voting.models import Snapshot
 from voting.routes import board_scope
 from voting.runtime import board_settings
 from voting.snapshot_views import board_csv, snapshot_summary
-from voting.snapshots import (SnapshotRefused, list_snapshots, publish_snapshot, release_files, snapshot_document,
-                              superseded_by)
+from voting.snapshots import (SnapshotRefused, list_snapshots, log_export, publish_snapshot, release_votes,
+                              round_log, snapshot_document, superseded_by)
 
 admin_bp = Blueprint("snapshot_admin", __name__, url_prefix="/api/admin/snapshots")
 guard_blueprint(admin_bp, "ministry")
@@ -101,7 +101,8 @@ def snapshot_detail(snapshot_id: str):
 def snapshot_votes(snapshot_id: str):
     """The anonymised votes of a snapshot as JSON Lines."""
     snap = _snapshot(snapshot_id)
-    return _download(release_files(get_session(), snap)["votes.jsonl"], NDJSON, f"{snap.id}-votes.jsonl")
+    data = release_votes(round_log(get_session(), snap.round_id, snap.log_seq))
+    return _download(data, NDJSON, f"{snap.id}-votes.jsonl")
 
 
 @bp.get("/api/snapshots/<snapshot_id>/log")
@@ -110,7 +111,8 @@ def snapshot_votes(snapshot_id: str):
 def snapshot_log(snapshot_id: str):
     """The round's vote log up to the snapshot's head record, as JSON Lines."""
     snap = _snapshot(snapshot_id)
-    return _download(release_files(get_session(), snap)["log.jsonl"], NDJSON, f"{snap.id}-log.jsonl")
+    data = log_export(round_log(get_session(), snap.round_id, snap.log_seq))
+    return _download(data, NDJSON, f"{snap.id}-log.jsonl")
 
 
 @bp.get("/api/snapshots/<snapshot_id>/board.csv")

@@ -9,7 +9,7 @@ import json
 import os
 import secrets
 import subprocess
-from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -25,7 +25,7 @@ from contest.reports import exposure_report
 from voting.leaderboard import model_name
 from voting.models import Snapshot, VoteLogEntry
 from voting.queries import roster_models
-from voting.release import LogLine, ReleaseMismatch, check_chain, jsonl, replay, sha256_hex
+from voting.release import LogLine, ReleaseMismatch, check_chain, jsonl, replay, sha256_hex, vote_stats
 from voting.release_board import release_board, settings_from_protocol
 from voting.snapshot_views import snapshot_json
 
@@ -80,10 +80,7 @@ def _board_rows(board: dict[str, Any], models: list[Model]) -> dict[str, Any]:
 
 
 def _stats(session: Session, round_: Round, votes: list[dict[str, Any]]) -> dict[str, Any]:
-    counted = sum(1 for v in votes if v["counted"])
-    reasons = Counter(v["excluded_reason"] for v in votes if not v["counted"])
-    return {"votes": {"total": len(votes), "counted": counted, "excluded": len(votes) - counted},
-            "exclusions": dict(sorted(reasons.items())), "exposure": exposure_report(session, round_)}
+    return {**vote_stats(votes), "exposure": exposure_report(session, round_)}
 
 
 def _check_supersedes(session: Session, round_: Round, supersedes: str | None) -> None:
@@ -98,13 +95,19 @@ def _check_supersedes(session: Session, round_: Round, supersedes: str | None) -
         raise SnapshotRefused("already_superseded")
 
 
-def publish_snapshot(session: Session, round_: Round, actor: User | str, now: datetime, code_version: str,
-                     supersedes: str | None = None, notes: str | None = None,
-                     token: Callable[[], str] = lambda: secrets.token_hex(2)) -> Snapshot:
-    """Freeze the round's board as of its chain head into a new Snapshot (flushed, not committed)."""
-    if round_.status == "draft":
-        raise SnapshotRefused("round_not_started")
-    _check_supersedes(session, round_, supersedes)
+@dataclass(frozen=True)
+class Frozen:
+    """A round's chain as of its head and everything computed from it."""
+
+    log_seq: int
+    head: str
+    votes: list[dict[str, Any]]
+    protocol: dict[str, Any]
+    board: dict[str, Any]
+
+
+def freeze_round(session: Session, round_: Round) -> Frozen:
+    """Read the round's chain up to its head, check it, replay the votes and compute the board."""
     lines = round_log(session, round_.id)
     try:
         head = check_chain(lines, round_.id)
@@ -114,15 +117,27 @@ def publish_snapshot(session: Session, round_: Round, actor: User | str, now: da
     protocol = normalise_protocol(round_.protocol or None)
     models = roster_models(session, round_.id)
     board = _board_rows(release_board(votes, protocol, [model_name(m) for m in models]), models)
+    return Frozen(len(lines), head, votes, protocol, board)
+
+
+def publish_snapshot(session: Session, round_: Round, actor: User | str, now: datetime, code_version: str,
+                     supersedes: str | None = None, notes: str | None = None,
+                     token: Callable[[], str] = lambda: secrets.token_hex(2)) -> Snapshot:
+    """Freeze the round's board as of its chain head into a new Snapshot (flushed, not committed)."""
+    if round_.status == "draft":
+        raise SnapshotRefused("round_not_started")
+    _check_supersedes(session, round_, supersedes)
+    frozen = freeze_round(session, round_)
     snapshot_id = new_snapshot_id(round_.id, now, token)
     while session.get(Snapshot, snapshot_id) is not None:
         snapshot_id = new_snapshot_id(round_.id, now, token)
-    snap = Snapshot(id=snapshot_id, round_id=round_.id, category=None, method=protocol["method"],
-                    params=settings_from_protocol(protocol).describe(), results=board, vote_count=len(votes),
-                    vote_set_sha256=sha256_hex(jsonl(votes)), published_by=actor.id if isinstance(actor, User) else None,
-                    published_at=now, notes=notes, supersedes_id=supersedes, protocol_version=round_.protocol_version,
-                    protocol=protocol, code_version=code_version[:64], log_seq=len(lines), log_head=head,
-                    stats=_stats(session, round_, votes))
+    snap = Snapshot(id=snapshot_id, round_id=round_.id, category=None, method=frozen.protocol["method"],
+                    params=settings_from_protocol(frozen.protocol).describe(), results=frozen.board,
+                    vote_count=len(frozen.votes), vote_set_sha256=sha256_hex(jsonl(frozen.votes)),
+                    published_by=actor.id if isinstance(actor, User) else None, published_at=now, notes=notes,
+                    supersedes_id=supersedes, protocol_version=round_.protocol_version, protocol=frozen.protocol,
+                    code_version=code_version[:64], log_seq=frozen.log_seq, log_head=frozen.head,
+                    stats=_stats(session, round_, frozen.votes))
     session.add(snap)
     before = {"round_status": round_.status}
     if round_.status == "closed":
@@ -153,9 +168,14 @@ def snapshot_document(session: Session, snap: Snapshot) -> dict[str, Any]:
     return snapshot_json(snap, session.get(Round, snap.round_id).title, superseded_by(session, snap.id))
 
 
+def log_export(lines: list[LogLine]) -> bytes:
+    """The log file of a release: one canonical line per record."""
+    return jsonl(line.as_json() for line in lines)
+
+
 def release_files(session: Session, snap: Snapshot) -> dict[str, bytes]:
     """The three files of a snapshot's public release, byte for byte as served."""
     lines = round_log(session, snap.round_id, snap.log_seq)
     document = json.dumps(snapshot_document(session, snap), ensure_ascii=False, indent=1) + "\n"
     return {"snapshot.json": document.encode("utf-8"), "votes.jsonl": release_votes(lines),
-            "log.jsonl": jsonl(line.as_json() for line in lines)}
+            "log.jsonl": log_export(lines)}

@@ -3,8 +3,8 @@
 Needs only Python and numpy (no database, no account, no Flask). RELEASE_DIR holds snapshot.json
 (`GET /api/snapshots/<id>`), votes.jsonl (`.../votes`) and log.jsonl (`.../log`). Checks, in order:
 every link of the hash chain; that the chain up to the snapshot's `log_seq` ends in its `log_head`;
-that votes.jsonl is exactly the replay of that log; its SHA-256 against `vote_set_sha256`; and the
-board recomputed from the counted votes under the published protocol, compared exactly. Prints
+that votes.jsonl is exactly the replay of that log; its SHA-256 against `vote_set_sha256`; the vote
+and exclusion counts; and the board recomputed from the counted votes under the published protocol, compared exactly. Prints
 "match" or the first difference; exit status 0 on a match, 1 on a difference, 2 when files are missing.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from voting.release import (ReleaseMismatch, check_chain, compare_votes, jsonl, log_lines, parse_jsonl, replay,
-                            sha256_hex)
+                            sha256_hex, vote_stats)
 from voting.release_board import first_board_difference, release_board
 
 FILES = ("snapshot.json", "votes.jsonl", "log.jsonl")
@@ -44,6 +44,9 @@ def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes)
                                                  f" {snapshot.get('vote_set_sha256')}")
     if snapshot.get("vote_count") != len(expected):
         raise ReleaseMismatch("vote_count", f"{snapshot.get('vote_count')} in the snapshot, {len(expected)} votes")
+    for key, value in vote_stats(expected).items():
+        if snapshot.get(key) != value:
+            raise ReleaseMismatch(key, f"{snapshot.get(key)!r} in the snapshot, the votes give {value!r}")
     roster = (snapshot.get("matrix") or {}).get("models") or []
     difference = first_board_difference(snapshot, release_board(expected, snapshot.get("protocol") or {}, roster))
     if difference:

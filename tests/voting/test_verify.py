@@ -187,6 +187,8 @@ def test_a_votes_file_with_the_same_votes_but_other_bytes(release):
     (lambda s: s.update(log_head="0" * 64), "log record 34: the chain ends in"),
     (lambda s: s.update(log_seq=33), "log record 33: the chain ends in"),
     (lambda s: s.update(vote_count=30), "vote_count"),
+    (lambda s: s["exclusions"].update(moderation=0), "exclusions: {'identity_leak': 1, 'moderation': 0} in the"),
+    (lambda s: s["votes"].update(counted=30), "votes"),
     (lambda s: s.update(round="r-other"), "log record 1: belongs to round"),
 ])
 def test_a_changed_snapshot_document(release, change, where):
