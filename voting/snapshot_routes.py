@@ -22,7 +22,7 @@ from voting.leaderboard import leaderboard, model_name
 from voting.models import Snapshot
 from voting.routes import board_scope
 from voting.runtime import board_settings
-from voting.snapshot_views import board_csv, snapshot_summary
+from voting.snapshot_views import SNAPSHOT_LIST_SCHEMA, SNAPSHOT_SCHEMA, board_csv, snapshot_summary
 from voting.snapshots import (SnapshotRefused, list_snapshots, log_export, publish_snapshot, release_votes,
                               round_log, snapshot_document, superseded_by)
 
@@ -48,6 +48,10 @@ def _file(description: str, mimetype: str) -> dict:
     return {"description": description, "content": {mimetype: {"schema": {"type": "string"}}}}
 
 
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 def _snapshot(snapshot_id: str) -> Snapshot:
     snap = get_session().get(Snapshot, snapshot_id) if could_be_id(snapshot_id) else None
     if snap is None:
@@ -56,7 +60,7 @@ def _snapshot(snapshot_id: str) -> Snapshot:
 
 
 @admin_bp.post("")
-@api_doc(request=PublishBody, responses={201: "The published snapshot", 404: "Unknown round",
+@api_doc(request=PublishBody, responses={201: _json("The published snapshot", SNAPSHOT_SCHEMA), 404: "Unknown round",
                                          409: "Round not started, snapshot already superseded or log broken",
                                          422: "Supersedes an unknown snapshot or one of another round"},
          tags=["admin"])
@@ -77,7 +81,7 @@ def publish():
 
 
 @bp.get("/api/snapshots")
-@api_doc(params=ROUND_PARAM, tags=["publications"])
+@api_doc(params=ROUND_PARAM, responses={200: _json("The archive", SNAPSHOT_LIST_SCHEMA)}, tags=["publications"])
 def snapshots_index():
     """Published snapshots, newest first (optionally of one round)."""
     session = get_session()
@@ -89,7 +93,7 @@ def snapshots_index():
 
 
 @bp.get("/api/snapshots/<snapshot_id>")
-@api_doc(responses={200: "The snapshot", 404: "Unknown snapshot"}, tags=["publications"])
+@api_doc(responses={200: _json("The snapshot", SNAPSHOT_SCHEMA), 404: "Unknown snapshot"}, tags=["publications"])
 def snapshot_detail(snapshot_id: str):
     """A published snapshot: board, vote-set hash, protocol, provenance, statistics, downloads."""
     return jsonify(snapshot_document(get_session(), _snapshot(snapshot_id)))

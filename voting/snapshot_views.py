@@ -8,6 +8,17 @@ from typing import Any, Iterable
 
 from voting.models import Snapshot
 
+_STR, _INT, _NULLABLE_STR = {"type": "string"}, {"type": "integer"}, {"type": "string", "nullable": True}
+_SUMMARY = {"id": _STR, "round": _STR, "round_title": _STR, "published_at": {"type": "string", "format": "date-time"},
+            "vote_count": _INT, "vote_set_sha256": _STR, "supersedes": _NULLABLE_STR, "superseded_by": _NULLABLE_STR}
+_DETAIL = {**_SUMMARY, "log_seq": _INT, "log_head": _STR, "protocol": {"type": "object"}, "protocol_version": _INT,
+           "code_version": _STR, "method": _STR, "models": {"type": "array", "items": {"type": "object"}},
+           "unrated": {"type": "array", "items": _STR}, "matrix": {"type": "object"},
+           "exclusions": {"type": "object"}, "votes": {"type": "object"}, "notes": _NULLABLE_STR,
+           "downloads": {"type": "object", "properties": {k: _STR for k in ("votes", "log", "csv")}}}
+SNAPSHOT_SCHEMA = {"type": "object", "required": sorted(_DETAIL), "properties": _DETAIL}
+SNAPSHOT_LIST_SCHEMA = {"type": "object", "required": ["snapshots"], "properties": {"snapshots": {
+    "type": "array", "items": {"type": "object", "required": sorted(_SUMMARY), "properties": _SUMMARY}}}}
 CSV_COLUMNS = ("rank", "name", "team", "team_en", "rating", "ci_low", "ci_high", "battles", "win_rate", "provisional")
 
 

@@ -131,9 +131,13 @@ def test_refusals(world):
              ({"round": world.round.id, "supersedes": "nope"}, 422, "unknown_snapshot"),
              ({"round": world.round.id, "supersedes": other_snap}, 422, "supersedes_other_round"),
              ({"round": world.round.id, "extra": 1}, 422, "unknown_field"), ({}, 422, "missing_field")]
+    generic = ministry.get("/api/snapshots/nope/votes?lang=ko").get_json()["error"]["message"]
+    assert generic == "없는 스냅샷입니다."
     for body, status, code in cases:
-        resp = ministry.post("/api/admin/snapshots", json=body)
+        resp = ministry.post("/api/admin/snapshots?lang=en", json=body)
         assert (resp.status_code, resp.get_json()["error"]["code"]) == (status, code), body
+        korean = ministry.post("/api/admin/snapshots?lang=ko", json=body).get_json()["error"]["message"]
+        assert korean != f"error.{code}" and resp.get_json()["error"]["message"] not in (korean, f"error.{code}")
     assert world.db.scalars(select(Snapshot.id)).all() == [other_snap]  # nothing else was written
     assert client_as(world, world.citizen).post("/api/admin/snapshots", json={"round": "r-other"}).status_code == 403
 
@@ -209,3 +213,18 @@ def test_code_version_from_the_environment_git_or_unknown(tmp_path):
 def test_code_version_is_read_once_at_start_from_the_environment(sqlite_url, make_app, monkeypatch):
     monkeypatch.setenv("ARENA_CODE_VERSION", "release-2026.11")
     assert make_app(sqlite_url).config["CODE_VERSION"] == "release-2026.11"
+
+
+def test_the_snapshot_shapes_match_the_openapi_document(world):
+    snap = publish(world).get_json()
+    anonymous = world.app.test_client()
+    paths = anonymous.get("/api/openapi.json").get_json()["paths"]
+    for path, body in (("/api/snapshots/{snapshot_id}", anonymous.get(f"/api/snapshots/{snap['id']}").get_json()),
+                       ("/api/snapshots", anonymous.get("/api/snapshots").get_json())):
+        schema = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert set(body) >= set(schema["required"])
+        items = schema["properties"]["snapshots"]["items"] if path == "/api/snapshots" else schema
+        for entry in body.get("snapshots", [body]):
+            assert set(entry) >= set(items["required"])
+            assert all(entry[k] is None or isinstance(entry[k], (str, int, dict, list)) for k in items["properties"])
+    assert set(snap) >= {"id", "vote_set_sha256", "exposure", "downloads", "superseded_by", "round_title"}
