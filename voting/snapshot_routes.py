@@ -31,6 +31,7 @@ guard_blueprint(admin_bp, "ministry")
 
 Id = Annotated[Text, StringConstraints(min_length=1, max_length=40)]
 REFUSED_STATUS = {"round_not_started": 409, "already_superseded": 409, "vote_log_broken": 409,
+                  "vote_log_incomplete": 409,
                   "unknown_snapshot": 422, "supersedes_other_round": 422}
 NDJSON = "application/x-ndjson"
 ROUND_PARAM = [{"name": "round", "in": "query", "required": False, "schema": {"type": "string"}}]
@@ -61,7 +62,7 @@ def _snapshot(snapshot_id: str) -> Snapshot:
 
 @admin_bp.post("")
 @api_doc(request=PublishBody, responses={201: _json("The published snapshot", SNAPSHOT_SCHEMA), 404: "Unknown round",
-                                         409: "Round not started, snapshot already superseded or log broken",
+                                         409: "Round not started, snapshot already superseded, log broken or incomplete",
                                          422: "Supersedes an unknown snapshot or one of another round"},
          tags=["admin"])
 def publish():

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import record_change
@@ -23,7 +23,7 @@ from contest.models import Model, Round
 from contest.protocol import normalise_protocol
 from contest.reports import exposure_report
 from voting.leaderboard import model_name
-from voting.models import Snapshot, VoteLogEntry
+from voting.models import Snapshot, Vote, VoteLogEntry
 from voting.queries import roster_models
 from voting.release import LogLine, ReleaseMismatch, check_chain, jsonl, replay, sha256_hex, vote_stats
 from voting.release_board import release_board, settings_from_protocol
@@ -106,6 +106,13 @@ class Frozen:
     board: dict[str, Any]
 
 
+def unlogged_votes(session: Session, round_id: str) -> int:
+    """Stored votes of the round without a cast record (a vote and its record commit together, so one
+    statement sees both or neither)."""
+    logged = select(VoteLogEntry.id).where(VoteLogEntry.vote_id == Vote.id, VoteLogEntry.kind == "cast")
+    return session.scalar(select(func.count()).select_from(Vote).where(Vote.round_id == round_id, ~logged.exists()))
+
+
 def freeze_round(session: Session, round_: Round) -> Frozen:
     """Read the round's chain up to its head, check it, replay the votes and compute the board."""
     lines = round_log(session, round_.id)
@@ -113,6 +120,8 @@ def freeze_round(session: Session, round_: Round) -> Frozen:
         head = check_chain(lines, round_.id)
     except ReleaseMismatch as exc:
         raise SnapshotRefused("vote_log_broken") from exc
+    if unlogged_votes(session, round_.id):
+        raise SnapshotRefused("vote_log_incomplete")
     votes = replay(lines)
     protocol = normalise_protocol(round_.protocol or None)
     models = roster_models(session, round_.id)

@@ -14,12 +14,12 @@ from sqlalchemy.exc import DBAPIError
 from app.db import new_session, utcnow
 from app.models import AuditEntry
 from contest.models import Round
-from tests.builders import make_round, make_user
+from tests.builders import make_battle, make_round, make_user
 from tests.conftest import ContextCliRunner
 from tests.voting.log_builder import append_record
 from tests.voting.snapshot_world import build_world, client_as, export, publish
 from voting.cli import snapshots_cli
-from voting.models import Snapshot
+from voting.models import Snapshot, Vote
 from voting.snapshots import detect_code_version
 from voting.verify import verify_dir
 
@@ -154,6 +154,16 @@ def test_a_broken_chain_is_not_published(world):
     world.db.commit()
     resp = publish(world)
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "vote_log_broken"
+
+
+def test_a_vote_missing_from_the_log_is_not_published(world):
+    battle = make_battle(world.db, world.citizen, world.round)
+    world.db.add(Vote(battle_id=battle.id, user_id=world.citizen.id, round_id=world.round.id, category="daily",
+                      model_a_id=battle.model_a_id, model_b_id=battle.model_b_id, winner="a"))
+    world.db.commit()
+    resp = publish(world)
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "vote_log_incomplete"
+    assert world.db.scalars(select(Snapshot)).all() == []
 
 
 @pytest.mark.parametrize("statement", ["UPDATE snapshots SET vote_set_sha256 = 'x'", "DELETE FROM snapshots"])
