@@ -238,3 +238,15 @@ def test_the_snapshot_shapes_match_the_openapi_document(world):
             assert set(entry) >= set(items["required"])
             assert all(entry[k] is None or isinstance(entry[k], (str, int, dict, list)) for k in items["properties"])
     assert set(snap) >= {"id", "vote_set_sha256", "exposure", "downloads", "superseded_by", "round_title"}
+
+
+def test_the_board_follows_the_rounds_protocol_and_still_verifies(world, tmp_path):
+    round_ = world.db.get(Round, world.round.id)
+    round_.protocol, round_.protocol_version = {"bootstrap_rounds": 200, "seed": 7, "min_battles": 20}, 2
+    world.db.commit()
+    snap = publish(world).get_json()
+    assert snap["protocol"]["seed"] == 7 and snap["protocol_version"] == 2 and snap["params"]["bootstrap_rounds"] == 200
+    assert [m["provisional"] for m in snap["models"]] == [m["battles"] < 20 for m in snap["models"]]
+    assert {m["provisional"] for m in snap["models"]} == {True, False}
+    export(world, snap["id"], tmp_path / "release")
+    assert verify_dir(tmp_path / "release").startswith("match:")
