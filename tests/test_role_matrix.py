@@ -16,7 +16,7 @@ import re
 import pytest
 
 from app.db import utcnow
-from tests.builders import make_battle, make_snapshot, make_user
+from tests.builders import make_battle, make_user
 
 ROLES = ("anonymous", "citizen", "other_citizen", "moderator", "ministry")
 
@@ -91,6 +91,14 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/leaderboard"): everyone(200),
     ("GET", "/api/leaderboard/matrix"): everyone(200),
     ("GET", "/leaderboard"): everyone(200),
+    # snapshots and the public release (voting/snapshot_routes.py); no route changes a snapshot
+    ("POST", "/api/admin/snapshots"): only_ministry(201, json={"round": "demo-2026h2"}),
+    ("GET", "/api/snapshots"): everyone(200),
+    ("GET", "/api/snapshots/<snapshot_id>"): everyone(200),
+    ("GET", "/api/snapshots/<snapshot_id>/votes"): everyone(200),
+    ("GET", "/api/snapshots/<snapshot_id>/log"): everyone(200),
+    ("GET", "/api/snapshots/<snapshot_id>/board.csv"): everyone(200),
+    ("GET", "/api/leaderboard.csv"): everyone(200),
     # pages: the ministry's console and the public publications (helper F)
     ("GET", "/admin"): console_page(),
     ("GET", "/admin/teams"): console_page(),
@@ -134,14 +142,14 @@ def test_no_state_change_is_open_to_anonymous():
 def clients_by_role(app, db, login) -> tuple[dict, dict]:
     from contest.demo import seed_demo
     from contest.queries import current_round
+    from voting.snapshots import publish_snapshot
 
     seed_demo(db, utcnow())
     users = {"citizen": make_user(db, "시민"), "other_citizen": make_user(db, "다른 시민"),
              "moderator": make_user(db, "검토자", roles=("moderator",)),
              "ministry": make_user(db, "부처", roles=("ministry",))}
-    round_ = current_round(db, utcnow())
-    battle = make_battle(db, users["citizen"], round_)
-    snapshot = make_snapshot(db, round_)
+    battle = make_battle(db, users["citizen"], current_round(db, utcnow()))
+    snapshot = publish_snapshot(db, current_round(db, utcnow()), users["ministry"], utcnow(), "test")
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():
         clients[role] = app.test_client()

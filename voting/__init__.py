@@ -1,28 +1,38 @@
 """Votes, the vote stream, rating maths, the leaderboard, snapshots and the data release."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from app.blueprints import blueprint_on_demand
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flask import Flask
 
+# The route modules that attach to `voting.bp`.
+ROUTE_MODULES = ("routes", "snapshot_routes", "publication_pages")
 
-# `voting.bp`, with its routes, is made on first use: the lean rating worker never imports the web side.
-__getattr__ = blueprint_on_demand("voting", "routes", "log_routes", "snapshot_routes", "publication_pages")
+
+def __getattr__(name: str) -> Any:
+    """`voting.bp`, with its routes, is made on first use: the lean rating worker and the standalone
+    verifier (`python -m voting.verify`, numpy only) never import Flask."""
+    if name != "bp":
+        raise AttributeError(f"module 'voting' has no attribute {name!r}")
+    from app.blueprints import blueprint_on_demand
+
+    return blueprint_on_demand("voting", *ROUTE_MODULES)(name)
 
 
 def init_app(app: Flask) -> None:
-    """Stream and live board for this app, the `ratings` and `worker` commands, the voting strings.
+    """Stream and live board for this app, the `ratings`, `snapshots` and `worker` commands, the voting strings.
 
     Anti-abuse can keep votes out of the ranking at cast time by appending checks
     (`voting.service.ExclusionCheck`) to `app.extensions["vote_exclusion_checks"]`.
     """
-    from voting import cli, messages, runtime
+    from voting import cli, messages, runtime, snapshots
 
     runtime.init_runtime(app)
     app.extensions.setdefault("vote_exclusion_checks", [])
+    if not app.config.get("CODE_VERSION"):  # ARENA_CODE_VERSION, else git; read once at start
+        app.config["CODE_VERSION"] = snapshots.detect_code_version()
     app.cli.add_command(cli.ratings_cli)
+    app.cli.add_command(cli.snapshots_cli)
     app.cli.add_command(cli.worker_cmd)
     messages.register()

@@ -12,6 +12,10 @@ from voting.rating import OUTCOME_OF_WINNER, Tally, tally
 ARENA_WINNERS = ("model_a", "model_b", "tie", "tie (bothbad)")
 
 
+class NotCounted(Exception):
+    """A well-formed line of a vote kept out of the ranking (`"counted": false` in the public release)."""
+
+
 @dataclass(frozen=True)
 class BadLine:
     """A line that could not be read, by its 1-based number."""
@@ -21,7 +25,9 @@ class BadLine:
 
 
 def parse_battle(text: str | bytes) -> tuple[str, str, int]:
-    """(model_a, model_b, outcome) of one line (text or raw bytes), or ValueError with the reason."""
+    """(model_a, model_b, outcome) of one line (text or raw bytes), or ValueError with the reason.
+
+    A vote the release marks as not counted raises NotCounted: it is read, and left out of the ranking."""
     if isinstance(text, bytes):  # decoded per line, so one bad byte costs one line, not the file
         try:
             text = text.decode("utf-8")
@@ -40,11 +46,13 @@ def parse_battle(text: str | bytes) -> tuple[str, str, int]:
         raise ValueError("model_a and model_b are the same model")
     if winner not in ARENA_WINNERS:
         raise ValueError(f"winner must be one of {', '.join(ARENA_WINNERS)}")
+    if row.get("counted") is False:
+        raise NotCounted()
     return a, b, OUTCOME_OF_WINNER[winner]
 
 
 def read_battles(lines: Iterable[str | bytes], on_bad: Callable[[BadLine], None]) -> tuple[list[str], Tally]:
-    """Model names (sorted) and the tally of every good line; bad lines go to `on_bad`."""
+    """Model names (in order of appearance) and the tally of every good, counted line; bad lines go to `on_bad`."""
     index: dict[str, int] = {}
     a_idx, b_idx, outcomes = [], [], []
     for number, text in enumerate(lines, start=1):
@@ -52,6 +60,8 @@ def read_battles(lines: Iterable[str | bytes], on_bad: Callable[[BadLine], None]
             continue
         try:
             a, b, outcome = parse_battle(text)
+        except NotCounted:
+            continue
         except ValueError as exc:
             on_bad(BadLine(number, str(exc)))
             continue

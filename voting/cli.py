@@ -1,20 +1,26 @@
-"""CLI: `flask --app wsgi ratings compute|rebuild` and `flask --app wsgi worker`."""
+"""CLI: `flask --app wsgi ratings compute|rebuild`, `snapshots publish|export|verify` and `worker`."""
 from __future__ import annotations
 
+import getpass
 import json
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import click
 from flask import current_app
 from tqdm import tqdm
 
 from app.db import new_session, utcnow
+from contest.models import Round
 from voting.arena_format import BadLine, read_battles
 from voting.board import BoardSettings, compute_rows
 from voting.rebuild import RebuildBusy, rebuild_live_board
+from voting.models import Snapshot
 from voting.runtime import board_settings, make_worker, rating_params
+from voting.snapshots import SnapshotRefused, publish_snapshot, release_files
+from voting.verify import main as verify_main
 
 
 @click.group("ratings")
@@ -67,3 +73,52 @@ def worker_cmd():
     worker = make_worker(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(f"rating worker {worker.consumer} started", err=True)
     worker.run(stop)
+
+
+@click.group("snapshots")
+def snapshots_cli():
+    """Snapshots: publish one, export its public release, verify a release."""
+
+
+@snapshots_cli.command("publish")
+@click.argument("round_id")
+@click.option("--supersedes", default=None, help="Id of the snapshot this one corrects (same round).")
+@click.option("--notes", default=None, help="A note shown with the snapshot (e.g. what it corrects).")
+def snapshots_publish(round_id, supersedes, notes):
+    """Publish an immutable snapshot of ROUND_ID; prints its id and vote-set hash."""
+    with new_session() as session:
+        round_ = session.get(Round, round_id)
+        if round_ is None:
+            raise click.ClickException(f"unknown round {round_id}")
+        try:
+            snap = publish_snapshot(session, round_, f"cli:{getpass.getuser()}", utcnow(),
+                                    current_app.config["CODE_VERSION"], supersedes=supersedes, notes=notes)
+        except SnapshotRefused as exc:
+            raise click.ClickException(f"not published: {exc.code}")
+        session.commit()
+        click.echo(f"{snap.id} {snap.vote_set_sha256} ({snap.vote_count} votes, log record {snap.log_seq})")
+
+
+@snapshots_cli.command("export")
+@click.argument("snapshot_id")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def snapshots_export(snapshot_id, directory):
+    """Write a snapshot's public release (snapshot.json, votes.jsonl, log.jsonl) into DIRECTORY."""
+    with new_session() as session:
+        snap = session.get(Snapshot, snapshot_id)
+        if snap is None:
+            raise click.ClickException(f"unknown snapshot {snapshot_id}")
+        files = release_files(session, snap)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    click.echo(f"wrote {', '.join(files)} to {directory}")
+
+
+@snapshots_cli.command("verify")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def snapshots_verify(directory):
+    """Recompute a published snapshot from its release in DIRECTORY (same as `python -m voting.verify`)."""
+    code = verify_main([str(directory)])
+    if code:
+        sys.exit(code)

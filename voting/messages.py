@@ -24,6 +24,13 @@ KO = {
     "error.round_closed": "경연 기간이 끝나 투표할 수 없습니다.",
     "error.daily_cap": "이 경연 회차에서 하루에 할 수 있는 투표 수를 모두 사용했습니다. 나중에 다시 투표해 주세요.",
     "error.unknown_round": "없는 경연 회차입니다.",
+    # snapshots (voting/snapshot_routes.py)
+    "error.unknown_snapshot": "없는 스냅샷입니다.",
+    "error.round_not_started": "아직 시작하지 않은(초안) 경연 회차는 게시할 수 없습니다.",
+    "error.supersedes_other_round": "정정 대상 스냅샷은 같은 경연 회차의 것이어야 합니다.",
+    "error.already_superseded": "이미 다른 스냅샷으로 정정된 스냅샷입니다. 가장 최근 스냅샷을 정정하세요.",
+    "error.vote_log_broken": "투표 기록의 해시 체인이 맞지 않아 게시할 수 없습니다. 관리자에게 알려 주세요.",
+    "error.vote_log_incomplete": "투표 기록에 빠진 투표가 있어 게시할 수 없습니다. 관리자에게 알려 주세요.",
     # Why a stored vote does not count (voting.models.EXCLUSION_REASONS).
     "exclusion.identity_leak": "답변에 모델이나 개발사를 알 수 있는 이름이 나와 이 대결은 집계에서 제외됩니다.",
     "exclusion.answer_seen": "이전 투표에서 어느 모델의 답변인지 공개된 답변이 이 대결에 다시 나와 집계에서 제외됩니다.",
@@ -55,6 +62,12 @@ EN = {
     "error.round_closed": "The round is closed; votes are no longer taken.",
     "error.daily_cap": "You have used today's votes for this round. Please vote again later.",
     "error.unknown_round": "Unknown round.",
+    "error.unknown_snapshot": "Unknown snapshot.",
+    "error.round_not_started": "A draft round cannot be published.",
+    "error.supersedes_other_round": "A correction must supersede a snapshot of the same round.",
+    "error.already_superseded": "That snapshot was already superseded; correct the newest one.",
+    "error.vote_log_broken": "The vote log's hash chain does not check out, so nothing was published.",
+    "error.vote_log_incomplete": "Some stored votes have no record in the vote log, so nothing was published.",
     "exclusion.identity_leak": "An answer named its model or maker, so this battle does not count.",
     "exclusion.answer_seen": "This battle showed an answer whose model was revealed to you in an earlier vote, "
                              "so it does not count.",

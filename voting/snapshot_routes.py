@@ -1,2 +1,152 @@
-"""Snapshots: publishing (ministry) and the public archive, release and exports."""
+"""Published snapshots: the ministry publishes (guarded once); anyone reads, downloads and verifies.
+
+No route changes or deletes a snapshot: there are none for it, and the database refuses it anyway.
+"""
 from __future__ import annotations
+
+from typing import Annotated
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from pydantic import StringConstraints
+from pydantic.json_schema import SkipJsonSchema
+from sqlalchemy import select
+
+from app.auth import guard_blueprint, require_user
+from app.bodies import Body, Text, parse_body
+from app.db import could_be_id, get_session, utcnow
+from app.errors import ApiError, NotFound
+from app.openapi import api_doc
+from contest.models import Round
+from voting import bp
+from voting.leaderboard import leaderboard, model_name
+from voting.models import Snapshot
+from voting.routes import board_scope
+from voting.runtime import board_settings
+from voting.snapshot_views import SNAPSHOT_LIST_SCHEMA, SNAPSHOT_SCHEMA, board_csv, snapshot_summary
+from voting.snapshots import (SnapshotRefused, list_snapshots, log_export, publish_snapshot, release_votes,
+                              round_log, snapshot_document, superseded_by)
+
+admin_bp = Blueprint("snapshot_admin", __name__, url_prefix="/api/admin/snapshots")
+guard_blueprint(admin_bp, "ministry")
+
+Id = Annotated[Text, StringConstraints(min_length=1, max_length=40)]
+REFUSED_STATUS = {"round_not_started": 409, "already_superseded": 409, "vote_log_broken": 409,
+                  "vote_log_incomplete": 409,
+                  "unknown_snapshot": 422, "supersedes_other_round": 422}
+NDJSON = "application/x-ndjson"
+ROUND_PARAM = [{"name": "round", "in": "query", "required": False, "schema": {"type": "string"}}]
+
+
+class PublishBody(Body):
+    """`POST /api/admin/snapshots`: the round, and for a correction the snapshot it supersedes."""
+
+    round: Id
+    supersedes: Id | SkipJsonSchema[None] = None
+    notes: Annotated[Text, StringConstraints(max_length=4000)] | SkipJsonSchema[None] = None
+
+
+def _file(description: str, mimetype: str) -> dict:
+    return {"description": description, "content": {mimetype: {"schema": {"type": "string"}}}}
+
+
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _snapshot(snapshot_id: str) -> Snapshot:
+    snap = get_session().get(Snapshot, snapshot_id) if could_be_id(snapshot_id) else None
+    if snap is None:
+        raise NotFound(code="unknown_snapshot")
+    return snap
+
+
+@admin_bp.post("")
+@api_doc(request=PublishBody, responses={201: _json("The published snapshot", SNAPSHOT_SCHEMA), 404: "Unknown round",
+                                         409: "Round not started, snapshot already superseded, log broken or incomplete",
+                                         422: "Supersedes an unknown snapshot or one of another round"},
+         tags=["admin"])
+def publish():
+    """Publish an immutable snapshot of a round (ministry only)."""
+    body = parse_body(PublishBody)
+    session = get_session()
+    round_ = session.get(Round, body.round)
+    if round_ is None:
+        raise NotFound(code="unknown_round")
+    try:
+        snap = publish_snapshot(session, round_, require_user(), utcnow(), current_app.config["CODE_VERSION"],
+                                supersedes=body.supersedes, notes=body.notes)
+    except SnapshotRefused as exc:
+        raise ApiError(code=exc.code, status=REFUSED_STATUS[exc.code]) from None
+    session.commit()
+    return jsonify(snapshot_document(get_session(), snap)), 201
+
+
+@bp.get("/api/snapshots")
+@api_doc(params=ROUND_PARAM, responses={200: _json("The archive", SNAPSHOT_LIST_SCHEMA)}, tags=["publications"])
+def snapshots_index():
+    """Published snapshots, newest first (optionally of one round)."""
+    session = get_session()
+    round_id = request.args.get("round")
+    snaps = list_snapshots(session, round_id) if round_id is None or could_be_id(round_id) else []
+    titles = {r.id: r.title for r in session.scalars(select(Round).where(Round.id.in_({s.round_id for s in snaps})))}
+    return jsonify({"snapshots": [snapshot_summary(s, titles[s.round_id], superseded_by(session, s.id))
+                                  for s in snaps]})
+
+
+@bp.get("/api/snapshots/<snapshot_id>")
+@api_doc(responses={200: _json("The snapshot", SNAPSHOT_SCHEMA), 404: "Unknown snapshot"}, tags=["publications"])
+def snapshot_detail(snapshot_id: str):
+    """A published snapshot: board, vote-set hash, protocol, provenance, statistics, downloads."""
+    return jsonify(snapshot_document(get_session(), _snapshot(snapshot_id)))
+
+
+@bp.get("/api/snapshots/<snapshot_id>/votes")
+@api_doc(responses={200: _file("The vote release (the exact bytes of vote_set_sha256)", NDJSON),
+                    404: "Unknown snapshot"}, tags=["publications"])
+def snapshot_votes(snapshot_id: str):
+    """The anonymised votes of a snapshot as JSON Lines."""
+    snap = _snapshot(snapshot_id)
+    data = release_votes(round_log(get_session(), snap.round_id, snap.log_seq))
+    return _download(data, NDJSON, f"{snap.id}-votes.jsonl")
+
+
+@bp.get("/api/snapshots/<snapshot_id>/log")
+@api_doc(responses={200: _file("The hash chain up to the snapshot's head", NDJSON), 404: "Unknown snapshot"},
+         tags=["publications"])
+def snapshot_log(snapshot_id: str):
+    """The round's vote log up to the snapshot's head record, as JSON Lines."""
+    snap = _snapshot(snapshot_id)
+    data = log_export(round_log(get_session(), snap.round_id, snap.log_seq))
+    return _download(data, NDJSON, f"{snap.id}-log.jsonl")
+
+
+@bp.get("/api/snapshots/<snapshot_id>/board.csv")
+@api_doc(responses={200: _file("The board as CSV (UTF-8 with BOM)", "text/csv"), 404: "Unknown snapshot"},
+         tags=["publications"])
+def snapshot_csv(snapshot_id: str):
+    """A snapshot's board as CSV."""
+    snap = _snapshot(snapshot_id)
+    return _download(board_csv((snap.results or {}).get("models", [])), "text/csv", f"{snap.id}.csv")
+
+
+@bp.get("/api/leaderboard.csv")
+@api_doc(params=ROUND_PARAM + [{"name": "category", "in": "query", "required": False,
+                                "schema": {"type": "string"}}],
+         responses={200: _file("The live board as CSV (UTF-8 with BOM)", "text/csv"),
+                    404: "Unknown or no open round", 422: "Unknown category"}, tags=["leaderboard"])
+def leaderboard_csv():
+    """The live leaderboard as CSV (same columns as a snapshot's)."""
+    round_, category, counts = board_scope()
+    board = leaderboard(counts, round_, category, board_settings(current_app.config), "ko", utcnow())
+    team_en = {model_name(m): m.team.name_en for m in counts.models}
+    rows = [{**row, "team_en": team_en.get(row["name"], "")} for row in board["models"]]
+    return _download(board_csv(rows), "text/csv", f"{round_.id}-{category}.csv")
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    charset = "; charset=utf-8"
+    return Response(data, content_type=mimetype + charset,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+bp.register_blueprint(admin_bp)

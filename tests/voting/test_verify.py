@@ -1,0 +1,236 @@
+"""The standalone verifier: an exact match from the release alone, and the first difference for any tampering."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.voting.snapshot_world import build_world, export, publish
+from voting.log import canonical, link_hash
+from voting.release import jsonl
+from voting.verify import main, verify_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+BLOCKED = ("flask", "sqlalchemy", "werkzeug", "redis", "click")
+# Runs the module with the web stack made unimportable: it must need nothing but numpy and the stdlib.
+RUN_WITHOUT_WEB_STACK = ("import runpy, sys\n"
+                         f"for name in {BLOCKED!r}: sys.modules[name] = None\n"
+                         "sys.argv = ['voting.verify'] + sys.argv[1:]\n"
+                         "runpy.run_module('voting.verify', run_name='__main__')")
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """One published snapshot's release, downloaded (SQLite; the SQL side is tested on both databases)."""
+    from app.cli import upgrade_db
+    from tests.builders import make_test_app
+
+    base = tmp_path_factory.mktemp("verify")
+    upgrade_db(f"sqlite:///{base / 'arena.db'}")
+    app = make_test_app(f"sqlite:///{base / 'arena.db'}")
+    world = build_world(app)
+    snap_id = publish(world).get_json()["id"]
+    export(world, snap_id, base / "release")
+    world.db.close()
+    app.extensions["db_engine"].dispose()
+    return base / "release"
+
+
+@pytest.fixture
+def release(published, tmp_path):
+    """A private copy of the release to tamper with."""
+    copy = tmp_path / "release"
+    copy.mkdir()
+    for path in published.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    return copy
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def write(path: Path, objects: list[dict]) -> None:
+    path.write_bytes(jsonl(objects))
+
+
+def tamper(release: Path, name: str, change) -> str:
+    """Apply `change` to the parsed lines of one file of the release, write it back, verify."""
+    objects = lines(release / name)
+    change(objects)
+    write(release / name, objects)
+    return verify_dir(release)
+
+
+def swap(objects: list, i: int, j: int) -> None:
+    objects[i], objects[j] = objects[j], objects[i]
+
+
+def relink(log: list[dict]) -> list[dict]:
+    """Recompute every seq and hash, as a forger who controls the whole log would."""
+    prev = "0" * 64
+    for seq, line in enumerate(log, start=1):
+        line["record"]["seq"] = line["seq"] = seq
+        line["prev_hash"], line["hash"] = prev, link_hash(prev, canonical(line["record"]))
+        prev = line["hash"]
+    return log
+
+
+def test_an_untouched_release_matches_exactly(release):
+    report = verify_dir(release)
+    assert report.startswith("match:") and "31 votes (29 counted)" in report and "recomputed exactly" in report
+
+
+def test_flipping_one_votes_winner_in_the_votes_file(release):
+    votes = lines(release / "votes.jsonl")
+    votes[6]["winner"] = "model_b" if votes[6]["winner"] != "model_b" else "model_a"
+    write(release / "votes.jsonl", votes)
+    assert verify_dir(release).startswith(f"MISMATCH at votes.jsonl line 7 (vote {votes[6]['vote_id']}): winner is")
+
+
+def test_flipping_one_vote_in_the_log(release):
+    log = lines(release / "log.jsonl")
+    log[4]["record"]["winner"] = "model_b"
+    write(release / "log.jsonl", log)
+    report = verify_dir(release)
+    assert report.startswith("MISMATCH at log record 5: hash") and "the record was changed" in report
+
+
+def test_a_log_rewritten_with_fresh_hashes_misses_the_published_head(release):
+    log = lines(release / "log.jsonl")
+    log[4]["record"]["winner"] = "model_b"
+    write(release / "log.jsonl", relink(log))
+    assert verify_dir(release).startswith("MISMATCH at log record 34: the chain ends in")
+
+
+def test_dropping_one_vote(release):
+    votes = lines(release / "votes.jsonl")
+    dropped = votes.pop(10)
+    write(release / "votes.jsonl", votes)
+    assert verify_dir(release).startswith(f"MISMATCH at votes.jsonl line 11 (vote {votes[10]['vote_id']}): the log"
+                                          f" has vote {dropped['vote_id']} here")
+
+
+def test_dropping_the_last_vote(release):
+    votes = lines(release / "votes.jsonl")
+    last = votes.pop()
+    write(release / "votes.jsonl", votes)
+    assert verify_dir(release) == f"MISMATCH at votes.jsonl line 31 (vote {last['vote_id']}): is missing (a dropped vote)"
+
+
+def test_dropping_one_log_record(release):
+    log = lines(release / "log.jsonl")
+    del log[7]
+    write(release / "log.jsonl", log)
+    assert verify_dir(release).startswith("MISMATCH at log record 8: has seq 9")
+
+
+def test_inserting_one_vote(release):
+    votes = lines(release / "votes.jsonl")
+    votes.insert(3, {**votes[2], "vote_id": "f" * 32})
+    write(release / "votes.jsonl", votes)
+    assert verify_dir(release).startswith(f"MISMATCH at votes.jsonl line 4 (vote {'f' * 32}): the log has vote")
+
+
+def test_appending_one_vote(release):
+    votes = lines(release / "votes.jsonl")
+    votes.append({**votes[0], "vote_id": "e" * 32})
+    write(release / "votes.jsonl", votes)
+    assert verify_dir(release) == f"MISMATCH at votes.jsonl line 32 (vote {'e' * 32}): is not in the log (an inserted vote)"
+
+
+def test_inserting_one_log_record(release):
+    log = lines(release / "log.jsonl")
+    forged = json.loads(json.dumps(log[2]))
+    forged["record"]["vote_id"] = "d" * 32
+    log.insert(3, forged)
+    write(release / "log.jsonl", log)
+    assert verify_dir(release).startswith("MISMATCH at log record 4: has seq 3")
+
+
+def test_reordering_the_chain(release):
+    assert tamper(release, "log.jsonl", lambda log: swap(log, 11, 12)).startswith("MISMATCH at log record 12: has seq 13")
+
+
+def test_reordering_the_chain_with_renumbered_records_breaks_the_links(release):
+    def reorder(log):
+        swap(log, 11, 12)
+        for seq, line in enumerate(log, start=1):
+            line["seq"] = line["record"]["seq"] = seq
+
+    assert tamper(release, "log.jsonl", reorder).startswith("MISMATCH at log record 12: links to")
+
+
+def test_reordering_the_votes_file(release):
+    second = lines(release / "votes.jsonl")[1]["vote_id"]
+    report = tamper(release, "votes.jsonl", lambda votes: swap(votes, 0, 1))
+    assert report.startswith(f"MISMATCH at votes.jsonl line 1 (vote {second}): the log has vote")
+
+
+def test_a_votes_file_with_the_same_votes_but_other_bytes(release):
+    votes = lines(release / "votes.jsonl")
+    (release / "votes.jsonl").write_text("".join(json.dumps(v) + "\n" for v in votes))
+    assert verify_dir(release).startswith("MISMATCH at votes.jsonl: same votes, but not byte for byte")
+
+
+@pytest.mark.parametrize("change,where", [
+    (lambda s: s["models"][0].update(rating=s["models"][0]["rating"] + 1e-9),
+     "snapshot.json: board row 1 (Model 0 1): rating"),
+    (lambda s: s["models"][1].update(rank=s["models"][1]["rank"] + 1), "snapshot.json: board row 2"),
+    (lambda s: s["models"][2].update(ci=[s["models"][2]["ci"][0], s["models"][2]["ci"][1] + 0.5]), "snapshot.json: board row 3"),
+    (lambda s: s["matrix"]["battles"][0].__setitem__(1, 99), "snapshot.json: matrix battles"),
+    (lambda s: s["protocol"].update(seed=1), "snapshot.json: board row 1 (Model 0 1): ci"),
+    (lambda s: s.update(vote_set_sha256="0" * 64), "vote_set_sha256"),
+    (lambda s: s.update(log_head="0" * 64), "log record 34: the chain ends in"),
+    (lambda s: s.update(log_seq=33), "log record 33: the chain ends in"),
+    (lambda s: s.update(vote_count=30), "vote_count"),
+    (lambda s: s["exclusions"].update(moderation=0), "exclusions: {'identity_leak': 1, 'moderation': 0} in the"),
+    (lambda s: s["votes"].update(counted=30), "votes"),
+    (lambda s: s.update(round="r-other"), "log record 1: belongs to round"),
+])
+def test_a_changed_snapshot_document(release, change, where):
+    snapshot = json.loads((release / "snapshot.json").read_text(encoding="utf-8"))
+    change(snapshot)
+    (release / "snapshot.json").write_text(json.dumps(snapshot, ensure_ascii=False), encoding="utf-8")
+    assert verify_dir(release).startswith(f"MISMATCH at {where}")
+
+
+def test_a_log_longer_than_the_snapshot_still_verifies_up_to_its_head(release):
+    log = lines(release / "log.jsonl")
+    extra = {"kind": "exclude", "round": log[0]["record"]["round"], "seq": 35, "vote_id": log[0]["record"]["vote_id"],
+             "counted": False, "excluded_reason": "moderation", "tstamp": "2026-12-01T00:00:00.000000Z", "action": None}
+    log.append({"seq": 35, "record": extra, "prev_hash": log[-1]["hash"], "hash": link_hash(log[-1]["hash"],
+                                                                                             canonical(extra))})
+    write(release / "log.jsonl", log)
+    assert verify_dir(release).startswith("match:")
+
+
+def test_malformed_files_are_a_difference_not_a_crash(release):
+    (release / "votes.jsonl").write_bytes(b'{"vote_id": 1}\nnot json\n')
+    assert verify_dir(release).startswith("MISMATCH at votes.jsonl line 2: not a JSON line")
+    (release / "snapshot.json").write_text("[]")
+    assert verify_dir(release).startswith("MISMATCH")
+
+
+def test_exit_codes(release, tmp_path, capsys):
+    assert main([str(release)]) == 0
+    assert main([str(tmp_path / "missing")]) == 2
+    assert main([]) == 2
+    (release / "votes.jsonl").write_bytes(b"")
+    assert main([str(release)]) == 1
+    assert "MISMATCH at votes.jsonl line 1" in capsys.readouterr().out
+
+
+def test_python_m_needs_only_numpy_and_the_standard_library(release):
+    run = [sys.executable, "-c", RUN_WITHOUT_WEB_STACK, str(release)]
+    done = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("match:"), done.stderr
+    (release / "log.jsonl").write_bytes(b"")
+    done = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stdout.startswith("MISMATCH at log.jsonl: has 0 records"), done.stderr
+    probe = subprocess.run([sys.executable, "-c", RUN_WITHOUT_WEB_STACK.replace("voting.verify", "app.db")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert probe.returncode != 0  # the block is real: a module that needs SQLAlchemy cannot run under it

@@ -1,0 +1,146 @@
+"""The public release of a round: the vote log export and the votes replayed from it. Pure (stdlib only).
+
+Both the publishing side and the standalone verifier build the release with these functions, so a
+verification that matches is a byte-for-byte match. The votes file has one JSON Lines line per vote,
+in the order of its cast record in the chain, with its state as of the snapshot's head record (a
+later exclusion or restoration changes `counted` and `excluded_reason`); its SHA-256 is the
+snapshot's `vote_set_sha256`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from voting.log import GENESIS, canonical, link_hash
+
+VOTE_FIELDS = ("vote_id", "model_a", "model_b", "winner", "voter", "category", "counted", "excluded_reason",
+               "tstamp", "chain_hash")
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One record of the chain as exported: its position, the record object and both hashes."""
+
+    seq: int
+    record: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The export line's object."""
+        return {"seq": self.seq, "record": self.record, "prev_hash": self.prev_hash, "hash": self.hash}
+
+
+class ReleaseMismatch(Exception):
+    """The first place where a release disagrees with what it should be; `where` says which line or record."""
+
+    def __init__(self, where: str, what: str):
+        super().__init__(f"{where}: {what}")
+        self.where, self.what = where, what
+
+
+def jsonl(objects: Iterable[dict[str, Any]]) -> bytes:
+    """Canonical JSON Lines: each object in canonical form, newline-terminated."""
+    return b"".join(canonical(obj) + b"\n" for obj in objects)
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of some bytes, in hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_jsonl(data: bytes, name: str) -> list[dict[str, Any]]:
+    """The objects of a JSON Lines file; a line that is not a JSON object raises ReleaseMismatch."""
+    objects = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReleaseMismatch(f"{name} line {number}", f"not a JSON line ({exc})") from None
+        if not isinstance(obj, dict):
+            raise ReleaseMismatch(f"{name} line {number}", "not a JSON object")
+        objects.append(obj)
+    return objects
+
+
+def check_chain(lines: Iterable[LogLine], round_id: str) -> str:
+    """The head hash of a round's chain, after checking every link; ReleaseMismatch at the first bad record."""
+    prev = GENESIS
+    for position, line in enumerate(lines, start=1):
+        where = f"log record {position}"
+        if line.seq != position:
+            raise ReleaseMismatch(where, f"has seq {line.seq}; records must run 1, 2, 3, ... without gaps")
+        if not isinstance(line.record, dict) or line.record.get("seq") != position:
+            raise ReleaseMismatch(where, "the record's own seq differs from its place in the chain")
+        if line.record.get("round") != round_id:
+            raise ReleaseMismatch(where, f"belongs to round {line.record.get('round')!r}, not {round_id!r}")
+        if line.prev_hash != prev:
+            raise ReleaseMismatch(where, f"links to {line.prev_hash}, but the previous record's hash is {prev}")
+        expected = link_hash(prev, canonical(line.record))
+        if line.hash != expected:
+            raise ReleaseMismatch(where, f"hash {line.hash} does not match its content (recomputed {expected}):"
+                                         " the record was changed")
+        prev = line.hash
+    return prev
+
+
+def log_lines(objects: Iterable[dict[str, Any]]) -> list[LogLine]:
+    """Export lines (parsed JSON) as LogLine, refusing malformed ones."""
+    out = []
+    for number, obj in enumerate(objects, start=1):
+        if set(obj) != {"seq", "record", "prev_hash", "hash"}:
+            raise ReleaseMismatch(f"log.jsonl line {number}", "needs exactly seq, record, prev_hash, hash")
+        out.append(LogLine(obj["seq"], obj["record"], obj["prev_hash"], obj["hash"]))
+    return out
+
+
+def replay(lines: Iterable[LogLine]) -> list[dict[str, Any]]:
+    """The release's votes: one per cast record, in chain order, with changes applied up to the last line."""
+    votes: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        record = line.record
+        vote_id = record.get("vote_id")
+        if record.get("kind") == "cast":
+            if vote_id in votes:
+                raise ReleaseMismatch(f"log record {line.seq}", f"vote {vote_id} is cast a second time")
+            votes[vote_id] = {**{key: record.get(key) for key in VOTE_FIELDS[:-1]}, "chain_hash": line.hash}
+        elif record.get("kind") in ("exclude", "restore"):
+            if vote_id not in votes:
+                raise ReleaseMismatch(f"log record {line.seq}", f"changes vote {vote_id}, which was never cast")
+            votes[vote_id]["counted"] = record.get("counted")
+            votes[vote_id]["excluded_reason"] = record.get("excluded_reason")
+        else:
+            raise ReleaseMismatch(f"log record {line.seq}", f"unknown kind {record.get('kind')!r}")
+    return list(votes.values())
+
+
+def vote_stats(votes: list[dict[str, Any]]) -> dict[str, Any]:
+    """{"votes": {"total", "counted", "excluded"}, "exclusions": {reason: count}} of a release."""
+    counted = sum(1 for v in votes if v["counted"] is True)
+    reasons = Counter(str(v["excluded_reason"]) for v in votes if v["counted"] is not True)
+    return {"votes": {"total": len(votes), "counted": counted, "excluded": len(votes) - counted},
+            "exclusions": dict(sorted(reasons.items()))}
+
+
+def compare_votes(given: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
+    """ReleaseMismatch at the first vote line that differs from the replay of the log."""
+    for number, (got, want) in enumerate(zip(given, expected), start=1):
+        if got == want:
+            continue
+        where = f"votes.jsonl line {number} (vote {got.get('vote_id')})"
+        if got.get("vote_id") != want["vote_id"]:
+            raise ReleaseMismatch(where, f"the log has vote {want['vote_id']} here: a vote was dropped, inserted"
+                                         " or moved")
+        key = next(k for k in sorted(set(got) | set(want)) if got.get(k, "<absent>") != want.get(k, "<absent>"))
+        raise ReleaseMismatch(where, f"{key} is {got.get(key, '<absent>')!r}, the log says {want.get(key, '<absent>')!r}")
+    if len(given) != len(expected):
+        extra = len(given) > len(expected)
+        number = min(len(given), len(expected)) + 1
+        vote = (given if extra else expected)[number - 1].get("vote_id")
+        raise ReleaseMismatch(f"votes.jsonl line {number} (vote {vote})",
+                              "is not in the log (an inserted vote)" if extra else "is missing (a dropped vote)")

@@ -1,0 +1,190 @@
+"""Publishing frozen snapshots of a round: the release, its hash, the board, provenance. No Flask.
+
+A snapshot is inserted once, complete, and never changed (the database refuses UPDATE and DELETE);
+a correction is a new snapshot naming the one it supersedes ("superseded_by" is found on read).
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.audit import record_change
+from app.models import User
+from contest.models import Model, Round
+from contest.protocol import normalise_protocol
+from contest.reports import exposure_report
+from voting.leaderboard import model_name
+from voting.models import Snapshot, Vote, VoteLogEntry
+from voting.queries import roster_models
+from voting.release import LogLine, ReleaseMismatch, check_chain, jsonl, replay, sha256_hex, vote_stats
+from voting.release_board import release_board, settings_from_protocol
+from voting.snapshot_views import snapshot_json
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class SnapshotRefused(Exception):
+    """A publication that cannot be made; `code` is the API error code."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def detect_code_version(environ: Mapping[str, str] = os.environ, root: Path = ROOT) -> str:
+    """ARENA_CODE_VERSION, else the checkout's `git rev-parse HEAD`, else "unknown" (read once at start)."""
+    if environ.get("ARENA_CODE_VERSION"):
+        return environ["ARENA_CODE_VERSION"][:64]
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    head = out.stdout.strip()
+    return head if out.returncode == 0 and head else "unknown"
+
+
+def round_log(session: Session, round_id: str, upto: int | None = None) -> list[LogLine]:
+    """The round's chain in seq order (up to and including `upto`)."""
+    stmt = select(VoteLogEntry).where(VoteLogEntry.round_id == round_id).order_by(VoteLogEntry.seq)
+    if upto is not None:
+        stmt = stmt.where(VoteLogEntry.seq <= upto)
+    return [LogLine(e.seq, json.loads(e.record), e.prev_hash, e.hash) for e in session.scalars(stmt)]
+
+
+def release_votes(lines: list[LogLine]) -> bytes:
+    """The votes file (canonical JSON Lines) replayed from a chain."""
+    return jsonl(replay(lines))
+
+
+def new_snapshot_id(round_id: str, now: datetime, token: Callable[[], str]) -> str:
+    """"<round>-<yyyymmdd>-<4 hex>", within the 40 characters of an id."""
+    return f"{round_id[:26]}-{now:%Y%m%d}-{token()}"
+
+
+def _board_rows(board: dict[str, Any], models: list[Model]) -> dict[str, Any]:
+    by_name = {model_name(m): m for m in models}
+    rows = []
+    for row in board["models"]:
+        model = by_name.get(row["name"])
+        rows.append({**row, "team": model.team.name_ko if model else "", "team_en": model.team.name_en if model else ""})
+    return {**board, "models": rows}
+
+
+def _stats(session: Session, round_: Round, votes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**vote_stats(votes), "exposure": exposure_report(session, round_)}
+
+
+def _check_supersedes(session: Session, round_: Round, supersedes: str | None) -> None:
+    if supersedes is None:
+        return
+    old = session.get(Snapshot, supersedes)
+    if old is None:
+        raise SnapshotRefused("unknown_snapshot")
+    if old.round_id != round_.id:
+        raise SnapshotRefused("supersedes_other_round")
+    if superseded_by(session, old.id) is not None:
+        raise SnapshotRefused("already_superseded")
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A round's chain as of its head and everything computed from it."""
+
+    log_seq: int
+    head: str
+    votes: list[dict[str, Any]]
+    protocol: dict[str, Any]
+    board: dict[str, Any]
+
+
+def unlogged_votes(session: Session, round_id: str) -> int:
+    """Stored votes of the round without a cast record (a vote and its record commit together, so one
+    statement sees both or neither)."""
+    logged = select(VoteLogEntry.id).where(VoteLogEntry.vote_id == Vote.id, VoteLogEntry.kind == "cast")
+    return session.scalar(select(func.count()).select_from(Vote).where(Vote.round_id == round_id, ~logged.exists()))
+
+
+def freeze_round(session: Session, round_: Round) -> Frozen:
+    """Read the round's chain up to its head, check it, replay the votes and compute the board."""
+    lines = round_log(session, round_.id)
+    try:
+        head = check_chain(lines, round_.id)
+    except ReleaseMismatch as exc:
+        raise SnapshotRefused("vote_log_broken") from exc
+    if unlogged_votes(session, round_.id):
+        raise SnapshotRefused("vote_log_incomplete")
+    votes = replay(lines)
+    protocol = normalise_protocol(round_.protocol or None)
+    models = roster_models(session, round_.id)
+    board = _board_rows(release_board(votes, protocol, [model_name(m) for m in models]), models)
+    return Frozen(len(lines), head, votes, protocol, board)
+
+
+def publish_snapshot(session: Session, round_: Round, actor: User | str, now: datetime, code_version: str,
+                     supersedes: str | None = None, notes: str | None = None,
+                     token: Callable[[], str] = lambda: secrets.token_hex(2)) -> Snapshot:
+    """Freeze the round's board as of its chain head into a new Snapshot (flushed, not committed)."""
+    if round_.status == "draft":
+        raise SnapshotRefused("round_not_started")
+    _check_supersedes(session, round_, supersedes)
+    frozen = freeze_round(session, round_)
+    snapshot_id = new_snapshot_id(round_.id, now, token)
+    while session.get(Snapshot, snapshot_id) is not None:
+        snapshot_id = new_snapshot_id(round_.id, now, token)
+    snap = Snapshot(id=snapshot_id, round_id=round_.id, category=None, method=frozen.protocol["method"],
+                    params=settings_from_protocol(frozen.protocol).describe(), results=frozen.board,
+                    vote_count=len(frozen.votes), vote_set_sha256=sha256_hex(jsonl(frozen.votes)),
+                    published_by=actor.id if isinstance(actor, User) else None, published_at=now, notes=notes,
+                    supersedes_id=supersedes, protocol_version=round_.protocol_version, protocol=frozen.protocol,
+                    code_version=code_version[:64], log_seq=frozen.log_seq, log_head=frozen.head,
+                    stats=_stats(session, round_, frozen.votes))
+    session.add(snap)
+    before = {"round_status": round_.status}
+    if round_.status == "closed":
+        round_.status, round_.published_at = "published", now
+    session.flush()
+    record_change(session, actor, "snapshot.publish", "snapshot", snap.id, now, before=before,
+                  after={"round": round_.id, "round_status": round_.status, "vote_set_sha256": snap.vote_set_sha256,
+                         "log_seq": snap.log_seq, "supersedes": supersedes})
+    return snap
+
+
+def superseded_by(session: Session, snapshot_id: str) -> str | None:
+    """The first snapshot that names this one as superseded, if any."""
+    stmt = select(Snapshot.id).where(Snapshot.supersedes_id == snapshot_id).order_by(Snapshot.published_at, Snapshot.id)
+    return session.scalars(stmt.limit(1)).first()
+
+
+def list_snapshots(session: Session, round_id: str | None = None) -> list[Snapshot]:
+    """Published snapshots, newest first (of one round when given)."""
+    stmt = select(Snapshot).order_by(Snapshot.published_at.desc(), Snapshot.id.desc())
+    if round_id is not None:
+        stmt = stmt.where(Snapshot.round_id == round_id)
+    return list(session.scalars(stmt))
+
+
+def snapshot_document(session: Session, snap: Snapshot) -> dict[str, Any]:
+    """The public JSON of a snapshot (`GET /api/snapshots/<id>`, the release's snapshot.json)."""
+    return snapshot_json(snap, session.get(Round, snap.round_id).title, superseded_by(session, snap.id))
+
+
+def log_export(lines: list[LogLine]) -> bytes:
+    """The log file of a release: one canonical line per record."""
+    return jsonl(line.as_json() for line in lines)
+
+
+def release_files(session: Session, snap: Snapshot) -> dict[str, bytes]:
+    """The three files of a snapshot's public release, byte for byte as served."""
+    lines = round_log(session, snap.round_id, snap.log_seq)
+    document = json.dumps(snapshot_document(session, snap), ensure_ascii=False, indent=1) + "\n"
+    return {"snapshot.json": document.encode("utf-8"), "votes.jsonl": release_votes(lines),
+            "log.jsonl": log_export(lines)}
