@@ -8,6 +8,7 @@ from app.errors import NotFound
 from app.i18n import current_lang
 from voting import bp, charts, methodology_messages, publication_messages
 from voting.publication_view import archive, snapshot_view
+from voting.snapshot_views import download_paths
 
 pages_bp = Blueprint("publications", __name__)
 # The pages' strings join the catalogue when the pages are registered on an app.
@@ -19,9 +20,8 @@ VERIFY_COMMANDS = ("python -m voting.verify release", "flask --app wsgi snapshot
 
 
 def download_links(snapshot_id: str) -> dict[str, str]:
-    """Where the snapshot's public files are served (the Publications API)."""
-    base = f"/api/snapshots/{snapshot_id}"
-    return {"json": base, "votes": f"{base}/votes", "log": f"{base}/log", "csv": f"{base}/board.csv"}
+    """Where the snapshot's public files are served: its JSON, then the votes, the log and the board CSV."""
+    return {"json": f"/api/snapshots/{snapshot_id}", **download_paths(snapshot_id)}
 
 
 def verify_script(snapshot_id: str) -> list[str]:

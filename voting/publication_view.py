@@ -11,14 +11,13 @@ from sqlalchemy.orm import Session
 
 from contest.models import Round
 from contest.protocol import DEFAULT_PROTOCOL
+from voting import snapshots
 from voting.models import Snapshot
 
 
-def superseded_by(session: Session, round_ids: list[str] | None = None) -> dict[str, str]:
-    """snapshot id -> id of the snapshot that corrects it (within the given rounds, or all)."""
+def corrections(session: Session) -> dict[str, str]:
+    """snapshot id -> id of the snapshot that corrects it, for every corrected snapshot (one query)."""
     stmt = select(Snapshot.supersedes_id, Snapshot.id).where(Snapshot.supersedes_id.is_not(None))
-    if round_ids is not None:
-        stmt = stmt.where(Snapshot.round_id.in_(round_ids))
     return {old: new for old, new in session.execute(stmt)}
 
 
@@ -26,7 +25,7 @@ def archive(session: Session) -> list[dict[str, Any]]:
     """Rounds that have snapshots, newest publication first, each with its snapshots newest first."""
     rows = session.execute(select(Snapshot, Round).join(Round, Round.id == Snapshot.round_id)
                            .order_by(Snapshot.published_at.desc(), Snapshot.id.desc())).all()
-    corrected = superseded_by(session)
+    corrected = corrections(session)
     rounds: dict[str, dict[str, Any]] = {}
     for snap, round_ in rows:
         entry = rounds.setdefault(round_.id, {"round": round_, "snapshots": []})
@@ -56,7 +55,7 @@ def snapshot_view(session: Session, snapshot_id: str, lang: str) -> dict[str, An
     results, stats = snap.results or {}, snap.stats or {}
     votes = stats.get("votes") or {}
     return {"snapshot": snap, "round": session.get(Round, snap.round_id),
-            "superseded_by": superseded_by(session, [snap.round_id]).get(snap.id),
+            "superseded_by": snapshots.superseded_by(session, snap.id),
             "models": board_rows(results, lang), "unrated": results.get("unrated", []),
             "matrix": heatmap_pairs(results.get("matrix") or {}),
             "votes": {"total": votes.get("total", snap.vote_count), "counted": votes.get("counted"),
