@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 # `voting.bp`, with its routes, is made on first use: the lean rating worker never imports the web side.
-__getattr__ = blueprint_on_demand("voting", "routes")
+__getattr__ = blueprint_on_demand("voting", "routes", "log_routes", "snapshot_routes", "publication_pages")
 
 
 def init_app(app: Flask) -> None:
