@@ -14,7 +14,7 @@ __getattr__ = blueprint_on_demand("voting", "routes", "log_routes", "snapshot_ro
 
 
 def init_app(app: Flask) -> None:
-    """Stream and live board for this app, the `ratings` and `worker` commands, the voting strings.
+    """Stream and live board for this app, the `ratings`, `worker` and `log` commands, the voting strings.
 
     Anti-abuse can keep votes out of the ranking at cast time by appending checks
     (`voting.service.ExclusionCheck`) to `app.extensions["vote_exclusion_checks"]`.
@@ -25,4 +25,5 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("vote_exclusion_checks", [])
     app.cli.add_command(cli.ratings_cli)
     app.cli.add_command(cli.worker_cmd)
+    app.cli.add_command(cli.log_cli)
     messages.register()
