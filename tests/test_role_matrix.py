@@ -73,6 +73,8 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/leaderboard"): everyone(200),
     ("GET", "/api/leaderboard/matrix"): everyone(200),
     ("GET", "/leaderboard"): everyone(200),
+    # vote log (issue 9)
+    ("GET", "/api/log/roots"): everyone(200),
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local"}

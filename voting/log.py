@@ -165,8 +165,9 @@ def _check_row(chain: _Walk, row: _Row, after: _Row | None) -> Problem | None:
         if after and after.seq == chain.seq + 1 and after.entry.prev_hash == chain.hash:
             chain.swapped = True
             return Problem("reordered", e.seq, row.vote_id, f"comes before seq {after.seq}")
-        return Problem("deleted", chain.seq + 1, None, f"seq {chain.seq + 1}..{e.seq - 1} missing "
-                       f"(seq {e.seq} links to a record that is not there)")
+        gap = f"{chain.seq + 1}" if e.seq == chain.seq + 2 else f"{chain.seq + 1}..{e.seq - 1}"
+        return Problem("deleted", chain.seq + 1, None, f"seq {gap} missing (seq {e.seq} links to a record "
+                       "that is not there)")
     written = row.written_seq + chain.shift if isinstance(row.written_seq, int) else None
     if written == e.seq + 1:  # this record belongs one later
         if after and after.written_seq == row.written_seq - 1 and after.entry.prev_hash == chain.hash:

@@ -314,25 +314,28 @@ def test_a_day_is_sealed_only_after_its_grace(arena):
 
 
 def test_the_roots_route_seals_lazily_and_the_cli_seals_for_cron(arena):
-    yesterday = utcnow() - timedelta(days=1)
-    cast_on(arena, arena.battles[0], "a", yesterday)
+    day = utcnow() - timedelta(days=3)  # it and the day after are complete whatever the time of day
+    cast_on(arena, arena.battles[0], "a", day)
     body = arena.client.get("/api/log/roots").get_json()
-    assert [(r["round"], r["day"]) for r in body["roots"]] == [(ROUND, yesterday.date().isoformat())]
-    cast_on(arena, arena.battles[1], "a", yesterday - timedelta(days=1, hours=1))  # a straggler joins the next root
+    assert [(r["round"], r["day"], r["last_seq"]) for r in body["roots"]] == [(ROUND, day.date().isoformat(), 1)]
+    cast_on(arena, arena.battles[1], "a", day - timedelta(days=1))  # still committing when its day was sealed
     result = ContextCliRunner(arena.app).invoke(args=["log", "seal"])
-    assert result.exit_code == 0 and result.output.strip() == "nothing to seal"
+    next_day = (day + timedelta(days=1)).date().isoformat()
+    assert result.exit_code == 0 and f"sealed round {ROUND} {next_day}: seq 2, root " in result.output
+    assert ContextCliRunner(arena.app).invoke(args=["log", "seal"]).output.strip() == "nothing to seal"
+    assert verify(arena).exit_code == 0
 
 
 def test_the_rating_worker_seals_at_most_once_a_minute(arena):
     from voting.runtime import make_worker
 
-    cast_on(arena, arena.battles[0], "a", utcnow() - timedelta(days=2))
+    cast_on(arena, arena.battles[0], "a", utcnow() - timedelta(days=3))
     worker = make_worker(arena.app, settings=WorkerSettings(block_ms=0))
     worker.start()
     worker.step()
     arena.db.expire_all()
     assert arena.db.scalar(select(func.count()).select_from(LogRoot)) == 1
-    cast_on(arena, arena.battles[1], "a", utcnow() - timedelta(days=1))
+    cast_on(arena, arena.battles[1], "a", utcnow() - timedelta(days=2))
     worker.step()  # within the minute: not sealed yet
     assert arena.db.scalar(select(func.count()).select_from(LogRoot)) == 1
     worker.seal()
