@@ -156,7 +156,7 @@ def _parse(entry: Entry | tuple[int, str, str, str]) -> _Row:
 
 def _check_row(chain: _Walk, row: _Row, after: _Row | None) -> Problem | None:
     """The problem at `row`, if any (the walk's state is adjusted so one break is reported once)."""
-    e, prev = row.entry, chain.row
+    e = row.entry
     if row.fields is None or link_hash(e.prev_hash, e.record.encode("utf-8")) != e.hash:
         return Problem("edited", e.seq, row.vote_id, "the record no longer matches its hash")
     if e.seq <= chain.seq:
@@ -168,6 +168,12 @@ def _check_row(chain: _Walk, row: _Row, after: _Row | None) -> Problem | None:
         gap = f"{chain.seq + 1}" if e.seq == chain.seq + 2 else f"{chain.seq + 1}..{e.seq - 1}"
         return Problem("deleted", chain.seq + 1, None, f"seq {gap} missing (seq {e.seq} links to a record "
                        "that is not there)")
+    return _check_position(chain, row, after)
+
+
+def _check_position(chain: _Walk, row: _Row, after: _Row | None) -> Problem | None:
+    """A record that matches its hash, at the next seq: was it written there, after the record before it?"""
+    e, prev = row.entry, chain.row
     written = row.written_seq + chain.shift if isinstance(row.written_seq, int) else None
     if written == e.seq + 1:  # this record belongs one later
         if after and after.written_seq == row.written_seq - 1 and after.entry.prev_hash == chain.hash:

@@ -206,7 +206,16 @@ def test_a_deleted_record_is_named(arena):
     as_superuser(arena, "DELETE FROM vote_log WHERE round_id = :r AND seq = 3", r=ROUND)
     result = verify(arena)
     assert result.exit_code == 1
-    assert f"deleted: seq 3 (vote {ids[2]})" in result.output
+    assert f"deleted: seq 3 (vote {ids[2]}): seq 3 missing" in result.output
+
+
+def test_a_deleted_last_record_is_named_by_its_vote(arena):
+    """Cutting the chain's tail leaves no gap; the vote without its record gives it away."""
+    ids = vote_all(arena)
+    as_superuser(arena, "DELETE FROM vote_log WHERE round_id = :r AND seq = 5", r=ROUND)
+    result = verify(arena, "--round", ROUND)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"round {ROUND}: deleted: chain (vote {ids[4]}): the vote has no cast record"
 
 
 def test_an_inserted_record_is_named(arena):
