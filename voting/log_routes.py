@@ -1,14 +1,19 @@
 """Public routes of the hash-chained vote log: the daily roots."""
 from __future__ import annotations
 
-from flask import jsonify, request
+import logging
 
-from app.db import get_session, utcnow
+from flask import jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import get_session, rollback_request_session, utcnow
 from app.errors import NotFound
 from app.openapi import api_doc
 from voting import bp, log_store
 from voting.log import tstamp
 from voting.queries import round_by_id
+
+log = logging.getLogger("arena.voting.log")
 
 ROOTS_PARAMS = [{"name": "round", "in": "query", "required": False, "schema": {"type": "string"},
                  "description": "Round id (default: every round)"}]
@@ -31,8 +36,12 @@ def log_roots():
     round_id = request.args.get("round")
     if round_id is not None and round_by_id(session, round_id) is None:
         raise NotFound(code="unknown_round")
-    if log_store.seal_roots(session, utcnow()):  # days the worker or cron has not sealed yet
-        session.commit()
+    try:  # days the worker or cron has not sealed yet
+        if log_store.seal_roots(session, utcnow()):
+            session.commit()
+    except SQLAlchemyError as exc:  # e.g. a read-only standby: readers still get what is recorded
+        log.warning("could not seal the vote log's roots on read: %s", exc)
+        rollback_request_session()
     return jsonify({
         "roots": [{"round": r.round_id, "day": r.day, "last_seq": r.last_seq, "root": r.root,
                    "recorded_at": tstamp(r.recorded_at)} for r in log_store.roots(session, round_id)],

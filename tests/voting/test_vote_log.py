@@ -351,6 +351,22 @@ def test_the_rating_worker_seals_at_most_once_a_minute(arena):
     assert arena.db.scalar(select(func.count()).select_from(LogRoot)) == 2
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("any_db_url", ["postgresql"], indirect=True)  # read-only is a PostgreSQL setting
+def test_the_roots_route_still_answers_when_it_cannot_seal(arena):
+    """On a read-only database (a standby after failover) the lazy seal fails; the route shows what is recorded."""
+    cast_on(arena, arena.battles[0], "a", utcnow() - timedelta(days=3))
+    engine = arena.app.extensions["db_engine"]
+    with engine.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{engine.url.database}" SET default_transaction_read_only = on'))
+        conn.commit()
+    arena.db.close()
+    engine.dispose()  # new connections start read-only
+    resp = arena.client.get(f"/api/log/roots?round={ROUND}")
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["roots"] == [] and resp.get_json()["heads"][0]["seq"] == 1
+
+
 @pytest.mark.parametrize("query, status, code", [("?round=nope", 404, "unknown_round"), ("?round=", 404, "unknown_round"),
                                                  ("?round=" + "x" * 300, 404, "unknown_round")])
 def test_the_roots_route_refuses_unknown_rounds(arena, query, status, code):
