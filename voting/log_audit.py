@@ -39,15 +39,21 @@ def _entries(session: Session, round_id: str) -> Iterator[Entry]:
     return (Entry(*row) for row in _stream(session, stmt))
 
 
+def _by_code_point(session: Session, column):
+    """Order by `column` as Python compares strings (the merge in compare_states relies on it)."""
+    return column.collate("C") if session.get_bind().dialect.name == "postgresql" else column
+
+
 def _vote_states(session: Session, round_id: str) -> Iterator[tuple[str, bool, str | None]]:
     stmt = (select(Vote.id, Vote.excluded, Vote.excluded_reason).where(Vote.round_id == round_id)
-            .order_by(Vote.id))
+            .order_by(_by_code_point(session, Vote.id)))
     return ((vote_id, not excluded, reason) for vote_id, excluded, reason in _stream(session, stmt))
 
 
 def _records_by_vote(session: Session, round_id: str) -> Iterator[tuple[str, int, str]]:
     stmt = (select(VoteLogEntry.vote_id, VoteLogEntry.seq, VoteLogEntry.record)
-            .where(VoteLogEntry.round_id == round_id).order_by(VoteLogEntry.vote_id, VoteLogEntry.seq))
+            .where(VoteLogEntry.round_id == round_id)
+            .order_by(_by_code_point(session, VoteLogEntry.vote_id), VoteLogEntry.seq))
     return _stream(session, stmt)
 
 

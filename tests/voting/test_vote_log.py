@@ -16,7 +16,7 @@ from tests.builders import make_battle, make_round, make_user
 from tests.clients import CsrfClient
 from tests.conftest import ContextCliRunner, Login
 from voting import log_store
-from voting.log import GENESIS, canonical, cast_record, link_hash, verify_chain, voter_pseudonym
+from voting.log import GENESIS, canonical, cast_record, compare_states, link_hash, verify_chain, voter_pseudonym
 from voting.log_audit import verify_round
 from voting.models import LogRoot, Vote, VoteLogEntry
 from voting.service import cast_vote
@@ -457,3 +457,18 @@ def test_the_verifier_names_an_inserted_record():
     inserted = [*rows[:2], forged, *((seq + 1, *rest) for seq, *rest in rows[2:])]
     assert first_problem(inserted) == ("inserted", 3, "forged")
     assert len(verify_chain(inserted).problems) == 1
+
+
+def test_votes_are_compared_with_the_replay_of_their_records():
+    def rec(vote_id, seq, kind="cast", reason=None):
+        fields = {"kind": kind, "vote_id": vote_id, "counted": reason is None, "excluded_reason": reason}
+        return (vote_id, seq, json.dumps(fields))
+
+    votes = [("v1", True, None), ("v2", False, "moderation"), ("v4", True, None), ("v5", True, None)]
+    records = [rec("v0", 9), rec("v1", 1), rec("v1", 6, "exclude", "anomaly"), rec("v1", 7, "restore"),
+               rec("v2", 2), rec("v2", 3, "exclude", "moderation"), rec("v3", 4), rec("v5", 5, "exclude", "anomaly"),
+               rec("v5", 8), rec("v6", 10)]
+    found = [(p.what, p.seq, p.vote_id) for p in compare_states(votes, records)]
+    assert found == [("inserted", 9, "v0"), ("inserted", 4, "v3"), ("deleted", None, "v4"),
+                     ("deleted", 5, "v5"), ("inserted", 8, "v5"), ("inserted", 10, "v6")]
+    assert list(compare_states(votes[:2], records[1:6])) == []
