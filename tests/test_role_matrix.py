@@ -94,6 +94,8 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/snapshots/<snapshot_id>/log"): everyone(200),
     ("GET", "/api/snapshots/<snapshot_id>/board.csv"): everyone(200),
     ("GET", "/api/leaderboard.csv"): everyone(200),
+    # vote log (issue 9)
+    ("GET", "/api/log/roots"): everyone(200),
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2"}
