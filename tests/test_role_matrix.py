@@ -99,6 +99,8 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/snapshots/<snapshot_id>/log"): everyone(200),
     ("GET", "/api/snapshots/<snapshot_id>/board.csv"): everyone(200),
     ("GET", "/api/leaderboard.csv"): everyone(200),
+    # vote log (issue 9)
+    ("GET", "/api/log/roots"): everyone(200),
     # pages: the ministry's console and the public publications (helper F)
     ("GET", "/admin"): console_page(),
     ("GET", "/admin/teams"): console_page(),

@@ -7,7 +7,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 # The route modules that attach to `voting.bp`.
-ROUTE_MODULES = ("routes", "snapshot_routes", "publication_pages")
+ROUTE_MODULES = ("routes", "log_routes", "snapshot_routes", "publication_pages")
 
 
 def __getattr__(name: str) -> Any:
@@ -21,7 +21,7 @@ def __getattr__(name: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    """Stream and live board for this app, the `ratings`, `snapshots` and `worker` commands, the voting strings.
+    """Stream and live board for this app, the `ratings`, `snapshots`, `log` and `worker` commands, the voting strings.
 
     Anti-abuse can keep votes out of the ranking at cast time by appending checks
     (`voting.service.ExclusionCheck`) to `app.extensions["vote_exclusion_checks"]`.
@@ -35,4 +35,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.ratings_cli)
     app.cli.add_command(cli.snapshots_cli)
     app.cli.add_command(cli.worker_cmd)
+    app.cli.add_command(cli.log_cli)
     messages.register()

@@ -1,4 +1,4 @@
-"""CLI: `flask --app wsgi ratings compute|rebuild`, `snapshots publish|export|verify` and `worker`."""
+"""CLI: `flask --app wsgi ratings compute|rebuild`, `snapshots publish|export|verify`, `log verify|seal` and `worker`."""
 from __future__ import annotations
 
 import getpass
@@ -10,12 +10,16 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from sqlalchemy import select
 from tqdm import tqdm
 
 from app.db import new_session, utcnow
 from contest.models import Round
 from voting.arena_format import BadLine, read_battles
 from voting.board import BoardSettings, compute_rows
+from voting.log_audit import verify_round
+from voting.log_store import seal_roots
+from voting.queries import round_by_id
 from voting.rebuild import RebuildBusy, rebuild_live_board
 from voting.models import Snapshot
 from voting.runtime import board_settings, make_worker, rating_params
@@ -122,3 +126,37 @@ def snapshots_verify(directory):
     code = verify_main([str(directory)])
     if code:
         sys.exit(code)
+
+
+@click.group("log")
+def log_cli():
+    """The hash-chained vote log: verify the chains, record the daily roots."""
+
+
+@log_cli.command("verify")
+@click.option("--round", "round_id", default=None, help="Check one round (default: every round).")
+def log_verify(round_id):
+    """Check each chain, every vote against its records and the recorded roots; exit 1 on a problem."""
+    with new_session() as session:
+        if round_id is not None and round_by_id(session, round_id) is None:
+            raise click.ClickException(f"unknown round {round_id!r}")
+        ids = [round_id] if round_id is not None else session.scalars(select(Round.id).order_by(Round.id)).all()
+        for rid in ids:
+            check = verify_round(session, rid)
+            if check.problems:
+                more = f" (and {len(check.problems) - 1} more)" if len(check.problems) > 1 else ""
+                click.echo(f"round {rid}: {check.problems[0]}{more}")
+                sys.exit(1)
+            click.echo(f"ok: {check.count} records, head {check.head} (round {rid})")
+
+
+@log_cli.command("seal")
+def log_seal():
+    """Record the root of each complete UTC day not sealed yet (for cron; the rating worker does it too)."""
+    with new_session() as session:
+        sealed = seal_roots(session, utcnow())
+        session.commit()
+    for root in sealed:
+        click.echo(f"sealed round {root.round_id} {root.day}: seq {root.last_seq}, root {root.root}")
+    if not sealed:
+        click.echo("nothing to seal")

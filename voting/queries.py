@@ -48,6 +48,7 @@ class VoteTarget(NamedTuple):
     round_status: str
     opens_at: datetime
     closes_at: datetime
+    pseudonym_salt: str  # the round's secret key of voter pseudonyms (the vote log's voter ids)
     model_a: Revealed
     model_b: Revealed
 
@@ -55,7 +56,7 @@ class VoteTarget(NamedTuple):
 _ModelA, _ModelB, _TeamA, _TeamB = aliased(Model), aliased(Model), aliased(Team), aliased(Team)
 _VOTE_TARGET = (
     select(Battle.id, Battle.user_id, Battle.status, Battle.round_id, Battle.category, Battle.model_a_id,
-           Battle.model_b_id, Round.status, Round.opens_at, Round.closes_at,
+           Battle.model_b_id, Round.status, Round.opens_at, Round.closes_at, Round.pseudonym_salt,
            _ModelA.display_name, _ModelA.version, _TeamA.name_ko, _TeamA.name_en,
            _ModelB.display_name, _ModelB.version, _TeamB.name_ko, _TeamB.name_en)
     .join(Round, Round.id == Battle.round_id)
@@ -72,7 +73,7 @@ def vote_target(session: Session, battle_id: str) -> VoteTarget | None:
     row = session.connection().execute(_VOTE_TARGET.where(Battle.id == battle_id)).first()
     if row is None:
         return None
-    return VoteTarget(*row[:10], model_a=Revealed(*row[10:14]), model_b=Revealed(*row[14:18]))
+    return VoteTarget(*row[:11], model_a=Revealed(*row[11:15]), model_b=Revealed(*row[15:19]))
 
 
 # Namespace (first key) of the PostgreSQL advisory locks that serialise one account's votes.

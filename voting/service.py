@@ -1,4 +1,4 @@
-"""Casting a vote: the rules, the Vote row and its outbox record in the caller's transaction."""
+"""Casting a vote: the rules, the Vote row, its outbox record and its vote-log record in the caller's transaction."""
 from __future__ import annotations
 
 import math
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.models import User
 from contest.models import Battle
-from voting import queries
+from voting import log_store, queries
 from voting.queries import Revealed, VoteTarget
 from voting.models import WINNERS, Vote, VoteOutbox, new_vote_id
 from voting.rating import OUTCOME_OF_WINNER
@@ -67,7 +67,7 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
                   category=target.category, model_a_id=target.model_a_id, model_b_id=target.model_b_id,
                   winner=winner, created_at=now, excluded=reason is not None, excluded_reason=reason,
                   excluded_at=now if reason else None)
-    # Core statements: three plain round trips, none of the unit-of-work bookkeeping on the hot path.
+    # Core statements: plain round trips, none of the unit-of-work bookkeeping on the hot path.
     try:
         session.execute(insert(Vote).values(**fields))
     except IntegrityError as exc:  # a concurrent duplicate lost the race on the unique constraint
@@ -75,6 +75,8 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
         raise VoteRejected("already_voted") from exc
     session.execute(insert(VoteOutbox).values(vote_id=fields["id"], event="cast", created_at=now, attempts=0))
     session.execute(update(Battle).where(Battle.id == target.battle_id).values(status="voted"))
+    # Last: appending serialises the round's votes until commit, so the lock is held as briefly as can be.
+    log_store.append_cast(session, target, fields["id"], user.id, winner, now, reason)
     return CastVote(vote=Vote(**fields), model_a=target.model_a, model_b=target.model_b)
 
 

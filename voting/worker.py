@@ -1,7 +1,8 @@
 """The rating worker: consumes the vote stream into the live board, exactly once per vote.
 
 Loop: record a heartbeat, reclaim stale pending entries, read new ones, apply each (idempotent by
-vote id), XACK, mark the outbox. Every few seconds it relays unpublished votes. When the
+vote id), XACK, mark the outbox. Every few seconds it relays unpublished votes; once a minute it
+records the vote log's daily roots of days just completed. When the
 stream or its group is gone (Redis restarted empty, flushed) it recreates them and rebuilds the
 live board from SQL; when Redis restarted with them (an old snapshot) it audits the board against
 SQL before applying anything, and rebuilds it if votes are missing.
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from voting import queries
 from voting.heartbeat import Heartbeats
 from voting.live import BUSY, LiveBoard
+from voting.log_store import seal_roots
 from voting.outbox import relay
 from voting.rating import RatingParams
 from voting.rebuild import RebuildBusy, rebuild_live_board
@@ -42,6 +44,7 @@ class WorkerSettings:
     relay_grace_s: float = 5.0
     audit_every_s: float = 30.0
     beat_every_s: float = 1.0
+    seal_every_s: float = 60.0
 
 
 def redis_server_id(client: redis.Redis) -> Callable[[], str]:
@@ -69,6 +72,7 @@ class RatingWorker:
         self._next_relay = 0.0
         self._next_audit = 0.0
         self._next_beat = 0.0
+        self._next_seal = 0.0
 
     def start(self) -> None:
         """Make sure the group exists; if it had to be created, the board is rebuilt from SQL, else audited."""
@@ -99,6 +103,8 @@ class RatingWorker:
         done = self.process(entries)
         if time.monotonic() >= self._next_relay:
             self.housekeeping()
+        if time.monotonic() >= self._next_seal:
+            self.seal()
         return done
 
     def beat(self) -> None:
@@ -130,6 +136,17 @@ class RatingWorker:
             board_lost_votes = time.monotonic() >= self._next_audit and self._board_lost_votes(session)
         if board_lost_votes:
             self.reconcile()
+
+    def seal(self) -> None:
+        """Record the vote log's roots of days just completed (at most every `seal_every_s`: an index
+        lookup or two per round)."""
+        self._next_seal = time.monotonic() + self.settings.seal_every_s
+        with self.sessions() as session:
+            sealed = seal_roots(session, self.clock())
+            session.commit()
+        for root in sealed:
+            log.info("vote log day sealed", extra={"fields": {"round": root.round_id, "day": root.day,
+                                                               "last_seq": root.last_seq, "root": root.root}})
 
     def _server_restarted(self) -> bool:
         """Redis answers with another run id: it restarted (maybe from an old snapshot, with the stream)."""

@@ -1,0 +1,130 @@
+"""The vote log in SQL: appending records (one writer per round at a time) and recording daily roots.
+
+A round's records are appended in the transaction that makes the change (the vote, the exclusion),
+so an acknowledged vote always has its record and a refused one has none. The database refuses to
+update or delete a record or a root (migration 0004); the checks are in voting.log_audit.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Callable, NamedTuple
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from contest.models import Round
+from voting.log import GENESIS, canonical, cast_record, change_record, link_hash, tstamp, voter_pseudonym
+from voting.models import LogRoot, VoteLogEntry
+from voting.queries import VoteTarget
+
+# A day is sealed this long after it ended: a vote stamped just before midnight may still be committing.
+SEAL_GRACE = timedelta(minutes=5)
+
+
+class Head(NamedTuple):
+    """A chain's last record: its seq and hash (seq 0 and GENESIS for an empty chain)."""
+
+    seq: int
+    hash: str
+
+
+def lock_round_log(session: Session, round_id: str) -> None:
+    """Serialise appends to one round's chain until the transaction ends (PostgreSQL). SQLite has one
+    writer at a time: the change being logged already holds its write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"arena-log:{round_id}", 0))))
+
+
+def head(session: Session, round_id: str) -> Head:
+    """The round's chain head as this transaction sees it."""
+    row = session.execute(select(VoteLogEntry.seq, VoteLogEntry.hash).where(VoteLogEntry.round_id == round_id)
+                          .order_by(VoteLogEntry.seq.desc()).limit(1)).first()
+    return Head(*row) if row else Head(0, GENESIS)
+
+
+def append_cast(session: Session, target: VoteTarget, vote_id: str, user_id: int, winner: str, now: datetime,
+                excluded_reason: str | None) -> Head:
+    """Append the cast record of a vote just inserted (take this as late as possible in the transaction)."""
+    voter = voter_pseudonym(target.pseudonym_salt, user_id)
+    return _append(session, target.round_id, vote_id, "cast", now, lambda seq: cast_record(
+        target.round_id, seq, vote_id, voter, target.category, target.model_a.name, target.model_b.name,
+        winner, tstamp(now), excluded_reason))
+
+
+def append_change(session: Session, round_id: str, vote_id: str, kind: str, excluded_reason: str | None,
+                  now: datetime, action: str | None = None) -> Head:
+    """Append a later change to whether a vote counts: kind "exclude" (with a reason) or "restore"."""
+    change_record(round_id, 0, vote_id, kind, excluded_reason, tstamp(now), action)  # refuse bad input before locking
+    return _append(session, round_id, vote_id, kind, now, lambda seq: change_record(
+        round_id, seq, vote_id, kind, excluded_reason, tstamp(now), action))
+
+
+def _append(session: Session, round_id: str, vote_id: str, kind: str, now: datetime,
+            make_record: Callable[[int], dict[str, Any]]) -> Head:
+    lock_round_log(session, round_id)
+    last = head(session, round_id)
+    record = canonical(make_record(last.seq + 1))
+    new = Head(last.seq + 1, link_hash(last.hash, record))
+    session.execute(insert(VoteLogEntry).values(round_id=round_id, seq=new.seq, kind=kind, vote_id=vote_id,
+                                                record=record.decode("utf-8"), prev_hash=last.hash,
+                                                hash=new.hash, created_at=now))
+    return new
+
+
+# ---------------------------------------------------------------- daily roots
+def seal_roots(session: Session, now: datetime, grace: timedelta = SEAL_GRACE) -> list[LogRoot]:
+    """Record the root of every complete UTC day that has records and no root yet, in every round.
+
+    Runs in a transaction of its own (the caller commits). Cheap when there is nothing to seal: a few
+    index lookups per round. Another sealer at work (worker, cron, a reader) means nothing is done here.
+    """
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+            select(func.pg_try_advisory_xact_lock(func.hashtextextended("arena-log-seal", 0)))):
+        return []
+    complete_before = (now - grace).date()
+    sealed: list[LogRoot] = []
+    try:
+        for round_id in session.scalars(select(Round.id).order_by(Round.id)).all():
+            sealed += _seal_round(session, round_id, complete_before, now)
+        session.flush()
+    except IntegrityError:  # SQLite: another sealer recorded the same day first
+        session.rollback()
+        return []
+    return sealed
+
+
+def _seal_round(session: Session, round_id: str, complete_before: date, now: datetime) -> list[LogRoot]:
+    in_round = VoteLogEntry.round_id == round_id
+    last = session.execute(select(LogRoot.day, LogRoot.last_seq).where(LogRoot.round_id == round_id)
+                           .order_by(LogRoot.day.desc()).limit(1)).first()
+    done_day, done_seq = (date.fromisoformat(last[0]), last[1]) if last else (None, 0)
+    sealed = []
+    while (first := session.scalar(select(VoteLogEntry.created_at).where(in_round, VoteLogEntry.seq == done_seq + 1))):
+        # A record stamped before the last sealed day ended (it was still committing) joins the next root.
+        day = max(first.date(), done_day + timedelta(days=1)) if done_day else first.date()
+        if day >= complete_before:
+            break
+        end = datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc)
+        last_seq = session.scalar(select(func.max(VoteLogEntry.seq)).where(
+            in_round, VoteLogEntry.seq > done_seq, VoteLogEntry.created_at < end))
+        root = session.scalar(select(VoteLogEntry.hash).where(in_round, VoteLogEntry.seq == last_seq))
+        sealed.append(LogRoot(round_id=round_id, day=day.isoformat(), last_seq=last_seq, root=root, recorded_at=now))
+        session.add(sealed[-1])
+        done_day, done_seq = day, last_seq
+    return sealed
+
+
+def roots(session: Session, round_id: str | None = None) -> list[LogRoot]:
+    """Recorded daily roots, by round then day."""
+    stmt = select(LogRoot).order_by(LogRoot.round_id, LogRoot.day)
+    if round_id is not None:
+        stmt = stmt.where(LogRoot.round_id == round_id)
+    return list(session.scalars(stmt))
+
+
+def heads(session: Session, round_id: str | None = None) -> list[tuple[str, Head]]:
+    """Each round's current chain head (rounds with records only), by round id."""
+    ids = [round_id] if round_id is not None else session.scalars(select(Round.id).order_by(Round.id)).all()
+    found = [(rid, head(session, rid)) for rid in ids]
+    return [(rid, h) for rid, h in found if h.seq]
