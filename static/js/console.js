@@ -107,6 +107,8 @@
       a.textContent = S["console.view_snapshot"] + " (" + (data.id || "") + ")";
       a.className = "result-link";
       show(form, S["console.published"], false, a);
+      var published = document.getElementById("round-snapshots");
+      if (published) { listSnapshots(published); }
       return;
     }
     if (after === "show") {
@@ -163,6 +165,7 @@
       .then(function (resp) { return resp.ok ? resp.json() : { snapshots: [] }; })
       .then(function (data) {
         var items = data.snapshots || [];
+        list.textContent = "";
         if (!items.length) {
           var none = document.createElement("li");
           none.textContent = S["console.no_snapshots"];

@@ -143,6 +143,8 @@ def test_the_ministry_runs_a_round_from_the_console_to_a_published_snapshot(brow
     console_submit(ministry, "#publish-snapshot", expect_navigation=False)
     link = ministry.locator("#publish-snapshot a.result-link")
     link.wait_for()
+    ministry.wait_for_selector("#round-snapshots a")  # the round's list shows it too
+    assert ministry.locator("#round-snapshots a").get_attribute("href") == link.get_attribute("href")
     shoot(ministry, "flow-console-published-desktop")
     with ministry.expect_navigation():
         link.click()
@@ -152,7 +154,7 @@ def test_the_ministry_runs_a_round_from_the_console_to_a_published_snapshot(brow
 
     with live.app.app_context(), new_session() as session:
         round_ = session.get(Round, "r-flow")
-        assert round_.opens_at == opens and round_.status == "closed" and round_.protocol["min_battles"] == 1
+        assert round_.opens_at == opens and round_.status == "published" and round_.protocol["min_battles"] == 1
         snapshot_id = snapshot_url.rsplit("/", 1)[1]
         sha = session.get(Snapshot, snapshot_id).vote_set_sha256
     found = {}
