@@ -176,3 +176,60 @@ def test_the_ministry_runs_a_round_from_the_console_to_a_published_snapshot(brow
         shoot(page, f"flow-snapshot-{tag}")
         context.close()
     assert found == {name: [] for name in found}
+
+
+def test_catalogue_forms_drive_the_api_and_show_refusals_in_place(browser, live):
+    context = browser.new_context(viewport=PHONE, locale="ko-KR")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    make_ministry(live, page, "ministry-catalogue")
+    page.goto(live.url + "/admin/teams")
+    page.fill("#team-slug", "new-team")
+    page.fill("#team-ko", "새로 선정된 팀")
+    page.fill("#team-en", "Newly selected team")
+    console_submit(page, "#new-team")
+    assert "새로 선정된 팀" in page.locator("main").inner_text()
+
+    page.goto(live.url + "/admin/models")
+    page.fill("#model-slug", "new-model")
+    page.select_option("#model-team", "new-team")
+    page.fill("#model-name", "새 모델")
+    page.fill("#model-version", "1.0")
+    page.select_option("#new-backend-kind", "openai")
+    page.fill("#new-backend-url", "http://127.0.0.1:9/v1")
+    page.fill("#new-backend-model", "new-model")
+    page.fill("#new-backend-key", "not an env name")  # refused: the API names the field
+    console_submit(page, "#new-model", expect_navigation=False)
+    page.wait_for_selector("#new-model .form-status.is-error")
+    assert "(422)" in page.locator("#new-model .form-status").inner_text()
+    page.fill("#new-backend-key", "ARENA_KEY_NEW_TEAM")
+    console_submit(page, "#new-model")
+    assert "새 모델 1.0" in page.locator("main").inner_text()
+
+    page.goto(live.url + "/admin/uploads")
+    page.fill("#prompts-text", '{"id": "p900", "language": "ko", "category": "daily", "text": "질문"}\n'
+                               '{"id": "p901"}\nnot json\n')
+    console_submit(page, "#upload-prompts", expect_navigation=False)
+    page.wait_for_selector("#upload-prompts .line-errors li")
+    lines = page.locator("#upload-prompts .line-errors li").all_inner_texts()
+    assert [line.split(":")[0] for line in lines] == ["line 2", "line 3"]
+    shoot(page, "catalogue-upload-refused-phone")
+    page.fill("#prompts-text", '{"id": "p900", "language": "ko", "category": "daily", "text": "질문"}\n')
+    console_submit(page, "#upload-prompts", expect_navigation=False)
+    page.wait_for_selector('#upload-prompts .form-status:not(.is-error) pre')
+    assert '"created": 1' in page.locator("#upload-prompts .form-status pre").inner_text()
+
+    page.goto(live.url + "/admin/roles")
+    page.fill("#grant-user", "local:ministry-catalogue")
+    page.select_option("#grant-role-name", "ministry")
+    page.select_option("#grant-grant", "false")  # the last ministry account keeps its role
+    console_submit(page, "#grant-role", expect_navigation=False)
+    page.wait_for_selector("#grant-role .form-status.is-error")
+    assert "(409)" in page.locator("#grant-role .form-status").inner_text()
+
+    page.goto(live.url + "/admin/audit")
+    audit = page.locator("main").inner_text()
+    assert all(action in audit for action in ("team.create", "model.create", "prompts.upload"))
+    assert fits_the_width(page)
+    shoot(page, "catalogue-audit-phone")
+    context.close()
