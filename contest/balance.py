@@ -20,15 +20,16 @@ def _spread(values: list[int]) -> tuple[int, int, int]:
 
 
 def behind(counts: list[int], pairs: list[list[int]], bound: int) -> set[int]:
-    """Models that are not level yet: while the model or pair gap among the rest exceeds `bound`,
-    the model with the fewest battles (then fewest pairings) is taken as behind."""
+    """Models that are not level yet: while the model or pair gap among the rest exceeds `bound`, the
+    model furthest behind (battles short of the most, plus pairings short of the most) is taken out."""
     level = set(range(len(counts)))
     while len(level) > 2:
         model_low, _, model_high = _spread([counts[i] for i in level])
         pair_low, _, pair_high = _spread([pairs[i][j] for i, j in combinations(sorted(level), 2)])
         if model_high - model_low <= bound and pair_high - pair_low <= bound:
             break
-        level.remove(min(level, key=lambda i: (counts[i], sum(pairs[i][j] for j in level), i)))
+        level.remove(max(level, key=lambda i: (model_high - counts[i]
+                                               + sum(pair_high - pairs[i][j] for j in level if j != i), -i)))
     return set(range(len(counts))) - level
 
 
@@ -58,14 +59,14 @@ class Level:
         counts, level = self.counts, self.level
         low, at_low, high = self.model_stat
         hit = (level[a] and counts[a] == low) + (level[b] and counts[b] == low)
-        high = max(high, counts[a] + 1 if level[a] else high, counts[b] + 1 if level[b] else high)
+        high = max(high, counts[a] + 1, counts[b] + 1)  # a model behind must not overtake the others
         model_gap = high - (low if at_low > hit else low + 1)
         low, at_low, high = self.pair_stat
         if level[a] and level[b]:
             held = self.pairs[a][b]
             pair_gap = max(high, held + 1) - (low if at_low > (held == low) else low + 1)
-        else:
-            pair_gap = high - low
+        else:  # a pair of a model still behind must not overtake the level pairs either
+            pair_gap = max(high, self.pairs[a][b] + 1) - low if self._pair_ids else 0
         rest = next((v for v, i in self.side_top if i != a and i != b), 0)
         return model_gap, pair_gap, max(abs(self.sides[a] + 1), abs(self.sides[b] - 1), rest)
 

@@ -7,7 +7,7 @@ from itertools import permutations
 
 import pytest
 
-from contest.balance import behind
+from contest.balance import Level, behind
 from contest.sampling import (CATEGORY_BOUND, CATEGORY_LIMIT, ROUND_BOUND, Exposure, NotEnoughModels, RoundExposure,
                               allowed_pairs, choose_pair)
 
@@ -38,6 +38,17 @@ def test_behind_names_the_models_that_would_break_the_bound():
     assert behind(counts, pairs, 2) == {3}
     assert behind([5, 5, 4, 4], [[0, 2, 2, 1], [2, 0, 1, 2], [2, 1, 0, 1], [1, 2, 1, 0]], 2) == set()
     assert behind([9, 9, 0, 0], [[0, 9, 0, 0], [9, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], 2) == {2, 3}
+
+
+def test_a_model_behind_may_not_overtake_the_others_counts_or_pairs():
+    # 3 is behind: its pairings with 1 and 2 are far short; its pairing with 0 is at the others' five.
+    pairs = [[0, 5, 5, 5], [5, 0, 5, 0], [5, 5, 0, 0], [5, 0, 0, 0]]
+    level = Level([10, 10, 10, 5], pairs, [0, 0, 0, 0], bound=2)
+    assert level.level == [True, True, True, False]
+    assert level.gaps_after(3, 1)[:2] == (1, 0)  # catching up with 1 breaks nothing
+    assert level.gaps_after(3, 0)[1] == 1  # a sixth 0-3 would overtake the others' pairs
+    ahead = Level([10, 10, 10, 11], pairs, [0, 0, 0, 0], bound=2)
+    assert ahead.level[3] is False and ahead.gaps_after(3, 1)[0] == 2  # nor may its battles
 
 
 def test_first_draws_and_their_propensity():
