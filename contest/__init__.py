@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 # `contest.bp`, with its routes, is made on first use: the lean rating worker never imports the web side.
-__getattr__ = blueprint_on_demand("contest", "admin", "pages", "routes")
+__getattr__ = blueprint_on_demand("contest", "admin", "admin_catalog", "admin_rounds", "console", "pages", "routes")
 
 # Settings beyond app.config.Defaults; ARENA_<NAME> in the environment overrides each.
 DEFAULTS = {
