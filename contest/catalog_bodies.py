@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import (AfterValidator, Field, StringConstraints, ValidationError, ValidatorFunctionWrapHandler,
+                      WrapValidator)
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -57,7 +58,15 @@ class OpenAIBackendBody(Body):
     max_tokens: Annotated[int, Field(ge=1, le=32768)] | SkipJsonSchema[None] = None
 
 
-Backend = BankBackendBody | OpenAIBackendBody
+def _one_backend_error(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # Whatever is wrong inside, the client hears one thing: the field `backend` is invalid.
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticCustomError("invalid_backend", "a bank or openai backend") from None
+
+
+Backend = Annotated[BankBackendBody | OpenAIBackendBody, WrapValidator(_one_backend_error)]
 
 
 class TeamBody(Body):
