@@ -23,6 +23,7 @@ guard_blueprint(admin_catalog_bp, "ministry")
 UPLOAD_TYPES = ("application/x-ndjson", "application/jsonl", "text/plain")
 UPLOAD_ENDPOINTS = ("upload_prompts", "upload_bank")
 AUDIT_PAGE, AUDIT_PAGE_MAX = 50, 200
+MAX_LISTED_ERRORS = 500  # a file of bad lines is told about its first 500 (and how many in all)
 TAGS = ["admin"]
 UPLOAD_DOC = {"responses": {200: cb.json_response("Imported (nothing new)", cb.UPLOAD_SCHEMA),
                             201: cb.json_response("Imported", cb.UPLOAD_SCHEMA),
@@ -144,7 +145,8 @@ def _upload_response(kind: str, demo: bool = False) -> Response:
         report = upload(kind, get_session(), require_user(), utcnow(), _uploaded(), demo=demo,
                         min_samples=min_samples)
     except UploadRejected as exc:
-        resp = jsonify({"error": {"code": exc.code, "message": t(f"error.{exc.code}")}, "errors": exc.errors})
+        resp = jsonify({"error": {"code": exc.code, "message": t(f"error.{exc.code}")},
+                        "errors": exc.errors[:MAX_LISTED_ERRORS], "error_count": len(exc.errors)})
         resp.status_code = 422
         return resp
     return _saved({"created": report.created, "updated": report.updated, "min_samples": min_samples,

@@ -97,7 +97,7 @@ def test_team_create_list_rename_each_audited_once(client, minister, db):
     assert len(audit_log(db)) == 2
 
 
-@pytest.mark.parametrize("method,url,body,status,code", [
+TEAM_REFUSALS = [
     ("POST", "/api/admin/teams", {"slug": "lg", "name_ko": "엘지", "name_en": "LG"}, 409, "team_exists"),
     ("POST", "/api/admin/teams", {"slug": "K T", "name_ko": "케이티", "name_en": "KT"}, 422, "invalid_field"),
     ("POST", "/api/admin/teams", {"slug": "-kt", "name_ko": "케이티", "name_en": "KT"}, 422, "invalid_field"),
@@ -109,11 +109,7 @@ def test_team_create_list_rename_each_audited_once(client, minister, db):
     ("PATCH", "/api/admin/teams/NO%00BODY", {"name_ko": "누구"}, 404, "unknown_team"),
     ("PATCH", "/api/admin/teams/lg", {"slug": "lg2"}, 422, "unknown_field"),
     ("PATCH", "/api/admin/teams/lg", {"name_en": None}, 422, "invalid_field"),
-])
-def test_team_refusals_store_and_log_nothing(client, minister, db, method, url, body, status, code):
-    before = snapshot(db)
-    refused(send(client, method, url, body), status, code)
-    assert snapshot(db) == before
+]
 
 
 # ---------------------------------------------------------------- models
@@ -205,7 +201,7 @@ def test_a_bad_backend_is_refused_on_create_and_on_patch(client, minister, db, b
     assert snapshot(db) == before
 
 
-@pytest.mark.parametrize("method,url,body,status,code", [
+MODEL_REFUSALS = [
     ("POST", "/api/admin/models", {**KT_MODEL, "team": "nobody"}, 422, "unknown_team"),
     ("POST", "/api/admin/models", {**KT_MODEL, "slug": "exaone-demo", "team": "lg"}, 409, "model_exists"),
     ("POST", "/api/admin/models", {**KT_MODEL, "slug": "Mi dm", "team": "lg"}, 422, "invalid_field"),
@@ -215,8 +211,11 @@ def test_a_bad_backend_is_refused_on_create_and_on_patch(client, minister, db, b
     ("PATCH", "/api/admin/models/nobody", {"active": False}, 404, "unknown_model"),
     ("PATCH", "/api/admin/models/exaone-demo", {"slug": "exaone-2"}, 422, "unknown_field"),
     ("PATCH", "/api/admin/models/exaone-demo", {"active": None}, 422, "invalid_field"),
-])
-def test_model_refusals_store_and_log_nothing(client, minister, db, method, url, body, status, code):
+]
+
+
+@pytest.mark.parametrize("method,url,body,status,code", TEAM_REFUSALS + MODEL_REFUSALS)
+def test_refusals_store_and_log_nothing(client, minister, db, method, url, body, status, code):
     before = snapshot(db)
     refused(send(client, method, url, body), status, code)
     assert snapshot(db) == before
@@ -228,3 +227,231 @@ def test_patching_a_model_onto_an_unknown_team_is_refused(client, minister, db):
     before = snapshot(db)
     refused(client.patch("/api/admin/models/exaone-demo", json={"team": "nobody"}), 422, "unknown_team")
     assert snapshot(db) == before
+
+
+# ---------------------------------------------------------------- uploads
+def jsonl(*rows) -> str:
+    return "".join((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)) + "\n" for row in rows)
+
+
+def as_file(text: str | bytes) -> dict:
+    data = text.encode() if isinstance(text, str) else text
+    return {"file": (io.BytesIO(data), "pool.jsonl")}
+
+
+def prompt(pid: str, text: str = "서울에서 가 볼 만한 도서관을 추천해 주세요.", category: str = "daily") -> dict:
+    return {"id": pid, "language": "ko", "category": category, "text": text}
+
+
+def test_prompt_upload_as_json_lines_then_as_a_form_file_each_audited_once(client, minister, db):
+    held = count(db, Prompt)
+    body = jsonl(prompt("x001"), prompt("x002", "김치찌개 끓이는 법을 알려 주세요."))
+    resp = client.post("/api/admin/prompts", data=body.encode(), content_type=NDJSON)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert resp.get_json() == {"created": 2, "updated": 0, "min_samples": 0, "short": []}
+    entry = one_new_entry(db, 0)
+    assert (entry.action, entry.target_type, entry.actor) == ("prompts.upload", "prompts", f"user:{minister.id}")
+    assert entry.before == {"rows": held}
+    assert entry.after["created"] == 2 and entry.after["updated"] == 0 and entry.after["rows"] == held + 2
+    assert entry.after["bytes"] == len(body.encode()) and len(entry.after["sha256"]) == 64
+
+    changed = jsonl(prompt("x001"), prompt("x002", "된장찌개 끓이는 법을 알려 주세요."))
+    resp = client.post("/api/admin/prompts", data=as_file(changed), content_type="multipart/form-data")
+    assert resp.status_code == 200 and resp.get_json()["created"] == 0 and resp.get_json()["updated"] == 1
+    entry = one_new_entry(db, 1)
+    assert entry.after["updated"] == 1 and entry.after["rows"] == held + 2
+    assert db.get(Prompt, "x002").text == "된장찌개 끓이는 법을 알려 주세요."
+
+
+def test_any_bad_line_rejects_the_whole_file_with_every_line_number(client, minister, db):
+    lines = jsonl(prompt("x001"),
+                  {**prompt("x002"), "language": "fr"},
+                  '{"id": "x003", "language": "ko", ',
+                  '{"id": "x004", "language": "ko", "category": "daily", "text": "봄\\ud800"}',
+                  '{"id": "x005", "language": "ko", "category": "daily", "text": "a\\u0000b"}',
+                  "[" * 5000 + "]" * 5000,
+                  '{"id": "x007", "language": "ko", "category": "daily", "text": "t", "n": ' + "9" * 5000 + "}",
+                  prompt("x008"), prompt("x001", "다시"))
+    before = snapshot(db)
+    for resp in (client.post("/api/admin/prompts", data=lines.encode(), content_type=NDJSON),
+                 client.post("/api/admin/prompts", data=as_file(lines), content_type="multipart/form-data")):
+        refused(resp, 422, "invalid_lines")
+        errors = resp.get_json()["errors"]
+        assert [int(e.split(":")[0].removeprefix("line ")) for e in errors] == [2, 3, 4, 5, 6, 7, 9], errors
+        assert "language" in errors[0] and "duplicate" in errors[-1] and resp.get_json()["error_count"] == 7
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("data,content_type,status,code", [
+    ("\ufeff".encode("utf-16-le") + jsonl(prompt("x001")).encode("utf-16-le"), NDJSON, 422, "not_utf8"),
+    (b"\n \n", NDJSON, 422, "empty_upload"),
+    (jsonl(prompt("x001")).encode(), "application/json", 415, "unsupported_media_type"),
+    (jsonl(prompt("x001") | {"text": "긴 질문 " * 60}).encode() * 700, NDJSON, 413, "too_large"),
+])
+def test_unreadable_or_oversized_uploads_store_and_log_nothing(client, minister, db, data, content_type, status,
+                                                                code):
+    before = snapshot(db)
+    refused(client.post("/api/admin/prompts", data=data, content_type=content_type), status, code)
+    refused(client.post("/api/admin/bank", data=data, content_type=content_type), status, code)
+    if content_type == NDJSON:
+        refused(client.post("/api/admin/bank", data=as_file(data), content_type="multipart/form-data"), status, code)
+    assert snapshot(db) == before
+
+
+def test_a_form_without_the_file_field_is_refused(client, minister, db):
+    before = snapshot(db)
+    refused(client.post("/api/admin/prompts", data={"upload": "x"}, content_type="multipart/form-data"), 422,
+            "missing_file")
+    assert snapshot(db) == before
+
+
+def new_bank_model(client) -> None:
+    assert client.post("/api/admin/teams", json={"slug": "kt", "name_ko": "KT", "name_en": "KT"}).status_code == 201
+    body = {**KT_MODEL, "backend": {"kind": "bank"}}
+    assert client.post("/api/admin/models", json=body).status_code == 201
+
+
+def test_bank_upload_larger_than_the_app_limit_reports_short_pairs(client, minister, db):
+    new_bank_model(client)
+    prompt_ids = sorted(db.scalars(select(Prompt.id)))
+    rows = [{"prompt_id": pid, "model": "midm-2", "sample": n, "answer": f"{pid} 답변 {n}. " + "설명 " * 300}
+            for pid in prompt_ids[1:] for n in (1, 2)] + [{"prompt_id": prompt_ids[0], "model": "midm-2",
+                                                          "answer": "한 개뿐인 답변"}]
+    data = jsonl(*rows).encode()
+    assert 64 * 1024 < len(data) < 200_000, "above MAX_CONTENT_LENGTH, below ADMIN_UPLOAD_MAX_BYTES"
+    resp = client.post("/api/admin/bank?demo=1", data=as_file(data), content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert body["created"] == len(rows) and body["min_samples"] == 2
+    assert {"prompt_id": prompt_ids[0], "model": "midm-2", "samples": 1} in body["short"]
+    assert not [s for s in body["short"] if s["model"] == "midm-2" and s["prompt_id"] != prompt_ids[0]]
+    entry = one_new_entry(db, 2)
+    assert entry.action == "bank.upload" and entry.after["demo"] is True and entry.after["created"] == len(rows)
+    assert entry.after["rows"] == entry.before["rows"] + len(rows)
+    demo_flags = set(db.scalars(select(BankAnswer.is_demo).join(Model).where(Model.slug == "midm-2")))
+    assert demo_flags == {True}
+
+
+def test_bank_upload_refuses_unknown_models_and_a_bad_demo_flag(client, minister, db):
+    before = snapshot(db)
+    rows = jsonl({"prompt_id": "p001", "model": "exaone-demo", "sample": 9, "answer": "좋아요"},
+                 {"prompt_id": "p001", "model": "nobody", "answer": "좋아요"},
+                 {"prompt_id": "p999", "model": "exaone-demo", "answer": "좋아요"})
+    resp = client.post("/api/admin/bank", data=rows.encode(), content_type="text/plain")
+    refused(resp, 422, "invalid_lines")
+    assert [e.split(":")[0] for e in resp.get_json()["errors"]] == ["line 2", "line 3"]
+    good = jsonl({"prompt_id": "p001", "model": "exaone-demo", "sample": 9, "answer": "좋아요"})
+    refused(client.post("/api/admin/bank?demo=yes", data=good.encode(), content_type=NDJSON), 422,
+            "invalid_parameter")
+    assert snapshot(db) == before
+
+
+def test_only_the_ministry_may_send_a_large_upload(client, demo, login, db):
+    """The raised size limit is the ministry's: anyone else's large body is refused before it is read."""
+    citizen = make_user(demo, "시민")
+    login.as_user(citizen)
+    small = jsonl(prompt("x001")).encode()
+    refused(client.post("/api/admin/prompts", data=as_file(small), content_type="multipart/form-data"), 403,
+            "forbidden")
+    large = small * 1000
+    refused(client.post("/api/admin/prompts", data=as_file(large), content_type="multipart/form-data"), 413,
+            "too_large")
+    assert count(db, Prompt) == 40 and count(db, AuditEntry) == 0
+
+
+# ---------------------------------------------------------------- roles
+def staff_account(db, subject: str, roles=(), status: str = "active") -> User:
+    user = make_user(db, f"직원 {subject}", roles=roles)
+    user.status = status
+    db.add(OAuthIdentity(user_id=user.id, provider="local", subject=subject))
+    db.commit()
+    return user
+
+
+def role_change(client, user, role: str, grant: bool):
+    return client.post("/api/admin/roles", json={"user": user, "role": role, "grant": grant})
+
+
+def test_grant_and_revoke_by_login_or_id_each_audited_once(client, minister, db):
+    staffer = staff_account(db, "staff-1")
+    resp = role_change(client, "local:staff-1", "moderator", True)
+    assert resp.status_code == 200 and resp.get_json()["changed"] is True
+    assert resp.get_json()["account"]["roles"] == ["moderator"]
+    entry = one_new_entry(db, 0)
+    assert (entry.action, entry.target_type, entry.target_id) == ("role.grant", "user", str(staffer.id))
+    assert entry.before == {"roles": []} and entry.after == {"roles": ["moderator"]}
+    accounts = {a["id"]: a for a in client.get("/api/admin/roles").get_json()["accounts"]}
+    assert accounts[staffer.id]["identities"] == ["local:staff-1"] and accounts[minister.id]["roles"] == ["ministry"]
+    assert accounts[staffer.id]["grants"][0]["granted_by"] == f"user:{minister.id}"
+
+    assert role_change(client, "local:staff-1", "moderator", True).get_json()["changed"] is False
+    assert len(audit_log(db)) == 1, "granting a role held already changes nothing and logs nothing"
+
+    resp = role_change(client, staffer.id, "moderator", False)
+    assert resp.status_code == 200 and resp.get_json()["account"]["roles"] == []
+    entry = one_new_entry(db, 1)
+    assert entry.action == "role.revoke" and entry.before == {"roles": ["moderator"]} and entry.after == {"roles": []}
+    assert role_change(client, str(staffer.id), "moderator", False).get_json()["changed"] is False
+    assert len(audit_log(db)) == 2
+    assert staffer.id not in {a["id"] for a in client.get("/api/admin/roles").get_json()["accounts"]}
+
+
+@pytest.mark.parametrize("body,status,code", [
+    ({"user": "local:nobody", "role": "moderator", "grant": True}, 404, "unknown_user"),
+    ({"user": "nobody", "role": "moderator", "grant": True}, 404, "unknown_user"),
+    ({"user": "99999999999999", "role": "moderator", "grant": True}, 404, "unknown_user"),
+    ({"user": 2**40, "role": "moderator", "grant": True}, 404, "unknown_user"),
+    ({"user": 0, "role": "moderator", "grant": True}, 422, "invalid_field"),
+    ({"user": "local:staff-1", "role": "citizen", "grant": True}, 422, "invalid_field"),
+    ({"user": "local:staff-1", "role": "moderator", "grant": "yes"}, 422, "invalid_field"),
+    ({"user": "local:staff-1", "role": "moderator"}, 422, "missing_field"),
+    ({"user": "local:\ud800", "role": "moderator", "grant": True}, 422, "invalid_field"),
+    ({"user": "local:a\u0000", "role": "moderator", "grant": True}, 422, "invalid_field"),
+])
+def test_role_refusals_store_and_log_nothing(client, minister, db, body, status, code):
+    staff_account(db, "staff-1")
+    before = snapshot(db)
+    refused(send(client, "POST", "/api/admin/roles", body), status, code)
+    assert snapshot(db) == before
+
+
+def test_the_last_ministry_account_cannot_lock_the_ministry_out(client, minister, db, login, app):
+    before = snapshot(db)
+    refused(role_change(client, minister.id, "ministry", False), 409, "last_ministry")
+    staff_account(db, "suspended-minister", roles=("ministry",), status="suspended")
+    refused(role_change(client, minister.id, "ministry", False), 409, "last_ministry")
+    assert snapshot(db)[-2:] == (before[-2] + [(minister.id + 1, "ministry")], before[-1])
+
+    deputy = staff_account(db, "deputy")
+    assert role_change(client, "local:deputy", "ministry", True).status_code == 200
+    resp = role_change(client, minister.id, "ministry", False)
+    assert resp.status_code == 200 and resp.get_json()["account"]["roles"] == []
+    assert client.get("/api/admin/teams").status_code == 403, "the role is gone at once"
+    deputy_client = app.test_client()
+    login.as_user(deputy, client=deputy_client)
+    refused(role_change(deputy_client, deputy.id, "ministry", False), 409, "last_ministry")
+    assert [e.action for e in audit_log(db)] == ["role.grant", "role.revoke"]
+
+
+# ---------------------------------------------------------------- audit log
+def test_audit_log_newest_first_paged_and_filtered(client, minister, db):
+    for slug in ("t1", "t2", "t3"):
+        assert client.post("/api/admin/teams", json={"slug": slug, "name_ko": slug, "name_en": slug}).status_code == 201
+    staff_account(db, "staff-1")
+    assert role_change(client, "local:staff-1", "moderator", True).status_code == 200
+    page = client.get("/api/admin/audit", query_string={"limit": 2}).get_json()
+    assert [e["action"] for e in page["entries"]] == ["role.grant", "team.create"]
+    assert page["entries"][1]["target"] == {"type": "team", "id": "t3"} and page["entries"][1]["before"] is None
+    assert page["entries"][1]["actor"] == f"user:{minister.id}" and page["entries"][1]["at"].endswith("Z")
+    rest = client.get("/api/admin/audit", query_string={"limit": 2, "before": page["next_before"]}).get_json()
+    assert [e["target"]["id"] for e in rest["entries"]] == ["t2", "t1"]
+    last = client.get("/api/admin/audit", query_string={"limit": 2, "before": rest["next_before"]}).get_json()
+    assert last == {"entries": [], "next_before": None}
+    teams = client.get("/api/admin/audit", query_string={"target_type": "team"}).get_json()
+    assert [e["target"]["id"] for e in teams["entries"]] == ["t3", "t2", "t1"] and teams["next_before"] is None
+
+
+@pytest.mark.parametrize("query", [{"before": "abc"}, {"before": "0"}, {"before": "9" * 30}, {"limit": "500"},
+                                   {"limit": "-1"}, {"limit": "１"}, {"target_type": "x" * 41}])
+def test_audit_log_refuses_bad_parameters(client, minister, query):
+    refused(client.get("/api/admin/audit", query_string=query), 422, "invalid_parameter")
