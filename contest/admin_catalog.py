@@ -31,7 +31,6 @@ UPLOAD_DOC = {"responses": {200: cb.json_response("Imported (nothing new)", cb.U
                             415: "Neither JSON Lines nor a multipart form with a `file` field",
                             422: "Bad lines (`errors`: [\"line N: ...\"]), not UTF-8, or empty"},
               "tags": TAGS}
-SLUG_PARAM = "<slug>"
 
 
 @admin_catalog_bp.url_value_preprocessor
@@ -82,14 +81,14 @@ def create_team():
     return _saved(catalog.team_json(team), 201)
 
 
-@admin_catalog_bp.patch(f"/teams/{SLUG_PARAM}")
+@admin_catalog_bp.patch("/teams/<team_slug>")
 @api_doc(request=cb.TeamPatch, responses={200: cb.json_response("Saved", cb.TEAM_SCHEMA),
                                           404: "Unknown team"}, tags=TAGS)
-def update_team(slug: str):
+def update_team(team_slug: str):
     """Rename a team; audited."""
     body = parse_body(cb.TeamPatch)
     team = catalog.update_team(get_session(), require_user(), utcnow(),
-                               _slug_or_404(slug, cb.TEAM_SLUG, "unknown_team"), cb.changes(body))
+                               _slug_or_404(team_slug, cb.TEAM_SLUG, "unknown_team"), cb.changes(body))
     return _saved(catalog.team_json(team))
 
 
@@ -114,16 +113,16 @@ def create_model():
     return _saved(catalog.model_json(model), 201)
 
 
-@admin_catalog_bp.patch(f"/models/{SLUG_PARAM}")
+@admin_catalog_bp.patch("/models/<model_slug>")
 @api_doc(request=cb.ModelPatch, responses={200: cb.json_response("Saved", cb.MODEL_SCHEMA),
                                            404: "Unknown model",
                                            409: "On the roster of an open round: only `active` may change"},
          tags=TAGS)
-def update_model(slug: str):
+def update_model(model_slug: str):
     """Change a model, or withdraw it (`active`: false); audited."""
     body = parse_body(cb.ModelPatch)
     model = catalog.update_model(get_session(), require_user(), utcnow(),
-                                 _slug_or_404(slug, cb.MODEL_SLUG, "unknown_model"), cb.changes(body))
+                                 _slug_or_404(model_slug, cb.MODEL_SLUG, "unknown_model"), cb.changes(body))
     return _saved(catalog.model_json(model))
 
 
