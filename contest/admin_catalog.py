@@ -24,13 +24,7 @@ UPLOAD_TYPES = ("application/x-ndjson", "application/jsonl", "text/plain")
 UPLOAD_ENDPOINTS = ("upload_prompts", "upload_bank")
 AUDIT_PAGE, AUDIT_PAGE_MAX = 50, 200
 MAX_LISTED_ERRORS = 500  # a file of bad lines is told about its first 500 (and how many in all)
-TAGS = ["admin"]
-UPLOAD_DOC = {"responses": {200: cb.json_response("Imported (nothing new)", cb.UPLOAD_SCHEMA),
-                            201: cb.json_response("Imported", cb.UPLOAD_SCHEMA),
-                            413: "Larger than ARENA_ADMIN_UPLOAD_MAX_BYTES",
-                            415: "Neither JSON Lines nor a multipart form with a `file` field",
-                            422: "Bad lines (`errors`: [\"line N: ...\"]), not UTF-8, or empty"},
-              "tags": TAGS}
+TAGS = cb.TAGS
 
 
 @admin_catalog_bp.url_value_preprocessor
@@ -63,9 +57,7 @@ def _saved(payload: dict, status: int = 200) -> Response:
 
 
 @admin_catalog_bp.get("/teams")
-@api_doc(responses={200: cb.json_response("Every team", cb._object({"teams": {"type": "array",
-                                                                             "items": cb.TEAM_SCHEMA}}))},
-         tags=TAGS)
+@api_doc(responses={200: cb.json_response("Every team", cb.listing("teams", cb.TEAM_SCHEMA))}, tags=TAGS)
 def list_teams():
     """Every team (ministry only)."""
     return jsonify({"teams": [catalog.team_json(team) for team in catalog.teams(get_session())]})
@@ -93,9 +85,7 @@ def update_team(team_slug: str):
 
 
 @admin_catalog_bp.get("/models")
-@api_doc(responses={200: cb.json_response("Every model", cb._object({"models": {"type": "array",
-                                                                               "items": cb.MODEL_SCHEMA}}))},
-         tags=TAGS)
+@api_doc(responses={200: cb.json_response("Every model", cb.listing("models", cb.MODEL_SCHEMA))}, tags=TAGS)
 def list_models():
     """Every model with its team and backend (ministry only)."""
     return jsonify({"models": [catalog.model_json(model) for model in catalog.models(get_session())]})
@@ -153,7 +143,7 @@ def _upload_response(kind: str, demo: bool = False) -> Response:
 
 
 @admin_catalog_bp.post("/prompts")
-@api_doc(**UPLOAD_DOC)
+@api_doc(**cb.UPLOAD_DOC)
 def upload_prompts():
     """Upload the curated prompt pool as JSON Lines (id, language, category, text); audited."""
     return _upload_response("prompts")
@@ -162,7 +152,7 @@ def upload_prompts():
 @admin_catalog_bp.post("/bank")
 @api_doc(params=[{"name": "demo", "in": "query", "required": False, "schema": {"type": "string",
                                                                               "enum": ["0", "1"]}}],
-         **UPLOAD_DOC)
+         **cb.UPLOAD_DOC)
 def upload_bank():
     """Upload response-bank answers as JSON Lines (prompt_id, model, answer, sample?); audited."""
     demo = request.args.get("demo", "0")
@@ -172,15 +162,15 @@ def upload_bank():
 
 
 @admin_catalog_bp.get("/roles")
-@api_doc(responses={200: cb.json_response("Moderators and ministry accounts", cb._object(
-    {"accounts": {"type": "array", "items": cb.ACCOUNT_SCHEMA}}))}, tags=TAGS)
+@api_doc(responses={200: cb.json_response("Moderators and ministry accounts",
+                                         cb.listing("accounts", cb.ACCOUNT_SCHEMA))}, tags=TAGS)
 def list_roles():
     """Accounts holding the moderator or ministry role."""
     return jsonify({"accounts": [account_json(user) for user in privileged_users(get_session())]})
 
 
 @admin_catalog_bp.post("/roles")
-@api_doc(request=cb.RoleBody, responses={200: cb.json_response("The account after the change", cb._object(
+@api_doc(request=cb.RoleBody, responses={200: cb.json_response("The account after the change", cb.obj_schema(
     {"account": cb.ACCOUNT_SCHEMA, "changed": cb.BOOL})), 404: "Unknown account",
     409: "The last ministry account keeps its role (last_ministry)"}, tags=TAGS)
 def change_role_route():

@@ -1,4 +1,4 @@
-"""Request bodies and response schemas of the ministry console's catalogue API (contest.admin_catalog)."""
+"""Request bodies and OpenAPI response schemas of the ministry console's catalogue API (contest.admin_catalog)."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
@@ -36,8 +36,9 @@ def _name(limit: int) -> Any:
 
 Name = _name(120)
 Version = _name(60)
-TeamSlug = Annotated[Text, StringConstraints(pattern=TEAM_SLUG)]
-ModelSlug = Annotated[Text, StringConstraints(pattern=MODEL_SLUG)]
+# Patterns on plain str: they admit no character a database refuses, and the schema shows them.
+TeamSlug = Annotated[str, StringConstraints(pattern=TEAM_SLUG)]
+ModelSlug = Annotated[str, StringConstraints(pattern=MODEL_SLUG)]
 TeamRef = Annotated[Text, StringConstraints(min_length=1, max_length=40)]
 
 
@@ -53,7 +54,7 @@ class OpenAIBackendBody(Body):
     kind: Literal["openai"]
     base_url: Annotated[Text, StringConstraints(max_length=500), AfterValidator(_http_url)]
     model: Annotated[Text, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
-    api_key_env: Annotated[Text, StringConstraints(pattern=ENV_NAME, max_length=100)] | SkipJsonSchema[None] = Field(
+    api_key_env: Annotated[str, StringConstraints(pattern=ENV_NAME, max_length=100)] | SkipJsonSchema[None] = Field(
         None, description="the NAME of an environment variable holding the key (never the key)")
     max_tokens: Annotated[int, Field(ge=1, le=32768)] | SkipJsonSchema[None] = None
 
@@ -118,22 +119,36 @@ def changes(body: Body) -> dict[str, Any]:
     return body.model_dump(exclude_unset=True)
 
 
-def _object(properties: dict[str, Any]) -> dict[str, Any]:
+def obj_schema(properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": properties}
 
 
 STR, BOOL, INT = {"type": "string"}, {"type": "boolean"}, {"type": "integer"}
-TEAM_SCHEMA = _object({"slug": STR, "name_ko": STR, "name_en": STR})
-MODEL_SCHEMA = _object({"slug": STR, "team": STR, "display_name": STR, "version": STR, "active": BOOL,
+TEAM_SCHEMA = obj_schema({"slug": STR, "name_ko": STR, "name_en": STR})
+MODEL_SCHEMA = obj_schema({"slug": STR, "team": STR, "display_name": STR, "version": STR, "active": BOOL,
                         "backend": {"type": "object"}})
-UPLOAD_SCHEMA = _object({"created": INT, "updated": INT, "min_samples": INT, "short": {
-    "type": "array", "items": _object({"prompt_id": STR, "model": STR, "samples": INT})}})
-ACCOUNT_SCHEMA = _object({"id": INT, "display_name": STR, "status": STR, "roles": {"type": "array", "items": STR},
+UPLOAD_SCHEMA = obj_schema({"created": INT, "updated": INT, "min_samples": INT, "short": {
+    "type": "array", "items": obj_schema({"prompt_id": STR, "model": STR, "samples": INT})}})
+ACCOUNT_SCHEMA = obj_schema({"id": INT, "display_name": STR, "status": STR, "roles": {"type": "array", "items": STR},
                           "identities": {"type": "array", "items": STR}})
-AUDIT_SCHEMA = _object({"entries": {"type": "array", "items": {"type": "object"}},
+AUDIT_SCHEMA = obj_schema({"entries": {"type": "array", "items": {"type": "object"}},
                         "next_before": {"type": "integer", "nullable": True}})
 
 
 def json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     """An OpenAPI response object with a JSON schema."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def listing(key: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The schema of `{key: [item, ...]}`."""
+    return obj_schema({key: {"type": "array", "items": item}})
+
+
+TAGS = ["admin"]
+UPLOAD_DOC = {"responses": {200: json_response("Imported (nothing new)", UPLOAD_SCHEMA),
+                            201: json_response("Imported", UPLOAD_SCHEMA),
+                            413: "Larger than ARENA_ADMIN_UPLOAD_MAX_BYTES",
+                            415: "Neither JSON Lines nor a multipart form with a `file` field",
+                            422: "Bad lines (`errors`: [\"line N: ...\"], `error_count`), not UTF-8, or empty"},
+              "tags": TAGS}
