@@ -9,7 +9,7 @@ from app.accounts import privileged_users
 from app.audit import audit_entries, entry_json
 from app.auth import current_user, guard_blueprint, require_user
 from app.bodies import parse_body
-from app.db import get_session, utcnow
+from app.db import get_session, rollback_request_session, utcnow
 from app.errors import ApiError, Conflict, NotFound, Unprocessable, error_response
 from app.i18n import t
 from app.openapi import api_doc
@@ -39,6 +39,7 @@ def _upload_size(endpoint: str | None, _values: dict | None) -> None:
 
 @admin_catalog_bp.errorhandler(catalog.CatalogError)
 def _catalog_error(exc: catalog.CatalogError) -> Response:
+    rollback_request_session()  # a refusal stores nothing, and holds no lock while the response is written
     statuses = {catalog.CatalogMissing: NotFound.status, catalog.CatalogConflict: Conflict.status}
     return error_response(statuses.get(type(exc), Unprocessable.status), exc.code)
 

@@ -34,13 +34,23 @@ def account_json(user: User) -> dict[str, Any]:
             "identities": sorted(f"{i.provider}:{i.subject}" for i in user.identities)}
 
 
-def _active_ministry_count(session: Session) -> int:
-    """Active accounts holding the ministry role; their role rows stay locked until the transaction ends
-    (PostgreSQL), so two ministers revoking each other at once cannot both succeed."""
-    rows = session.scalars(select(UserRole.id).join(User, User.id == UserRole.user_id)
-                           .where(UserRole.role == "ministry", User.status == "active")
-                           .with_for_update(of=UserRole)).all()
-    return len(rows)
+def _active_ministry_count(session: Session, lock: bool = False) -> int:
+    """Active accounts holding the ministry role; with `lock`, their role rows stay locked until the
+    transaction ends (PostgreSQL), so two ministers revoking each other at once cannot both succeed."""
+    stmt = (select(UserRole.id).join(User, User.id == UserRole.user_id)
+            .where(UserRole.role == "ministry", User.status == "active"))
+    return len(session.scalars(stmt.with_for_update(of=UserRole) if lock else stmt).all())
+
+
+def _revoke(session: Session, user: User, role: str) -> bool:
+    """Revoke `role`, then count who is left: counted after the write, so on SQLite (no row locks) a
+    concurrent revoke waits for this transaction and counts after it (CatalogConflict last_ministry)."""
+    if role == "ministry":
+        _active_ministry_count(session, lock=True)
+    changed = revoke_role(session, user, role)
+    if changed and role == "ministry" and _active_ministry_count(session) == 0:
+        raise CatalogConflict("last_ministry")
+    return changed
 
 
 def change_role(session: Session, actor: User, now: datetime, user_ref: str, role: str,
@@ -48,7 +58,8 @@ def change_role(session: Session, actor: User, now: datetime, user_ref: str, rol
     """Grant or revoke `role` for the account `user_ref` (id or provider:subject); (user, changed).
 
     Audited as role.grant / role.revoke when something changed. Raises CatalogMissing (unknown
-    account), CatalogInvalid (unknown role) or CatalogConflict (the last ministry account).
+    account), CatalogInvalid (unknown role) or CatalogConflict (the last ministry account; the
+    caller rolls back, the revocation having been written first).
     """
     # An id beyond the column's range is nobody (PostgreSQL would refuse the query itself).
     user = None if user_ref.isdigit() and int(user_ref) > MAX_ID else find_user(session, user_ref)
@@ -60,10 +71,7 @@ def change_role(session: Session, actor: User, now: datetime, user_ref: str, rol
     if grant:
         changed = grant_role(session, user, role, actor_label(actor), now)
     else:
-        holds = role in before["roles"]
-        if holds and role == "ministry" and user.is_active and _active_ministry_count(session) <= 1:
-            raise CatalogConflict("last_ministry")
-        changed = revoke_role(session, user, role)
+        changed = _revoke(session, user, role)
     if changed:
         record_change(session, actor, f"role.{'grant' if grant else 'revoke'}", "user", str(user.id), now,
                       before=before, after={"roles": granted_roles(user)})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -431,6 +432,36 @@ def test_the_last_ministry_account_cannot_lock_the_ministry_out(client, minister
     login.as_user(deputy, client=deputy_client)
     refused(role_change(deputy_client, deputy.id, "ministry", False), 409, "last_ministry")
     assert [e.action for e in audit_log(db)] == ["role.grant", "role.revoke"]
+
+
+def test_two_ministers_revoking_each_other_at_once_never_both_succeed(client, minister, db, login, app):
+    """The ministry role rows are locked while counted (PostgreSQL); SQLite lets one writer through."""
+    deputy = staff_account(db, "deputy", roles=("ministry",))
+    other = app.test_client()
+    login.as_user(deputy, client=other)
+    for _ in range(4):
+        barrier = threading.Barrier(2)
+
+        def revoke(caller, target, out: list) -> None:
+            barrier.wait()
+            out.append(role_change(caller, target, "ministry", False).status_code)
+
+        statuses: list[int] = []
+        threads = [threading.Thread(target=revoke, args=(client, deputy.id, statuses)),
+                   threading.Thread(target=revoke, args=(other, minister.id, statuses))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert statuses.count(200) <= 1 and set(statuses) <= {200, 403, 409, 503}, statuses
+        db.rollback()
+        holders = set(db.scalars(select(UserRole.user_id).where(UserRole.role == "ministry")))
+        assert len(holders) == 1 or (holders == {minister.id, deputy.id} and 200 not in statuses), statuses
+        restorer = client if minister.id in holders else other
+        assert role_change(restorer, "local:deputy" if minister.id in holders else minister.id, "ministry",
+                           True).status_code == 200
+    assert len([e for e in audit_log(db) if e.action == "role.revoke"]) == \
+           len([e for e in audit_log(db) if e.action == "role.grant"])
 
 
 # ---------------------------------------------------------------- audit log
