@@ -129,16 +129,22 @@ def _uploaded() -> Upload:
     return Upload(request.get_data())
 
 
+def _rejected(exc: UploadRejected) -> Response:
+    """422 in the error shape, plus every bad line (the first 500) in `errors`; the message names the first."""
+    message = " ".join([t(f"error.{exc.code}"), *exc.errors[:1]])
+    resp = jsonify({"error": {"code": exc.code, "message": message},
+                    "errors": exc.errors[:MAX_LISTED_ERRORS], "error_count": len(exc.errors)})
+    resp.status_code = 422
+    return resp
+
+
 def _upload_response(kind: str, demo: bool = False) -> Response:
     min_samples = int(current_app.config["BANK_MIN_SAMPLES"]) if kind == "bank" else 0
     try:
         report = upload(kind, get_session(), require_user(), utcnow(), _uploaded(), demo=demo,
                         min_samples=min_samples)
     except UploadRejected as exc:
-        resp = jsonify({"error": {"code": exc.code, "message": t(f"error.{exc.code}")},
-                        "errors": exc.errors[:MAX_LISTED_ERRORS], "error_count": len(exc.errors)})
-        resp.status_code = 422
-        return resp
+        return _rejected(exc)
     return _saved({"created": report.created, "updated": report.updated, "min_samples": min_samples,
                    "short": short_json(report)}, 201 if report.created else 200)
 

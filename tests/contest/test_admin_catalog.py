@@ -280,6 +280,7 @@ def test_any_bad_line_rejects_the_whole_file_with_every_line_number(client, mini
         errors = resp.get_json()["errors"]
         assert [int(e.split(":")[0].removeprefix("line ")) for e in errors] == [2, 3, 4, 5, 6, 7, 9], errors
         assert "language" in errors[0] and "duplicate" in errors[-1] and resp.get_json()["error_count"] == 7
+        assert resp.get_json()["error"]["message"].endswith(errors[0])
     assert snapshot(db) == before
 
 
