@@ -22,7 +22,6 @@ guard_blueprint(admin_catalog_bp, "ministry")
 
 UPLOAD_TYPES = ("application/x-ndjson", "application/jsonl", "text/plain")
 UPLOAD_ENDPOINTS = ("upload_prompts", "upload_bank")
-AUDIT_PAGE, AUDIT_PAGE_MAX = 50, 200
 MAX_LISTED_ERRORS = 500  # a file of bad lines is told about its first 500 (and how many in all)
 TAGS = cb.TAGS
 
@@ -188,14 +187,12 @@ def change_role_route():
 
 
 @admin_catalog_bp.get("/audit")
-@api_doc(params=[{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in (
-    ("before", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}), ("target_type", {"type": "string", "maxLength": 40}),
-    ("limit", {"type": "integer", "minimum": 1, "maximum": AUDIT_PAGE_MAX}))],
-    responses={200: cb.json_response("Newest first; `next_before` pages on", cb.AUDIT_SCHEMA)}, tags=TAGS)
+@api_doc(params=cb.AUDIT_PARAMS, tags=TAGS,
+         responses={200: cb.json_response("Newest first; `next_before` pages on", cb.AUDIT_SCHEMA)})
 def audit_log():
     """The audit log of administration and moderation, newest first, paged."""
-    before = _int_arg("before", 1, 2**31 - 1)
-    limit = _int_arg("limit", 1, AUDIT_PAGE_MAX) or AUDIT_PAGE
+    before = _int_arg("before", 1, cb.MAX_ID)
+    limit = _int_arg("limit", 1, cb.AUDIT_PAGE_MAX) or cb.AUDIT_PAGE
     target_type = request.args.get("target_type") or None
     if target_type is not None and (len(target_type) > 40 or "\x00" in target_type):
         raise Unprocessable(code="invalid_parameter")

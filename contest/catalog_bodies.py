@@ -146,6 +146,12 @@ def listing(key: str, item: dict[str, Any]) -> dict[str, Any]:
 
 
 TAGS = ["admin"]
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+AUDIT_PAGE, AUDIT_PAGE_MAX = 50, 200
+AUDIT_PARAMS = [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in (
+    ("before", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+    ("target_type", {"type": "string", "maxLength": 40}),
+    ("limit", {"type": "integer", "minimum": 1, "maximum": AUDIT_PAGE_MAX}))]
 # Documented as text/plain; also accepted: application/x-ndjson, application/jsonl, and (what the console
 # page sends) multipart/form-data with the file in the field `file`. The document's fuzzer has no
 # serializer for the JSON Lines types, and its hooks write bodies a multipart encoder cannot send.
