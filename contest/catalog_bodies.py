@@ -10,6 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from app.bodies import Body, Text
+from contest.staff import MAX_ID
 
 TEAM_SLUG = r"^[a-z0-9][a-z0-9-]{1,39}$"
 MODEL_SLUG = r"^[a-z0-9][a-z0-9.-]{1,59}$"
@@ -146,7 +147,6 @@ def listing(key: str, item: dict[str, Any]) -> dict[str, Any]:
 
 
 TAGS = ["admin"]
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 AUDIT_PAGE, AUDIT_PAGE_MAX = 50, 200
 AUDIT_PARAMS = [{"name": name, "in": "query", "required": False, "schema": schema} for name, schema in (
     ("before", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),

@@ -16,7 +16,7 @@ from app.audit import actor_label, record_change
 from app.models import User, UserRole
 from contest.catalog import CatalogConflict, CatalogInvalid, CatalogMissing
 
-MAX_ID = 2**31 - 1  # users.id is a 32-bit integer column
+MAX_ID = 2**31 - 1  # ids (users.id, audit_log.id) are 32-bit integer columns
 
 
 def granted_roles(user: User) -> list[str]:

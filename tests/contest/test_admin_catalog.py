@@ -487,3 +487,18 @@ def test_audit_log_newest_first_paged_and_filtered(client, minister, db):
                                    {"limit": "-1"}, {"limit": "１"}, {"target_type": "x" * 41}])
 def test_audit_log_refuses_bad_parameters(client, minister, query):
     refused(client.get("/api/admin/audit", query_string=query), 422, "invalid_parameter")
+
+
+CONSOLE_CODES = ("team_exists", "model_exists", "unknown_team", "unknown_model", "model_in_open_round",
+                 "unknown_user", "unknown_role", "last_ministry", "invalid_lines", "not_utf8", "empty_upload",
+                 "missing_file", "invalid_parameter")
+
+
+def test_every_console_error_code_has_korean_and_english_text(client, minister):
+    from contest.messages import EN, KO
+
+    assert all(KO.get(f"error.{code}") and EN.get(f"error.{code}") for code in CONSOLE_CODES)
+    resp = client.patch("/api/admin/models/nobody", json={"active": False})
+    assert resp.get_json()["error"]["message"] == KO["error.unknown_model"], "Korean first"
+    resp = client.patch("/api/admin/models/nobody?lang=en", json={"active": False})
+    assert resp.get_json()["error"]["message"] == EN["error.unknown_model"]
