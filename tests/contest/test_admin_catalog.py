@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.db import utcnow
 from app.models import AuditEntry, OAuthIdentity, User, UserRole
-from contest.models import BankAnswer, Model, Prompt, Round, RoundModel, Team
+from contest.models import BankAnswer, Battle, Model, Prompt, Round, RoundModel, Team
 from tests.builders import make_user
 
 NDJSON = "application/x-ndjson"
@@ -114,7 +114,7 @@ TEAM_REFUSALS = [
 
 
 # ---------------------------------------------------------------- models
-def test_a_team_from_a_new_call_joins_and_a_dropped_team_withdraws(client, minister, db):
+def test_a_team_from_a_new_call_joins_and_a_dropped_team_withdraws(client, minister, db, app, login):
     """Ordinary operations between rounds: a new team and its model come in; a dropped team's model goes."""
     assert client.post("/api/admin/teams", json={"slug": "kt", "name_ko": "KT", "name_en": "KT"}).status_code == 201
     resp = client.post("/api/admin/models", json=KT_MODEL)
@@ -135,6 +135,15 @@ def test_a_team_from_a_new_call_joins_and_a_dropped_team_withdraws(client, minis
     assert db.scalars(select(Model).where(Model.slug == "solar-demo")).one().active is False
     models = {m["slug"]: m for m in client.get("/api/admin/models").get_json()["models"]}
     assert models["solar-demo"]["active"] is False and models["midm-2"]["team"] == "kt"
+
+    # Withdrawn means withdrawn: the open round's battles no longer draw it.
+    citizen = app.test_client()
+    login.as_user(make_user(db, "시민"), client=citizen)
+    for _ in range(6):
+        assert citizen.post("/api/battles", json={"category": "daily"}).status_code == 201
+    db.rollback()
+    drawn = {slug for battle in db.scalars(select(Battle)) for slug in (battle.model_a.slug, battle.model_b.slug)}
+    assert drawn and "solar-demo" not in drawn
 
 
 @pytest.mark.parametrize("change", [{"display_name": "EXAONE 4"}, {"version": "demo-2"}, {"team": "skt"},
