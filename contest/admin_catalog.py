@@ -1,15 +1,13 @@
 """Ministry console API: teams, models, prompt and bank uploads, role grants, the audit log (ministry only)."""
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.accounts import privileged_users
 from app.audit import audit_entries, entry_json
 from app.auth import current_user, guard_blueprint, require_user
 from app.bodies import parse_body
-from app.db import get_session, rollback_request_session, utcnow
+from app.db import could_be_id, get_session, rollback_request_session, utcnow
 from app.errors import ApiError, Conflict, NotFound, Unprocessable, error_response
 from app.i18n import t
 from app.openapi import api_doc
@@ -43,8 +41,9 @@ def _catalog_error(exc: catalog.CatalogError) -> Response:
     return error_response(statuses.get(type(exc), Unprocessable.status), exc.code)
 
 
-def _slug_or_404(slug: str, pattern: str, code: str) -> str:
-    if not re.fullmatch(pattern, slug):
+def _slug_or_404(slug: str, max_len: int, code: str) -> str:
+    # Only what could be stored is looked up (a slug made before this API may not follow its pattern).
+    if not could_be_id(slug, max_len):
         raise NotFound(code=code)
     return slug
 
@@ -80,7 +79,7 @@ def update_team(team_slug: str):
     """Rename a team; audited."""
     body = parse_body(cb.TeamPatch)
     team = catalog.update_team(get_session(), require_user(), utcnow(),
-                               _slug_or_404(team_slug, cb.TEAM_SLUG, "unknown_team"), cb.changes(body))
+                               _slug_or_404(team_slug, 40, "unknown_team"), cb.changes(body))
     return _saved(catalog.team_json(team))
 
 
@@ -112,7 +111,7 @@ def update_model(model_slug: str):
     """Change a model, or withdraw it (`active`: false); audited."""
     body = parse_body(cb.ModelPatch)
     model = catalog.update_model(get_session(), require_user(), utcnow(),
-                                 _slug_or_404(model_slug, cb.MODEL_SLUG, "unknown_model"), cb.changes(body))
+                                 _slug_or_404(model_slug, 60, "unknown_model"), cb.changes(body))
     return _saved(catalog.model_json(model))
 
 

@@ -108,9 +108,18 @@ TEAM_REFUSALS = [
     ("POST", "/api/admin/teams", {"slug": "kt", "name_ko": "케\ud800", "name_en": "KT"}, 422, "invalid_field"),
     ("PATCH", "/api/admin/teams/nobody", {"name_ko": "누구"}, 404, "unknown_team"),
     ("PATCH", "/api/admin/teams/NO%00BODY", {"name_ko": "누구"}, 404, "unknown_team"),
+    ("PATCH", "/api/admin/teams/%ED%A0%80", {"name_ko": "누구"}, 404, "unknown_team"),
+    ("PATCH", "/api/admin/teams/" + "t" * 41, {"name_ko": "누구"}, 404, "unknown_team"),
     ("PATCH", "/api/admin/teams/lg", {"slug": "lg2"}, 422, "unknown_field"),
     ("PATCH", "/api/admin/teams/lg", {"name_en": None}, 422, "invalid_field"),
 ]
+
+
+def test_a_slug_made_before_the_api_can_still_be_edited(client, minister, db):
+    db.add(Team(slug="Old_Team", name_ko="옛 팀", name_en="Old team"))
+    db.commit()
+    resp = client.patch("/api/admin/teams/Old_Team", json={"name_en": "Old team (renamed)"})
+    assert resp.status_code == 200 and resp.get_json()["slug"] == "Old_Team"
 
 
 # ---------------------------------------------------------------- models
