@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.audit import record_change
 from app.models import User
 from contest.bank import ImportRejected, ImportReport, import_bank, import_prompts, parse_bank, parse_prompts
-from contest.models import BankAnswer, Prompt
+from contest.models import BankAnswer, Model, Prompt
 
 # Neither database stores U+0000, and a lone surrogate (a JSON "\ud800" escape) cannot be encoded as UTF-8.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -85,20 +85,18 @@ def faulty_lines(text: str) -> dict[int, str]:
 def _validate(kind: str, session: Session, text: str) -> None:
     """Every bad line of the file, in line order, or nothing (UploadRejected invalid_lines)."""
     faults = faulty_lines(text)
-    if not faults:
-        return
-    # The other lines are still checked, with the faulty ones blanked (blank lines are skipped, numbers kept).
+    # The other lines are checked with the faulty ones blanked (blank lines are skipped, numbers kept).
     rest = "".join("\n" if n in faults else line for n, line in enumerate(io.StringIO(text), start=1))
     errors = list(faults.values())
     try:
         parse_bank(session, io.StringIO(rest)) if kind == "bank" else parse_prompts(io.StringIO(rest))
     except ImportRejected as exc:
         errors += exc.errors
-    raise UploadRejected("invalid_lines", sorted(errors, key=lambda e: int(e.split(":")[0][5:])))
+    if errors:
+        raise UploadRejected("invalid_lines", sorted(errors, key=lambda e: int(e.split(":")[0][5:])))
 
 
 def _import(kind: str, session: Session, text: str, **options: Any) -> ImportReport:
-    _validate(kind, session, text)
     importer = import_bank if kind == "bank" else import_prompts
     try:
         report = importer(session, io.StringIO(text), **options)
@@ -112,21 +110,38 @@ def _count(session: Session, kind: str) -> int:
     return session.scalar(select(func.count()).select_from(BankAnswer if kind == "bank" else Prompt)) or 0
 
 
+def _stored(kind: str, session: Session, text: str) -> dict[str, dict[str, Any]]:
+    """What is stored now under each key the (valid) file names: "p001" for a prompt,
+    "p001/<model slug>/<sample>" for a bank answer."""
+    if kind == "prompts":
+        ids = [row["id"] for row in parse_prompts(io.StringIO(text))]
+        return {p.id: {"language": p.language, "category": p.category, "text": p.text}
+                for p in session.scalars(select(Prompt).where(Prompt.id.in_(ids)))}
+    wanted = {(row.prompt_id, row.model_id, row.sample) for row in parse_bank(session, io.StringIO(text))}
+    slugs = {model_id: slug for model_id, slug in session.execute(select(Model.id, Model.slug))}
+    return {f"{a.prompt_id}/{slugs[a.model_id]}/{a.sample}": {"answer": a.text, "demo": a.is_demo}
+            for a in session.scalars(select(BankAnswer)) if (a.prompt_id, a.model_id, a.sample) in wanted}
+
+
 def upload(kind: str, session: Session, actor: User, now: datetime, file: Upload, *, demo: bool = False,
            min_samples: int = 0) -> ImportReport:
     """Validate and import a prompt (`kind` "prompts") or bank ("bank") file; audited as <kind>.upload.
 
-    The entry records the file's size and hash, what was created and updated, and the row counts
-    before and after.
+    The entry records the file's size and hash, the keys created and updated, what the updated rows
+    held before, and the row counts before and after.
     """
     text = file.text()
+    _validate(kind, session, text)
     options: dict[str, Any] = {"demo": demo, "min_samples": min_samples} if kind == "bank" else {}
-    held = _count(session, kind)
+    held, was = _count(session, kind), _stored(kind, session, text)
     report = _import(kind, session, text, **options)
-    after = {**file.describe(), "created": report.created, "updated": report.updated,
-             "rows": _count(session, kind), **({"demo": demo} if kind == "bank" else {})}
+    now_held = _stored(kind, session, text)
+    updated = sorted(key for key, value in now_held.items() if key in was and was[key] != value)
+    after = {**file.describe(), "created": report.created, "updated": report.updated, "rows": _count(session, kind),
+             "created_keys": sorted(set(now_held) - set(was)), "updated_keys": updated,
+             **({"demo": demo} if kind == "bank" else {})}
     record_change(session, actor, f"{kind}.upload", kind, file.describe()["sha256"][:16], now,
-                  before={"rows": held}, after=after)
+                  before={"rows": held, "replaced": {key: was[key] for key in updated}}, after=after)
     return report
 
 

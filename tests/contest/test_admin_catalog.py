@@ -270,8 +270,9 @@ def test_prompt_upload_as_json_lines_then_as_a_form_file_each_audited_once(clien
     assert resp.get_json() == {"created": 2, "updated": 0, "min_samples": 0, "short": []}
     entry = one_new_entry(db, 0)
     assert (entry.action, entry.target_type, entry.actor) == ("prompts.upload", "prompts", f"user:{minister.id}")
-    assert entry.before == {"rows": held}
+    assert entry.before == {"rows": held, "replaced": {}}
     assert entry.after["created"] == 2 and entry.after["updated"] == 0 and entry.after["rows"] == held + 2
+    assert entry.after["created_keys"] == ["x001", "x002"] and entry.after["updated_keys"] == []
     assert entry.after["bytes"] == len(body.encode()) and len(entry.after["sha256"]) == 64
 
     changed = jsonl(prompt("x001"), prompt("x002", "된장찌개 끓이는 법을 알려 주세요."))
@@ -279,6 +280,9 @@ def test_prompt_upload_as_json_lines_then_as_a_form_file_each_audited_once(clien
     assert resp.status_code == 200 and resp.get_json()["created"] == 0 and resp.get_json()["updated"] == 1
     entry = one_new_entry(db, 1)
     assert entry.after["updated"] == 1 and entry.after["rows"] == held + 2
+    assert entry.after["created_keys"] == [] and entry.after["updated_keys"] == ["x002"]
+    assert entry.before["replaced"] == {"x002": {"language": "ko", "category": "daily",
+                                                 "text": "김치찌개 끓이는 법을 알려 주세요."}}
     assert db.get(Prompt, "x002").text == "된장찌개 끓이는 법을 알려 주세요."
 
 
@@ -347,9 +351,18 @@ def test_bank_upload_larger_than_the_app_limit_reports_short_pairs(client, minis
     assert not [s for s in body["short"] if s["model"] == "midm-2" and s["prompt_id"] != prompt_ids[0]]
     entry = one_new_entry(db, 2)
     assert entry.action == "bank.upload" and entry.after["demo"] is True and entry.after["created"] == len(rows)
-    assert entry.after["rows"] == entry.before["rows"] + len(rows)
+    assert entry.after["rows"] == entry.before["rows"] + len(rows) and entry.before["replaced"] == {}
+    assert len(entry.after["created_keys"]) == len(rows) and f"{prompt_ids[0]}/midm-2/1" in entry.after["created_keys"]
+
+    # The same file without ?demo=1: every answer's flag changes; the log keeps what each held.
+    resp = client.post("/api/admin/bank", data=as_file(data), content_type="multipart/form-data")
+    assert resp.status_code == 200 and resp.get_json()["updated"] == len(rows)
+    entry = one_new_entry(db, 3)
+    assert entry.after["updated_keys"] == sorted(entry.before["replaced"])
+    assert len(entry.after["updated_keys"]) == len(rows)
+    assert entry.before["replaced"][f"{prompt_ids[0]}/midm-2/1"] == {"answer": "한 개뿐인 답변", "demo": True}
     demo_flags = set(db.scalars(select(BankAnswer.is_demo).join(Model).where(Model.slug == "midm-2")))
-    assert demo_flags == {True}
+    assert demo_flags == {False}
 
 
 def test_bank_upload_refuses_unknown_models_and_a_bad_demo_flag(client, minister, db):
