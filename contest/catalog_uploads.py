@@ -120,7 +120,8 @@ def _stored(kind: str, session: Session, text: str) -> dict[str, dict[str, Any]]
     wanted = {(row.prompt_id, row.model_id, row.sample) for row in parse_bank(session, io.StringIO(text))}
     slugs = {model_id: slug for model_id, slug in session.execute(select(Model.id, Model.slug))}
     return {f"{a.prompt_id}/{slugs[a.model_id]}/{a.sample}": {"answer": a.text, "demo": a.is_demo}
-            for a in session.scalars(select(BankAnswer)) if (a.prompt_id, a.model_id, a.sample) in wanted}
+            for a in session.scalars(select(BankAnswer).where(BankAnswer.prompt_id.in_({k[0] for k in wanted})))
+            if (a.prompt_id, a.model_id, a.sample) in wanted}
 
 
 def upload(kind: str, session: Session, actor: User, now: datetime, file: Upload, *, demo: bool = False,
