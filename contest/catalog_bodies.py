@@ -25,8 +25,9 @@ def _not_blank(value: str) -> str:
 
 def _http_url(value: str) -> str:
     # Credentials in the URL would be a secret stored and shown; keys come from api_key_env only.
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc or value != value.strip():
+    parts = urlsplit(value)  # ValueError (a bad IPv6 host), like a port out of range below, is a 422
+    usable = parts.scheme in ("http", "https") and parts.hostname and parts.port != 0
+    if not usable or "@" in parts.netloc or value != value.strip():
         raise PydanticCustomError("http_url", "an http(s) URL with a host and no credentials")
     return value
 

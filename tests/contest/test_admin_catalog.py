@@ -196,6 +196,8 @@ BAD_BACKENDS = [
     {"kind": "openai", "base_url": "ftp://x.example/v1", "model": "m"},
     {"kind": "openai", "base_url": "https://", "model": "m"},
     {"kind": "openai", "base_url": "https://user:sk-secret@x.example/v1", "model": "m"},
+    {"kind": "openai", "base_url": "http://[::1/v1", "model": "m"},
+    {"kind": "openai", "base_url": "http://x.example:99999/v1", "model": "m"},
     {"kind": "openai", "base_url": "https://x.example/v1", "model": " "},
     {"kind": "openai", "base_url": "https://x.example/v1", "model": "m", "api_key_env": "sk-live-1234abcd"},
     {"kind": "openai", "base_url": "https://x.example/v1", "model": "m", "api_key_env": "1KEY"},
