@@ -16,11 +16,13 @@ ERROR_SCHEMA = {
 
 
 def api_doc(*, request: type[BaseModel] | None = None, responses: dict[int, Any] | None = None,
-            params: list[dict] | None = None, tags: list[str] | None = None) -> Callable:
+            params: list[dict] | None = None, tags: list[str] | None = None,
+            content: dict[str, Any] | None = None) -> Callable:
     """Attach request/response schemas to a view; the summary is its docstring's first line.
 
     `request` is the pydantic model the view validates its body with (app.bodies), never a
-    hand-written schema: the document shows exactly what validation accepts.
+    hand-written schema: the document shows exactly what validation accepts. `content` documents a
+    body that is not a JSON object (a file upload): media type -> OpenAPI media type object.
     """
     if request is not None and not (isinstance(request, type) and issubclass(request, BaseModel)):
         raise TypeError("api_doc(request=...) takes the body's pydantic model")
@@ -28,7 +30,7 @@ def api_doc(*, request: type[BaseModel] | None = None, responses: dict[int, Any]
 
     def wrap(view: Callable) -> Callable:
         view.openapi = {"request": body, "responses": responses or {}, "params": params or [],  # type: ignore[attr-defined]
-                        "tags": tags or []}
+                        "tags": tags or [], "content": content}
         return view
 
     return wrap
@@ -96,9 +98,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
                 "parameters": path_params + list(meta.get("params") or []),
                 "responses": responses,
             }
-            if meta.get("request") and method in ("POST", "PUT", "PATCH"):
-                op["requestBody"] = {"required": True,
-                                     "content": {"application/json": {"schema": meta["request"]}}}
+            if (meta.get("request") or meta.get("content")) and method in ("POST", "PUT", "PATCH"):
+                op["requestBody"] = {"required": True, "content": meta.get("content")
+                                     or {"application/json": {"schema": meta["request"]}}}
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.0.3",

@@ -20,7 +20,7 @@ import secrets
 from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from app.errors import error_response
+from app.errors import BadRequest, error_response
 
 csrf = CSRFProtect()
 CSRF_HEADER = "X-CSRF-Token"
@@ -67,6 +67,8 @@ def _check_csrf() -> None:
     from app.auth import current_user
 
     if request.method in current_app.config["WTF_CSRF_METHODS"] and current_user() is not None:
+        if None in request.form:  # a multipart part without a name: Flask-WTF would fail on it (a 500)
+            raise BadRequest(code="bad_request")
         csrf.protect()
 
 

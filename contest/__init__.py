@@ -15,6 +15,7 @@ __getattr__ = blueprint_on_demand("contest", "admin", "admin_catalog", "admin_ro
 
 # Settings beyond app.config.Defaults; ARENA_<NAME> in the environment overrides each.
 DEFAULTS = {
+    "ADMIN_UPLOAD_MAX_BYTES": 5 * 1024 * 1024,  # a prompt or bank file uploaded through the ministry's console
     "BACKEND_SYSTEM_PROMPT": "You are a helpful assistant taking part in a public, anonymous comparison. "
                              "Answer in the user's language. Never state your name, model, maker or team.",
     "BACKEND_CONNECT_TIMEOUT": 5.0,

@@ -1,4 +1,4 @@
-"""Ministry-only contest administration: exposure counts and backend errors (guarded once)."""
+"""Ministry-only contest administration: exposure counts, their gaps and bounds, and backend errors (guarded once)."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
@@ -21,7 +21,8 @@ guard_blueprint(admin_bp, "ministry")
                  {"name": "category", "in": "query", "required": False, "schema": {"type": "string"}}],
          tags=["admin"])
 def exposure():
-    """Exposure per model, pair and side, and backend errors per model (ministry only)."""
+    """Exposure per model, pair and side with the round-level and per-category gaps and the bound each
+    is held to, and backend errors per model (ministry only); `category` narrows to one category."""
     session = get_session()
     round_id = request.args.get("round")
     if round_id and not could_be_id(round_id):

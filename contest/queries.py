@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from contest.backends import is_bank
 from contest.models import BankAnswer, Battle, BattleTurn, Model, Prompt, Round
-from contest.sampling import Exposure
+from contest.sampling import Exposure, RoundExposure
 
 
 def current_round(session: Session, now: datetime) -> Round | None:
@@ -65,23 +65,30 @@ def battle_for_update(session: Session, battle_id: str) -> Battle | None:
     return session.scalars(select(Battle).where(Battle.id == battle_id).with_for_update()).first()
 
 
-def lock_draws(session: Session, round_id: str, category: str) -> None:
-    """Serialise pair draws of one round and category until the transaction ends (PostgreSQL), so
-    two battles started at once cannot both read the same exposure counts."""
+def lock_draws(session: Session, round_id: str) -> None:
+    """Serialise pair draws of one round, across all its categories, until the transaction ends
+    (PostgreSQL): the round-level counts are shared by every category, so two battles started at
+    once, in any categories, cannot both read the same counts."""
     if session.get_bind().dialect.name == "postgresql":
-        key = f"arena-draw:{round_id}:{category}"
+        key = f"arena-draw:{round_id}"
         session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+def round_exposure(session: Session, round_id: str) -> RoundExposure:
+    """How often each model, pair and side was drawn in a round, in total and per category (one query)."""
+    stmt = (select(Battle.category, Battle.model_a_id, Battle.model_b_id, func.count())
+            .where(Battle.round_id == round_id)
+            .group_by(Battle.category, Battle.model_a_id, Battle.model_b_id))
+    counts = RoundExposure()
+    for category, a, b, n in session.execute(stmt):
+        counts.add(category, a, b, n)
+    return counts
 
 
 def exposure(session: Session, round_id: str, category: str | None = None) -> Exposure:
     """How often each model, pair and side was drawn in a round (and category)."""
-    stmt = select(Battle.model_a_id, Battle.model_b_id, func.count()).where(Battle.round_id == round_id)
-    if category is not None:
-        stmt = stmt.where(Battle.category == category)
-    counts = Exposure()
-    for a, b, n in session.execute(stmt.group_by(Battle.model_a_id, Battle.model_b_id)):
-        counts.add(a, b, n)
-    return counts
+    counts = round_exposure(session, round_id)
+    return counts.total if category is None else counts.category(category)
 
 
 def backend_errors(session: Session, round_id: str) -> dict[int, dict[str, int]]:

@@ -57,7 +57,7 @@ def checked_terms(session: Session, round_: Round | None, changes: dict[str, Any
         found = {m.slug: m for m in session.scalars(select(Model).where(Model.slug.in_(slugs)))} if slugs else {}
     for slug in slugs:
         if slug not in found:
-            raise RoundError("unknown_model", model=slug)
+            raise RoundError("unknown_roster_model", model=slug)
     roster = sorted(found.values(), key=lambda m: m.slug)
     return Terms(protocol, categories, roster, bool(changes.get("free_prompts", current["free_prompts"])))
 

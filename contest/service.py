@@ -150,9 +150,9 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     roster_ids = [rm.model_id for rm in round_.roster]
     bank = queries.bank_answers(session, prompt.id, roster_ids) if prompt is not None else {}
     models = _available(round_, now, bank)
-    queries.lock_draws(session, round_.id, category)
+    queries.lock_draws(session, round_.id)
     try:
-        draw = choose_pair(queries.exposure(session, round_.id, category), models, rng)
+        draw = choose_pair(queries.round_exposure(session, round_.id), category, models, rng)
     except NotEnoughModels:
         raise ArenaError("no_models_available", 503) from None
     battle = Battle(user_id=user_id, round_id=round_.id, category=category, model_a_id=draw.a, model_b_id=draw.b,

@@ -96,12 +96,11 @@ def fuzz_database(kind: str, request, tmp_path_factory) -> Iterator[str]:
 RUNS = [("sqlite", "anonymous"), ("sqlite", "citizen"), ("postgresql", "citizen")]
 
 
-@pytest.fixture(scope="module", params=RUNS, ids=["-".join(run) for run in RUNS])
-def fuzz_target(request, tmp_path_factory):
-    """(app, caller) on the seeded demo contest, shared by every operation of one run."""
+@contextmanager
+def seeded_app(kind: str, request, tmp_path_factory) -> Iterator:
+    """An app on a fresh migrated database with the demo contest seeded, for one run."""
     from contest.demo import seed_demo
 
-    kind, identity = request.param
     with fuzz_database(kind, request, tmp_path_factory) as url:
         # The rating worker runs as its own process, as in production: no embedded thread outliving the app.
         app = make_test_app(url, WORKER_IN_PROCESS=False, **HIGH_LIMITS)
@@ -110,8 +109,16 @@ def fuzz_target(request, tmp_path_factory):
             seed_demo(db, utcnow())
             db.commit()
             db.close()
-        yield app, citizen_caller(app) if identity == "citizen" else Caller()
+        yield app
         app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="module", params=RUNS, ids=["-".join(run) for run in RUNS])
+def fuzz_target(request, tmp_path_factory):
+    """(app, caller) on the seeded demo contest, shared by every operation of one run."""
+    kind, identity = request.param
+    with seeded_app(kind, request, tmp_path_factory) as app:
+        yield app, citizen_caller(app) if identity == "citizen" else Caller()
 
 
 def served_document() -> dict:
@@ -161,11 +168,19 @@ def flatmap_body(context, body):
     return st.one_of(st.just(body), spoiled)
 
 
+FUZZ_SETTINGS = settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
+                         suppress_health_check=list(HealthCheck))
+
+
+def call_and_check(case, app, caller: Caller, shape_check=error_shape) -> None:
+    """Send the case as `caller` (a program asking for JSON) and run every check on the answer."""
+    # /api/* answers JSON whatever it asks (/auth/* pages are issue 8 item 17).
+    case.call_and_validate(app=app, headers={"Accept": "application/json", **caller.headers}, cookies=caller.cookies,
+                           checks=CHECKS, additional_checks=[shape_check])
+
+
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@FUZZ_SETTINGS
 def test_api_never_500s_and_every_error_has_the_shape(case, fuzz_target):
     app, caller = fuzz_target
-    # A program asks for JSON; /api/* answers JSON whatever it asks (/auth/* pages are issue 8 item 17).
-    case.call_and_validate(app=app, headers={"Accept": "application/json", **caller.headers}, cookies=caller.cookies,
-                           checks=CHECKS, additional_checks=[error_shape])
+    call_and_check(case, app, caller)

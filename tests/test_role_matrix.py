@@ -12,12 +12,15 @@ moderator, ministry.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from app.db import utcnow
+from contest.demo import DATA as DEMO_DATA
 from tests.builders import make_battle, make_user
 
+SMALL_BANK = Path(__file__).resolve().parent / "contest" / "data" / "bank_small.jsonl"
 ROLES = ("anonymous", "citizen", "other_citizen", "moderator", "ministry")
 
 
@@ -86,6 +89,20 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("POST", "/api/admin/rounds/<round_id>/close"): only_ministry(200),
     ("POST", "/api/admin/rounds/<round_id>/protocol"): only_ministry(201, json={
         "reason": "부트스트랩 반복 수 정정", "protocol": {"bootstrap_rounds": 2000}}),
+    # ministry console: catalogue (contest/admin_catalog.py; files sent from disk, opened afresh per request)
+    ("GET", "/api/admin/teams"): only_ministry(200),
+    ("POST", "/api/admin/teams"): only_ministry(201, json={"slug": "matrix-team", "name_ko": "행렬 팀",
+                                                           "name_en": "Matrix team"}),
+    ("PATCH", "/api/admin/teams/<team_slug>"): only_ministry(200, json={"name_en": "LG AI Research (renamed)"}),
+    ("GET", "/api/admin/models"): only_ministry(200),
+    ("POST", "/api/admin/models"): only_ministry(201, json={"slug": "matrix-model", "team": "lg", "version": "1",
+                                                            "display_name": "행렬 모델", "backend": {"kind": "bank"}}),
+    ("PATCH", "/api/admin/models/<model_slug>"): only_ministry(200, json={"active": False}),
+    ("POST", "/api/admin/prompts"): only_ministry(200, data={"file": (str(DEMO_DATA / "prompts.jsonl"), "p.jsonl")}),
+    ("POST", "/api/admin/bank"): only_ministry(201, data={"file": (str(SMALL_BANK), "bank.jsonl")}),
+    ("GET", "/api/admin/roles"): only_ministry(200),
+    ("POST", "/api/admin/roles"): only_ministry(200, json={"user": "1", "role": "moderator", "grant": True}),
+    ("GET", "/api/admin/audit"): only_ministry(200),
     # voting
     ("POST", "/api/battles/<battle_id>/vote"): owner_only(200, json={"winner": "a"}),
     ("GET", "/api/leaderboard"): everyone(200),
@@ -115,7 +132,8 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/methodology"): everyone(200),
 }
 
-PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2"}
+PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2",
+          "team_slug": "lg", "model_slug": "exaone-demo"}
 
 
 def routes(app) -> set[tuple[str, str]]:

@@ -113,6 +113,15 @@ def test_state_change_without_csrf_token_changes_nothing(raw_client, login, db):
     assert raw_client.get("/api/me").status_code == 200  # still logged in
 
 
+def test_a_form_part_without_a_name_is_a_bad_request_not_a_500(client, login, db):
+    login.as_user(make_user(db))
+    body = b"--XX\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XX--\r\n"
+    for url in ("/account", "/api/me"):
+        resp = client.open(url, method="POST" if url == "/account" else "PATCH", data=body,
+                           content_type="multipart/form-data; boundary=XX", headers={"Accept": "application/json"})
+        assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_request", resp.data[:200]
+
+
 def test_csrf_token_from_api_me_is_accepted(raw_client, login, db):
     user = make_user(db)
     login.as_user(user, client=raw_client)

@@ -86,7 +86,7 @@ def test_create_a_draft_and_read_it_back(client, demo, ministry):
 
 
 def test_invalid_drafts_are_refused_and_store_nothing(client, demo, ministry):
-    message = refused(client, demo, "POST", "/api/admin/rounds", 422, "unknown_model",
+    message = refused(client, demo, "POST", "/api/admin/rounds", 422, "unknown_roster_model",
                       draft(roster=["exaone-demo", "no-such-model"]))
     assert "no-such-model" in message
     refused(client, demo, "POST", "/api/admin/rounds", 409, "round_exists", draft(id=DEMO_ROUND_ID))
@@ -128,7 +128,7 @@ def test_a_draft_is_edited_freely(client, demo, ministry):
     assert entry.before["roster"] == DEMO_MODELS and entry.after["roster"] == ["ax-demo"]
     refused(client, demo, "PATCH", "/api/admin/rounds/r-2027h1", 422, "invalid_window",
             {"closes_at": "2025-01-01T00:00:00Z"})
-    refused(client, demo, "PATCH", "/api/admin/rounds/r-2027h1", 422, "unknown_model", {"roster": ["nope"]})
+    refused(client, demo, "PATCH", "/api/admin/rounds/r-2027h1", 422, "unknown_roster_model", {"roster": ["nope"]})
     refused(client, demo, "PATCH", "/api/admin/rounds/r-2027h1", 422, "nothing_to_change", {})
     refused(client, demo, "PATCH", "/api/admin/rounds/r-2027h1", 422, "unknown_field", {"id": "other"})
     refused(client, demo, "PATCH", "/api/admin/rounds/nope", 404, "unknown_round", {"title": "x"})

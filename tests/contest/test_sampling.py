@@ -1,87 +1,151 @@
-"""Pair sampling: equal exposure over 10,000 simulated battles, outage catch-up, seeding."""
+"""Pair sampling, unit by unit: the gap arithmetic, who is behind, the allowed pairs and propensity,
+catch-up after an outage, one category kept within one, seeding."""
 from __future__ import annotations
 
 import random
+from itertools import permutations
 
 import pytest
 
-from contest.sampling import Exposure, NotEnoughModels, allowed_pairs, choose_pair
+from contest.balance import Level, behind
+from contest.sampling import (CATEGORY_BOUND, CATEGORY_LIMIT, ROUND_BOUND, Exposure, NotEnoughModels, RoundExposure,
+                              allowed_pairs, choose_pair)
 
 
-def simulate(models: list, battles: int, seed: int, exposure: Exposure | None = None, check_each=True):
-    exposure = exposure or Exposure()
-    rng = random.Random(seed)
+def run(counts: RoundExposure, models: list, categories: list, battles: int, rng: random.Random) -> None:
     for _ in range(battles):
-        draw = choose_pair(exposure, models, rng)
-        assert draw.a != draw.b and {draw.a, draw.b} <= set(models)
-        exposure.add(draw.a, draw.b)
-        if check_each:
-            assert max(exposure.gaps(models)) <= 1, exposure.gaps(models)
-    return exposure
+        category = rng.choice(categories)
+        draw = choose_pair(counts, category, models, rng)
+        counts.add(category, draw.a, draw.b)
 
 
-@pytest.mark.parametrize("n", [4, 5])
-def test_ten_thousand_battles_keep_models_pairs_and_sides_within_one(n):
-    models = [f"m{i}" for i in range(n)]
-    exposure = simulate(models, 10_000, seed=n)
-    counts = [exposure.models[m] for m in models]
-    assert sum(counts) == 20_000
-    assert max(counts) - min(counts) <= 1
-    pairs = list(exposure.pairs.values())
-    assert len(pairs) == n * (n - 1) // 2 and max(pairs) - min(pairs) <= 1
-    for m in models:
-        assert abs(exposure.side_a[m] - exposure.side_b[m]) <= 1
+def test_gaps_after_a_draw_match_counting_it_for_real():
+    rng, models = random.Random(1), list(range(5))
+    for _ in range(400):
+        exposure = Exposure()
+        for _ in range(rng.randrange(12)):
+            exposure.add(*rng.sample(models, 2))
+        level = exposure.level(models, bound=99)
+        for a, b in permutations(range(5), 2):
+            exposure.add(a, b)
+            assert level.gaps_after(a, b) == exposure.gaps(models), (exposure, a, b)
+            exposure.add(a, b, -1)
 
 
-def test_three_models_stay_balanced():
-    simulate(["x", "y", "z"], 3_000, seed=3)
+def test_behind_names_the_models_that_would_break_the_bound():
+    counts = [30, 30, 30, 4]
+    pairs = [[0, 10, 10, 2], [10, 0, 10, 1], [10, 10, 0, 1], [2, 1, 1, 0]]
+    assert behind(counts, pairs, 2) == {3}
+    assert behind([5, 5, 4, 4], [[0, 2, 2, 1], [2, 0, 1, 2], [2, 1, 0, 1], [1, 2, 1, 0]], 2) == set()
+    assert behind([9, 9, 0, 0], [[0, 9, 0, 0], [9, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], 2) == {2, 3}
 
 
-def test_model_in_outage_is_skipped_then_caught_up():
-    models = ["a", "b", "c", "d"]
-    exposure = simulate(models[:3], 900, seed=1)  # "d" in outage: never drawn
-    assert "d" not in exposure.models
-    assert max(exposure.gaps(models[:3])) <= 1
-    rng = random.Random(2)
-    catch_up = 0
-    while exposure.gaps(models)[0] > 1:
-        draw = choose_pair(exposure, models, rng)
-        assert "d" in (draw.a, draw.b), "the lagging model must be in every battle until it caught up"
-        exposure.add(draw.a, draw.b)
-        catch_up += 1
-    assert catch_up >= 600
-    simulate(models, 3_000, seed=4, exposure=exposure, check_each=False)
-    model_gap, _, side_gap = exposure.gaps(models)
-    assert model_gap <= 1 and side_gap <= 1
+def test_a_model_behind_may_not_overtake_the_others_counts_or_pairs():
+    # 3 is behind: its pairings with 1 and 2 are far short; its pairing with 0 is at the others' five.
+    pairs = [[0, 5, 5, 5], [5, 0, 5, 0], [5, 5, 0, 0], [5, 0, 0, 0]]
+    level = Level([10, 10, 10, 5], pairs, [0, 0, 0, 0], bound=2)
+    assert level.level == [True, True, True, False]
+    assert level.gaps_after(3, 1)[:2] == (1, 0)  # catching up with 1 breaks nothing
+    assert level.gaps_after(3, 0)[1] == 1  # a sixth 0-3 would overtake the others' pairs
+    ahead = Level([10, 10, 10, 11], pairs, [0, 0, 0, 0], bound=2)
+    assert ahead.level[3] is False and ahead.gaps_after(3, 1)[0] == 2  # nor may its battles
 
 
-def test_same_seed_same_draws_and_propensity_is_the_draws_probability():
+def test_first_draws_and_their_propensity():
     models = [1, 2, 3, 4]
-    first = [choose_pair(Exposure(), models, random.Random(7)) for _ in range(3)]
-    again = [choose_pair(Exposure(), models, random.Random(7)) for _ in range(3)]
-    assert first == again
-    allowed = allowed_pairs(Exposure(), models)
-    assert len(allowed) == 12 and first[0].propensity == pytest.approx(1 / 12)
-    exposure = Exposure()
-    exposure.add(1, 2)
-    # After 1 vs 2 only 3 and 4 can keep the models within one: two orders.
-    assert sorted(allowed_pairs(exposure, models)) == [(3, 4), (4, 3)]
-    assert choose_pair(exposure, models, random.Random(0)).propensity == 0.5
+    counts = RoundExposure()
+    assert len(allowed_pairs(counts, "x", models)) == 12
+    assert choose_pair(counts, "x", models, random.Random(0)).propensity == pytest.approx(1 / 12)
+    counts.add("x", 1, 2)
+    # Whichever category comes next, only 3 and 4 keep the round's models within one: two orders.
+    for category in ("x", "y"):
+        assert sorted(allowed_pairs(counts, category, models)) == [(3, 4), (4, 3)]
+        assert choose_pair(counts, category, models, random.Random(0)).propensity == 0.5
+
+
+def test_when_round_and_category_disagree_the_round_stays_within_one_and_the_category_within_two():
+    models = [1, 2, 3, 4]
+    counts = RoundExposure()
+    counts.add("x", 1, 2)
+    counts.add("y", 3, 4)
+    # Category x wants {3, 4}, but a second 3-4 would put that pair two ahead of 1-3 in the round.
+    allowed = allowed_pairs(counts, "x", models)
+    assert allowed and all({a, b} not in ({1, 2}, {3, 4}) for a, b in allowed)
+    for a, b in allowed:
+        counts.add("x", a, b)
+        assert max(counts.total.gaps(models)) <= 1
+        assert max(counts.category("x").gaps(models)) <= CATEGORY_BOUND
+        counts.add("x", a, b, -1)
+
+
+def test_sides_alternate():
+    counts = RoundExposure()
+    counts.add("x", "a", "b")
+    counts.add("x", "c", "d")
+    counts.add("x", "a", "c")
+    for a, b in allowed_pairs(counts, "x", ["a", "b", "c", "d"]):
+        assert a != "a" and b != "c"  # a has been A twice and c B twice... once each more would make 2
+
+
+def test_one_category_keeps_everything_within_one():
+    for n in (3, 4, 5):
+        models, counts = [f"m{i}" for i in range(n)], RoundExposure()
+        rng = random.Random(n)
+        for _ in range(1_500):
+            draw = choose_pair(counts, "only", models, rng)
+            counts.add("only", draw.a, draw.b)
+            assert max(counts.total.gaps(models)) <= 1, (n, counts.total.gaps(models))
+
+
+def breaks_a_bound(counts: RoundExposure, category: str, models: list, pair: tuple) -> bool:
+    """Drawing `pair` takes a gap over 2: among the three level models (round), among those caught
+    up in the category (the returning one too once within the category's worst bound), or a side."""
+    held = models if max(counts.category(category).gaps(models)[:2]) <= CATEGORY_LIMIT else models[:3]
+    counts.add(category, *pair)
+    try:
+        return any(max(e.gaps(level)[:2] + e.gaps(models)[2:]) > 2
+                   for e, level in ((counts.total, models[:3]), (counts.category(category), held)))
+    finally:
+        counts.add(category, *pair, -1)
+
+
+def test_model_back_from_outage_is_in_every_battle_it_can_be_until_it_has_caught_up():
+    models, rng = ["a", "b", "c", "d"], random.Random(3)
+    counts = RoundExposure()
+    run(counts, models[:3], ["x", "y"], 300, rng)  # "d" in outage: never drawn
+    assert "d" not in counts.total.models
+    catch_up = skipped = 0
+    while counts.total.gaps(models)[0] > ROUND_BOUND:
+        category = rng.choice(["x", "y"])
+        draw = choose_pair(counts, category, models, rng)
+        if "d" not in (draw.a, draw.b):  # only when every battle with "d" would take a gap over 2
+            skipped += 1
+            assert all(breaks_a_bound(counts, category, models, pair) for pair in permutations(models, 2)
+                       if "d" in pair)
+        counts.add(category, draw.a, draw.b)
+        assert max(counts.total.gaps(models[:3])[1:]) <= ROUND_BOUND  # the others keep their bounds
+        catch_up += 1
+    assert catch_up >= 250 and skipped <= catch_up // 20
+    run(counts, models, ["x", "y"], 1_000, rng)
+    assert max(counts.total.gaps(models)) <= ROUND_BOUND
+
+
+def test_same_seed_same_draws():
+    models = [1, 2, 3, 4, 5]
+
+    def draws(seed: int) -> list:
+        counts, rng, out = RoundExposure(), random.Random(seed), []
+        for i in range(50):
+            draw = choose_pair(counts, "xyz"[i % 3], models, rng)
+            counts.add("xyz"[i % 3], draw.a, draw.b)
+            out.append(draw)
+        return out
+
+    assert draws(7) == draws(7) and draws(7) != draws(8)
 
 
 def test_fewer_than_two_models_cannot_battle():
     with pytest.raises(NotEnoughModels):
-        choose_pair(Exposure(), ["only"], random.Random(0))
-
-
-@pytest.mark.parametrize("n", [6, 7])
-def test_rosters_of_six_or_more_keep_models_pairs_and_sides_within_two(n):
-    # No look-ahead keeps these strictly within one; the fallback must still not let pairs drift.
-    models = [f"m{i}" for i in range(n)]
-    exposure = Exposure()
-    rng = random.Random(n)
-    for _ in range(2_000):
-        draw = choose_pair(exposure, models, rng)
-        exposure.add(draw.a, draw.b)
-        assert max(exposure.gaps(models)) <= 2, exposure.gaps(models)
-    assert len(exposure.pairs) == n * (n - 1) // 2
+        choose_pair(RoundExposure(), "x", ["only"], random.Random(0))
+    with pytest.raises(NotEnoughModels):
+        allowed_pairs(RoundExposure(), "x", [])
