@@ -106,6 +106,7 @@
       a.href = fill(after.slice(5), data);
       a.textContent = S["console.view_snapshot"] + " (" + (data.id || "") + ")";
       a.className = "result-link";
+      form.reset();  // a correction or its notes are not carried into the next publication
       show(form, S["console.published"], false, a);
       var published = document.getElementById("round-snapshots");
       if (published) { listSnapshots(published); }
@@ -159,6 +160,16 @@
       .then(function () { if (button) { button.disabled = false; } });
   }
 
+  // The snapshots a new publication may correct: those not corrected yet.
+  function offerCorrections(items) {
+    var select = document.getElementById("publish-supersedes");
+    if (!select) { return; }
+    while (select.options.length > 1) { select.remove(1); }
+    items.filter(function (s) { return !s.superseded_by; }).forEach(function (s) {
+      select.add(new Option(s.id + " · " + s.published_at, s.id));
+    });
+  }
+
   function listSnapshots(list) {
     var link = list.getAttribute("data-link");
     fetch(list.getAttribute("data-api"), { headers: { Accept: "application/json" }, credentials: "same-origin" })
@@ -166,6 +177,7 @@
       .then(function (data) {
         var items = data.snapshots || [];
         list.textContent = "";
+        offerCorrections(items);
         if (!items.length) {
           var none = document.createElement("li");
           none.textContent = S["console.no_snapshots"];

@@ -144,12 +144,21 @@ def test_the_ministry_runs_a_round_from_the_console_to_a_published_snapshot(brow
     link = ministry.locator("#publish-snapshot a.result-link")
     link.wait_for()
     ministry.wait_for_selector("#round-snapshots a")  # the round's list shows it too
-    assert ministry.locator("#round-snapshots a").get_attribute("href") == link.get_attribute("href")
+    first = link.get_attribute("href")
+    assert ministry.locator("#round-snapshots a").get_attribute("href") == first
+    # A correction names the snapshot it supersedes; both stay published.
+    ministry.wait_for_selector('#publish-supersedes option:nth-child(2)', state="attached")
+    ministry.select_option("#publish-supersedes", first.rsplit("/", 1)[1])
+    ministry.fill("#publish-notes", "정정: 첫 발표의 비고 누락")
+    console_submit(ministry, "#publish-snapshot", expect_navigation=False)
+    ministry.wait_for_function("first => { const a = document.querySelector('#publish-snapshot a.result-link');"
+                               " return a !== null && a.getAttribute('href') !== first; }", arg=first)
+    ministry.wait_for_function("document.querySelectorAll('#round-snapshots a').length === 2")
     shoot(ministry, "flow-console-published-desktop")
     with ministry.expect_navigation():
         link.click()
     snapshot_url = ministry.url
-    assert "/snapshots/" in snapshot_url
+    assert "/snapshots/" in snapshot_url and snapshot_url != live.url + first
     ministry_ctx.close()
 
     with live.app.app_context(), new_session() as session:
@@ -164,12 +173,13 @@ def test_the_ministry_runs_a_round_from_the_console_to_a_published_snapshot(brow
         page.goto(live.url + "/snapshots")
         assert "2027년 상반기 시범 경연" in page.locator("main").inner_text()
         assert page.locator(f'a[href="/snapshots/{snapshot_id}"]').count() == 1
+        assert page.locator(f'li.is-superseded a[href="{first}"]').count() == 1  # marked, still listed
         found[f"archive-{tag}"] = axe_violations(page)
         assert fits_the_width(page)
         shoot(page, f"flow-archive-{tag}")
         page.goto(snapshot_url)
         text = page.locator("main").inner_text()
-        assert "발표된 순위표: 2027년 상반기 시범 경연" in text and sha in text
+        assert "발표된 순위표: 2027년 상반기 시범 경연" in text and sha in text and "첫 발표의 비고 누락" in text
         assert page.locator(".board-table tbody tr").count() == 2  # the two models of the one vote
         found[f"snapshot-{tag}"] = axe_violations(page)
         assert fits_the_width(page)

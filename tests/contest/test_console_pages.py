@@ -89,6 +89,14 @@ def test_a_draft_round_offers_open_only(client, db, ministry):
     assert "/close\"" not in html and "/api/admin/snapshots" not in html and "/protocol\"" not in html
 
 
+def test_a_closed_round_offers_publication_and_corrections_but_no_new_terms(client, db, ministry):
+    make_round(db, "r-x").status = "closed"
+    db.commit()
+    html = get(client, "/admin/rounds/r-x")
+    assert 'data-api="/api/admin/snapshots"' in html and 'name="supersedes"' in html and 'name="notes"' in html
+    assert "/open\"" not in html and "/close\"" not in html and "/protocol\"" not in html
+
+
 def test_unknown_round_is_a_404_page(client, ministry):
     resp = client.get("/admin/rounds/nope", headers=HTML)
     assert resp.status_code == 404 and "없는 경연 회차입니다." in resp.get_data(as_text=True)
