@@ -83,6 +83,7 @@ def make_snapshot(session, round_, snapshot_id: str = "s-test", supersedes: str 
     """A complete published snapshot row of `round_` in the shared shape (the table is append-only:
     it is inserted once, whole). Ratings are made up; only the pages read them."""
     from contest.protocol import normalise_protocol
+    from contest.reports import exposure_report
     from voting.leaderboard import model_name
     from voting.models import Snapshot
 
@@ -95,10 +96,7 @@ def make_snapshot(session, round_, snapshot_id: str = "s-test", supersedes: str 
     n = len(names)
     matrix = {"models": names, "battles": [[0 if i == j else 4 for j in range(n)] for i in range(n)],
               "win_rate": [[None if i == j else (0.75 if i < j else 0.25) for j in range(n)] for i in range(n)]}
-    exposure = {"round": round_.id, "category": None, "pairs": [],
-                "models": [{"slug": m.slug, "name": m.display_name, "team": m.team.name_ko, "active": True,
-                            "battles": votes, "side_a": votes // 2, "side_b": votes - votes // 2, "backend_errors": 0,
-                            "backend_error_codes": {}, "outage_until": None} for m in entrants]}
+    exposure = exposure_report(session, round_)  # the real shape, from the round's battles
     snapshot = Snapshot(id=snapshot_id, round_id=round_.id, category=None, method="bradley-terry-mle",
                         params={"bootstrap_rounds": 1000}, vote_count=votes, vote_set_sha256="ab" * 32,
                         results={"models": rows, "unrated": [], "matrix": matrix}, published_at=utcnow(),

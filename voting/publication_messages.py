@@ -22,6 +22,11 @@ KO = {
                           "아래 표는 이 회차에서 실제로 배정된 횟수입니다.",
     "pub.exposure_model": "모델", "pub.exposure_battles": "대결 수", "pub.side_a": "A 자리", "pub.side_b": "B 자리",
     "pub.backend_errors": "응답 오류", "pub.pairs_heading": "모델 쌍별 대결 수", "pub.pair": "모델 쌍",
+    "pub.gaps": "가장 많이 나온 모델과 가장 적게 나온 모델의 대결 수 차이는 {models}, 모델 쌍끼리의 차이는 {pairs}, "
+                "A 자리와 B 자리의 차이는 {sides}입니다 (한도 {limit}).",
+    "pub.within_bound": "한도 이내", "pub.outside_bound": "한도 초과",
+    "pub.categories_heading": "분야별 균형", "pub.gap_models": "모델 차이", "pub.gap_pairs": "쌍 차이",
+    "pub.gap_sides": "자리 차이", "pub.bound": "한도",
     "pub.provenance": "재현 정보", "pub.vote_set": "투표 집합 SHA-256", "pub.log_head": "투표 기록 체인의 끝 해시",
     "pub.log_seq": "포함된 마지막 투표 기록 번호", "pub.code_version": "코드 버전",
     "pub.protocol_version": "프로토콜 버전", "pub.method": "계산 방법",
@@ -77,6 +82,11 @@ EN = {
                           "and equally often as A and as B. This table shows the battles each model actually got.",
     "pub.exposure_model": "Model", "pub.exposure_battles": "Battles", "pub.side_a": "As A", "pub.side_b": "As B",
     "pub.backend_errors": "Answer errors", "pub.pairs_heading": "Battles per pair of models", "pub.pair": "Pair",
+    "pub.gaps": "The most and the least shown models differ by {models} battles, pairs of models by {pairs}, "
+                "and the A and B sides by {sides} (limit {limit}).",
+    "pub.within_bound": "Within the limit", "pub.outside_bound": "Over the limit",
+    "pub.categories_heading": "Balance per category", "pub.gap_models": "Model gap", "pub.gap_pairs": "Pair gap",
+    "pub.gap_sides": "Side gap", "pub.bound": "Limit",
     "pub.provenance": "Reproducibility", "pub.vote_set": "Vote set SHA-256", "pub.log_head": "Vote log chain head",
     "pub.log_seq": "Last vote log record included", "pub.code_version": "Code version",
     "pub.protocol_version": "Protocol version", "pub.method": "Method",

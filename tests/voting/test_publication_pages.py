@@ -52,7 +52,8 @@ def test_snapshot_page_shows_board_charts_statistics_provenance_and_downloads(cl
     assert html.count('<th scope="row">Model ') >= 3 and "팀0" in html  # the board, teams in Korean
     assert 'class="ci-chart"' in html and 'class="heatmap"' in html
     assert "모델 정체 노출" in html and "identity_leak" in html  # exclusions by reason, in words
-    assert "노출 통계" in html and "A 자리" in html  # exposure per model
+    assert "노출 통계" in html and "A 자리" in html and "한도 이내" in html  # exposure per model, its gaps
+    assert "분야별 균형" in html and "모델 쌍별 대결 수" in html
     assert "ab" * 32 in html and "cd" * 32 in html and "0123456789abcdef" in html
     assert "부트스트랩, 난수 시드 20260101" in html and "1000번" in html  # the protocol in plain words
     for href in ("/api/snapshots/s-new", "/api/snapshots/s-new/votes", "/api/snapshots/s-new/log",
