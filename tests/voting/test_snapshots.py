@@ -280,7 +280,8 @@ def test_a_reason_the_protocol_does_not_list_still_counts(world, tmp_path):
     round_.protocol = {"exclusions": ["identity_leak"]}  # moderation is not a reason to exclude in this round
     world.db.commit()
     snap = publish(world).get_json()
-    assert snap["votes"] == {"total": 31, "counted": 30, "excluded": 1} and snap["exclusions"] == {"identity_leak": 1}
+    assert snap["votes"] == {"total": 31, "counted": 30, "excluded": 1}
+    assert snap["exclusions"] == {"identity_leak": 1}
     votes = [json.loads(line) for line in world.app.test_client().get(snap["downloads"]["votes"]).data.splitlines()]
     assert (votes[3]["counted"], votes[3]["excluded_reason"]) == (True, "moderation")
     assert sum(m["battles"] for m in snap["models"]) == 2 * 30
@@ -296,16 +297,22 @@ def test_the_board_is_keyed_by_slug_with_the_frozen_rosters_teams(world, tmp_pat
     spare = Model(slug="r-snap-m3", team=model_1.team, display_name="Spare", version="1", backend={"kind": "bank"})
     world.db.add(spare)
     world.db.add(RoundProtocol(round_id=world.round.id, version=1, protocol={}, categories=["daily"],
-                               roster=["r-snap-m0", "r-snap-m1", "r-snap-m3"], free_prompts=False, reason="opened", created_by="test",
-                               created_at=utcnow()))
+                               roster=["r-snap-m0", "r-snap-m1", "r-snap-m3"], free_prompts=False, reason="opened",
+                               created_by="test", created_at=utcnow()))
     world.db.flush()
     make_logged_vote(world.db, world.round, world.citizen, 1, 2, "a")
+    world.db.scalars(select(Model).where(Model.slug == "r-snap-m2")).one().display_name = "Model 0"  # as m0 is named
+    world.db.flush()
+    make_logged_vote(world.db, world.round, world.citizen, 0, 2, "b")
     world.db.commit()
     snap = publish(world).get_json()
     rows = {m["slug"]: m for m in snap["models"]}
     assert set(rows) == {"r-snap-m0", "r-snap-m1", "r-snap-m2"} and rows["r-snap-m1"]["name"] == "Model 1 2"
-    assert (rows["r-snap-m2"]["team"], rows["r-snap-m2"]["team_slug"]) == ("팀2", "r-snap-t2")  # off the roster
+    assert [(rows[f"r-snap-m{i}"]["name"], rows[f"r-snap-m{i}"]["team"]) for i in (0, 2)] == [
+        ("Model 0 1", "팀0"), ("Model 0 1", "팀2")]  # same name, two models, each with its own team
+    assert rows["r-snap-m2"]["team_slug"] == "r-snap-t2"  # off the latest roster, still credited to its team
     assert rows["r-snap-m1"]["battles"] == 19 and snap["unrated"] == ["Spare 1"]
-    assert snap["matrix"]["models"] == ["Model 0 1", "Model 1 2", "Model 2 1", "Spare 1"]
+    assert snap["matrix"]["models"] == ["Model 0 1", "Model 1 2", "Model 0 1", "Spare 1"]
+    assert snap["matrix"]["battles"][0][2] == 4 * 3 - 1 + 1  # the pattern's, one excluded, the new one
     export(world, snap["id"], tmp_path / "release")
     assert verify_dir(tmp_path / "release").startswith("match:")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.voting.snapshot_world import build_world, export, publish
 from voting.log import canonical, link_hash
-from voting.release import jsonl
+from voting.release import LogLine, ReleaseMismatch, jsonl, replay
 from voting.verify import main, verify_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,11 +272,13 @@ def swap_teams(s: dict, labels_too: bool) -> None:
     (lambda s: s["roster"][1].update(team_slug="r-snap-t0"), "snapshot.json: roster is"),
     (lambda s: s["matrix"]["battles"][0].__setitem__(1, 99), "snapshot.json: matrix battles"),
     (lambda s: s["matrix"]["slugs"].reverse(), "snapshot.json: matrix slugs"),
-    (lambda s: (s["protocol"].update(seed=1), s["params"].update(seed=1)), "snapshot.json: board row 1 (Model 0 1): ci"),
+    (lambda s: (s["protocol"].update(seed=1), s["params"].update(seed=1)),
+     "snapshot.json: board row 1 (Model 0 1): ci"),
     (lambda s: s["protocol"].update(seed=1), "snapshot.json params: "),
     (lambda s: s["params"].update(bootstrap_rounds=10), "snapshot.json params: "),
     (lambda s: s.update(method="elo"), "snapshot.json method: 'elo', the protocol says 'bradley-terry-mle'"),
-    (lambda s: s["protocol"].update(bootstrap_rounds=10**9), "snapshot.json protocol: bootstrap_rounds: must be between"),
+    (lambda s: s["protocol"].update(bootstrap_rounds=10**9),
+     "snapshot.json protocol: bootstrap_rounds: must be between"),
     (lambda s: s["protocol"].pop("seed"), "snapshot.json protocol: is not a complete protocol"),
     (lambda s: s.update(protocol=None), "snapshot.json protocol: is not a complete protocol"),
     (lambda s: s.update(vote_set_sha256="0" * 64), "vote_set_sha256"),
@@ -332,3 +334,14 @@ def test_python_m_needs_only_numpy_and_the_standard_library(release):
     probe = subprocess.run([sys.executable, "-c", RUN_WITHOUT_WEB_STACK.replace("voting.verify", "app.db")],
                            cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert probe.returncode != 0  # the block is real: a module that needs SQLAlchemy cannot run under it
+
+
+def test_a_cast_record_without_slugs_or_with_an_unknown_winner_is_refused():
+    record = {"kind": "cast", "vote_id": "v1", "model_a": "A 1", "model_b": "B 1", "winner": "model_a"}
+    with pytest.raises(ReleaseMismatch, match="^log record 1: a cast record without model_a_slug, model_b_slug, "
+                                              "team_a, team_b$"):
+        replay([LogLine(1, record, "0" * 64, "f" * 64)], ())
+    record |= {"model_a_slug": "a", "model_b_slug": "b", "team_a": "ta", "team_b": "tb", "winner": "draw"}
+    with pytest.raises(ReleaseMismatch, match="unknown winner 'draw'"):
+        replay([LogLine(1, record, "0" * 64, "f" * 64)], ())
+    assert replay([LogLine(1, record | {"winner": "tie"}, "0" * 64, "f" * 64)], ())[0]["model_a_slug"] == "a"
