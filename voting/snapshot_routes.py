@@ -9,7 +9,6 @@ from typing import Annotated
 from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
-from sqlalchemy import select
 
 from app.auth import guard_blueprint, require_user
 from app.bodies import Body, Text, parse_body
@@ -20,6 +19,7 @@ from contest.models import Round
 from voting import bp
 from voting.leaderboard import leaderboard, model_name
 from voting.models import Snapshot
+from voting.queries import round_by_id
 from voting.routes import board_scope
 from voting.runtime import board_settings
 from voting.snapshot_views import SNAPSHOT_LIST_SCHEMA, SNAPSHOT_SCHEMA, board_csv, snapshot_summary
@@ -82,15 +82,16 @@ def publish():
 
 
 @bp.get("/api/snapshots")
-@api_doc(params=ROUND_PARAM, responses={200: _json("The archive", SNAPSHOT_LIST_SCHEMA)}, tags=["publications"])
+@api_doc(params=ROUND_PARAM, responses={200: _json("The archive", SNAPSHOT_LIST_SCHEMA), 404: "Unknown round"},
+         tags=["publications"])
 def snapshots_index():
     """Published snapshots, newest first (optionally of one round)."""
     session = get_session()
     round_id = request.args.get("round")
-    snaps = list_snapshots(session, round_id) if round_id is None or could_be_id(round_id) else []
-    titles = {r.id: r.title for r in session.scalars(select(Round).where(Round.id.in_({s.round_id for s in snaps})))}
-    return jsonify({"snapshots": [snapshot_summary(s, titles[s.round_id], superseded_by(session, s.id))
-                                  for s in snaps]})
+    if round_id is not None and round_by_id(session, round_id) is None:
+        raise NotFound(code="unknown_round")
+    snaps = list_snapshots(session, round_id)
+    return jsonify({"snapshots": [snapshot_summary(s, superseded_by(session, s.id)) for s in snaps]})
 
 
 @bp.get("/api/snapshots/<snapshot_id>")
@@ -106,7 +107,7 @@ def snapshot_detail(snapshot_id: str):
 def snapshot_votes(snapshot_id: str):
     """The anonymised votes of a snapshot as JSON Lines."""
     snap = _snapshot(snapshot_id)
-    data = release_votes(round_log(get_session(), snap.round_id, snap.log_seq))
+    data = release_votes(round_log(get_session(), snap.round_id, snap.log_seq), snap.protocol)
     return _download(data, NDJSON, f"{snap.id}-votes.jsonl")
 
 
