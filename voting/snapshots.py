@@ -15,18 +15,21 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import record_change
 from app.models import User
 from contest.models import Model, Round
 from contest.protocol import normalise_protocol
+from contest.rounds import locked_round
 from contest.reports import exposure_report
 from voting.leaderboard import model_name
 from voting.models import Snapshot, Vote, VoteLogEntry
 from voting.queries import roster_models
 from voting.release import LogLine, ReleaseMismatch, check_chain, jsonl, replay, sha256_hex, vote_stats
 from voting.release_board import release_board, settings_from_protocol
+from voting.snapshot_store import latest_snapshot, store_release_files
 from voting.snapshot_views import snapshot_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,14 +87,18 @@ def _stats(session: Session, round_: Round, votes: list[dict[str, Any]]) -> dict
 
 
 def _check_supersedes(session: Session, round_: Round, supersedes: str | None) -> None:
+    """A round's first snapshot supersedes nothing; every later one names the round's latest."""
+    latest = latest_snapshot(session, round_.id)
     if supersedes is None:
+        if latest is not None:
+            raise SnapshotRefused("supersedes_required")
         return
     old = session.get(Snapshot, supersedes)
     if old is None:
         raise SnapshotRefused("unknown_snapshot")
     if old.round_id != round_.id:
         raise SnapshotRefused("supersedes_other_round")
-    if superseded_by(session, old.id) is not None:
+    if old.id != latest:
         raise SnapshotRefused("already_superseded")
 
 
@@ -132,7 +139,10 @@ def freeze_round(session: Session, round_: Round) -> Frozen:
 def publish_snapshot(session: Session, round_: Round, actor: User | str, now: datetime, code_version: str,
                      supersedes: str | None = None, notes: str | None = None,
                      token: Callable[[], str] = lambda: secrets.token_hex(2)) -> Snapshot:
-    """Freeze the round's board as of its chain head into a new Snapshot (flushed, not committed)."""
+    """Freeze the round's board as of its chain head into a new Snapshot with its stored release files
+    (flushed, not committed). Holds the round's row and write locks until the transaction ends: no
+    vote, exclusion, close or other publication of the round is in flight meanwhile."""
+    locked_round(session, round_.id)  # refreshes round_ (the same object) under the locks
     if round_.status == "draft":
         raise SnapshotRefused("round_not_started")
     _check_supersedes(session, round_, supersedes)
@@ -147,7 +157,12 @@ def publish_snapshot(session: Session, round_: Round, actor: User | str, now: da
                     supersedes_id=supersedes, protocol_version=round_.protocol_version, protocol=frozen.protocol,
                     code_version=code_version[:64], log_seq=frozen.log_seq, log_head=frozen.head,
                     stats=_stats(session, round_, frozen.votes))
-    session.add(snap)
+    try:
+        with session.begin_nested():
+            session.add(snap)
+    except IntegrityError:  # the unique index on supersedes: only if the locks above were bypassed
+        raise SnapshotRefused("already_superseded") from None
+    store_release_files(session, snap, release_files(session, snap), now)
     before = {"round_status": round_.status}
     if round_.status == "closed":
         round_.status, round_.published_at = "published", now
