@@ -1,4 +1,5 @@
-"""A snapshot's release files, stored once at publication and served as stored. No Flask.
+"""Publishing's storage side: the round's locks, its line of snapshots, the release files stored once
+at publication and served as stored. No Flask.
 
 The files never change (the database refuses UPDATE and DELETE, migration 0005): a download is the
 stored gzip bytes as they are (for a client that accepts gzip) or decompressed chunk by chunk, never
@@ -15,6 +16,9 @@ from typing import Iterator, NamedTuple
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
+from contest.models import Round
+from contest.queries import lock_round_writes
+from contest.rounds import find_round
 from voting.models import RELEASE_FILES, Snapshot, SnapshotFile
 
 CHUNK = 1 << 16
@@ -68,3 +72,15 @@ def latest_snapshot(session: Session, round_id: str) -> str | None:
     stmt = (select(Snapshot.id).where(Snapshot.round_id == round_id, ~exists().where(newer.supersedes_id == Snapshot.id))
             .order_by(Snapshot.published_at.desc(), Snapshot.id.desc()).limit(1))
     return session.scalars(stmt).first()
+
+
+def lock_for_publication(session: Session, round_: Round) -> None:
+    """Row-lock the round and read it afresh. A round no longer open (a final snapshot) also takes its
+    write lock, as close did, and so does SQLite (no row locks: its one writer serialises publications).
+    An open round's votes go on meanwhile: its snapshot is of the head it reads, and holding their lock
+    through a publication (seconds at 100k votes) would stall every vote of the round."""
+    find_round(session, round_.id, lock=True)
+    session.refresh(round_)
+    if round_.status != "open" or session.get_bind().dialect.name != "postgresql":
+        lock_round_writes(session, round_.id)
+        session.refresh(round_)

@@ -22,14 +22,13 @@ from app.audit import record_change
 from app.models import User
 from contest.models import Model, Round
 from contest.protocol import normalise_protocol
-from contest.rounds import locked_round
 from contest.reports import exposure_report
 from voting.leaderboard import model_name
 from voting.models import Snapshot, Vote, VoteLogEntry
 from voting.queries import roster_models
 from voting.release import LogLine, ReleaseMismatch, check_chain, jsonl, replay, sha256_hex, vote_stats
 from voting.release_board import release_board, settings_from_protocol
-from voting.snapshot_store import latest_snapshot, store_release_files
+from voting.snapshot_store import latest_snapshot, lock_for_publication, store_release_files
 from voting.snapshot_views import snapshot_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,9 +139,9 @@ def publish_snapshot(session: Session, round_: Round, actor: User | str, now: da
                      supersedes: str | None = None, notes: str | None = None,
                      token: Callable[[], str] = lambda: secrets.token_hex(2)) -> Snapshot:
     """Freeze the round's board as of its chain head into a new Snapshot with its stored release files
-    (flushed, not committed). Holds the round's row and write locks until the transaction ends: no
-    vote, exclusion, close or other publication of the round is in flight meanwhile."""
-    locked_round(session, round_.id)  # refreshes round_ (the same object) under the locks
+    (flushed, not committed). Holds the round's row lock until the transaction ends: no close or other
+    publication of the round meanwhile, and the supersedes rule reads the round's latest snapshot."""
+    lock_for_publication(session, round_)
     if round_.status == "draft":
         raise SnapshotRefused("round_not_started")
     _check_supersedes(session, round_, supersedes)

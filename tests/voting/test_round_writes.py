@@ -98,6 +98,25 @@ def test_a_vote_holding_the_lock_makes_the_close_wait_and_is_in_the_final_snapsh
     assert (snap["log_seq"], snap["vote_count"]) == (before[1] + 1, before[0] + 1)
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("any_db_url", ["postgresql"], indirect=True)
+def test_an_open_rounds_snapshot_does_not_stall_its_votes(world, monkeypatch):
+    """A provisional snapshot takes the round's row lock only: it is of the head it reads, and a vote
+    holding the write lock neither waits for it nor is waited for."""
+    battle = make_battle(world.db, world.citizen, world.round)
+    world.db.commit()
+    voter = client_as(world, world.citizen)
+    before = counts(world)
+    reached, go = pause(monkeypatch, "_check_still_open", after=False)
+    thread, vote = in_thread(lambda: voter.post(f"/api/battles/{battle.id}/vote", json={"winner": "a"}))
+    assert reached.wait(30)
+    snap = publish(world)
+    go.set()
+    thread.join(30)
+    assert snap.status_code == 201 and snap.get_json()["log_seq"] == before[1]
+    assert vote["resp"].status_code == 200 and counts(world)[1] == before[1] + 1
+
+
 def race(world, n: int, **body) -> list:
     """`n` ministry clients publishing the same body at once; their responses."""
     clients = [client_as(world, world.ministry) for _ in range(n)]
