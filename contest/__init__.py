@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
-
-from app.blueprints import blueprint_on_demand
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flask import Flask
 
+ROUTE_MODULES = ("admin", "admin_catalog", "admin_rounds", "console", "pages", "routes")
 
-# `contest.bp`, with its routes, is made on first use: the lean rating worker never imports the web side.
-__getattr__ = blueprint_on_demand("contest", "admin", "admin_catalog", "admin_rounds", "console", "pages", "routes")
+
+def __getattr__(name: str) -> Any:
+    """`contest.bp`, with its routes, is made on first use: the lean rating worker never imports the web
+    side, and the standalone verifier imports `contest.protocol` without Flask."""
+    if name != "bp":
+        raise AttributeError(f"module 'contest' has no attribute {name!r}")
+    from app.blueprints import blueprint_on_demand
+
+    return blueprint_on_demand("contest", *ROUTE_MODULES)(name)
 
 # Settings beyond app.config.Defaults; ARENA_<NAME> in the environment overrides each.
 DEFAULTS = {

@@ -164,6 +164,8 @@ ROUNDS_KO = {
     "error.duplicate_category": "같은 분야가 두 번 들어 있습니다.",
     "error.duplicate_model": "같은 모델이 출전 명단에 두 번 들어 있습니다.",
     "error.unknown_roster_model": "출전 명단의 모델을 찾을 수 없습니다: {model}",
+    "error.duplicate_model_name": "출전 명단의 두 모델({models})이 같은 이름과 버전 '{name}'을(를) 씁니다. "
+                                  "투표자와 순위표가 두 모델을 구별할 수 없습니다.",
     "error.invalid_protocol": "프로토콜 항목 '{field}'이(가) 올바르지 않습니다 ({problem}).",
     "error.invalid_transition": "지금 상태에서는 할 수 없는 전환입니다 (초안 → 진행 중 → 마감).",
     "error.roster_too_small": "경연을 열려면 출전 모델이 둘 이상이어야 합니다.",
@@ -183,6 +185,8 @@ ROUNDS_EN = {
     "error.duplicate_category": "A category is listed twice.",
     "error.duplicate_model": "A model is listed twice on the roster.",
     "error.unknown_roster_model": "The roster names an unknown model: {model}",
+    "error.duplicate_model_name": "Two models on the roster ({models}) share the name and version '{name}': "
+                                  "voters and the board could not tell them apart.",
     "error.invalid_protocol": "The protocol field '{field}' is invalid ({problem}).",
     "error.invalid_transition": "That transition is not possible from the round's status (draft → open → closed).",
     "error.roster_too_small": "A round needs at least two models on its roster to open.",

@@ -59,7 +59,18 @@ def checked_terms(session: Session, round_: Round | None, changes: dict[str, Any
         if slug not in found:
             raise RoundError("unknown_roster_model", model=slug)
     roster = sorted(found.values(), key=lambda m: m.slug)
+    _refuse_same_names(roster)
     return Terms(protocol, categories, roster, bool(changes.get("free_prompts", current["free_prompts"])))
+
+
+def _refuse_same_names(roster: list[Model]) -> None:
+    """Two models of a roster never share a display name and version (what voters and boards show)."""
+    seen: dict[str, str] = {}
+    for model in roster:
+        name = f"{model.display_name} {model.version}".strip()
+        if name in seen:
+            raise RoundError("duplicate_model_name", name=name, models=f"{seen[name]}, {model.slug}")
+        seen[name] = model.slug
 
 
 def check_openable(terms: Terms) -> None:

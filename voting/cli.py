@@ -24,7 +24,7 @@ from voting.queries import round_by_id
 from voting.rebuild import RebuildBusy, rebuild_live_board
 from voting.models import Snapshot
 from voting.runtime import board_settings, make_worker, rating_params
-from voting.snapshots import SnapshotRefused, publish_snapshot, release_files
+from voting.snapshots import SnapshotRefused, publish_snapshot, release_files, roots_document
 from voting.verify import main as verify_main
 
 
@@ -108,12 +108,15 @@ def snapshots_publish(round_id, supersedes, notes):
 @click.argument("snapshot_id")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def snapshots_export(snapshot_id, directory):
-    """Write a snapshot's public release (snapshot.json, votes.jsonl, log.jsonl) into DIRECTORY."""
+    """Write a snapshot's public release (snapshot.json, votes.jsonl, log.jsonl) and its round's daily
+    roots as published now (roots.json) into DIRECTORY."""
     with new_session() as session:
         snap = session.get(Snapshot, snapshot_id)
         if snap is None:
             raise click.ClickException(f"unknown snapshot {snapshot_id}")
         files = release_files(session, snap)
+        roots = json.dumps(roots_document(session, snap.round_id), ensure_ascii=False, indent=1) + "\n"
+        files["roots.json"] = roots.encode("utf-8")
     directory.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (directory / name).write_bytes(data)

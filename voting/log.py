@@ -37,10 +37,13 @@ def voter_pseudonym(salt: str, user_id: int) -> str:
 
 
 def cast_record(round_id: str, seq: int, vote_id: str, voter: str, category: str, model_a: str, model_b: str,
-                winner: str, tstamp: str, excluded_reason: str | None) -> dict[str, Any]:
-    """The record of a cast vote. `winner` is a/b/tie/bothbad; model names as on the board."""
+                winner: str, tstamp: str, excluded_reason: str | None, *, model_a_slug: str, model_b_slug: str,
+                team_a: str, team_b: str) -> dict[str, Any]:
+    """The record of a cast vote. `winner` is a/b/tie/bothbad; model names as on the board, beside the
+    models' stable slugs and their teams' slugs (what the published board is keyed by)."""
     return {"kind": "cast", "round": round_id, "seq": seq, "vote_id": vote_id, "voter": voter,
-            "category": category, "model_a": model_a, "model_b": model_b, "winner": ARENA_WINNER[winner],
+            "category": category, "model_a": model_a, "model_b": model_b, "model_a_slug": model_a_slug,
+            "model_b_slug": model_b_slug, "team_a": team_a, "team_b": team_b, "winner": ARENA_WINNER[winner],
             "tstamp": tstamp, "counted": excluded_reason is None, "excluded_reason": excluded_reason}
 
 

@@ -10,8 +10,8 @@ from app.db import get_session, rollback_request_session, utcnow
 from app.errors import NotFound
 from app.openapi import api_doc
 from voting import bp, log_store
-from voting.log import tstamp
 from voting.queries import round_by_id
+from voting.snapshots import roots_document
 
 log = logging.getLogger("arena.voting.log")
 
@@ -42,7 +42,4 @@ def log_roots():
     except SQLAlchemyError as exc:  # e.g. a read-only standby: readers still get what is recorded
         log.warning("could not seal the vote log's roots on read: %s", exc)
         rollback_request_session()
-    return jsonify({
-        "roots": [{"round": r.round_id, "day": r.day, "last_seq": r.last_seq, "root": r.root,
-                   "recorded_at": tstamp(r.recorded_at)} for r in log_store.roots(session, round_id)],
-        "heads": [{"round": rid, "seq": h.seq, "hash": h.hash} for rid, h in log_store.heads(session, round_id)]})
+    return jsonify(roots_document(session, round_id))

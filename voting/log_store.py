@@ -49,7 +49,8 @@ def append_cast(session: Session, target: VoteTarget, vote_id: str, user_id: int
     voter = voter_pseudonym(target.pseudonym_salt, user_id)
     return _append(session, target.round_id, vote_id, "cast", now, lambda seq: cast_record(
         target.round_id, seq, vote_id, voter, target.category, target.model_a.name, target.model_b.name,
-        winner, tstamp(now), excluded_reason))
+        winner, tstamp(now), excluded_reason, model_a_slug=target.model_a.slug, model_b_slug=target.model_b.slug,
+        team_a=target.model_a.team_slug, team_b=target.model_b.team_slug))
 
 
 def append_change(session: Session, round_id: str, vote_id: str, kind: str, excluded_reason: str | None,

@@ -24,6 +24,8 @@ class Revealed(NamedTuple):
     version: str
     team_ko: str
     team_en: str
+    slug: str  # the model's and its team's stable ids (the vote log records them)
+    team_slug: str
 
     @property
     def name(self) -> str:
@@ -57,8 +59,8 @@ _ModelA, _ModelB, _TeamA, _TeamB = aliased(Model), aliased(Model), aliased(Team)
 _VOTE_TARGET = (
     select(Battle.id, Battle.user_id, Battle.status, Battle.round_id, Battle.category, Battle.model_a_id,
            Battle.model_b_id, Round.status, Round.opens_at, Round.closes_at, Round.pseudonym_salt,
-           _ModelA.display_name, _ModelA.version, _TeamA.name_ko, _TeamA.name_en,
-           _ModelB.display_name, _ModelB.version, _TeamB.name_ko, _TeamB.name_en)
+           _ModelA.display_name, _ModelA.version, _TeamA.name_ko, _TeamA.name_en, _ModelA.slug, _TeamA.slug,
+           _ModelB.display_name, _ModelB.version, _TeamB.name_ko, _TeamB.name_en, _ModelB.slug, _TeamB.slug)
     .join(Round, Round.id == Battle.round_id)
     .join(_ModelA, _ModelA.id == Battle.model_a_id).join(_TeamA, _TeamA.id == _ModelA.team_id)
     .join(_ModelB, _ModelB.id == Battle.model_b_id).join(_TeamB, _TeamB.id == _ModelB.team_id)
@@ -73,7 +75,7 @@ def vote_target(session: Session, battle_id: str) -> VoteTarget | None:
     row = session.connection().execute(_VOTE_TARGET.where(Battle.id == battle_id)).first()
     if row is None:
         return None
-    return VoteTarget(*row[:11], model_a=Revealed(*row[11:15]), model_b=Revealed(*row[15:19]))
+    return VoteTarget(*row[:11], model_a=Revealed(*row[11:17]), model_b=Revealed(*row[17:23]))
 
 
 # Namespace (first key) of the PostgreSQL advisory locks that serialise one account's votes.

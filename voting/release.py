@@ -3,8 +3,9 @@
 Both the publishing side and the standalone verifier build the release with these functions, so a
 verification that matches is a byte-for-byte match. The votes file has one JSON Lines line per vote,
 in the order of its cast record in the chain, with its state as of the snapshot's head record (a
-later exclusion or restoration changes `counted` and `excluded_reason`); its SHA-256 is the
-snapshot's `vote_set_sha256`.
+later exclusion or restoration changes `counted` and `excluded_reason`; a reason the round's
+protocol does not list in its `exclusions` keeps the vote counted); its SHA-256 is the snapshot's
+`vote_set_sha256`.
 """
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
-from voting.log import GENESIS, canonical, link_hash
+from voting.log import ARENA_WINNER, GENESIS, canonical, link_hash
 
-VOTE_FIELDS = ("vote_id", "model_a", "model_b", "winner", "voter", "category", "counted", "excluded_reason",
-               "tstamp", "chain_hash")
+VOTE_FIELDS = ("vote_id", "model_a", "model_b", "model_a_slug", "model_b_slug", "team_a", "team_b", "winner", "voter",
+               "category", "counted", "excluded_reason", "tstamp", "chain_hash")
+# What the board is computed from: a cast record without them (as text) is refused.
+CAST_TEXT_FIELDS = ("vote_id", "model_a", "model_b", "model_a_slug", "model_b_slug", "team_a", "team_b", "winner")
 
 
 @dataclass(frozen=True)
@@ -99,15 +102,16 @@ def log_lines(objects: Iterable[dict[str, Any]]) -> list[LogLine]:
     return out
 
 
-def replay(lines: Iterable[LogLine]) -> list[dict[str, Any]]:
-    """The release's votes: one per cast record, in chain order, with changes applied up to the last line."""
+def replay(lines: Iterable[LogLine], exclusions: Collection[str]) -> list[dict[str, Any]]:
+    """The release's votes: one per cast record, in chain order, with changes applied up to the last line.
+    A vote counts unless it is excluded for one of the protocol's `exclusions` (another reason is kept,
+    and the vote still counts)."""
     votes: dict[str, dict[str, Any]] = {}
     for line in lines:
         record = line.record
         vote_id = record.get("vote_id")
         if record.get("kind") == "cast":
-            if vote_id in votes:
-                raise ReleaseMismatch(f"log record {line.seq}", f"vote {vote_id} is cast a second time")
+            _check_cast(line, votes)
             votes[vote_id] = {**{key: record.get(key) for key in VOTE_FIELDS[:-1]}, "chain_hash": line.hash}
         elif record.get("kind") in ("exclude", "restore"):
             if vote_id not in votes:
@@ -116,7 +120,19 @@ def replay(lines: Iterable[LogLine]) -> list[dict[str, Any]]:
             votes[vote_id]["excluded_reason"] = record.get("excluded_reason")
         else:
             raise ReleaseMismatch(f"log record {line.seq}", f"unknown kind {record.get('kind')!r}")
+    for vote in votes.values():
+        vote["counted"] = vote["counted"] is True or vote["excluded_reason"] not in exclusions
     return list(votes.values())
+
+
+def _check_cast(line: LogLine, votes: dict[str, dict[str, Any]]) -> None:
+    missing = [key for key in CAST_TEXT_FIELDS if not isinstance(line.record.get(key), str)]
+    if missing:
+        raise ReleaseMismatch(f"log record {line.seq}", f"a cast record without {', '.join(missing)}")
+    if line.record["winner"] not in ARENA_WINNER.values():
+        raise ReleaseMismatch(f"log record {line.seq}", f"unknown winner {line.record['winner']!r}")
+    if line.record["vote_id"] in votes:
+        raise ReleaseMismatch(f"log record {line.seq}", f"vote {line.record['vote_id']} is cast a second time")
 
 
 def vote_stats(votes: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The published board of a release: one pure function, used to publish and to verify. numpy + stdlib only.
 
-Models are ordered by name, floats are kept unrounded, so the same votes and protocol give the same
-board bit for bit wherever it is recomputed.
+Models are keyed by their stable slug (ordered by it); each is named as its latest cast record names
+it. Figures (ratings, intervals, win rates) are published rounded to DECIMALS places by `figure`, so a
+last-bit difference in a CPU's vector maths does not change what is published; ranks and counts are exact.
 """
 from __future__ import annotations
 
@@ -12,8 +13,17 @@ import numpy as np
 from voting.board import BoardSettings, compute_rows
 from voting.rating import OUTCOME_OF_WINNER, RatingParams, pair_matrices, tally
 
-# The fields of a board row that the votes and the protocol determine (teams are labels added beside them).
-ROW_FIELDS = ("rank", "name", "rating", "ci", "battles", "win_rate", "provisional")
+DECIMALS = 6
+# Two roundings of the same figure on different CPUs may land one step apart (a value on a rounding edge).
+TOLERANCE = 1.5 * 10.0 ** -DECIMALS
+# The fields of a board row that the votes and the protocol determine (team names are labels beside them).
+ROW_FIELDS = ("rank", "slug", "name", "team_slug", "rating", "ci", "battles", "win_rate", "provisional")
+ENTRY_FIELDS = ("slug", "name", "team_slug")
+
+
+def figure(value: float) -> float:
+    """A published figure: rounded to DECIMALS places, the same at publication and on verification."""
+    return round(float(value), DECIMALS)
 
 
 def settings_from_protocol(protocol: dict[str, Any]) -> BoardSettings:
@@ -25,44 +35,83 @@ def settings_from_protocol(protocol: dict[str, Any]) -> BoardSettings:
                          params=params)
 
 
-def release_board(votes: Iterable[dict[str, Any]], protocol: dict[str, Any],
-                  roster: Iterable[str] = ()) -> dict[str, Any]:
-    """{"models": rows best first, "unrated": names, "matrix"} from the release's counted votes.
+def board_entries(votes: list[dict[str, Any]], roster: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every model on the board, by slug: the roster's ({"slug", "name", "team_slug"}) and every model of a
+    counted vote; a model with cast records is named (and its team given) as its latest record says."""
+    entries = {e["slug"]: {key: e[key] for key in ENTRY_FIELDS} for e in roster}
+    latest: dict[str, dict[str, Any]] = {}
+    for v in votes:  # chain order: a later record's name wins
+        for side in ("a", "b"):
+            latest[v[f"model_{side}_slug"]] = {"slug": v[f"model_{side}_slug"], "name": v[f"model_{side}"],
+                                               "team_slug": v[f"team_{side}"]}
+    counted = {v[f"model_{side}_slug"] for v in votes if v["counted"] is True for side in ("a", "b")}
+    entries.update({slug: entry for slug, entry in latest.items() if slug in entries or slug in counted})
+    return [entries[slug] for slug in sorted(entries)]
 
-    `roster` names models to list even without a counted battle (they appear under "unrated").
+
+def release_board(votes: list[dict[str, Any]], protocol: dict[str, Any],
+                  roster: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """{"models": rows best first, "unrated": names, "roster": entries, "matrix"} from the release's votes.
+
+    `roster` lists models to show even without a counted battle (they appear under "unrated").
     """
-    counted = [v for v in votes if v.get("counted") is True]
-    names = sorted(set(roster) | {v["model_a"] for v in counted} | {v["model_b"] for v in counted})
-    index = {name: i for i, name in enumerate(names)}
-    t = tally(np.array([index[v["model_a"]] for v in counted], dtype=np.int64),
-              np.array([index[v["model_b"]] for v in counted], dtype=np.int64),
-              np.array([OUTCOME_OF_WINNER[v["winner"]] for v in counted], dtype=np.int64), len(names))
-    rows = compute_rows(t, settings_from_protocol(protocol)) if names else []
+    entries = board_entries(votes, roster)
+    counted = [v for v in votes if v["counted"] is True]
+    index = {entry["slug"]: i for i, entry in enumerate(entries)}
+    t = tally(np.array([index[v["model_a_slug"]] for v in counted], dtype=np.int64),
+              np.array([index[v["model_b_slug"]] for v in counted], dtype=np.int64),
+              np.array([OUTCOME_OF_WINNER[v["winner"]] for v in counted], dtype=np.int64), len(entries))
+    rows = compute_rows(t, settings_from_protocol(protocol)) if entries else []
     rated = {r.index for r in rows}
     battles, rate = pair_matrices(t)
     return {
-        "models": [{"rank": r.rank, "name": names[r.index], "rating": r.rating, "ci": [r.ci[0], r.ci[1]],
-                    "battles": r.battles, "win_rate": r.win_rate, "provisional": r.provisional} for r in rows],
-        "unrated": [name for i, name in enumerate(names) if i not in rated],
-        "matrix": {"models": names, "battles": battles.astype(int).tolist(),
-                   "win_rate": [[None if np.isnan(v) else float(v) for v in row] for row in rate]},
+        "models": [{**entries[r.index], "rank": r.rank, "rating": figure(r.rating),
+                    "ci": [figure(r.ci[0]), figure(r.ci[1])], "battles": r.battles, "win_rate": figure(r.win_rate),
+                    "provisional": r.provisional} for r in rows],
+        "unrated": [entry["name"] for i, entry in enumerate(entries) if i not in rated],
+        "roster": entries,
+        "matrix": {"models": [e["name"] for e in entries], "slugs": [e["slug"] for e in entries],
+                   "battles": battles.astype(int).tolist(),
+                   "win_rate": [[None if np.isnan(v) else figure(v) for v in row] for row in rate]},
     }
 
 
+def same(got: Any, want: Any) -> bool:
+    """Equal, figures within TOLERANCE (the published value against the recomputed one)."""
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) == len(want) and all(map(same, got, want))
+    if isinstance(want, float):
+        return (isinstance(got, (int, float)) and not isinstance(got, bool)
+                and abs(float(got) - want) <= TOLERANCE)
+    return type(got) is type(want) and got == want
+
+
 def first_board_difference(published: dict[str, Any], computed: dict[str, Any]) -> str | None:
-    """Where a published board differs from the recomputed one (exact comparison), or None."""
+    """Where a published board differs from the recomputed one, or None."""
     rows, want = published.get("models") or [], computed["models"]
     for position, (got, row) in enumerate(zip(rows, want), start=1):
         for key in ROW_FIELDS:
-            if got.get(key) != row[key]:
+            if not same(got.get(key), row[key]):
                 return (f"board row {position} ({got.get('name')}): {key} is {got.get(key)!r}, "
                         f"recomputed {row[key]!r}")
     if len(rows) != len(want):
         return f"board has {len(rows)} rated models, recomputed {len(want)}"
-    for key in ("unrated",):
-        if published.get(key) != computed[key]:
-            return f"{key} is {published.get(key)!r}, recomputed {computed[key]!r}"
-    for key in ("models", "battles", "win_rate"):
-        if (published.get("matrix") or {}).get(key) != computed["matrix"][key]:
+    given = [{key: e.get(key) for key in ENTRY_FIELDS} for e in published.get("roster") or []]
+    if given != computed["roster"]:
+        return f"roster is {given!r}, recomputed {computed['roster']!r}"
+    if published.get("unrated") != computed["unrated"]:
+        return f"unrated is {published.get('unrated')!r}, recomputed {computed['unrated']!r}"
+    for key in ("models", "slugs", "battles", "win_rate"):
+        if not same((published.get("matrix") or {}).get(key), computed["matrix"][key]):
             return f"matrix {key} differs from the recomputed one"
+    return team_label_difference(published)
+
+
+def team_label_difference(published: dict[str, Any]) -> str | None:
+    """Team names are labels of team slugs: one team slug has one pair of names everywhere in the snapshot."""
+    labels: dict[str, tuple[Any, Any]] = {}
+    for entry in [*(published.get("roster") or []), *(published.get("models") or [])]:
+        pair = (entry.get("team"), entry.get("team_en"))
+        if labels.setdefault(entry.get("team_slug"), pair) != pair:
+            return f"team {entry.get('team_slug')} is labelled {pair!r} and {labels[entry.get('team_slug')]!r}"
     return None

@@ -9,7 +9,6 @@ from typing import Annotated
 from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
-from sqlalchemy import select
 
 from app.auth import guard_blueprint, require_user
 from app.bodies import Body, Text, parse_body
@@ -20,6 +19,7 @@ from contest.models import Round
 from voting import bp
 from voting.leaderboard import leaderboard, model_name
 from voting.models import Snapshot
+from voting.queries import round_by_id
 from voting.routes import board_scope
 from voting.runtime import board_settings
 from voting.snapshot_store import file_gzip, file_info, gunzip_chunks
@@ -85,15 +85,16 @@ def publish():
 
 
 @bp.get("/api/snapshots")
-@api_doc(params=ROUND_PARAM, responses={200: _json("The archive", SNAPSHOT_LIST_SCHEMA)}, tags=["publications"])
+@api_doc(params=ROUND_PARAM, responses={200: _json("The archive", SNAPSHOT_LIST_SCHEMA), 404: "Unknown round"},
+         tags=["publications"])
 def snapshots_index():
     """Published snapshots, newest first (optionally of one round)."""
     session = get_session()
     round_id = request.args.get("round")
-    snaps = list_snapshots(session, round_id) if round_id is None or could_be_id(round_id) else []
-    titles = {r.id: r.title for r in session.scalars(select(Round).where(Round.id.in_({s.round_id for s in snaps})))}
-    return jsonify({"snapshots": [snapshot_summary(s, titles[s.round_id], superseded_by(session, s.id))
-                                  for s in snaps]})
+    if round_id is not None and round_by_id(session, round_id) is None:
+        raise NotFound(code="unknown_round")
+    snaps = list_snapshots(session, round_id)
+    return jsonify({"snapshots": [snapshot_summary(s, superseded_by(session, s.id)) for s in snaps]})
 
 
 @bp.get("/api/snapshots/<snapshot_id>")
@@ -127,7 +128,8 @@ def _release_file(snap: Snapshot, name: str) -> Response:
     filename = f"{snap.id}-{name}"
     if info is None:  # published before the files were stored (migration 0005): rebuilt
         lines = round_log(session, snap.round_id, snap.log_seq)
-        return _download(release_votes(lines) if name == "votes.jsonl" else log_export(lines), NDJSON, filename)
+        data = release_votes(lines, snap.protocol) if name == "votes.jsonl" else log_export(lines)
+        return _download(data, NDJSON, filename)
     gzipped = "gzip" in request.accept_encodings
     etag = info.sha256 + ("-gzip" if gzipped else "")  # a strong validator names one representation
     headers = {"ETag": f'"{etag}"', "Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding",

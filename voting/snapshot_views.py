@@ -13,7 +13,8 @@ _SUMMARY = {"id": _STR, "round": _STR, "round_title": _STR, "published_at": {"ty
             "vote_count": _INT, "vote_set_sha256": _STR, "supersedes": _NULLABLE_STR, "superseded_by": _NULLABLE_STR}
 _DETAIL = {**_SUMMARY, "log_seq": _INT, "log_head": _STR, "protocol": {"type": "object"}, "protocol_version": _INT,
            "code_version": _STR, "method": _STR, "models": {"type": "array", "items": {"type": "object"}},
-           "unrated": {"type": "array", "items": _STR}, "matrix": {"type": "object"},
+           "unrated": {"type": "array", "items": _STR}, "roster": {"type": "array", "items": {"type": "object"}},
+           "matrix": {"type": "object"},
            "exclusions": {"type": "object"}, "votes": {"type": "object"}, "notes": _NULLABLE_STR,
            "downloads": {"type": "object", "properties": {k: _STR for k in ("votes", "log", "csv")}}}
 SNAPSHOT_SCHEMA = {"type": "object", "required": sorted(_DETAIL), "properties": _DETAIL}
@@ -33,21 +34,23 @@ def download_paths(snapshot_id: str) -> dict[str, str]:
     return {"votes": f"{base}/votes", "log": f"{base}/log", "csv": f"{base}/board.csv"}
 
 
-def snapshot_summary(snap: Snapshot, round_title: str, superseded_by: str | None) -> dict[str, Any]:
-    """One entry of the archive (`GET /api/snapshots`)."""
-    return {"id": snap.id, "round": snap.round_id, "round_title": round_title, "published_at": rfc3339(snap.published_at),
+def snapshot_summary(snap: Snapshot, superseded_by: str | None) -> dict[str, Any]:
+    """One entry of the archive (`GET /api/snapshots`); the round's title as it was at publication."""
+    title = (snap.results or {}).get("round_title", "")
+    return {"id": snap.id, "round": snap.round_id, "round_title": title, "published_at": rfc3339(snap.published_at),
             "vote_count": snap.vote_count, "vote_set_sha256": snap.vote_set_sha256, "supersedes": snap.supersedes_id,
             "superseded_by": superseded_by}
 
 
-def snapshot_json(snap: Snapshot, round_title: str, superseded_by: str | None) -> dict[str, Any]:
+def snapshot_json(snap: Snapshot, superseded_by: str | None) -> dict[str, Any]:
     """Everything published about a snapshot (`GET /api/snapshots/<id>`): enough, with the two files, to verify it."""
     results, stats = snap.results or {}, snap.stats or {}
-    return {**snapshot_summary(snap, round_title, superseded_by),
+    return {**snapshot_summary(snap, superseded_by),
             "log_seq": snap.log_seq, "log_head": snap.log_head, "protocol": snap.protocol,
             "protocol_version": snap.protocol_version, "code_version": snap.code_version, "method": snap.method,
             "params": snap.params, "models": results.get("models", []), "unrated": results.get("unrated", []),
-            "matrix": results.get("matrix", {"models": [], "battles": [], "win_rate": []}),
+            "roster": results.get("roster", []),
+            "matrix": results.get("matrix", {"models": [], "slugs": [], "battles": [], "win_rate": []}),
             "exposure": stats.get("exposure"), "exclusions": stats.get("exclusions", {}),
             "votes": stats.get("votes", {}), "notes": snap.notes, "downloads": download_paths(snap.id)}
 

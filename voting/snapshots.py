@@ -20,14 +20,15 @@ from sqlalchemy.orm import Session
 
 from app.audit import record_change
 from app.models import User
-from contest.models import Model, Round
+from contest.models import Round
 from contest.protocol import normalise_protocol
 from contest.reports import exposure_report
-from voting.leaderboard import model_name
+from voting import log_store
+from voting.log import tstamp
 from voting.models import Snapshot, Vote, VoteLogEntry
-from voting.queries import roster_models
 from voting.release import LogLine, ReleaseMismatch, check_chain, jsonl, replay, sha256_hex, vote_stats
-from voting.release_board import release_board, settings_from_protocol
+from voting.release_board import settings_from_protocol
+from voting.snapshot_board import published_board
 from voting.snapshot_store import latest_snapshot, lock_for_publication, store_release_files
 from voting.snapshot_views import snapshot_json
 
@@ -62,23 +63,14 @@ def round_log(session: Session, round_id: str, upto: int | None = None) -> list[
     return [LogLine(e.seq, json.loads(e.record), e.prev_hash, e.hash) for e in session.scalars(stmt)]
 
 
-def release_votes(lines: list[LogLine]) -> bytes:
-    """The votes file (canonical JSON Lines) replayed from a chain."""
-    return jsonl(replay(lines))
+def release_votes(lines: list[LogLine], protocol: dict[str, Any]) -> bytes:
+    """The votes file (canonical JSON Lines) replayed from a chain under the snapshot's protocol."""
+    return jsonl(replay(lines, protocol["exclusions"]))
 
 
 def new_snapshot_id(round_id: str, now: datetime, token: Callable[[], str]) -> str:
     """"<round>-<yyyymmdd>-<4 hex>", within the 40 characters of an id."""
     return f"{round_id[:26]}-{now:%Y%m%d}-{token()}"
-
-
-def _board_rows(board: dict[str, Any], models: list[Model]) -> dict[str, Any]:
-    by_name = {model_name(m): m for m in models}
-    rows = []
-    for row in board["models"]:
-        model = by_name.get(row["name"])
-        rows.append({**row, "team": model.team.name_ko if model else "", "team_en": model.team.name_en if model else ""})
-    return {**board, "models": rows}
 
 
 def _stats(session: Session, round_: Round, votes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -122,17 +114,15 @@ def unlogged_votes(session: Session, round_id: str) -> int:
 def freeze_round(session: Session, round_: Round) -> Frozen:
     """Read the round's chain up to its head, check it, replay the votes and compute the board."""
     lines = round_log(session, round_.id)
+    protocol = normalise_protocol(round_.protocol or None)
     try:
         head = check_chain(lines, round_.id)
+        votes = replay(lines, protocol["exclusions"])
     except ReleaseMismatch as exc:
         raise SnapshotRefused("vote_log_broken") from exc
     if unlogged_votes(session, round_.id):
         raise SnapshotRefused("vote_log_incomplete")
-    votes = replay(lines)
-    protocol = normalise_protocol(round_.protocol or None)
-    models = roster_models(session, round_.id)
-    board = _board_rows(release_board(votes, protocol, [model_name(m) for m in models]), models)
-    return Frozen(len(lines), head, votes, protocol, board)
+    return Frozen(len(lines), head, votes, protocol, published_board(session, round_, votes, protocol))
 
 
 def publish_snapshot(session: Session, round_: Round, actor: User | str, now: datetime, code_version: str,
@@ -188,7 +178,7 @@ def list_snapshots(session: Session, round_id: str | None = None) -> list[Snapsh
 
 def snapshot_document(session: Session, snap: Snapshot) -> dict[str, Any]:
     """The public JSON of a snapshot (`GET /api/snapshots/<id>`, the release's snapshot.json)."""
-    return snapshot_json(snap, session.get(Round, snap.round_id).title, superseded_by(session, snap.id))
+    return snapshot_json(snap, superseded_by(session, snap.id))
 
 
 def log_export(lines: list[LogLine]) -> bytes:
@@ -200,5 +190,12 @@ def release_files(session: Session, snap: Snapshot) -> dict[str, bytes]:
     """The three files of a snapshot's public release, byte for byte as served."""
     lines = round_log(session, snap.round_id, snap.log_seq)
     document = json.dumps(snapshot_document(session, snap), ensure_ascii=False, indent=1) + "\n"
-    return {"snapshot.json": document.encode("utf-8"), "votes.jsonl": release_votes(lines),
+    return {"snapshot.json": document.encode("utf-8"), "votes.jsonl": release_votes(lines, snap.protocol),
             "log.jsonl": log_export(lines)}
+
+
+def roots_document(session: Session, round_id: str | None = None) -> dict[str, Any]:
+    """The recorded daily roots and current heads (`GET /api/log/roots`, a release's roots.json)."""
+    return {"roots": [{"round": r.round_id, "day": r.day, "last_seq": r.last_seq, "root": r.root,
+                       "recorded_at": tstamp(r.recorded_at)} for r in log_store.roots(session, round_id)],
+            "heads": [{"round": rid, "seq": h.seq, "hash": h.hash} for rid, h in log_store.heads(session, round_id)]}

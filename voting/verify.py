@@ -1,31 +1,83 @@
 """Verify a published snapshot from its public release alone: `python -m voting.verify RELEASE_DIR`.
 
 Needs only Python and numpy (no database, no account, no Flask). RELEASE_DIR holds snapshot.json
-(`GET /api/snapshots/<id>`), votes.jsonl (`.../votes`) and log.jsonl (`.../log`). Checks, in order:
-every link of the hash chain; that the chain up to the snapshot's `log_seq` ends in its `log_head`;
-that votes.jsonl is exactly the replay of that log; its SHA-256 against `vote_set_sha256`; the vote
-and exclusion counts; and the board recomputed from the counted votes under the published protocol, compared exactly. Prints
-"match" or the first difference; exit status 0 on a match, 1 on a difference, 2 when files are missing.
+(`GET /api/snapshots/<id>`), votes.jsonl (`.../votes`), log.jsonl (`.../log`) and, optionally,
+roots.json (`GET /api/log/roots?round=<round>`). Checks, in order: the protocol (within
+contest.protocol's bounds, and the published method and params are the protocol's); every link of the
+hash chain; that the chain up to the snapshot's `log_seq` ends in its `log_head`; every daily root in
+roots.json up to `log_seq` against the chain; that votes.jsonl is exactly the replay of that log; its
+SHA-256 against `vote_set_sha256`; the vote and exclusion counts; and the board (models by slug, names,
+team slugs, ranks and counts exactly; figures at release_board.DECIMALS places) recomputed from the
+counted votes under the published protocol. Prints "match" and what was and was not verified, or the
+first difference; exit status 0 on a match, 1 on a difference, 2 when files are missing.
 """
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from voting.release import (ReleaseMismatch, check_chain, compare_votes, jsonl, log_lines, parse_jsonl, replay,
-                            sha256_hex, vote_stats)
-from voting.release_board import first_board_difference, release_board
+from contest.protocol import ProtocolError, normalise_protocol
+from voting.release import (LogLine, ReleaseMismatch, check_chain, compare_votes, jsonl, log_lines, parse_jsonl,
+                            replay, sha256_hex, vote_stats)
+from voting.release_board import DECIMALS, first_board_difference, release_board, settings_from_protocol
 
 FILES = ("snapshot.json", "votes.jsonl", "log.jsonl")
+ROOTS = "roots.json"
 
 
-def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes) -> list[dict[str, Any]]:
+class Verified(NamedTuple):
+    """What a matching release holds: its votes and how many daily roots were checked against its chain."""
+
+    votes: list[dict[str, Any]]
+    roots: int
+
+
+def checked_protocol(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot's protocol, within the bounds any round's protocol has, and its method and params."""
+    given = snapshot.get("protocol")
+    try:
+        protocol = normalise_protocol(given)
+    except ProtocolError as exc:
+        raise ReleaseMismatch("snapshot.json protocol", str(exc)) from None
+    if protocol != given:
+        raise ReleaseMismatch("snapshot.json protocol", f"is not a complete protocol (expected {protocol!r})")
+    if snapshot.get("method") != protocol["method"]:
+        raise ReleaseMismatch("snapshot.json method", f"{snapshot.get('method')!r}, the protocol says"
+                                                      f" {protocol['method']!r}")
+    params = settings_from_protocol(protocol).describe()
+    if snapshot.get("params") != params:
+        raise ReleaseMismatch("snapshot.json params", f"{snapshot.get('params')!r}, the protocol gives {params!r}")
+    return protocol
+
+
+def check_roots(roots: Any, round_id: Any, lines: list[LogLine], seq: int) -> int:
+    """How many of the round's daily roots up to record `seq` were checked; ReleaseMismatch at a wrong one."""
+    if not isinstance(roots, dict) or not isinstance(roots.get("roots"), list):
+        raise ReleaseMismatch(ROOTS, "is not the body of GET /api/log/roots")
+    checked = 0
+    for root in roots["roots"]:
+        if not isinstance(root, dict) or root.get("round") != round_id:
+            continue
+        last, day = root.get("last_seq"), root.get("day")
+        if isinstance(last, bool) or not isinstance(last, int) or last < 1:
+            raise ReleaseMismatch(f"{ROOTS} day {day}", f"last_seq is {last!r}")
+        if last > seq:
+            continue
+        if lines[last - 1].hash != root.get("root"):
+            raise ReleaseMismatch(f"{ROOTS} day {day}", f"the published root is {root.get('root')}, the chain's"
+                                                       f" hash at record {last} is {lines[last - 1].hash}")
+        checked += 1
+    return checked
+
+
+def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes, roots: Any = None) -> Verified:
     """The release's votes when everything matches; ReleaseMismatch at the first difference."""
+    protocol = checked_protocol(snapshot)
     lines = log_lines(parse_jsonl(log_data, "log.jsonl"))
     seq = snapshot.get("log_seq")
-    if not isinstance(seq, int) or seq < 0:
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise ReleaseMismatch("snapshot.json", f"log_seq is {seq!r}")
     head = check_chain(lines[:seq], snapshot.get("round"))
     if len(lines) < seq:
@@ -33,8 +85,18 @@ def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes)
     if head != snapshot.get("log_head"):
         raise ReleaseMismatch(f"log record {seq}", f"the chain ends in {head}, the snapshot says"
                                                    f" {snapshot.get('log_head')}")
-    expected = replay(lines[:seq])
+    checked_roots = 0 if roots is None else check_roots(roots, snapshot.get("round"), lines, seq)
+    expected = replay(lines[:seq], protocol["exclusions"])
     compare_votes(parse_jsonl(votes_data, "votes.jsonl"), expected)
+    check_vote_set(snapshot, votes_data, expected)
+    difference = first_board_difference(snapshot, release_board(expected, protocol, snapshot.get("roster") or []))
+    if difference:
+        raise ReleaseMismatch("snapshot.json", difference)
+    return Verified(expected, checked_roots)
+
+
+def check_vote_set(snapshot: dict[str, Any], votes_data: bytes, expected: list[dict[str, Any]]) -> None:
+    """The votes file is the canonical one, hashes to vote_set_sha256, and the published counts are its own."""
     digest = sha256_hex(votes_data)
     if digest != sha256_hex(jsonl(expected)):
         raise ReleaseMismatch("votes.jsonl", "same votes, but not byte for byte the canonical file"
@@ -47,28 +109,38 @@ def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes)
     for key, value in vote_stats(expected).items():
         if snapshot.get(key) != value:
             raise ReleaseMismatch(key, f"{snapshot.get(key)!r} in the snapshot, the votes give {value!r}")
-    roster = (snapshot.get("matrix") or {}).get("models") or []
-    difference = first_board_difference(snapshot, release_board(expected, snapshot.get("protocol") or {}, roster))
-    if difference:
-        raise ReleaseMismatch("snapshot.json", difference)
-    return expected
 
 
 def verify_dir(directory: Path) -> str:
-    """A one-line report: "match: ..." or "MISMATCH ..."; ReleaseMismatch is turned into the latter."""
+    """The report: "match: ..." with what was and was not verified, or "MISMATCH ..." (one line)."""
     try:
         snapshot = json.loads((directory / "snapshot.json").read_text(encoding="utf-8"))
-        votes = verify_release(snapshot, (directory / "votes.jsonl").read_bytes(),
-                               (directory / "log.jsonl").read_bytes())
+        roots_path = directory / ROOTS
+        roots = json.loads(roots_path.read_text(encoding="utf-8")) if roots_path.is_file() else None
+        found = verify_release(snapshot, (directory / "votes.jsonl").read_bytes(),
+                               (directory / "log.jsonl").read_bytes(), roots)
     except ReleaseMismatch as exc:
         return f"MISMATCH at {exc.where}: {exc.what}"
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed snapshot.json or protocol
-        return f"MISMATCH: snapshot.json or a vote is malformed ({exc!r})"
-    counted = sum(1 for v in votes if v["counted"])
-    return (f"match: snapshot {snapshot.get('id')} of round {snapshot.get('round')}: {len(votes)} votes"
-            f" ({counted} counted), log head {snapshot['log_head']} at record {snapshot['log_seq']},"
-            f" vote_set_sha256 {snapshot['vote_set_sha256']}, board of {len(snapshot.get('models') or [])}"
-            " rated models recomputed exactly")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed snapshot.json or roots.json
+        return f"MISMATCH: snapshot.json, roots.json or a vote is malformed ({exc!r})"
+    return match_report(snapshot, found, roots is not None)
+
+
+def match_report(snapshot: dict[str, Any], found: Verified, had_roots: bool) -> str:
+    """What a match covers, and what the release cannot show."""
+    counted = sum(1 for v in found.votes if v["counted"])
+    roots = (f"{found.roots} daily root(s) of roots.json checked against the chain" if had_roots else
+             "no roots.json: compare log_head with GET /api/log/roots yourself")
+    return "\n".join((
+        f"match: snapshot {snapshot.get('id')} of round {snapshot.get('round')}",
+        f"verified: {len(found.votes)} votes ({counted} counted), byte for byte the replay of the hash chain;"
+        f" the chain of {snapshot['log_seq']} records and its head {snapshot['log_head']}; vote_set_sha256"
+        f" {snapshot['vote_set_sha256']}; the vote and exclusion counts; method and params from the protocol;"
+        f" the board of {len(snapshot.get('models') or [])} rated models recomputed (slugs, names, team slugs,"
+        f" ranks, counts exactly; ratings, intervals and win rates at {DECIMALS} decimals); {roots}",
+        f"not verified from the release: protocol_version {snapshot.get('protocol_version')!r} and code_version"
+        f" {snapshot.get('code_version')!r} (reported); team names (labels of the team slugs); exposure (it counts"
+        " battles, not votes, and battles are not in the release); models listed without votes"))
 
 
 def main(argv: list[str] | None = None) -> int:

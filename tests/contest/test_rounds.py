@@ -242,6 +242,18 @@ def test_a_new_team_joins_the_next_round(client, demo, ministry):
     assert client.post("/api/admin/rounds/r-2027h1/open").get_json()["roster"] == ["exaone-demo", "new-1"]
 
 
+def test_two_models_sharing_a_name_and_version_are_refused_on_one_roster(client, demo, ministry):
+    solar = demo.scalars(select(Model).where(Model.slug == "solar-demo")).one()
+    team = Team(slug="copycat", name_ko="따라쟁이", name_en="Copycat")
+    demo.add(Model(slug="solar-copy", team=team, display_name=solar.display_name, version=solar.version,
+                   backend={"kind": "bank"}))
+    demo.commit()
+    message = refused(client, demo, "POST", "/api/admin/rounds", 422, "duplicate_model_name",
+                      draft(roster=["exaone-demo", "solar-demo", "solar-copy"]))
+    assert "solar-demo" in message and "solar-copy" in message
+    assert client.post("/api/admin/rounds", json=draft(roster=["exaone-demo", "solar-copy"])).status_code == 201
+
+
 def test_concurrent_changes_are_serialised_on_postgresql(pg_url, make_app):
     """Two ministry staff at once: one opening wins and the other is told so; two protocol changes
     both land, one after the other, as versions 2 and 3 (the round row is locked, never raced)."""

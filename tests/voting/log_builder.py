@@ -10,6 +10,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from app.db import utcnow
+from contest.models import Model
 from tests.builders import make_battle
 from voting.leaderboard import model_name
 from voting.log import GENESIS, canonical, cast_record, change_record, link_hash, voter_pseudonym
@@ -46,11 +47,11 @@ def make_logged_vote(session, round_, user, a_index: int, b_index: int, winner: 
                 excluded_at=now if excluded_reason else None)
     session.add(vote)
     session.flush()
-    models = {rm.model.id: rm.model for rm in round_.roster}
+    a, b = session.get(Model, vote.model_a_id), session.get(Model, vote.model_b_id)
     voter = voter_pseudonym(round_.pseudonym_salt, user.id)
     append_record(session, round_.id, "cast", vote.id, lambda seq: cast_record(
-        round_.id, seq, vote.id, voter, vote.category, model_name(models[vote.model_a_id]),
-        model_name(models[vote.model_b_id]), winner, rfc3339(now), excluded_reason))
+        round_.id, seq, vote.id, voter, vote.category, model_name(a), model_name(b), winner, rfc3339(now),
+        excluded_reason, model_a_slug=a.slug, model_b_slug=b.slug, team_a=a.team.slug, team_b=b.team.slug))
     return vote
 
 

@@ -13,10 +13,10 @@ from sqlalchemy.exc import DBAPIError
 
 from app.db import new_session, utcnow
 from app.models import AuditEntry
-from contest.models import Round
+from contest.models import Model, Round, RoundProtocol
 from tests.builders import make_battle, make_round, make_user
 from tests.conftest import ContextCliRunner
-from tests.voting.log_builder import append_record
+from tests.voting.log_builder import append_record, make_logged_vote
 from tests.voting.snapshot_world import build_world, client_as, export, publish
 from voting.cli import snapshots_cli
 from voting.models import Snapshot, Vote
@@ -46,8 +46,9 @@ def test_publish_download_and_verify_from_the_release_alone(world, tmp_path):
     assert [line["vote_id"] for line in lines] == [v.id for v in world.votes]
     assert lines[5]["counted"] is True and lines[3]["excluded_reason"] == "moderation"
     assert {line["winner"] for line in lines} == {"model_a", "model_b", "tie", "tie (bothbad)"}
-    assert all(set(line) == {"vote_id", "model_a", "model_b", "winner", "voter", "category", "counted",
-                             "excluded_reason", "tstamp", "chain_hash"} for line in lines)
+    assert all(set(line) == {"vote_id", "model_a", "model_b", "model_a_slug", "model_b_slug", "team_a", "team_b",
+                             "winner", "voter", "category", "counted", "excluded_reason", "tstamp", "chain_hash"}
+               for line in lines)
     assert snap["code_version"] == "test-1234" and snap["protocol"]["bootstrap_rounds"] == 1000
     assert [m["name"] for m in snap["models"]][0] == "Model 0 1" and snap["models"][0]["team"] == "팀0"
     assert snap["matrix"]["models"] == ["Model 0 1", "Model 1 1", "Model 2 1"]
@@ -63,8 +64,11 @@ def test_export_command_and_flask_verify_command_match(world, tmp_path):
     assert result.exit_code == 0, result.output
     served = world.app.test_client().get(f"/api/snapshots/{snap_id}/votes").data
     assert (tmp_path / "out" / "votes.jsonl").read_bytes() == served
+    roots = world.app.test_client().get(f"/api/log/roots?round={world.round.id}").get_json()
+    assert json.loads((tmp_path / "out" / "roots.json").read_text(encoding="utf-8")) == roots
     result = runner.invoke(snapshots_cli, ["verify", str(tmp_path / "out")])
     assert result.exit_code == 0 and result.output.startswith("match"), result.output
+    assert "0 daily root(s) of roots.json checked" in result.output  # the votes were cast today
     (tmp_path / "out" / "votes.jsonl").write_bytes(served.replace(b'"winner":"model_a"', b'"winner":"model_b"', 1))
     result = runner.invoke(snapshots_cli, ["verify", str(tmp_path / "out")])
     assert result.exit_code == 1 and "MISMATCH at votes.jsonl line 1" in result.output
@@ -209,7 +213,7 @@ def test_the_votes_file_is_read_by_the_ratings_cli(world, tmp_path):
     assert result.exit_code == 0, result.output
     board = json.loads(result.stdout)  # (stderr may carry log lines of other threads)
     assert board["votes"] == snap["votes"]["counted"] and board["skipped_lines"] == 0
-    assert {m["name"]: m["rating"] for m in board["models"]} == {m["name"]: round(m["rating"], 4)
+    assert {m["name"]: m["rating"] for m in board["models"]} == {m["name"]: pytest.approx(m["rating"], abs=1e-4)
                                                                  for m in snap["models"]}
 
 
@@ -248,5 +252,67 @@ def test_the_board_follows_the_rounds_protocol_and_still_verifies(world, tmp_pat
     assert snap["protocol"]["seed"] == 7 and snap["protocol_version"] == 2 and snap["params"]["bootstrap_rounds"] == 200
     assert [m["provisional"] for m in snap["models"]] == [m["battles"] < 20 for m in snap["models"]]
     assert {m["provisional"] for m in snap["models"]} == {True, False}
+    export(world, snap["id"], tmp_path / "release")
+    assert verify_dir(tmp_path / "release").startswith("match:")
+
+
+def test_the_round_title_is_the_one_at_publication(world):
+    snap = publish(world).get_json()
+    round_ = world.db.get(Round, world.round.id)
+    published_title, round_.title = round_.title, "나중에 바꾼 제목"
+    world.db.commit()
+    anonymous = world.app.test_client()
+    assert anonymous.get(f"/api/snapshots/{snap['id']}").get_json()["round_title"] == published_title
+    listing = anonymous.get("/api/snapshots", query_string={"round": world.round.id}).get_json()["snapshots"]
+    assert [s["round_title"] for s in listing] == [published_title]
+
+
+def test_the_archive_of_an_unknown_round_is_404(world):
+    anonymous = world.app.test_client()
+    for round_id in ("no-such-round", "bad id\x00"):
+        resp = anonymous.get("/api/snapshots", query_string={"round": round_id})
+        assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "unknown_round"
+    assert anonymous.get("/api/snapshots", query_string={"round": world.round.id}).get_json() == {"snapshots": []}
+
+
+def test_a_reason_the_protocol_does_not_list_still_counts(world, tmp_path):
+    round_ = world.db.get(Round, world.round.id)
+    round_.protocol = {"exclusions": ["identity_leak"]}  # moderation is not a reason to exclude in this round
+    world.db.commit()
+    snap = publish(world).get_json()
+    assert snap["votes"] == {"total": 31, "counted": 30, "excluded": 1}
+    assert snap["exclusions"] == {"identity_leak": 1}
+    votes = [json.loads(line) for line in world.app.test_client().get(snap["downloads"]["votes"]).data.splitlines()]
+    assert (votes[3]["counted"], votes[3]["excluded_reason"]) == (True, "moderation")
+    assert sum(m["battles"] for m in snap["models"]) == 2 * 30
+    export(world, snap["id"], tmp_path / "release")
+    assert verify_dir(tmp_path / "release").startswith("match:")
+
+
+def test_the_board_is_keyed_by_slug_with_the_frozen_rosters_teams(world, tmp_path):
+    """A version bump mid-round keeps one row (named as its latest vote); a model dropped from the latest
+    protocol version keeps its team; a roster model without votes is listed as unrated."""
+    model_1 = world.db.scalars(select(Model).where(Model.slug == "r-snap-m1")).one()
+    model_1.version = "2"
+    spare = Model(slug="r-snap-m3", team=model_1.team, display_name="Spare", version="1", backend={"kind": "bank"})
+    world.db.add(spare)
+    world.db.add(RoundProtocol(round_id=world.round.id, version=1, protocol={}, categories=["daily"],
+                               roster=["r-snap-m0", "r-snap-m1", "r-snap-m3"], free_prompts=False, reason="opened",
+                               created_by="test", created_at=utcnow()))
+    world.db.flush()
+    make_logged_vote(world.db, world.round, world.citizen, 1, 2, "a")
+    world.db.scalars(select(Model).where(Model.slug == "r-snap-m2")).one().display_name = "Model 0"  # as m0 is named
+    world.db.flush()
+    make_logged_vote(world.db, world.round, world.citizen, 0, 2, "b")
+    world.db.commit()
+    snap = publish(world).get_json()
+    rows = {m["slug"]: m for m in snap["models"]}
+    assert set(rows) == {"r-snap-m0", "r-snap-m1", "r-snap-m2"} and rows["r-snap-m1"]["name"] == "Model 1 2"
+    assert [(rows[f"r-snap-m{i}"]["name"], rows[f"r-snap-m{i}"]["team"]) for i in (0, 2)] == [
+        ("Model 0 1", "팀0"), ("Model 0 1", "팀2")]  # same name, two models, each with its own team
+    assert rows["r-snap-m2"]["team_slug"] == "r-snap-t2"  # off the latest roster, still credited to its team
+    assert rows["r-snap-m1"]["battles"] == 19 and snap["unrated"] == ["Spare 1"]
+    assert snap["matrix"]["models"] == ["Model 0 1", "Model 1 2", "Model 0 1", "Spare 1"]
+    assert snap["matrix"]["battles"][0][2] == 4 * 3 - 1 + 1  # the pattern's, one excluded, the new one
     export(world, snap["id"], tmp_path / "release")
     assert verify_dir(tmp_path / "release").startswith("match:")

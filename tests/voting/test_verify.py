@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from tests.voting.snapshot_world import build_world, export, publish
 from voting.log import canonical, link_hash
-from voting.release import jsonl
+from voting.release import LogLine, ReleaseMismatch, jsonl, replay
 from voting.verify import main, verify_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,9 +80,73 @@ def relink(log: list[dict]) -> list[dict]:
     return log
 
 
-def test_an_untouched_release_matches_exactly(release):
-    report = verify_dir(release)
-    assert report.startswith("match:") and "31 votes (29 counted)" in report and "recomputed exactly" in report
+def test_an_untouched_release_matches_and_says_what_was_and_was_not_verified(release):
+    first, verified, unverified = verify_dir(release).split("\n")
+    assert first.startswith("match: snapshot r-snap-")
+    assert verified.startswith("verified: 31 votes (29 counted), byte for byte the replay of the hash chain")
+    for part in ("the chain of 34 records and its head", "vote_set_sha256", "method and params from the protocol",
+                 "board of 3 rated models recomputed (slugs, names, team slugs", "at 6 decimals",
+                 "no roots.json"):
+        assert part in verified
+    assert unverified.startswith("not verified from the release: protocol_version 0 and code_version")
+    assert "exposure (it counts battles, not votes" in unverified and "team names" in unverified
+
+
+def test_the_release_names_models_by_slug_and_team(release):
+    votes = lines(release / "votes.jsonl")
+    assert {(v["model_a_slug"], v["team_a"]) for v in votes} == {(f"r-snap-m{i}", f"r-snap-t{i}") for i in range(3)}
+    snapshot = json.loads((release / "snapshot.json").read_text(encoding="utf-8"))
+    assert [(m["slug"], m["team_slug"], m["team"]) for m in snapshot["roster"]] == [
+        (f"r-snap-m{i}", f"r-snap-t{i}", f"팀{i}") for i in range(3)]
+    assert snapshot["matrix"]["slugs"] == ["r-snap-m0", "r-snap-m1", "r-snap-m2"]
+    figures = [f for m in snapshot["models"] for f in (m["rating"], *m["ci"], m["win_rate"])]
+    assert all(f == round(f, 6) for f in figures) and any(f != round(f, 4) for f in figures)
+
+
+def test_a_figure_one_rounding_step_away_still_matches(release):
+    def nudge(snapshot):
+        snapshot["models"][0]["rating"] = round(snapshot["models"][0]["rating"] + 1e-6, 6)
+
+    assert edit_snapshot(release, nudge).startswith("match:")
+
+
+def test_daily_roots_are_checked_against_the_chain(release):
+    log = lines(release / "log.jsonl")
+    roots = [{"round": "r-snap", "day": "2026-11-01", "last_seq": 10, "root": log[9]["hash"]},
+             {"round": "r-snap", "day": "2026-11-02", "last_seq": 34, "root": log[33]["hash"]},
+             {"round": "r-snap", "day": "2026-11-03", "last_seq": 40, "root": "a" * 64},  # after the snapshot
+             {"round": "r-other", "day": "2026-11-01", "last_seq": 1, "root": "b" * 64}]
+    (release / "roots.json").write_text(json.dumps({"roots": roots, "heads": []}))
+    assert "2 daily root(s) of roots.json checked against the chain" in verify_dir(release)
+    roots[1]["root"] = log[32]["hash"]
+    (release / "roots.json").write_text(json.dumps({"roots": roots, "heads": []}))
+    assert verify_dir(release) == (f"MISMATCH at roots.json day 2026-11-02: the published root is {log[32]['hash']},"
+                                   f" the chain's hash at record 34 is {log[33]['hash']}")
+    (release / "roots.json").write_text("[]")
+    assert verify_dir(release) == "MISMATCH at roots.json: is not the body of GET /api/log/roots"
+
+
+def cpu_dispatch(env: dict | None = None) -> dict:
+    """numpy's dispatched CPU targets and whether each is in use (in a fresh interpreter under `env`)."""
+    probe = ("import json, numpy\ntry:\n    from numpy._core import _multiarray_umath as m\nexcept ImportError:\n"
+             "    from numpy.core import _multiarray_umath as m\n"
+             "print(json.dumps({k: bool(m.__cpu_features__.get(k)) for k in m.__cpu_dispatch__}))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **(env or {})})
+    return json.loads(done.stdout)
+
+
+def test_a_release_verifies_with_numpys_avx512_paths_disabled(release):
+    """Published on this CPU's widest vector paths, verified without them (as on a CPU without AVX-512)."""
+    wide = [k for k, on in cpu_dispatch().items() if on and (k.startswith("AVX512") or k == "X86_V4")]
+    if not wide:
+        pytest.skip("this CPU or numpy build has no AVX-512 paths to disable")
+    env = {"NPY_DISABLE_CPU_FEATURES": " ".join(wide)}
+    if any(cpu_dispatch(env)[k] for k in wide):
+        pytest.skip(f"numpy refused NPY_DISABLE_CPU_FEATURES={env['NPY_DISABLE_CPU_FEATURES']!r}")
+    done = subprocess.run([sys.executable, "-m", "voting.verify", str(release)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **env})
+    assert done.returncode == 0 and done.stdout.startswith("match:"), done.stdout + done.stderr
 
 
 def test_flipping_one_votes_winner_in_the_votes_file(release):
@@ -176,13 +241,46 @@ def test_a_votes_file_with_the_same_votes_but_other_bytes(release):
     assert verify_dir(release).startswith("MISMATCH at votes.jsonl: same votes, but not byte for byte")
 
 
+def edit_snapshot(release: Path, change) -> str:
+    """Apply `change` to the release's snapshot.json, write it back, verify."""
+    snapshot = json.loads((release / "snapshot.json").read_text(encoding="utf-8"))
+    change(snapshot)
+    (release / "snapshot.json").write_text(json.dumps(snapshot, ensure_ascii=False), encoding="utf-8")
+    return verify_dir(release)
+
+
+def swap_teams(s: dict, labels_too: bool) -> None:
+    """Credit row 1's model to row 2's team and back (with the teams' names, or the names alone)."""
+    one, two = s["models"][0], s["models"][1]
+    for key in ("team", "team_en") if labels_too else ("team", "team_en", "team_slug"):
+        one[key], two[key] = two[key], one[key]
+    if labels_too:
+        for entry in s["roster"]:
+            entry["team"], entry["team_en"] = next((m["team"], m["team_en"]) for m in s["models"]
+                                                   if m["slug"] == entry["slug"])
+
+
 @pytest.mark.parametrize("change,where", [
-    (lambda s: s["models"][0].update(rating=s["models"][0]["rating"] + 1e-9),
+    (lambda s: s["models"][0].update(rating=s["models"][0]["rating"] + 1e-5),
      "snapshot.json: board row 1 (Model 0 1): rating"),
     (lambda s: s["models"][1].update(rank=s["models"][1]["rank"] + 1), "snapshot.json: board row 2"),
     (lambda s: s["models"][2].update(ci=[s["models"][2]["ci"][0], s["models"][2]["ci"][1] + 0.5]), "snapshot.json: board row 3"),
+    (lambda s: s["models"][0].update(name="Other 1"), "snapshot.json: board row 1 (Other 1): name"),
+    (lambda s: s["models"][0].update(slug="r-snap-m9"), "snapshot.json: board row 1 (Model 0 1): slug"),
+    (lambda s: swap_teams(s, labels_too=False), "snapshot.json: board row 1 (Model 0 1): team_slug"),
+    (lambda s: s["models"][0].update(team="팀1"), "snapshot.json: team r-snap-t0 is labelled"),
+    (lambda s: s["roster"][1].update(team_slug="r-snap-t0"), "snapshot.json: roster is"),
     (lambda s: s["matrix"]["battles"][0].__setitem__(1, 99), "snapshot.json: matrix battles"),
-    (lambda s: s["protocol"].update(seed=1), "snapshot.json: board row 1 (Model 0 1): ci"),
+    (lambda s: s["matrix"]["slugs"].reverse(), "snapshot.json: matrix slugs"),
+    (lambda s: (s["protocol"].update(seed=1), s["params"].update(seed=1)),
+     "snapshot.json: board row 1 (Model 0 1): ci"),
+    (lambda s: s["protocol"].update(seed=1), "snapshot.json params: "),
+    (lambda s: s["params"].update(bootstrap_rounds=10), "snapshot.json params: "),
+    (lambda s: s.update(method="elo"), "snapshot.json method: 'elo', the protocol says 'bradley-terry-mle'"),
+    (lambda s: s["protocol"].update(bootstrap_rounds=10**9),
+     "snapshot.json protocol: bootstrap_rounds: must be between"),
+    (lambda s: s["protocol"].pop("seed"), "snapshot.json protocol: is not a complete protocol"),
+    (lambda s: s.update(protocol=None), "snapshot.json protocol: is not a complete protocol"),
     (lambda s: s.update(vote_set_sha256="0" * 64), "vote_set_sha256"),
     (lambda s: s.update(log_head="0" * 64), "log record 34: the chain ends in"),
     (lambda s: s.update(log_seq=33), "log record 33: the chain ends in"),
@@ -192,10 +290,12 @@ def test_a_votes_file_with_the_same_votes_but_other_bytes(release):
     (lambda s: s.update(round="r-other"), "log record 1: belongs to round"),
 ])
 def test_a_changed_snapshot_document(release, change, where):
-    snapshot = json.loads((release / "snapshot.json").read_text(encoding="utf-8"))
-    change(snapshot)
-    (release / "snapshot.json").write_text(json.dumps(snapshot, ensure_ascii=False), encoding="utf-8")
-    assert verify_dir(release).startswith(f"MISMATCH at {where}")
+    assert edit_snapshot(release, change).startswith(f"MISMATCH at {where}")
+
+
+def test_team_names_swapped_consistently_are_reported_as_not_verified(release):
+    report = edit_snapshot(release, lambda s: swap_teams(s, labels_too=True))
+    assert report.startswith("match:") and "not verified from the release:" in report and "team names" in report
 
 
 def test_a_log_longer_than_the_snapshot_still_verifies_up_to_its_head(release):
@@ -234,3 +334,14 @@ def test_python_m_needs_only_numpy_and_the_standard_library(release):
     probe = subprocess.run([sys.executable, "-c", RUN_WITHOUT_WEB_STACK.replace("voting.verify", "app.db")],
                            cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert probe.returncode != 0  # the block is real: a module that needs SQLAlchemy cannot run under it
+
+
+def test_a_cast_record_without_slugs_or_with_an_unknown_winner_is_refused():
+    record = {"kind": "cast", "vote_id": "v1", "model_a": "A 1", "model_b": "B 1", "winner": "model_a"}
+    with pytest.raises(ReleaseMismatch, match="^log record 1: a cast record without model_a_slug, model_b_slug, "
+                                              "team_a, team_b$"):
+        replay([LogLine(1, record, "0" * 64, "f" * 64)], ())
+    record |= {"model_a_slug": "a", "model_b_slug": "b", "team_a": "ta", "team_b": "tb", "winner": "draw"}
+    with pytest.raises(ReleaseMismatch, match="unknown winner 'draw'"):
+        replay([LogLine(1, record, "0" * 64, "f" * 64)], ())
+    assert replay([LogLine(1, record | {"winner": "tie"}, "0" * 64, "f" * 64)], ())[0]["model_a_slug"] == "a"

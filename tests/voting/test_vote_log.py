@@ -98,7 +98,9 @@ def test_each_vote_appends_one_linked_cast_record(arena):
     salt = arena.db.get(Round, ROUND).pseudonym_salt
     assert first == {"kind": "cast", "round": ROUND, "seq": 1, "vote_id": ids[0],
                      "voter": voter_pseudonym(salt, arena.voter.id), "category": "daily",
-                     "model_a": "Model 0 1", "model_b": "Model 1 1", "winner": "model_a",
+                     "model_a": "Model 0 1", "model_b": "Model 1 1", "model_a_slug": f"{ROUND}-m0",
+                     "model_b_slug": f"{ROUND}-m1", "team_a": f"{ROUND}-t0", "team_b": f"{ROUND}-t1",
+                     "winner": "model_a",
                      "tstamp": first["tstamp"], "counted": True, "excluded_reason": None}
     vote = arena.db.get(Vote, ids[0])
     assert first["tstamp"] == vote.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -414,7 +416,8 @@ def chain(n: int = 5) -> list[tuple[int, str, str, str]]:
     """A well-formed chain of n cast records (vote ids v1..vn)."""
     rows, prev = [], GENESIS
     for seq in range(1, n + 1):
-        body = canonical(cast_record("r", seq, f"v{seq}", "p", "daily", "A 1", "B 1", "a", "2026-01-01T00:00:00.000000Z", None))
+        body = canonical(cast_record("r", seq, f"v{seq}", "p", "daily", "A 1", "B 1", "a", "2026-01-01T00:00:00.000000Z", None,
+                                     model_a_slug="a", model_b_slug="b", team_a="ta", team_b="tb"))
         rows.append((seq, body.decode(), prev, link_hash(prev, body)))
         prev = rows[-1][3]
     return rows
