@@ -102,6 +102,11 @@ class Frozen:
     votes: list[dict[str, Any]]
     protocol: dict[str, Any]
     board: dict[str, Any]
+    lines: list[LogLine]
+
+    def files(self) -> dict[str, bytes]:
+        """The votes and log files of the release (release_files' bytes, from the lines already read)."""
+        return {"votes.jsonl": jsonl(self.votes), "log.jsonl": log_export(self.lines)}
 
 
 def unlogged_votes(session: Session, round_id: str) -> int:
@@ -122,7 +127,7 @@ def freeze_round(session: Session, round_: Round) -> Frozen:
         raise SnapshotRefused("vote_log_broken") from exc
     if unlogged_votes(session, round_.id):
         raise SnapshotRefused("vote_log_incomplete")
-    return Frozen(len(lines), head, votes, protocol, published_board(session, round_, votes, protocol))
+    return Frozen(len(lines), head, votes, protocol, published_board(session, round_, votes, protocol), lines)
 
 
 def publish_snapshot(session: Session, round_: Round, actor: User | str, now: datetime, code_version: str,
@@ -136,12 +141,13 @@ def publish_snapshot(session: Session, round_: Round, actor: User | str, now: da
         raise SnapshotRefused("round_not_started")
     _check_supersedes(session, round_, supersedes)
     frozen = freeze_round(session, round_)
+    files = frozen.files()
     snapshot_id = new_snapshot_id(round_.id, now, token)
     while session.get(Snapshot, snapshot_id) is not None:
         snapshot_id = new_snapshot_id(round_.id, now, token)
     snap = Snapshot(id=snapshot_id, round_id=round_.id, category=None, method=frozen.protocol["method"],
                     params=settings_from_protocol(frozen.protocol).describe(), results=frozen.board,
-                    vote_count=len(frozen.votes), vote_set_sha256=sha256_hex(jsonl(frozen.votes)),
+                    vote_count=len(frozen.votes), vote_set_sha256=sha256_hex(files["votes.jsonl"]),
                     published_by=actor.id if isinstance(actor, User) else None, published_at=now, notes=notes,
                     supersedes_id=supersedes, protocol_version=round_.protocol_version, protocol=frozen.protocol,
                     code_version=code_version[:64], log_seq=frozen.log_seq, log_head=frozen.head,
@@ -151,7 +157,7 @@ def publish_snapshot(session: Session, round_: Round, actor: User | str, now: da
             session.add(snap)
     except IntegrityError:  # the unique index on supersedes: only if the locks above were bypassed
         raise SnapshotRefused("already_superseded") from None
-    store_release_files(session, snap, release_files(session, snap), now)
+    store_release_files(session, snap, files, now)
     before = {"round_status": round_.status}
     if round_.status == "closed":
         round_.status, round_.published_at = "published", now
