@@ -130,7 +130,7 @@ def _release_file(snap: Snapshot, name: str) -> Response:
         lines = round_log(session, snap.round_id, snap.log_seq)
         data = release_votes(lines, snap.protocol) if name == "votes.jsonl" else log_export(lines)
         return _download(data, NDJSON, filename)
-    gzipped = "gzip" in request.accept_encodings
+    gzipped = request.accept_encodings["gzip"] > 0  # "gzip;q=0" refuses it
     etag = info.sha256 + ("-gzip" if gzipped else "")  # a strong validator names one representation
     headers = {"ETag": f'"{etag}"', "Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding",
                "Content-Disposition": f'attachment; filename="{filename}"'}

@@ -54,6 +54,8 @@ def test_downloads_carry_a_strong_etag_are_cached_for_good_and_answer_304(world,
     zipped = anonymous.get(url, headers={"Accept-Encoding": "gzip, deflate"})
     assert zipped.headers["Content-Encoding"] == "gzip" and zipped.data == row.data
     assert zipped.headers["ETag"] == f'"{row.sha256}-gzip"' and gzip.decompress(zipped.data) == plain.data
+    refused = anonymous.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain.data
     again = anonymous.get(url, headers={"If-None-Match": plain.headers["ETag"]})
     assert again.status_code == 304 and again.data == b"" and again.headers["Cache-Control"] == IMMUTABLE
     again = anonymous.get(url, headers={"If-None-Match": zipped.headers["ETag"], "Accept-Encoding": "gzip"})
