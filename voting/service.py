@@ -54,6 +54,8 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
 
     With `caps`, the account's votes are serialised until the caller's transaction ends, so the
     count of stored votes that decides the cap cannot race; a refused vote leaves nothing behind.
+    The round is read again under its write lock (taken with the log append): a close committed since
+    the first read refuses the vote (round_closed) and rolls the transaction back.
     """
     if winner not in WINNERS:
         raise VoteRejected("invalid_winner")
