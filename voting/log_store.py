@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contest.models import Round
+from contest.queries import lock_round_writes
 from voting.log import GENESIS, canonical, cast_record, change_record, link_hash, tstamp, voter_pseudonym
 from voting.models import LogRoot, VoteLogEntry
 from voting.queries import VoteTarget
@@ -30,10 +31,9 @@ class Head(NamedTuple):
 
 
 def lock_round_log(session: Session, round_id: str) -> None:
-    """Serialise appends to one round's chain until the transaction ends (PostgreSQL). SQLite has one
-    writer at a time: the change being logged already holds its write lock."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"arena-log:{round_id}", 0))))
+    """Serialise appends to one round's chain until the transaction ends (the round's write lock,
+    shared with closing and publishing: contest.queries.lock_round_writes)."""
+    lock_round_writes(session, round_id)
 
 
 def head(session: Session, round_id: str) -> Head:
