@@ -19,7 +19,7 @@ from voting.arena_format import BadLine, read_battles
 from voting.board import BoardSettings, compute_rows
 from voting.log import ChainCheck
 from voting.log_audit import verify_round
-from voting.log_store import seal_roots
+from voting.log_store import backfill_casts, seal_roots
 from voting.queries import round_by_id
 from voting.rebuild import RebuildBusy, rebuild_live_board
 from voting.models import Snapshot
@@ -158,6 +158,16 @@ def _report_round(round_id: str, check: ChainCheck) -> bool:
         return False
     click.echo(f"ok: {check.count} records, head {check.head} (round {round_id})")
     return True
+
+
+@log_cli.command("backfill")
+@click.option("--round", "round_id", default=None, help="Only this round (default: every round).")
+def log_backfill(round_id):
+    """Append cast records for stored votes that have none (votes cast before migration 0004)."""
+    with new_session() as session:
+        count = backfill_casts(session, round_id)
+        session.commit()
+    click.echo(f"appended {count} cast record(s)")
 
 
 @log_cli.command("seal")
