@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from contest.backends import is_bank
@@ -72,6 +72,16 @@ def lock_draws(session: Session, round_id: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
         key = f"arena-draw:{round_id}"
         session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+def lock_round_writes(session: Session, round_id: str) -> None:
+    """Serialise writes to one round (votes and their log records, exclusions, closing, publishing)
+    until the transaction ends. PostgreSQL: an advisory lock per round. SQLite has one writer at a
+    time: a no-op write takes the database's write lock now, so what is read after this is current."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"arena-log:{round_id}", 0))))
+    else:
+        session.execute(text("UPDATE rounds SET status = status WHERE id = :id"), {"id": round_id})
 
 
 def round_exposure(session: Session, round_id: str) -> RoundExposure:

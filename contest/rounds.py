@@ -20,23 +20,37 @@ from app.audit import actor_label, record_change
 from app.db import could_be_id
 from app.models import User
 from contest.models import Round, RoundProtocol
+from contest.queries import lock_round_writes
 from contest.round_json import round_json, terms_of
 from contest.round_terms import (TERMS, RoundError, Terms, check_openable, check_window, checked_terms,
                                  write_terms)
 
 Actor = User | str
 __all__ = ["RoundError", "change_protocol", "close_round", "create_round", "find_round", "list_rounds",
-           "mark_published", "open_round", "protocol_versions", "update_round"]
+           "locked_round", "mark_published", "open_round", "protocol_versions", "update_round"]
 
 
 def find_round(session: Session, round_id: str, lock: bool = False) -> Round:
-    """A round by id (row-locked where the database supports it), or RoundError unknown_round."""
+    """A round by id (row-locked where the database supports it), or RoundError unknown_round.
+
+    The lock is FOR NO KEY UPDATE: it serialises changes to the round, not the key share that inserting
+    a vote (or a log record) takes on it; a vote then waits for the round's write lock, so a stronger
+    lock here would make a cycle with locked_round."""
     round_ = None
     if could_be_id(round_id):
         stmt = select(Round).where(Round.id == round_id)
-        round_ = session.scalars(stmt.with_for_update() if lock else stmt).first()
+        round_ = session.scalars(stmt.with_for_update(key_share=True) if lock else stmt).first()
     if round_ is None:
         raise RoundError("unknown_round", 404)
+    return round_
+
+
+def locked_round(session: Session, round_id: str) -> Round:
+    """A round row-locked and holding its write lock (contest.queries.lock_round_writes), read afresh:
+    no vote, exclusion or publication of it is in flight until the transaction ends."""
+    round_ = find_round(session, round_id, lock=True)
+    lock_round_writes(session, round_.id)
+    session.refresh(round_)  # SQLite: the read above came before the write lock
     return round_
 
 
@@ -98,7 +112,7 @@ def _append_version(session: Session, actor: Actor, round_: Round, terms: Terms,
 
 def open_round(session: Session, actor: Actor, round_id: str, now: datetime) -> Round:
     """draft -> open: freeze the terms as protocol version 1."""
-    round_ = find_round(session, round_id, lock=True)
+    round_ = locked_round(session, round_id)
     if round_.status != "draft":
         raise RoundError("invalid_transition", 409)
     if round_.closes_at <= now:
@@ -125,8 +139,8 @@ def _move(session: Session, actor: Actor, round_: Round, status: str, now: datet
 
 
 def close_round(session: Session, actor: Actor, round_id: str, now: datetime) -> Round:
-    """open -> closed: no more battles or votes."""
-    round_ = find_round(session, round_id, lock=True)
+    """open -> closed: no more battles or votes (a vote in flight either commits first or is refused)."""
+    round_ = locked_round(session, round_id)
     if round_.status != "open":
         raise RoundError("invalid_transition", 409)
     return _move(session, actor, round_, "closed", now)

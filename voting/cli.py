@@ -17,8 +17,9 @@ from app.db import new_session, utcnow
 from contest.models import Round
 from voting.arena_format import BadLine, read_battles
 from voting.board import BoardSettings, compute_rows
+from voting.log import ChainCheck
 from voting.log_audit import verify_round
-from voting.log_store import seal_roots
+from voting.log_store import backfill_casts, seal_roots
 from voting.queries import round_by_id
 from voting.rebuild import RebuildBusy, rebuild_live_board
 from voting.models import Snapshot
@@ -139,18 +140,34 @@ def log_cli():
 @log_cli.command("verify")
 @click.option("--round", "round_id", default=None, help="Check one round (default: every round).")
 def log_verify(round_id):
-    """Check each chain, every vote against its records and the recorded roots; exit 1 on a problem."""
+    """Check every round's chain, its votes against their records and its roots; report every bad round, exit 1 if any."""
     with new_session() as session:
         if round_id is not None and round_by_id(session, round_id) is None:
             raise click.ClickException(f"unknown round {round_id!r}")
         ids = [round_id] if round_id is not None else session.scalars(select(Round.id).order_by(Round.id)).all()
-        for rid in ids:
-            check = verify_round(session, rid)
-            if check.problems:
-                more = f" (and {len(check.problems) - 1} more)" if len(check.problems) > 1 else ""
-                click.echo(f"round {rid}: {check.problems[0]}{more}")
-                sys.exit(1)
-            click.echo(f"ok: {check.count} records, head {check.head} (round {rid})")
+        bad = [rid for rid in ids if not _report_round(rid, verify_round(session, rid))]
+    if bad:
+        sys.exit(1)
+
+
+def _report_round(round_id: str, check: ChainCheck) -> bool:
+    """Print one round's result (its first problem, and how many more); True when it is clean."""
+    if check.problems:
+        more = f" (and {len(check.problems) - 1} more)" if len(check.problems) > 1 else ""
+        click.echo(f"round {round_id}: {check.problems[0]}{more}")
+        return False
+    click.echo(f"ok: {check.count} records, head {check.head} (round {round_id})")
+    return True
+
+
+@log_cli.command("backfill")
+@click.option("--round", "round_id", default=None, help="Only this round (default: every round).")
+def log_backfill(round_id):
+    """Append cast records for stored votes that have none (votes cast before migration 0004)."""
+    with new_session() as session:
+        count = backfill_casts(session, round_id)
+        session.commit()
+    click.echo(f"appended {count} cast record(s)")
 
 
 @log_cli.command("seal")

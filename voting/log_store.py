@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contest.models import Round
+from contest.queries import lock_round_writes
 from voting.log import GENESIS, canonical, cast_record, change_record, link_hash, tstamp, voter_pseudonym
-from voting.models import LogRoot, VoteLogEntry
-from voting.queries import VoteTarget
+from voting.models import LogRoot, Vote, VoteLogEntry
+from voting.queries import VoteTarget, vote_target
 
 # A day is sealed this long after it ended: a vote stamped just before midnight may still be committing.
 SEAL_GRACE = timedelta(minutes=5)
@@ -30,10 +31,9 @@ class Head(NamedTuple):
 
 
 def lock_round_log(session: Session, round_id: str) -> None:
-    """Serialise appends to one round's chain until the transaction ends (PostgreSQL). SQLite has one
-    writer at a time: the change being logged already holds its write lock."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"arena-log:{round_id}", 0))))
+    """Serialise appends to one round's chain until the transaction ends (the round's write lock,
+    shared with closing and publishing: contest.queries.lock_round_writes)."""
+    lock_round_writes(session, round_id)
 
 
 def head(session: Session, round_id: str) -> Head:
@@ -71,6 +71,25 @@ def _append(session: Session, round_id: str, vote_id: str, kind: str, now: datet
                                                 record=record.decode("utf-8"), prev_hash=last.hash,
                                                 hash=new.hash, created_at=now))
     return new
+
+
+def backfill_casts(session: Session, round_id: str | None = None) -> int:
+    """Append a cast record for every stored vote that has none (votes cast before the log existed),
+    oldest first, with the vote's own time and current state. Appends only: a chain already holding
+    records keeps them, the backfilled ones follow. Returns how many were appended; the caller commits."""
+    logged = select(VoteLogEntry.vote_id).where(VoteLogEntry.kind == "cast")
+    stmt = select(Vote).where(Vote.id.not_in(logged)).order_by(Vote.created_at, Vote.id)
+    if round_id is not None:
+        stmt = stmt.where(Vote.round_id == round_id)
+    count = 0
+    for vote in session.scalars(stmt).all():
+        target = vote_target(session, vote.battle_id)
+        if target is None:  # cannot happen while votes reference battles; never invent a record
+            raise LookupError(f"vote {vote.id}: its battle is missing")
+        append_cast(session, target, vote.id, vote.user_id, vote.winner, vote.created_at,
+                    vote.excluded_reason if vote.excluded else None)
+        count += 1
+    return count
 
 
 # ---------------------------------------------------------------- daily roots

@@ -5,7 +5,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -114,6 +115,8 @@ class Snapshot(Base):
     """A published, frozen leaderboard. Immutable: the database refuses UPDATE and DELETE."""
 
     __tablename__ = "snapshots"
+    # A round's snapshots form one line: each correction names the latest, and no snapshot is corrected twice.
+    __table_args__ = (Index("ix_snapshots_supersedes_id", "supersedes_id", unique=True),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id"))
@@ -135,3 +138,21 @@ class Snapshot(Base):
     log_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     log_head: Mapped[str] = mapped_column(String(64), default="", server_default="")
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # exposure, exclusions
+
+
+RELEASE_FILES = ("votes.jsonl", "log.jsonl")
+
+
+class SnapshotFile(Base):
+    """A file of a snapshot's public release, stored at publication exactly as served (gzip-compressed in
+    `data`; `sha256` and `size` are of the file itself). Append-only, like the snapshot (migration 0005)."""
+
+    __tablename__ = "snapshot_files"
+    __table_args__ = (CheckConstraint("name IN ('votes.jsonl', 'log.jsonl')", name="name"),)
+
+    snapshot_id: Mapped[str] = mapped_column(ForeignKey("snapshots.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

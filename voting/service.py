@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from app.models import User
-from contest.models import Battle
+from contest.models import Battle, Round
 from voting import log_store, queries
 from voting.queries import Revealed, VoteTarget
 from voting.models import WINNERS, Vote, VoteOutbox, new_vote_id
@@ -54,6 +54,8 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
 
     With `caps`, the account's votes are serialised until the caller's transaction ends, so the
     count of stored votes that decides the cap cannot race; a refused vote leaves nothing behind.
+    The round is read again under its write lock (taken with the log append): a close committed since
+    the first read refuses the vote (round_closed) and rolls the transaction back.
     """
     if winner not in WINNERS:
         raise VoteRejected("invalid_winner")
@@ -77,6 +79,7 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
     session.execute(update(Battle).where(Battle.id == target.battle_id).values(status="voted"))
     # Last: appending serialises the round's votes until commit, so the lock is held as briefly as can be.
     log_store.append_cast(session, target, fields["id"], user.id, winner, now, reason)
+    _check_still_open(session, target, now)
     return CastVote(vote=Vote(**fields), model_a=target.model_a, model_b=target.model_b)
 
 
@@ -88,6 +91,16 @@ def _check_votable(target: VoteTarget, now: datetime) -> None:
     if target.status != "ready":
         raise VoteRejected("battle_not_ready")
     if not (target.round_status == "open" and target.opens_at <= now < target.closes_at):
+        raise VoteRejected("round_closed")
+
+
+def _check_still_open(session: Session, target: VoteTarget, now: datetime) -> None:
+    """Under the round's write lock (taken by the append), read the round afresh: a close or a final
+    snapshot committed since the first read refuses the vote, and everything it wrote is rolled back."""
+    row = session.execute(select(Round.status, Round.opens_at, Round.closes_at)
+                          .where(Round.id == target.round_id)).one()
+    if not (row.status == "open" and row.opens_at <= now < row.closes_at):
+        session.rollback()
         raise VoteRejected("round_closed")
 
 

@@ -22,6 +22,7 @@ from voting.models import Snapshot
 from voting.queries import round_by_id
 from voting.routes import board_scope
 from voting.runtime import board_settings
+from voting.snapshot_store import file_gzip, file_info, gunzip_chunks
 from voting.snapshot_views import SNAPSHOT_LIST_SCHEMA, SNAPSHOT_SCHEMA, board_csv, snapshot_summary
 from voting.snapshots import (SnapshotRefused, list_snapshots, log_export, publish_snapshot, release_votes,
                               round_log, snapshot_document, superseded_by)
@@ -31,9 +32,10 @@ guard_blueprint(admin_bp, "ministry")
 
 Id = Annotated[Text, StringConstraints(min_length=1, max_length=40)]
 REFUSED_STATUS = {"round_not_started": 409, "already_superseded": 409, "vote_log_broken": 409,
-                  "vote_log_incomplete": 409,
+                  "vote_log_incomplete": 409, "supersedes_required": 409,
                   "unknown_snapshot": 422, "supersedes_other_round": 422}
 NDJSON = "application/x-ndjson"
+IMMUTABLE = "public, max-age=31536000, immutable"
 ROUND_PARAM = [{"name": "round", "in": "query", "required": False, "schema": {"type": "string"}}]
 
 
@@ -62,7 +64,8 @@ def _snapshot(snapshot_id: str) -> Snapshot:
 
 @admin_bp.post("")
 @api_doc(request=PublishBody, responses={201: _json("The published snapshot", SNAPSHOT_SCHEMA), 404: "Unknown round",
-                                         409: "Round not started, snapshot already superseded, log broken or incomplete",
+                                         409: "Round not started, a later snapshot must name the latest in supersedes, "
+                                              "snapshot already superseded, log broken or incomplete",
                                          422: "Supersedes an unknown snapshot or one of another round"},
          tags=["admin"])
 def publish():
@@ -103,22 +106,42 @@ def snapshot_detail(snapshot_id: str):
 
 @bp.get("/api/snapshots/<snapshot_id>/votes")
 @api_doc(responses={200: _file("The vote release (the exact bytes of vote_set_sha256)", NDJSON),
-                    404: "Unknown snapshot"}, tags=["publications"])
+                    304: "Not modified (If-None-Match)", 404: "Unknown snapshot"}, tags=["publications"])
 def snapshot_votes(snapshot_id: str):
     """The anonymised votes of a snapshot as JSON Lines."""
-    snap = _snapshot(snapshot_id)
-    data = release_votes(round_log(get_session(), snap.round_id, snap.log_seq), snap.protocol)
-    return _download(data, NDJSON, f"{snap.id}-votes.jsonl")
+    return _release_file(_snapshot(snapshot_id), "votes.jsonl")
 
 
 @bp.get("/api/snapshots/<snapshot_id>/log")
-@api_doc(responses={200: _file("The hash chain up to the snapshot's head", NDJSON), 404: "Unknown snapshot"},
-         tags=["publications"])
+@api_doc(responses={200: _file("The hash chain up to the snapshot's head", NDJSON),
+                    304: "Not modified (If-None-Match)", 404: "Unknown snapshot"}, tags=["publications"])
 def snapshot_log(snapshot_id: str):
     """The round's vote log up to the snapshot's head record, as JSON Lines."""
-    snap = _snapshot(snapshot_id)
-    data = log_export(round_log(get_session(), snap.round_id, snap.log_seq))
-    return _download(data, NDJSON, f"{snap.id}-log.jsonl")
+    return _release_file(_snapshot(snapshot_id), "log.jsonl")
+
+
+def _release_file(snap: Snapshot, name: str) -> Response:
+    """A release file as stored at publication: a strong ETag (its SHA-256), cached for good, gzip as
+    stored when the client takes it, else decompressed as it is sent."""
+    session = get_session()
+    info = file_info(session, snap.id, name)
+    filename = f"{snap.id}-{name}"
+    if info is None:  # published before the files were stored (migration 0005): rebuilt
+        lines = round_log(session, snap.round_id, snap.log_seq)
+        data = release_votes(lines, snap.protocol) if name == "votes.jsonl" else log_export(lines)
+        return _download(data, NDJSON, filename)
+    gzipped = request.accept_encodings["gzip"] > 0  # "gzip;q=0" refuses it
+    etag = info.sha256 + ("-gzip" if gzipped else "")  # a strong validator names one representation
+    headers = {"ETag": f'"{etag}"', "Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding",
+               "Content-Disposition": f'attachment; filename="{filename}"'}
+    if request.if_none_match.contains_weak(etag):
+        return Response(status=304, headers=headers)
+    data = file_gzip(session, snap.id, name)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+        return Response(data, content_type=NDJSON + "; charset=utf-8", headers=headers)
+    headers["Content-Length"] = str(info.size)
+    return Response(gunzip_chunks(data), content_type=NDJSON + "; charset=utf-8", headers=headers)
 
 
 @bp.get("/api/snapshots/<snapshot_id>/board.csv")

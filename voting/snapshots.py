@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import record_change
@@ -28,6 +29,7 @@ from voting.models import Snapshot, Vote, VoteLogEntry
 from voting.release import LogLine, ReleaseMismatch, check_chain, jsonl, replay, sha256_hex, vote_stats
 from voting.release_board import settings_from_protocol
 from voting.snapshot_board import published_board
+from voting.snapshot_store import latest_snapshot, lock_for_publication, store_release_files
 from voting.snapshot_views import snapshot_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,14 +78,18 @@ def _stats(session: Session, round_: Round, votes: list[dict[str, Any]]) -> dict
 
 
 def _check_supersedes(session: Session, round_: Round, supersedes: str | None) -> None:
+    """A round's first snapshot supersedes nothing; every later one names the round's latest."""
+    latest = latest_snapshot(session, round_.id)
     if supersedes is None:
+        if latest is not None:
+            raise SnapshotRefused("supersedes_required")
         return
     old = session.get(Snapshot, supersedes)
     if old is None:
         raise SnapshotRefused("unknown_snapshot")
     if old.round_id != round_.id:
         raise SnapshotRefused("supersedes_other_round")
-    if superseded_by(session, old.id) is not None:
+    if old.id != latest:
         raise SnapshotRefused("already_superseded")
 
 
@@ -96,6 +102,11 @@ class Frozen:
     votes: list[dict[str, Any]]
     protocol: dict[str, Any]
     board: dict[str, Any]
+    lines: list[LogLine]
+
+    def files(self) -> dict[str, bytes]:
+        """The votes and log files of the release (release_files' bytes, from the lines already read)."""
+        return {"votes.jsonl": jsonl(self.votes), "log.jsonl": log_export(self.lines)}
 
 
 def unlogged_votes(session: Session, round_id: str) -> int:
@@ -116,28 +127,37 @@ def freeze_round(session: Session, round_: Round) -> Frozen:
         raise SnapshotRefused("vote_log_broken") from exc
     if unlogged_votes(session, round_.id):
         raise SnapshotRefused("vote_log_incomplete")
-    return Frozen(len(lines), head, votes, protocol, published_board(session, round_, votes, protocol))
+    return Frozen(len(lines), head, votes, protocol, published_board(session, round_, votes, protocol), lines)
 
 
 def publish_snapshot(session: Session, round_: Round, actor: User | str, now: datetime, code_version: str,
                      supersedes: str | None = None, notes: str | None = None,
                      token: Callable[[], str] = lambda: secrets.token_hex(2)) -> Snapshot:
-    """Freeze the round's board as of its chain head into a new Snapshot (flushed, not committed)."""
+    """Freeze the round's board as of its chain head into a new Snapshot with its stored release files
+    (flushed, not committed). Holds the round's row lock until the transaction ends: no close or other
+    publication of the round meanwhile, and the supersedes rule reads the round's latest snapshot."""
+    lock_for_publication(session, round_)
     if round_.status == "draft":
         raise SnapshotRefused("round_not_started")
     _check_supersedes(session, round_, supersedes)
     frozen = freeze_round(session, round_)
+    files = frozen.files()
     snapshot_id = new_snapshot_id(round_.id, now, token)
     while session.get(Snapshot, snapshot_id) is not None:
         snapshot_id = new_snapshot_id(round_.id, now, token)
     snap = Snapshot(id=snapshot_id, round_id=round_.id, category=None, method=frozen.protocol["method"],
                     params=settings_from_protocol(frozen.protocol).describe(), results=frozen.board,
-                    vote_count=len(frozen.votes), vote_set_sha256=sha256_hex(jsonl(frozen.votes)),
+                    vote_count=len(frozen.votes), vote_set_sha256=sha256_hex(files["votes.jsonl"]),
                     published_by=actor.id if isinstance(actor, User) else None, published_at=now, notes=notes,
                     supersedes_id=supersedes, protocol_version=round_.protocol_version, protocol=frozen.protocol,
                     code_version=code_version[:64], log_seq=frozen.log_seq, log_head=frozen.head,
                     stats=_stats(session, round_, frozen.votes))
-    session.add(snap)
+    try:
+        with session.begin_nested():
+            session.add(snap)
+    except IntegrityError:  # the unique index on supersedes: only if the locks above were bypassed
+        raise SnapshotRefused("already_superseded") from None
+    store_release_files(session, snap, files, now)
     before = {"round_status": round_.status}
     if round_.status == "closed":
         round_.status, round_.published_at = "published", now

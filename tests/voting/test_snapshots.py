@@ -19,7 +19,7 @@ from tests.conftest import ContextCliRunner
 from tests.voting.log_builder import append_record, make_logged_vote
 from tests.voting.snapshot_world import build_world, client_as, export, publish
 from voting.cli import snapshots_cli
-from voting.models import Snapshot, Vote
+from voting.models import Snapshot, SnapshotFile, Vote
 from voting.snapshots import detect_code_version
 from voting.verify import verify_dir
 
@@ -170,13 +170,16 @@ def test_a_vote_missing_from_the_log_is_not_published(world):
     assert world.db.scalars(select(Snapshot)).all() == []
 
 
-@pytest.mark.parametrize("statement", ["UPDATE snapshots SET vote_set_sha256 = 'x'", "DELETE FROM snapshots"])
-def test_the_database_refuses_to_change_a_snapshot(world, statement):
+@pytest.mark.parametrize("statement", ["UPDATE snapshots SET vote_set_sha256 = 'x'", "DELETE FROM snapshots",
+                                       "UPDATE snapshot_files SET sha256 = 'x'", "DELETE FROM snapshot_files"])
+def test_the_database_refuses_to_change_a_snapshot_or_its_stored_files(world, statement):
     publish(world)
     with pytest.raises(DBAPIError, match="append-only"):
         world.db.execute(text(statement))
     world.db.rollback()
     assert world.db.scalars(select(Snapshot)).one().vote_set_sha256 != "x"
+    assert sorted(world.db.scalars(select(SnapshotFile.name).where(SnapshotFile.sha256 != "x"))) == ["log.jsonl",
+                                                                                                     "votes.jsonl"]
 
 
 def test_no_route_changes_a_snapshot(world):

@@ -475,3 +475,28 @@ def test_votes_are_compared_with_the_replay_of_their_records():
     assert found == [("inserted", 9, "v0"), ("inserted", 4, "v3"), ("deleted", None, "v4"),
                      ("deleted", 5, "v5"), ("inserted", 8, "v5"), ("inserted", 10, "v6")]
     assert list(compare_states(votes[:2], records[1:6])) == []
+
+
+def test_votes_stored_before_the_log_are_backfilled_once_and_then_verify(app, db, runner):
+    """Votes from before migration 0004 have no record: `log backfill` appends them (oldest first, their
+    own time and state), `log verify` then passes, and a second backfill appends nothing."""
+    round_ = make_round(db, "r-old", models=3)
+    voter = make_user(db, "예전 투표자")
+    old = utcnow() - timedelta(days=3)
+    for i, winner in enumerate(("a", "b", "tie")):
+        battle = make_battle(db, voter, round_, i % 3, (i + 1) % 3, status="voted")
+        db.add(Vote(battle_id=battle.id, user_id=voter.id, round_id=round_.id, category=battle.category,
+                    model_a_id=battle.model_a_id, model_b_id=battle.model_b_id, winner=winner,
+                    created_at=old + timedelta(minutes=i), excluded=i == 2,
+                    excluded_reason="moderation" if i == 2 else None))
+    db.commit()
+    assert runner.invoke(args=["log", "verify", "--round", "r-old"]).exit_code == 1  # 3 votes without records
+    result = runner.invoke(args=["log", "backfill"])
+    assert result.exit_code == 0 and "appended 3 cast record(s)" in result.output, result.output
+    checked = runner.invoke(args=["log", "verify", "--round", "r-old"])
+    assert checked.exit_code == 0, checked.output
+    records = [json.loads(e.record) for e in db.scalars(select(VoteLogEntry).order_by(VoteLogEntry.seq))]
+    assert [r["winner"] for r in records] == ["model_a", "model_b", "tie"]
+    assert [r["counted"] for r in records] == [True, True, False] and records[2]["excluded_reason"] == "moderation"
+    assert records[0]["tstamp"].startswith(old.strftime("%Y-%m-%dT%H:%M"))
+    assert "appended 0" in runner.invoke(args=["log", "backfill"]).output
