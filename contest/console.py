@@ -30,7 +30,8 @@ guard_blueprint(console_bp, "ministry")
 
 # The strings console.js shows, handed over as a JSON data block (no inline script).
 JS_STRINGS = ("console.saved", "console.sending", "console.failed", "console.confirm", "console.published",
-              "console.view_snapshot", "console.no_snapshots", "console.line_errors", "error.generic")
+              "console.view_snapshot", "console.no_snapshots", "console.line_errors", "console.supersedes_none",
+              "error.generic")
 
 
 def _page(template: str, **context):

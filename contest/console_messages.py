@@ -33,8 +33,9 @@ KO = {
     "console.open_confirm": "회차를 열까요? 참가 모델, 분야, 계산 규칙이 고정됩니다.",
     "console.close_confirm": "회차를 마감할까요? 더 이상 투표할 수 없습니다.",
     "console.publish_confirm": "지금까지의 투표로 순위표를 발표할까요? 발표한 스냅샷은 고칠 수 없습니다.",
-    "console.supersedes": "정정 대상 (선택)", "console.supersedes_none": "없음: 새로 발표",
-    "console.supersedes_help": "이미 발표한 스냅샷을 바로잡는 발표라면 그 스냅샷을 고릅니다. 이전 스냅샷은 그대로 남고 '대체됨'으로 표시됩니다.",
+    "console.supersedes": "대체할 이전 스냅샷", "console.supersedes_none": "없음: 이 회차의 첫 발표",
+    "console.supersedes_help": "회차의 두 번째 발표부터(정정, 또는 진행 중인 회차의 새 순위표)는 가장 최근 스냅샷을 대체합니다. "
+                               "이전 스냅샷은 그대로 남고 '대체됨'으로 표시됩니다.",
     "console.notes": "비고 (선택, 공개됨)",
     "console.snapshots": "발표한 스냅샷", "console.no_snapshots": "아직 발표한 스냅샷이 없습니다.",
     "console.published": "발표했습니다.", "console.view_snapshot": "발표된 순위표 보기",
@@ -113,9 +114,9 @@ EN = {
     "console.open_confirm": "Open the round? Its roster, categories and protocol will be frozen.",
     "console.close_confirm": "Close the round? No more votes will be taken.",
     "console.publish_confirm": "Publish the leaderboard of the votes so far? A published snapshot cannot be changed.",
-    "console.supersedes": "Corrects (optional)", "console.supersedes_none": "None: a new publication",
-    "console.supersedes_help": "When this publication corrects a published snapshot, choose it. The earlier one stays "
-                               "as it was, marked superseded.",
+    "console.supersedes": "Supersedes", "console.supersedes_none": "None: the round's first publication",
+    "console.supersedes_help": "From a round's second publication on (a correction, or a newer board of a running "
+                               "round), the latest snapshot is superseded. It stays as it was, marked superseded.",
     "console.notes": "Notes (optional, public)",
     "console.snapshots": "Published snapshots", "console.no_snapshots": "No snapshot published yet.",
     "console.published": "Published.", "console.view_snapshot": "See the published leaderboard",

@@ -49,8 +49,8 @@ KO = {
     "method.frozen_h": "규칙은 미리 정하고, 발표는 바꾸지 않습니다",
     "method.frozen_1": "계산 방법과 기준, 참가 모델, 분야는 회차가 열릴 때 고정됩니다. 바꿔야 할 때는 사유를 적은 새 버전을 "
                        "공개적으로 남깁니다.",
-    "method.frozen_2": "발표된 순위표(스냅샷)는 수정할 수 없습니다. 잘못이 있으면 이전 것을 대체한다고 밝힌 새 스냅샷을 "
-                       "발표하고, 이전 스냅샷도 그대로 공개해 둡니다.",
+    "method.frozen_2": "발표된 순위표(스냅샷)는 수정할 수 없습니다. 잘못을 바로잡거나 진행 중인 회차의 순위를 새로 발표할 때는 "
+                       "이전 것을 대체한다고 밝힌 새 스냅샷을 발표하고, 이전 스냅샷도 그대로 공개해 둡니다.",
     "method.verify_h": "직접 검증하는 방법",
     "method.verify_1": "각 투표 기록은 바로 앞 기록의 해시(SHA-256)와 사슬처럼 이어져 있어, 기록 하나라도 고치거나 빼거나 "
                        "끼워 넣거나 순서를 바꾸면 드러납니다. 매일 사슬의 끝 해시를 공개합니다.",
@@ -101,8 +101,8 @@ EN = {
     "method.frozen_h": "Rules fixed in advance, publications never changed",
     "method.frozen_1": "The method and its parameters, the competing models and the categories are fixed when a round "
                        "opens. A change needs a new, public version that states its reason.",
-    "method.frozen_2": "A published leaderboard (snapshot) cannot be edited. A mistake is corrected by a new snapshot that "
-                       "says which one it replaces; the earlier snapshot stays public.",
+    "method.frozen_2": "A published leaderboard (snapshot) cannot be edited. A correction, or a newer board of a running "
+                       "round, is a new snapshot that says which one it replaces; the earlier snapshot stays public.",
     "method.verify_h": "How to verify a snapshot yourself",
     "method.verify_1": "Each vote record is chained to the one before it by a hash (SHA-256), so editing, deleting, "
                        "inserting or reordering any record shows. The end of the chain is published every day.",

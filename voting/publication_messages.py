@@ -4,14 +4,15 @@ from app.i18n import register_messages
 KO = {
     "pub.archive_title": "발표된 순위표",
     "pub.archive_intro": "과학기술정보통신부가 발표한 순위표(스냅샷)를 경연 회차별로 모았습니다. 발표된 스냅샷은 바뀌지 않습니다. "
-                         "정정이 필요하면 이전 스냅샷을 대체하는 새 스냅샷을 발표하며, 대체된 스냅샷도 그대로 남겨 둡니다.",
+                         "정정하거나 진행 중인 회차의 순위를 새로 발표할 때는 이전 스냅샷을 대체하는 새 스냅샷을 발표하며, "
+                         "대체된 스냅샷도 그대로 남겨 둡니다.",
     "pub.archive_empty": "아직 발표된 순위표가 없습니다.",
     "pub.snapshot": "스냅샷", "pub.published_at": "발표 시각", "pub.vote_count": "투표 수",
     "pub.current": "최신", "pub.superseded": "대체됨",
-    "pub.superseded_by": "정정본: {id}", "pub.supersedes": "정정 대상: {id}",
+    "pub.superseded_by": "새 발표: {id}", "pub.supersedes": "이전 발표: {id}",
     "pub.snapshot_title": "발표된 순위표: {round}",
     "pub.frozen_note": "이 순위표는 발표된 뒤 바뀌지 않습니다. 아래 자료를 내려받으면 누구나 같은 결과를 다시 계산할 수 있습니다.",
-    "pub.superseded_banner": "이 스냅샷은 정정되었습니다. 최신 발표를 보세요:",
+    "pub.superseded_banner": "이 스냅샷은 새 발표로 대체되었습니다. 최신 발표를 보세요:",
     "pub.category": "분야", "pub.all_categories": "전체 분야",
     "pub.votes_heading": "투표와 제외",
     "pub.votes_total": "전체 투표", "pub.votes_counted": "집계된 투표", "pub.votes_excluded": "제외된 투표",
@@ -62,16 +63,16 @@ KO = {
 EN = {
     "pub.archive_title": "Published leaderboards",
     "pub.archive_intro": "Every leaderboard (snapshot) the Ministry of Science and ICT published, by round. A published "
-                         "snapshot never changes. A correction is a new snapshot that replaces an earlier one; the "
-                         "earlier one stays here as it was.",
+                         "snapshot never changes. A correction, or a newer board of a running round, is a new snapshot "
+                         "that replaces the earlier one; the earlier one stays here as it was.",
     "pub.archive_empty": "No leaderboard has been published yet.",
     "pub.snapshot": "Snapshot", "pub.published_at": "Published", "pub.vote_count": "Votes",
     "pub.current": "Current", "pub.superseded": "Superseded",
-    "pub.superseded_by": "Corrected by {id}", "pub.supersedes": "Corrects {id}",
+    "pub.superseded_by": "Replaced by {id}", "pub.supersedes": "Replaces {id}",
     "pub.snapshot_title": "Published leaderboard: {round}",
     "pub.frozen_note": "This leaderboard does not change after publication. Download the files below and anyone can "
                        "compute the same result again.",
-    "pub.superseded_banner": "This snapshot was corrected. See the current publication:",
+    "pub.superseded_banner": "A newer publication replaces this snapshot. See the current one:",
     "pub.category": "Category", "pub.all_categories": "All categories",
     "pub.votes_heading": "Votes and exclusions",
     "pub.votes_total": "All votes", "pub.votes_counted": "Counted votes", "pub.votes_excluded": "Excluded votes",

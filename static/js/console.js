@@ -160,14 +160,14 @@
       .then(function () { if (button) { button.disabled = false; } });
   }
 
-  // The snapshots a new publication may correct: those not corrected yet.
+  // What a new publication supersedes: the round's latest snapshot, once there is one (the API requires it).
   function offerCorrections(items) {
     var select = document.getElementById("publish-supersedes");
     if (!select) { return; }
-    while (select.options.length > 1) { select.remove(1); }
-    items.filter(function (s) { return !s.superseded_by; }).forEach(function (s) {
-      select.add(new Option(s.id + " · " + s.published_at, s.id));
-    });
+    var current = items.filter(function (s) { return !s.superseded_by; });
+    select.textContent = "";
+    if (!current.length) { select.add(new Option(S["console.supersedes_none"], "")); }
+    current.forEach(function (s) { select.add(new Option(s.id + " · " + s.published_at, s.id)); });
   }
 
   function listSnapshots(list) {

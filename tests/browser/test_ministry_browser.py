@@ -147,8 +147,9 @@ def test_the_ministry_runs_a_round_from_the_console_to_a_published_snapshot(brow
     first = link.get_attribute("href")
     assert ministry.locator("#round-snapshots a").get_attribute("href") == first
     # A correction names the snapshot it supersedes; both stay published.
-    ministry.wait_for_selector('#publish-supersedes option:nth-child(2)', state="attached")
-    ministry.select_option("#publish-supersedes", first.rsplit("/", 1)[1])
+    # The next publication must supersede the round's latest: the form offers it, chosen already.
+    ministry.wait_for_selector(f'#publish-supersedes option[value="{first.rsplit("/", 1)[1]}"]', state="attached")
+    assert ministry.input_value("#publish-supersedes") == first.rsplit("/", 1)[1]
     ministry.fill("#publish-notes", "정정: 첫 발표의 비고 누락")
     console_submit(ministry, "#publish-snapshot", expect_navigation=False)
     ministry.wait_for_function("first => { const a = document.querySelector('#publish-snapshot a.result-link');"

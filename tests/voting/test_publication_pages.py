@@ -35,9 +35,9 @@ def test_archive_lists_every_snapshot_by_round_and_marks_the_superseded_one(clie
     html = page(client, "/snapshots")
     assert html.index("round r-two") < html.index("1차 공개 경연")  # the newest publication first
     old = html[html.index('href="/snapshots/s-old"'):]
-    assert "대체됨" in old[:old.index("</li>")] and "정정본: s-new" in old[:old.index("</li>")]
+    assert "대체됨" in old[:old.index("</li>")] and "새 발표: s-new" in old[:old.index("</li>")]
     new = html[html.index('href="/snapshots/s-new"'):]
-    assert "최신" in new[:new.index("</li>")] and "정정 대상: s-old" in new[:new.index("</li>")]
+    assert "최신" in new[:new.index("</li>")] and "이전 발표: s-old" in new[:new.index("</li>")]
     assert 'href="/snapshots/s-two"' in html and "ab" * 32 in html
 
 
@@ -61,14 +61,14 @@ def test_snapshot_page_shows_board_charts_statistics_provenance_and_downloads(cl
         assert f'href="{href}"' in html
     assert "curl -s http://localhost/api/snapshots/s-new/votes &gt; release/votes.jsonl" in html
     assert "python -m voting.verify release" in html and "flask --app wsgi snapshots verify release" in html
-    assert "이 스냅샷은 정정되었습니다" not in html
+    assert "이 스냅샷은 새 발표로 대체되었습니다" not in html
     assert 'href="/methodology#method-rank_h"' in html  # why models share a rank
     assert 'href="/snapshots/s-old"' in html  # names what it corrects
 
 
 def test_a_superseded_snapshot_points_to_its_correction(client, published):
     html = page(client, "/snapshots/s-old")
-    assert "이 스냅샷은 정정되었습니다" in html and 'href="/snapshots/s-new"' in html
+    assert "이 스냅샷은 새 발표로 대체되었습니다" in html and 'href="/snapshots/s-new"' in html
 
 
 def test_snapshot_page_in_english_names_teams_in_english(client, published):
