@@ -33,7 +33,7 @@ def exposure():
     category = request.args.get("category")
     if category is not None and category not in round_.categories:
         raise Unprocessable(code="unknown_category")
-    return jsonify(exposure_report(session, round_, category))
+    return jsonify(exposure_report(session, round_, category, utcnow()))
 
 
 bp.register_blueprint(admin_bp)

@@ -3,7 +3,8 @@
 A `Level` holds, over the models available now (by index), how often each was drawn, each
 unordered pair and each model's side A minus side B. Models that are *behind* at this level (back
 from an outage, or late to the round) are left out of the model and pair gaps until they have
-caught up: see `behind`. `gaps_after(a, b)` answers the three gaps after one more draw in constant
+caught up: see `behind`. It also holds, per pair, side A against side B in each order (`orient`).
+`gaps_after(a, b)` answers the three gaps after one more draw in constant
 time, so the sampler can score every ordered pair, and look a draw ahead, in a millisecond or two.
 """
 from __future__ import annotations
@@ -36,8 +37,11 @@ def behind(counts: list[int], pairs: list[list[int]], bound: int) -> set[int]:
 class Level:
     """One level's counts over the available models, and the gaps among its level models."""
 
-    def __init__(self, counts: list[int], pairs: list[list[int]], sides: list[int], bound: int):
+    def __init__(self, counts: list[int], pairs: list[list[int]], sides: list[int], bound: int,
+                 orient: list[list[int]] | None = None):
         self.counts, self.pairs, self.sides = counts, pairs, sides
+        # orient[a][b]: battles with a on side A against b, less those with b on side A against a.
+        self.orient = orient or [[0] * len(counts) for _ in counts]
         lagging = behind(counts, pairs, bound)
         self.level = [i not in lagging for i in range(len(counts))]
         self._members = [i for i in range(len(counts)) if self.level[i]]
@@ -83,4 +87,6 @@ class Level:
         self.pairs[b][a] += times
         self.sides[a] += times
         self.sides[b] -= times
+        self.orient[a][b] += times
+        self.orient[b][a] -= times
         self._summarise()

@@ -1,10 +1,11 @@
 """Named queries over contest data."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from contest.backends import is_bank
 from contest.models import BankAnswer, Battle, BattleTurn, Model, Prompt, Round
@@ -65,13 +66,35 @@ def battle_for_update(session: Session, battle_id: str) -> Battle | None:
     return session.scalars(select(Battle).where(Battle.id == battle_id).with_for_update()).first()
 
 
+# One process lock per round for the embedded default (SQLite, one process, request threads).
+_embedded_draw_locks: dict[str, threading.Lock] = {}
+_embedded_draw_locks_guard = threading.Lock()
+
+
 def lock_draws(session: Session, round_id: str) -> None:
-    """Serialise pair draws of one round, across all its categories, until the transaction ends
-    (PostgreSQL): the round-level counts are shared by every category, so two battles started at
-    once, in any categories, cannot both read the same counts."""
+    """Serialise pair draws of one round, across all its categories, until the transaction ends: the
+    round-level counts are shared by every category, so two battles started at once, in any
+    categories, cannot both read the same counts (PostgreSQL: an advisory lock; SQLite: a process lock)."""
     if session.get_bind().dialect.name == "postgresql":
         key = f"arena-draw:{round_id}"
         session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+        return
+    session.connection()  # make sure the transaction the lock belongs to has begun
+    root = session.get_transaction()
+    held = session.info.setdefault("draw_locks", {})
+    if held.get(round_id) is root:
+        return  # already held by this transaction
+    with _embedded_draw_locks_guard:
+        lock = _embedded_draw_locks.setdefault(round_id, threading.Lock())
+    lock.acquire()
+    held[round_id] = root
+
+    def release(_session: Session, transaction: SessionTransaction) -> None:
+        if transaction is root and held.get(round_id) is root:
+            del held[round_id]
+            lock.release()
+
+    event.listen(session, "after_transaction_end", release)
 
 
 def lock_round_writes(session: Session, round_id: str) -> None:

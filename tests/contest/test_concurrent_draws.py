@@ -1,14 +1,14 @@
 """Battles started at the same moment, in different categories of one round, still keep the
-round-level bounds: draws are serialised per round (the round's counts are shared by its categories)."""
+round-level bounds: draws are serialised per round (the round's counts are shared by its categories),
+on PostgreSQL by an advisory lock and on SQLite (threads of one process) by a process lock."""
 from __future__ import annotations
 
 import random
 import threading
 
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import make_engine, utcnow
 from contest.demo import CATEGORIES, DEMO_ROUND_ID, seed_demo
 from contest.models import Round
 from contest.queries import round_exposure
@@ -20,8 +20,9 @@ from tests.builders import make_user
 PROMPTS = {"daily": "p001", "writing": "p009", "coding": "p017", "reasoning": "p025", "culture": "p033"}
 
 
-def test_simultaneous_starts_across_categories_keep_the_round_bounds_on_postgresql(pg_url):
-    engine = create_engine(pg_url, pool_size=12)
+def test_simultaneous_starts_across_categories_keep_the_round_bounds(any_db_url):
+    # SQLite: the embedded default serves requests on threads of one process, so a process lock.
+    engine = make_engine(any_db_url)  # the application's own engine settings
     with Session(engine, expire_on_commit=False) as session:
         seed_demo(session, utcnow())
         user_id = make_user(session).id

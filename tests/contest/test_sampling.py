@@ -8,8 +8,8 @@ from itertools import permutations
 import pytest
 
 from contest.balance import Level, behind
-from contest.sampling import (CATEGORY_BOUND, CATEGORY_LIMIT, ROUND_BOUND, Exposure, NotEnoughModels, RoundExposure,
-                              allowed_pairs, choose_pair)
+from contest.sampling import (CATEGORY_BOUND, CATEGORY_LIMIT, PAIR_SIDES_LIMIT, ROUND_BOUND, Exposure,
+                              NotEnoughModels, RoundExposure, allowed_pairs, choose_pair)
 
 
 def run(counts: RoundExposure, models: list, categories: list, battles: int, rng: random.Random) -> None:
@@ -87,14 +87,34 @@ def test_sides_alternate():
         assert a != "a" and b != "c"  # a has been A twice and c B twice... once each more would make 2
 
 
-def test_one_category_keeps_everything_within_one():
+def test_one_category_keeps_everything_within_one_but_for_a_few_battles_at_two():
+    # Each pair's two orders held within one costs, with four or five models, a gap of two now and
+    # then (about 3% of battles); three models keep every gap within one.
     for n in (3, 4, 5):
         models, counts = [f"m{i}" for i in range(n)], RoundExposure()
-        rng = random.Random(n)
+        rng, at_two = random.Random(n), 0
         for _ in range(1_500):
             draw = choose_pair(counts, "only", models, rng)
             counts.add("only", draw.a, draw.b)
-            assert max(counts.total.gaps(models)) <= 1, (n, counts.total.gaps(models))
+            worst = max(counts.total.gaps(models))
+            assert worst <= 2 and counts.total.pair_sides(models) <= PAIR_SIDES_LIMIT, (n, counts.total.gaps(models))
+            at_two += worst == 2
+        assert at_two <= (0 if n == 3 else 75), (n, at_two)
+
+
+def test_a_pairs_two_orders_stay_within_one():
+    counts = RoundExposure()
+    for a, b in (("a", "b"), ("c", "d"), ("a", "c"), ("b", "d"), ("a", "d"), ("b", "c")):
+        counts.add("x", a, b)
+    assert counts.total.pair_sides(["a", "b", "c", "d"]) == 1
+    counts.add("x", "a", "b")
+    assert counts.total.pair_sides(["a", "b", "c", "d"]) == 2
+    models, counts, rng = ["a", "b", "c", "d"], RoundExposure(), random.Random(5)
+    for i in range(2_000):  # never the order the pair had more often: so never two apart
+        category = rng.choice("xyz")
+        draw = choose_pair(counts, category, models, rng)
+        assert counts.total.ordered.get((draw.a, draw.b), 0) <= counts.total.ordered.get((draw.b, draw.a), 0), i
+        counts.add(category, draw.a, draw.b)
 
 
 def breaks_a_bound(counts: RoundExposure, category: str, models: list, pair: tuple) -> bool:

@@ -1,12 +1,12 @@
 """Sampling simulation (pure, no database): 10,000 battles in random categories, a late model and
 an outage, the round-level and category-level gaps checked against the bounds after every battle.
 
-The bounds (contest/sampling.py): the round within 2, a category within 3 (2 where the round allows
-it). The sampler looks one draw ahead; with categories at random that does not avoid every dead
-end in a category: in 20 seeded runs of 10,000 battles (seeds 0-9, 4 and 5 models) the round always
-held 2 and a category went to 4 in one battle in 3 runs. The test holds the round to 2 after every
-battle and a category's dead ends to 4 and to 1 battle in 1,000, and counts how often a category
-is at 3.
+The bounds (contest/sampling.py) and what 20 seeded runs of 10,000 battles (seeds 0-9, 4 and 5
+models) measured: the round within 2, past it (3) in 5 of 200,000 battles; a category within 2 in
+98.9% of battles, at 3 in 0.54%, at 4 in 15 battles (7 runs), never 5; each pair's two orders at the
+round level within 1 (4 models), within 2 (5 models: at 2 in up to 23 battles of a run). The test holds,
+after every battle, the round to 3 and to 2 battles past 2, a category to 4 and to 1 battle in
+2,000 past 3 and 1.5 in 100 past 2, and a pair's orders to 2 and to 1 battle in 400 at 2.
 
 The test keeps its own account of who is held to the bounds (it does not ask the sampler): at the
 start every model present; a model out of service is not held while away; a model that joins late
@@ -20,10 +20,11 @@ import time
 
 import pytest
 
-from contest.sampling import CATEGORY_BOUND, CATEGORY_LIMIT, ROUND_BOUND, RoundExposure, choose_pair
+from contest.sampling import (CATEGORY_BOUND, CATEGORY_LIMIT, PAIR_SIDES_LIMIT, ROUND_BOUND, RoundExposure,
+                              choose_pair)
 
 CATEGORIES = ["coding", "korean", "law", "math", "writing"]
-EXCURSION = {None: ROUND_BOUND, "category": CATEGORY_LIMIT + 1}  # dead ends: never past these
+EXCURSION = {None: ROUND_BOUND + 1, "category": CATEGORY_LIMIT + 1}  # dead ends: never past these
 
 
 class Tracker:
@@ -31,7 +32,7 @@ class Tracker:
 
     def __init__(self, held: list[str]):
         self.held = {level: set(held) for level in [None, *CATEGORIES]}
-        self.over_two = self.battles = 0
+        self.over_two = self.battles = self.pair_sides_at_two = 0
         self.excursions = {True: 0, False: 0}  # round?, past the bound
 
     def _limit(self, level: str | None) -> int:
@@ -54,10 +55,13 @@ class Tracker:
             held = sorted(self.held[level] & set(available))
             worst = max(exposure.gaps(held)[:2] + exposure.gaps(available)[2:])
             assert worst <= EXCURSION[None if level is None else "category"], (self.battles, level, worst)
-            if worst > self._limit(level):
+            if worst > (ROUND_BOUND if level is None else CATEGORY_LIMIT):
                 self.excursions[level is None] += 1
             if level is not None and worst > CATEGORY_BOUND:
                 self.over_two += 1
+        pair_sides = counts.total.pair_sides(available)  # every pair's two orders, at the round level
+        assert pair_sides <= PAIR_SIDES_LIMIT + 1, (self.battles, pair_sides)
+        self.pair_sides_at_two += pair_sides > PAIR_SIDES_LIMIT
 
 
 def simulate(n: int, battles: int, seed: int, late_at: int, outage: range) -> dict:
@@ -93,8 +97,9 @@ def test_ten_thousand_battles_hold_the_round_and_category_bounds_after_every_bat
     assert tracker.held[None] == set(roster)  # both caught up at the round level by the end
     assert all(tracker.held[c] == set(roster) for c in CATEGORIES)
     # Three in a category is the exception, not the rule; past the bounds rarer still.
-    assert tracker.over_two <= 0.01 * tracker.battles
-    assert tracker.excursions[True] == 0 and tracker.excursions[False] <= tracker.battles // 1000
+    assert tracker.over_two <= 0.015 * tracker.battles
+    assert tracker.excursions[True] <= 2 and tracker.excursions[False] <= tracker.battles // 2000
+    assert tracker.pair_sides_at_two <= tracker.battles // 400
     model_gap, pair_gap, side_gap = counts.total.gaps(roster)
     assert max(model_gap, pair_gap, side_gap) <= ROUND_BOUND
 
