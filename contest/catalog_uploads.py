@@ -108,12 +108,12 @@ def _validate(kind: str, session: Session, text: str) -> None:
 
 
 def _import(kind: str, session: Session, text: str, **options: Any) -> ImportReport:
-    """Import the file; a row a concurrent upload inserted first is upload_conflict (409: try again)."""
+    """Import the file; a row a concurrent upload inserted first is upload_conflict (409: try again, the
+    caller rolls back). No savepoint: on SQLite releasing the outermost one would commit."""
     importer = import_bank if kind == "bank" else import_prompts
     try:
-        with session.begin_nested():
-            report = importer(session, io.StringIO(text), **options)
-            session.flush()
+        report = importer(session, io.StringIO(text), **options)
+        session.flush()
     except ImportRejected as exc:
         raise UploadRejected("invalid_lines", exc.errors) from None
     except IntegrityError:
