@@ -9,7 +9,7 @@ written first (so SQLite's single writer serialises it too) and the caller rolls
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,15 +17,13 @@ from sqlalchemy.orm import Session
 
 from app.audit import record_change
 from app.models import User
-from contest.models import Model, Round, RoundModel, Team
+from contest.catalog_freeze import frozen_rounds
+from contest.models import Model, Team
 
 TEAM_FIELDS = ("name_ko", "name_en")
 MODEL_FIELDS = ("team", "display_name", "version", "active", "backend")
 # What a model is: frozen while it is on the roster of a frozen round.
 FROZEN_IN_OPEN_ROUND = ("team", "display_name", "version", "backend")
-# A round freezes its roster's models (and their teams, answers, its categories' prompts) from
-# opening until it is published.
-FROZEN_STATUSES = ("open", "closed")
 
 
 class CatalogError(Exception):
@@ -79,47 +77,6 @@ def model_by_slug(session: Session, slug: str, lock: bool = False) -> Model | No
     """The model with this slug (row-locked FOR UPDATE on PostgreSQL with `lock`), or None."""
     stmt = select(Model).where(Model.slug == slug)
     return session.scalars(stmt.with_for_update(of=Model) if lock else stmt).first()
-
-
-def _rounds_holding(session: Session, ids: list[int]) -> list[tuple[int, str, str]]:
-    """(model id, round id, status) for each unpublished round whose roster holds one of `ids`; the
-    rounds rows read FOR SHARE (PostgreSQL): a transaction opening or changing one is waited for."""
-    stmt = (select(RoundModel.model_id, Round.id, Round.status).join(Round, RoundModel.round_id == Round.id)
-            .where(RoundModel.model_id.in_(ids), Round.status != "published").order_by(Round.id)
-            .with_for_update(read=True, of=Round))
-    return [(model_id, round_id, status) for model_id, round_id, status in session.execute(stmt)]
-
-
-def frozen_rounds(session: Session, model_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Per model id, the ids of the open or closed rounds whose roster holds it.
-
-    PostgreSQL: the rounds holding the models are read FOR SHARE (an opening committed first is seen,
-    a later one waits), then the models' rows are locked FOR UPDATE (a roster insert's foreign-key
-    check waits for this transaction), then the rounds are read again, seeing any roster change that
-    committed meanwhile. Rounds before models, so a roster change in progress is waited for before
-    this transaction holds anything it needs.
-    """
-    ids = sorted(set(model_ids))
-    if not ids:
-        return {}
-    _rounds_holding(session, ids)
-    session.execute(select(Model.id).where(Model.id.in_(ids)).order_by(Model.id).with_for_update())
-    frozen: dict[int, list[str]] = {}
-    for model_id, round_id, status in _rounds_holding(session, ids):
-        if status in FROZEN_STATUSES:
-            frozen.setdefault(model_id, []).append(round_id)
-    return frozen
-
-
-def frozen_categories(session: Session) -> dict[str, list[str]]:
-    """Per category, the ids of the open or closed rounds comparing it (their rows read FOR SHARE)."""
-    stmt = (select(Round.id, Round.status, Round.categories).where(Round.status != "published")
-            .order_by(Round.id).with_for_update(read=True))
-    frozen: dict[str, list[str]] = {}
-    for round_id, status, categories in session.execute(stmt):
-        for category in (categories or []) if status in FROZEN_STATUSES else []:
-            frozen.setdefault(category, []).append(round_id)
-    return frozen
 
 
 def _create(session: Session, actor: User, now: datetime, row: Team | Model) -> None:

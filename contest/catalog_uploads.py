@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.audit import record_change
 from app.models import User
 from contest.bank import ImportRejected, ImportReport, import_bank, import_prompts, parse_bank, parse_prompts
-from contest.catalog import frozen_categories, frozen_rounds
+from contest.catalog_freeze import frozen_categories, frozen_rounds
 from contest.models import BankAnswer, Model, Prompt
 
 # Neither database stores U+0000, and a lone surrogate (a JSON "\ud800" escape) cannot be encoded as UTF-8.
