@@ -129,24 +129,27 @@ def _in_thread(call) -> tuple[threading.Thread, list]:
     return thread, out
 
 
-def test_a_model_patch_waits_for_an_opening_and_sees_it(client, minister, db, app):
-    """The opening holds its round row (and, on SQLite, the writer's lock); the PATCH locks the model
-    row, then reads the rounds FOR SHARE, so it waits for the opening's commit and refuses."""
+@pytest.mark.parametrize("url,body,code", [("/api/admin/models/ax-demo", {"version": "9"}, "model_in_open_round"),
+                                           ("/api/admin/teams/skt", {"name_en": "SKT"}, "team_in_round")])
+def test_a_patch_waits_for_an_opening_and_sees_it(client, minister, db, app, url, body, code):
+    """The opening holds its round row (and, on SQLite, the writer's lock); the PATCH locks the row it
+    changes, then reads the rounds FOR SHARE, so it waits for the opening's commit and refuses."""
     set_status(db, "draft")
     with app.app_context():
         opener = new_session()
     try:
         open_round(opener, "cli:test", ROUND, utcnow())
-        thread, out = _in_thread(lambda: client.patch("/api/admin/models/ax-demo", json={"version": "9"}))
+        thread, out = _in_thread(lambda: client.patch(url, json=body))
         time.sleep(0.5)
         assert thread.is_alive(), "the PATCH waits for the opening"
         opener.commit()
     finally:
         opener.close()
     thread.join(20)
-    refused(out[0], 409, "model_in_open_round")
+    refused(out[0], 409, code)
     db.rollback()
     assert db.scalars(select(Model.version).where(Model.slug == "ax-demo")).one() != "9"
+    assert db.scalars(select(Team.name_en).where(Team.slug == "skt")).one() != "SKT"
 
 
 def test_two_identical_uploads_at_once_answer_409_not_500(client, minister, db, app, any_db_url):
