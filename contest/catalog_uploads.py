@@ -170,7 +170,8 @@ def _stored(kind: str, session: Session, text: str) -> dict[str, dict[str, Any]]
 
 def upload(kind: str, session: Session, actor: User, now: datetime, file: Upload, *, demo: bool = False,
            min_samples: int = 0) -> ImportReport:
-    """Validate and import a prompt (`kind` "prompts") or bank ("bank") file; audited as <kind>.upload.
+    """Validate and import a prompt (`kind` "prompts") or bank ("bank") file; audited as <kind>.upload
+    when it changed anything.
 
     The entry records the file's size and hash, the keys created and updated, what the updated rows
     held before (`before.replaced`) and what every created or updated row holds now (`after.written`),
@@ -188,8 +189,9 @@ def upload(kind: str, session: Session, actor: User, now: datetime, file: Upload
     after = {**file.describe(), "created": report.created, "updated": report.updated, "rows": _count(session, kind),
              "created_keys": [key for key in written if key not in was], "updated_keys": updated,
              "written": written, **({"demo": demo} if kind == "bank" else {})}
-    record_change(session, actor, f"{kind}.upload", kind, file.describe()["sha256"][:16], now,
-                  before={"rows": held, "replaced": {key: was[key] for key in updated}}, after=after)
+    if written:  # a file that changes nothing logs nothing
+        record_change(session, actor, f"{kind}.upload", kind, file.describe()["sha256"][:16], now,
+                      before={"rows": held, "replaced": {key: was[key] for key in updated}}, after=after)
     return report
 
 

@@ -76,6 +76,7 @@ def test_answers_of_a_rounds_entrants_stay_until_it_is_published(client, ministe
             assert snapshot(db) == before
     same = client.post("/api/admin/bank?demo=1", data=flag_only.encode(), content_type=NDJSON)
     assert same.status_code == 200 and same.get_json()["updated"] == 0, "nothing changes: nothing refused"
+    assert snapshot(db) == before, "and nothing logged"
 
     set_status(db, "published")
     resp = client.post("/api/admin/bank?demo=1", data=changed.encode(), content_type=NDJSON)
