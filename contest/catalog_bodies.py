@@ -10,13 +10,14 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from app.bodies import Body, Text
+from contest.backends import KEY_ENV_PREFIX
 from contest.staff import MAX_ID
 
 TEAM_SLUG = r"^[a-z0-9][a-z0-9-]{1,39}$"
 MODEL_SLUG = r"^[a-z0-9][a-z0-9.-]{1,59}$"
 # A team's key lives in a variable of its own namespace, so a backend can never be pointed at the
 # platform's secrets (ARENA_SECRET_KEY, database URLs, ...) and be sent one as its Bearer token.
-ENV_PREFIX = "MODEL_KEY_"
+ENV_PREFIX = KEY_ENV_PREFIX
 ENV_NAME = rf"^{ENV_PREFIX}[A-Z0-9_]+$"
 
 
