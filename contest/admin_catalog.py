@@ -74,7 +74,9 @@ def create_team():
 
 @admin_catalog_bp.patch("/teams/<team_slug>")
 @api_doc(request=cb.TeamPatch, responses={200: cb.json_response("Saved", cb.TEAM_SCHEMA),
-                                          404: "Unknown team"}, tags=TAGS)
+                                          404: "Unknown team",
+                                          409: "A model of the team is on the roster of an open or closed round "
+                                               "(team_in_round)"}, tags=TAGS)
 def update_team(team_slug: str):
     """Rename a team; audited."""
     body = parse_body(cb.TeamPatch)
@@ -105,7 +107,8 @@ def create_model():
 @admin_catalog_bp.patch("/models/<model_slug>")
 @api_doc(request=cb.ModelPatch, responses={200: cb.json_response("Saved", cb.MODEL_SCHEMA),
                                            404: "Unknown model",
-                                           409: "On the roster of an open round: only `active` may change"},
+                                           409: "On the roster of an open or closed round: only `active` "
+                                                "may change (model_in_open_round)"},
          tags=TAGS)
 def update_model(model_slug: str):
     """Change a model, or withdraw it (`active`: false); audited."""
@@ -128,11 +131,13 @@ def _uploaded() -> Upload:
 
 
 def _rejected(exc: UploadRejected) -> Response:
-    """422 in the error shape, plus every bad line (the first 500) in `errors`; the message names the first."""
+    """422 (bad lines) or 409 (frozen by a round, a concurrent upload) in the error shape, plus every
+    fault (the first 500) in `errors`; the message names the first. Whatever was written is rolled back."""
+    rollback_request_session()
     message = " ".join([t(f"error.{exc.code}"), *exc.errors[:1]])
     resp = jsonify({"error": {"code": exc.code, "message": message},
                     "errors": exc.errors[:MAX_LISTED_ERRORS], "error_count": len(exc.errors)})
-    resp.status_code = 422
+    resp.status_code = exc.status
     return resp
 
 

@@ -21,7 +21,9 @@ from contest.turns import TurnOutcome, run_turn, void_battle
 
 Short = Annotated[Text, StringConstraints(max_length=40)]  # ids and categories (40-character columns)
 ANSWERS_SCHEMA = {"type": "object", "properties": {
-    "battle_id": {"type": "string"}, "turn": {"type": "integer"}, "demo": {"type": "boolean"},
+    "battle_id": {"type": "string"}, "turn": {"type": "integer"},
+    "demo": {"type": "boolean", "description": "the round's entrants answer with demo text (the same for every "
+                                               "battle of the round)"},
     "answers": {"type": "object", "properties": {side: {"type": "object", "properties": {
         "text": {"type": "string"}, "html": {"type": "string"}}} for side in ("a", "b")}}}}
 

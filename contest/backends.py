@@ -15,6 +15,8 @@ from typing import Any, Callable, Iterator, Mapping, Protocol
 import requests
 
 log = logging.getLogger("arena.backends")
+# A team's API key lives in a variable of its own namespace (checked on upload and again here).
+KEY_ENV_PREFIX = "MODEL_KEY_"
 
 Messages = list[dict[str, str]]
 
@@ -135,6 +137,8 @@ def openai_backend(config: Mapping[str, Any], settings: BackendSettings, environ
     """Build the HTTP backend from Model.backend; the API key comes from the named variable."""
     environ = os.environ if environ is None else environ
     key_var = config.get("api_key_env") or ""
+    if key_var and not key_var.startswith(KEY_ENV_PREFIX):  # never hand another secret (ARENA_SECRET_KEY...) to an endpoint
+        raise BackendError("misconfigured", f"api_key_env must start with {KEY_ENV_PREFIX}")
     api_key = environ.get(key_var, "") if key_var else ""
     if not config.get("base_url") or not config.get("model") or (key_var and not api_key):
         raise BackendError("misconfigured", f"base_url/model/api key ({key_var}) missing")

@@ -1,8 +1,10 @@
 """The catalogue the ministry keeps: teams and their models (entrants), every change in the audit log.
 
 No Flask here: callers pass the session, the acting user and the clock; the route commits.
-A model on the roster of an open round keeps what it is (team, name, version, backend) until the
-round closes, since votes and the public log name it; only `active` may change (withdrawal, outage).
+A model on the roster of a round that is open or closed (until it is published) keeps what it is
+(team, name, version, backend), and its team keeps its names, since votes, the public log and the
+snapshot name them; only `active` may change (withdrawal, outage). A refused change has been
+written first (so SQLite's single writer serialises it too) and the caller rolls it back.
 """
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from app.audit import record_change
 from app.models import User
-from contest.models import Model, Round, RoundModel, Team
+from contest.catalog_freeze import frozen_rounds
+from contest.models import Model, Team
 
 TEAM_FIELDS = ("name_ko", "name_en")
 MODEL_FIELDS = ("team", "display_name", "version", "active", "backend")
-# What a model is: frozen while it is on the roster of an open round.
+# What a model is: frozen while it is on the roster of a frozen round.
 FROZEN_IN_OPEN_ROUND = ("team", "display_name", "version", "backend")
 
 
@@ -64,21 +67,16 @@ def models(session: Session) -> list[Model]:
     return list(session.scalars(select(Model).order_by(Model.slug)))
 
 
-def team_by_slug(session: Session, slug: str) -> Team | None:
-    """The team with this slug, or None."""
-    return session.scalars(select(Team).where(Team.slug == slug)).first()
+def team_by_slug(session: Session, slug: str, lock: bool = False) -> Team | None:
+    """The team with this slug (row-locked FOR UPDATE on PostgreSQL with `lock`), or None."""
+    stmt = select(Team).where(Team.slug == slug)
+    return session.scalars(stmt.with_for_update(of=Team) if lock else stmt).first()
 
 
-def model_by_slug(session: Session, slug: str) -> Model | None:
-    """The model with this slug, or None."""
-    return session.scalars(select(Model).where(Model.slug == slug)).first()
-
-
-def open_rounds_of(session: Session, model: Model) -> list[str]:
-    """Ids of the open rounds whose roster holds `model`."""
-    stmt = (select(Round.id).join(RoundModel, RoundModel.round_id == Round.id)
-            .where(RoundModel.model_id == model.id, Round.status == "open").order_by(Round.id))
-    return list(session.scalars(stmt))
+def model_by_slug(session: Session, slug: str, lock: bool = False) -> Model | None:
+    """The model with this slug (row-locked FOR UPDATE on PostgreSQL with `lock`), or None."""
+    stmt = select(Model).where(Model.slug == slug)
+    return session.scalars(stmt.with_for_update(of=Model) if lock else stmt).first()
 
 
 def _create(session: Session, actor: User, now: datetime, row: Team | Model) -> None:
@@ -98,18 +96,19 @@ def _create(session: Session, actor: User, now: datetime, row: Team | Model) -> 
 
 def _update(session: Session, actor: User, now: datetime, row: Team | Model, changes: Mapping[str, Any],
             guard: Callable[[dict[str, Any]], None] = lambda changed: None) -> None:
-    """Apply the changes that differ from what is stored, after `guard` has seen them; audited as
-    <kind>.update with before and after (nothing changed: nothing written, nothing logged)."""
+    """Apply the changes that differ from what is stored, then let `guard` see them (it raises to
+    refuse; the caller rolls back); audited as <kind>.update with before and after (nothing changed:
+    nothing written, nothing logged)."""
     kind, fields, as_json = ("team", TEAM_FIELDS, team_json) if isinstance(row, Team) else \
         ("model", MODEL_FIELDS, model_json)
     before = as_json(row)
     changed = {key: value for key, value in changes.items() if key in fields and before[key] != value}
     if not changed:
         return
-    guard(changed)
     for key, value in changed.items():
         setattr(row, key, _team_for(session, value) if key == "team" else value)
     session.flush()
+    guard(changed)
     record_change(session, actor, f"{kind}.update", kind, row.slug, now, before=before, after=as_json(row))
 
 
@@ -121,11 +120,17 @@ def create_team(session: Session, actor: User, now: datetime, slug: str, name_ko
 
 
 def update_team(session: Session, actor: User, now: datetime, slug: str, changes: Mapping[str, Any]) -> Team:
-    """Rename a team (404 unknown_team); audited as team.update when anything changed."""
-    team = team_by_slug(session, slug)
+    """Rename a team (404 unknown_team; 409 team_in_round while one of its models is on the roster
+    of an open or closed round); audited as team.update when anything changed."""
+    team = team_by_slug(session, slug, lock=True)
     if team is None:
         raise CatalogMissing("unknown_team")
-    _update(session, actor, now, team, changes)
+
+    def frozen_in_round(_changed: dict[str, Any]) -> None:
+        if frozen_rounds(session, session.scalars(select(Model.id).where(Model.team_id == team.id))):
+            raise CatalogConflict("team_in_round")
+
+    _update(session, actor, now, team, changes, frozen_in_round)
     return team
 
 
@@ -146,14 +151,14 @@ def create_model(session: Session, actor: User, now: datetime, slug: str, fields
 
 
 def update_model(session: Session, actor: User, now: datetime, slug: str, changes: Mapping[str, Any]) -> Model:
-    """Change a model (404 unknown_model); what it is stays frozen while an open round has it
-    (409 model_in_open_round), only `active` may change then. Audited as model.update."""
-    model = model_by_slug(session, slug)
+    """Change a model (404 unknown_model); what it is stays frozen while an open or closed round has
+    it (409 model_in_open_round), only `active` may change then. Audited as model.update."""
+    model = model_by_slug(session, slug, lock=True)
     if model is None:
         raise CatalogMissing("unknown_model")
 
     def frozen_in_open_round(changed: dict[str, Any]) -> None:
-        if any(key in FROZEN_IN_OPEN_ROUND for key in changed) and open_rounds_of(session, model):
+        if any(key in FROZEN_IN_OPEN_ROUND for key in changed) and frozen_rounds(session, [model.id]):
             raise CatalogConflict("model_in_open_round")
 
     _update(session, actor, now, model, changes, frozen_in_open_round)

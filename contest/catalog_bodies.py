@@ -10,11 +10,15 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from app.bodies import Body, Text
+from contest.backends import KEY_ENV_PREFIX
 from contest.staff import MAX_ID
 
 TEAM_SLUG = r"^[a-z0-9][a-z0-9-]{1,39}$"
 MODEL_SLUG = r"^[a-z0-9][a-z0-9.-]{1,59}$"
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+# A team's key lives in a variable of its own namespace, so a backend can never be pointed at the
+# platform's secrets (ARENA_SECRET_KEY, database URLs, ...) and be sent one as its Bearer token.
+ENV_PREFIX = KEY_ENV_PREFIX
+ENV_NAME = rf"^{ENV_PREFIX}[A-Z0-9_]+$"
 
 
 def _not_blank(value: str) -> str:
@@ -57,7 +61,7 @@ class OpenAIBackendBody(Body):
     base_url: Annotated[Text, StringConstraints(max_length=500), AfterValidator(_http_url)]
     model: Annotated[Text, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
     api_key_env: Annotated[str, StringConstraints(pattern=ENV_NAME, max_length=100)] | SkipJsonSchema[None] = Field(
-        None, description="the NAME of an environment variable holding the key (never the key)")
+        None, description=f"the NAME of an environment variable holding the key (never the key), {ENV_PREFIX}...")
     max_tokens: Annotated[int, Field(ge=1, le=32768)] | SkipJsonSchema[None] = None
 
 
@@ -163,5 +167,8 @@ UPLOAD_DOC = {"content": {"text/plain": JSON_LINES},
                             201: json_response("Imported", UPLOAD_SCHEMA),
                             413: "Larger than ARENA_ADMIN_UPLOAD_MAX_BYTES",
                             415: "Neither JSON Lines nor a multipart form with a `file` field",
+                            409: "Would change what an open or closed round compares (answers_frozen, "
+                                 "prompts_frozen: `errors` names the keys and rounds), or a concurrent upload "
+                                 "of the same rows (upload_conflict: send it again)",
                             422: "Bad lines (`errors`: [\"line N: ...\"], `error_count`), not UTF-8, or empty"},
               "tags": TAGS}

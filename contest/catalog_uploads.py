@@ -2,6 +2,9 @@
 
 No Flask here: callers pass the session, the acting user, the clock and the uploaded bytes; the
 route commits. Any bad line rejects the whole file (UploadRejected, nothing stored, nothing logged).
+While a round is open or closed (until published) what it compares stays as it is: a file that would
+change or add answers of a model on its roster, or change a prompt of one of its categories, is
+refused (409) after being written, and the caller rolls it back. New prompts may be added.
 """
 from __future__ import annotations
 
@@ -14,11 +17,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import record_change
 from app.models import User
 from contest.bank import ImportRejected, ImportReport, import_bank, import_prompts, parse_bank, parse_prompts
+from contest.catalog_freeze import frozen_categories, frozen_rounds
 from contest.models import BankAnswer, Model, Prompt
 
 # Neither database stores U+0000, and a lone surrogate (a JSON "\ud800" escape) cannot be encoded as UTF-8.
@@ -28,9 +33,9 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 class UploadRejected(Exception):
     """The upload cannot be imported: `code` says why, `errors` lists the bad lines ("line N: ...")."""
 
-    def __init__(self, code: str, errors: list[str] | None = None):
+    def __init__(self, code: str, errors: list[str] | None = None, status: int = 422):
         super().__init__(code)
-        self.code = code
+        self.code, self.status = code, status
         self.errors = errors or []
 
 
@@ -56,12 +61,18 @@ class Upload:
 
 
 def _has_unstorable(value: Any) -> bool:
-    if isinstance(value, str):
-        return bool(UNSTORABLE.search(value))
-    if isinstance(value, dict):
-        return any(_has_unstorable(k) or _has_unstorable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_unstorable(v) for v in value)
+    """Whether any string in the parsed JSON value holds unstorable text (walked without recursion,
+    so any depth the parser accepted is fine)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and UNSTORABLE.search(item):
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
@@ -97,13 +108,46 @@ def _validate(kind: str, session: Session, text: str) -> None:
 
 
 def _import(kind: str, session: Session, text: str, **options: Any) -> ImportReport:
+    """Import the file; a row a concurrent upload inserted first is upload_conflict (409: try again, the
+    caller rolls back). No savepoint: on SQLite releasing the outermost one would commit."""
     importer = import_bank if kind == "bank" else import_prompts
     try:
         report = importer(session, io.StringIO(text), **options)
+        session.flush()
     except ImportRejected as exc:
         raise UploadRejected("invalid_lines", exc.errors) from None
-    session.flush()
+    except IntegrityError:
+        raise UploadRejected("upload_conflict", status=409) from None
     return report
+
+
+def _frozen_answers(session: Session, written: dict[str, Any]) -> list[str]:
+    """"<key>: <round ids>" for each written answer of a model on the roster of an open or closed round."""
+    model_of = {key: key.rsplit("/", 2)[1] for key in written}  # a prompt id may hold "/", a slug never
+    stmt = select(Model.slug, Model.id).where(Model.slug.in_(set(model_of.values())))
+    ids = {slug: model_id for slug, model_id in session.execute(stmt)}
+    rounds = frozen_rounds(session, ids.values())
+    return [f"{key}: {', '.join(rounds[ids[slug]])}" for key, slug in model_of.items() if ids[slug] in rounds]
+
+
+def _frozen_prompts(session: Session, was: dict[str, dict[str, Any]], written: dict[str, Any]) -> list[str]:
+    """"<id>: <round ids>" for each changed prompt whose category (before or after) an open or closed
+    round compares; prompts new to the pool are not in `was` and pass."""
+    changed = [key for key in written if key in was]
+    rounds = frozen_categories(session) if changed else {}
+    errors = []
+    for key in changed:
+        held = sorted({*rounds.get(was[key]["category"], []), *rounds.get(written[key]["category"], [])})
+        if held:
+            errors.append(f"{key}: {', '.join(held)}")
+    return errors
+
+
+def _refuse_frozen(kind: str, session: Session, was: dict[str, dict[str, Any]], written: dict[str, Any]) -> None:
+    """UploadRejected answers_frozen / prompts_frozen (409) naming the keys and the rounds that froze them."""
+    errors = _frozen_answers(session, written) if kind == "bank" else _frozen_prompts(session, was, written)
+    if errors:
+        raise UploadRejected("answers_frozen" if kind == "bank" else "prompts_frozen", errors, status=409)
 
 
 def _count(session: Session, kind: str) -> int:
@@ -126,10 +170,12 @@ def _stored(kind: str, session: Session, text: str) -> dict[str, dict[str, Any]]
 
 def upload(kind: str, session: Session, actor: User, now: datetime, file: Upload, *, demo: bool = False,
            min_samples: int = 0) -> ImportReport:
-    """Validate and import a prompt (`kind` "prompts") or bank ("bank") file; audited as <kind>.upload.
+    """Validate and import a prompt (`kind` "prompts") or bank ("bank") file; audited as <kind>.upload
+    when it changed anything.
 
     The entry records the file's size and hash, the keys created and updated, what the updated rows
-    held before, and the row counts before and after.
+    held before (`before.replaced`) and what every created or updated row holds now (`after.written`),
+    and the row counts before and after.
     """
     text = file.text()
     _validate(kind, session, text)
@@ -137,12 +183,15 @@ def upload(kind: str, session: Session, actor: User, now: datetime, file: Upload
     held, was = _count(session, kind), _stored(kind, session, text)
     report = _import(kind, session, text, **options)
     now_held = _stored(kind, session, text)
-    updated = sorted(key for key, value in now_held.items() if key in was and was[key] != value)
+    written = {key: value for key, value in sorted(now_held.items()) if was.get(key) != value}
+    _refuse_frozen(kind, session, was, written)
+    updated = [key for key in written if key in was]
     after = {**file.describe(), "created": report.created, "updated": report.updated, "rows": _count(session, kind),
-             "created_keys": sorted(set(now_held) - set(was)), "updated_keys": updated,
-             **({"demo": demo} if kind == "bank" else {})}
-    record_change(session, actor, f"{kind}.upload", kind, file.describe()["sha256"][:16], now,
-                  before={"rows": held, "replaced": {key: was[key] for key in updated}}, after=after)
+             "created_keys": [key for key in written if key not in was], "updated_keys": updated,
+             "written": written, **({"demo": demo} if kind == "bank" else {})}
+    if written:  # a file that changes nothing logs nothing
+        record_change(session, actor, f"{kind}.upload", kind, file.describe()["sha256"][:16], now,
+                      before={"rows": held, "replaced": {key: was[key] for key in updated}}, after=after)
     return report
 
 

@@ -47,8 +47,14 @@ KO = {
     "error.model_exists": "이미 있는 모델 식별자(slug)입니다.",
     "error.unknown_team": "없는 팀입니다.",
     "error.unknown_model": "없는 모델입니다.",
-    "error.model_in_open_round": "진행 중인 경연 회차에 참가 중인 모델은 팀, 이름, 버전, 연결 방식을 바꿀 수 없습니다. "
-                                 "참가 중지(active)만 바꿀 수 있습니다.",
+    "error.model_in_open_round": "진행 중이거나 마감 후 발표 전인 회차에 참가 중인 모델은 팀, 이름, 버전, 연결 방식을 "
+                                 "바꿀 수 없습니다. 참가 중지(active)만 바꿀 수 있습니다.",
+    "error.team_in_round": "진행 중이거나 마감 후 발표 전인 회차에 이 팀의 모델이 참가 중이라 팀 이름을 바꿀 수 없습니다.",
+    "error.answers_frozen": "진행 중이거나 마감 후 발표 전인 회차에 참가 중인 모델의 답변은 바꾸거나 더할 수 없습니다. "
+                            "아무것도 가져오지 않았습니다.",
+    "error.prompts_frozen": "진행 중이거나 마감 후 발표 전인 회차의 분야에 속한 질문은 바꿀 수 없습니다(새 질문은 "
+                            "더할 수 있습니다). 아무것도 가져오지 않았습니다.",
+    "error.upload_conflict": "같은 내용이 동시에 올라와 이 파일은 가져오지 않았습니다. 다시 보내 주세요.",
     "error.unknown_user": "없는 계정입니다.",
     "error.unknown_role": "없는 역할입니다.",
     "error.last_ministry": "마지막 과기정통부 계정의 권한은 회수할 수 없습니다. 먼저 다른 계정에 권한을 주세요.",
@@ -123,8 +129,15 @@ EN = {
     "error.model_exists": "A model with this slug already exists.",
     "error.unknown_team": "Unknown team.",
     "error.unknown_model": "Unknown model.",
-    "error.model_in_open_round": "This model is on the roster of an open round: its team, name, version and "
-                                 "backend cannot change until the round closes; only `active` can.",
+    "error.model_in_open_round": "This model is on the roster of an open or closed round: its team, name, version "
+                                 "and backend cannot change until the round is published; only `active` can.",
+    "error.team_in_round": "A model of this team is on the roster of an open or closed round: the team's names "
+                           "cannot change until the round is published.",
+    "error.answers_frozen": "The file would change or add answers of a model on the roster of an open or closed "
+                            "round; nothing was imported.",
+    "error.prompts_frozen": "The file would change prompts of an open or closed round's categories (new prompts "
+                            "may be added); nothing was imported.",
+    "error.upload_conflict": "The same rows were being uploaded at the same time; nothing was imported. Send it again.",
     "error.unknown_user": "Unknown account.",
     "error.unknown_role": "Unknown role.",
     "error.last_ministry": "The last ministry account cannot lose its role. Grant it to another account first.",

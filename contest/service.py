@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import could_be_id
@@ -53,7 +54,7 @@ class PreparedTurn:
     turn: BattleTurn
     backends: dict[str, Backend]
     messages: dict[str, Messages]
-    demo: bool = False
+    demo: bool = False  # the round's entrants answer with demo text (round_shows_demo), not the drawn pair's
 
 
 @dataclass
@@ -69,6 +70,14 @@ class FailedBackend:
 def round_is_bank(round_: Round) -> bool:
     """True when any entrant answers from the bank (a bank cannot answer a prompt it was not given)."""
     return any(is_bank(rm.model.backend) for rm in round_.roster)
+
+
+def round_shows_demo(session: Session, round_: Round) -> bool:
+    """True when any entrant of the round holds a demo answer in the bank: a property of the round, the
+    same for every battle whichever pair is drawn (the bank of its entrants is frozen while it runs)."""
+    ids = [rm.model_id for rm in round_.roster]
+    stmt = select(BankAnswer.id).where(BankAnswer.model_id.in_(ids), BankAnswer.is_demo.is_(True)).limit(1)
+    return bool(ids) and session.scalar(stmt) is not None
 
 
 def free_prompts_allowed(round_: Round) -> bool:
@@ -165,8 +174,8 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     sides = {"a": models[draw.a], "b": models[draw.b]}
     answers = {s: _draw_sample(bank, m, rng) for s, m in sides.items()}
     backends = {s: _backend(m, answers[s], settings, environ) for s, m in sides.items()}
-    demo = any(a.is_demo for a in answers.values() if a is not None)
-    return PreparedTurn(battle, turn, backends, {s: [{"role": "user", "content": text}] for s in sides}, demo)
+    return PreparedTurn(battle, turn, backends, {s: [{"role": "user", "content": text}] for s in sides},
+                        round_shows_demo(session, round_))
 
 
 def _history(battle: Battle, side: str) -> Messages:
@@ -207,4 +216,4 @@ def add_turn(session: Session, user_id: int, battle_id: str, prompt: str, settin
     battle.status, battle.ready_at = "answering", None
     session.flush()
     backends = {s: _backend(m, None, settings, environ) for s, m in (("a", battle.model_a), ("b", battle.model_b))}
-    return PreparedTurn(battle, turn, backends, messages)
+    return PreparedTurn(battle, turn, backends, messages, round_shows_demo(session, round_))

@@ -5,6 +5,7 @@ The ministry can never lock itself out: the last active ministry account keeps i
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from app.models import User, UserRole
 from contest.catalog import CatalogConflict, CatalogInvalid, CatalogMissing
 
 MAX_ID = 2**31 - 1  # ids (users.id, audit_log.id) are 32-bit integer columns
+ASCII_ID = re.compile(r"[0-9]{1,10}")
 
 
 def granted_roles(user: User) -> list[str]:
@@ -53,6 +55,14 @@ def _revoke(session: Session, user: User, role: str) -> bool:
     return changed
 
 
+def _account(session: Session, ref: str) -> User | None:
+    """The account `ref` names: ASCII digits within the id column's range (PostgreSQL would refuse a
+    larger id), or provider:subject. Other digits str.isdigit() admits ("²", "١") name nobody."""
+    if ASCII_ID.fullmatch(ref):
+        return session.get(User, int(ref)) if int(ref) <= MAX_ID else None
+    return None if ref.isdigit() else find_user(session, ref)
+
+
 def change_role(session: Session, actor: User, now: datetime, user_ref: str, role: str,
                 grant: bool) -> tuple[User, bool]:
     """Grant or revoke `role` for the account `user_ref` (id or provider:subject); (user, changed).
@@ -61,8 +71,7 @@ def change_role(session: Session, actor: User, now: datetime, user_ref: str, rol
     account), CatalogInvalid (unknown role) or CatalogConflict (the last ministry account; the
     caller rolls back, the revocation having been written first).
     """
-    # An id beyond the column's range is nobody (PostgreSQL would refuse the query itself).
-    user = None if user_ref.isdigit() and int(user_ref) > MAX_ID else find_user(session, user_ref)
+    user = _account(session, user_ref)
     if user is None:
         raise CatalogMissing("unknown_user")
     if role not in ("moderator", "ministry"):

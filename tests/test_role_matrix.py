@@ -93,13 +93,15 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/admin/teams"): only_ministry(200),
     ("POST", "/api/admin/teams"): only_ministry(201, json={"slug": "matrix-team", "name_ko": "행렬 팀",
                                                            "name_en": "Matrix team"}),
-    ("PATCH", "/api/admin/teams/<team_slug>"): only_ministry(200, json={"name_en": "LG AI Research (renamed)"}),
+    # the demo round is open: its entrants' teams keep their names (team_in_round), their answers stay
+    # (answers_frozen) until it is published
+    ("PATCH", "/api/admin/teams/<team_slug>"): only_ministry(409, json={"name_en": "LG AI Research (renamed)"}),
     ("GET", "/api/admin/models"): only_ministry(200),
     ("POST", "/api/admin/models"): only_ministry(201, json={"slug": "matrix-model", "team": "lg", "version": "1",
                                                             "display_name": "행렬 모델", "backend": {"kind": "bank"}}),
     ("PATCH", "/api/admin/models/<model_slug>"): only_ministry(200, json={"active": False}),
     ("POST", "/api/admin/prompts"): only_ministry(200, data={"file": (str(DEMO_DATA / "prompts.jsonl"), "p.jsonl")}),
-    ("POST", "/api/admin/bank"): only_ministry(201, data={"file": (str(SMALL_BANK), "bank.jsonl")}),
+    ("POST", "/api/admin/bank"): only_ministry(409, data={"file": (str(SMALL_BANK), "bank.jsonl")}),
     ("GET", "/api/admin/roles"): only_ministry(200),
     ("POST", "/api/admin/roles"): only_ministry(200, json={"user": "1", "role": "moderator", "grant": True}),
     ("GET", "/api/admin/audit"): only_ministry(200),

@@ -21,7 +21,7 @@ from tests.builders import make_user
 NDJSON = "application/x-ndjson"
 KT_MODEL = {"slug": "midm-2", "team": "kt", "display_name": "Mi:dm", "version": "2.0",
             "backend": {"kind": "openai", "base_url": "https://llm.kt.example/v1", "model": "midm-2.0",
-                        "api_key_env": "KT_API_KEY", "max_tokens": 2048}}
+                        "api_key_env": "MODEL_KEY_KT", "max_tokens": 2048}}
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_a_team_from_a_new_call_joins_and_a_dropped_team_withdraws(client, minis
 @pytest.mark.parametrize("change", [{"display_name": "EXAONE 4"}, {"version": "demo-2"}, {"team": "skt"},
                                     {"backend": {"kind": "openai", "base_url": "http://10.0.0.5:8000/v1",
                                                  "model": "exaone"}}])
-def test_a_model_in_an_open_round_keeps_what_it_is_until_the_round_closes(client, minister, db, change):
+def test_a_model_in_an_open_round_keeps_what_it_is_until_the_round_is_published(client, minister, db, change):
     before = snapshot(db)
     refused(client.patch("/api/admin/models/exaone-demo", json={**change, "active": False}), 409,
             "model_in_open_round")
@@ -167,6 +167,11 @@ def test_a_model_in_an_open_round_keeps_what_it_is_until_the_round_closes(client
 
     round_ = db.get(Round, "demo-2026h2")
     round_.status, round_.closed_at = "closed", utcnow()
+    db.commit()
+    # Closed but not yet published: the snapshot to come names the model as it was compared.
+    refused(client.patch("/api/admin/models/exaone-demo", json=change), 409, "model_in_open_round")
+    assert snapshot(db) == before
+    round_.status, round_.published_at = "published", utcnow()
     db.commit()
     resp = client.patch("/api/admin/models/exaone-demo", json=change)
     assert resp.status_code == 200, resp.get_data(as_text=True)
@@ -202,6 +207,10 @@ BAD_BACKENDS = [
     {"kind": "openai", "base_url": "https://x.example/v1", "model": " "},
     {"kind": "openai", "base_url": "https://x.example/v1", "model": "m", "api_key_env": "sk-live-1234abcd"},
     {"kind": "openai", "base_url": "https://x.example/v1", "model": "m", "api_key_env": "1KEY"},
+    # only a team key's own namespace: never the platform's secrets sent to a URL the account chose
+    {"kind": "openai", "base_url": "https://x.example/v1", "model": "m", "api_key_env": "ARENA_SECRET_KEY"},
+    {"kind": "openai", "base_url": "https://x.example/v1", "model": "m", "api_key_env": "KT_API_KEY"},
+    {"kind": "openai", "base_url": "https://x.example/v1", "model": "m", "api_key_env": "MODEL_KEY_"},
     {"kind": "openai", "base_url": "https://x.example/v1", "model": "m", "max_tokens": 0},
     {"kind": "openai", "base_url": "https://x.example/v1", "model": "m", "max_tokens": 32769},
     {"kind": "openai", "base_url": "https://x.example/v1", "model": "m", "max_tokens": True},
@@ -267,7 +276,8 @@ def prompt(pid: str, text: str = "서울에서 가 볼 만한 도서관을 추�
 
 def test_prompt_upload_as_json_lines_then_as_a_form_file_each_audited_once(client, minister, db):
     held = count(db, Prompt)
-    body = jsonl(prompt("x001"), prompt("x002", "김치찌개 끓이는 법을 알려 주세요."))
+    # "travel" is no category of the open demo round, so its prompts may change.
+    body = jsonl(prompt("x001", category="travel"), prompt("x002", "김치찌개 끓이는 법을 알려 주세요.", "travel"))
     resp = client.post("/api/admin/prompts", data=body.encode(), content_type=NDJSON)
     assert resp.status_code == 201, resp.get_data(as_text=True)
     assert resp.get_json() == {"created": 2, "updated": 0, "min_samples": 0, "short": []}
@@ -276,16 +286,20 @@ def test_prompt_upload_as_json_lines_then_as_a_form_file_each_audited_once(clien
     assert entry.before == {"rows": held, "replaced": {}}
     assert entry.after["created"] == 2 and entry.after["updated"] == 0 and entry.after["rows"] == held + 2
     assert entry.after["created_keys"] == ["x001", "x002"] and entry.after["updated_keys"] == []
+    assert entry.after["written"]["x002"] == {"language": "ko", "category": "travel",
+                                              "text": "김치찌개 끓이는 법을 알려 주세요."}
     assert entry.after["bytes"] == len(body.encode()) and len(entry.after["sha256"]) == 64
 
-    changed = jsonl(prompt("x001"), prompt("x002", "된장찌개 끓이는 법을 알려 주세요."))
+    changed = jsonl(prompt("x001", category="travel"), prompt("x002", "된장찌개 끓이는 법을 알려 주세요.", "travel"))
     resp = client.post("/api/admin/prompts", data=as_file(changed), content_type="multipart/form-data")
     assert resp.status_code == 200 and resp.get_json()["created"] == 0 and resp.get_json()["updated"] == 1
     entry = one_new_entry(db, 1)
     assert entry.after["updated"] == 1 and entry.after["rows"] == held + 2
     assert entry.after["created_keys"] == [] and entry.after["updated_keys"] == ["x002"]
-    assert entry.before["replaced"] == {"x002": {"language": "ko", "category": "daily",
+    assert entry.before["replaced"] == {"x002": {"language": "ko", "category": "travel",
                                                  "text": "김치찌개 끓이는 법을 알려 주세요."}}
+    assert entry.after["written"] == {"x002": {"language": "ko", "category": "travel",
+                                               "text": "된장찌개 끓이는 법을 알려 주세요."}}
     assert db.get(Prompt, "x002").text == "된장찌개 끓이는 법을 알려 주세요."
 
 
@@ -356,6 +370,7 @@ def test_bank_upload_larger_than_the_app_limit_reports_short_pairs(client, minis
     assert entry.action == "bank.upload" and entry.after["demo"] is True and entry.after["created"] == len(rows)
     assert entry.after["rows"] == entry.before["rows"] + len(rows) and entry.before["replaced"] == {}
     assert len(entry.after["created_keys"]) == len(rows) and f"{prompt_ids[0]}/midm-2/1" in entry.after["created_keys"]
+    assert entry.after["written"][f"{prompt_ids[0]}/midm-2/1"] == {"answer": "한 개뿐인 답변", "demo": True}
 
     # The same file without ?demo=1: every answer's flag changes; the log keeps what each held.
     resp = client.post("/api/admin/bank", data=as_file(data), content_type="multipart/form-data")

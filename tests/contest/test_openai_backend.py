@@ -18,8 +18,8 @@ def llm():
 
 
 def backend(llm, kind, **extra):
-    config = {"kind": "openai", "base_url": llm.url, "model": kind, "api_key_env": "TEAM_KEY", **extra}
-    return openai_backend(config, SETTINGS, environ={"TEAM_KEY": "sk-test"})
+    config = {"kind": "openai", "base_url": llm.url, "model": kind, "api_key_env": "MODEL_KEY_TEAM", **extra}
+    return openai_backend(config, SETTINGS, environ={"MODEL_KEY_TEAM": "sk-test"})
 
 
 def ask(b, text="안녕"):
@@ -64,5 +64,14 @@ def test_connection_refused_and_missing_key():
         ask(openai_backend(dead, SETTINGS, environ={}))
     assert err.value.code == "connect_failed"
     with pytest.raises(BackendError) as err:
-        openai_backend({**dead, "api_key_env": "MISSING_KEY"}, SETTINGS, environ={})
+        openai_backend({**dead, "api_key_env": "MODEL_KEY_MISSING"}, SETTINGS, environ={})
     assert err.value.code == "misconfigured"
+
+
+def test_a_stored_backend_naming_a_platform_secret_is_never_built():
+    """The upload refuses such a name; a row stored before that rule (or edited in SQL) is refused again here,
+    so the platform's own secret is never sent to an endpoint as a Bearer token."""
+    config = {"kind": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "x", "api_key_env": "ARENA_SECRET_KEY"}
+    with pytest.raises(BackendError) as err:
+        openai_backend(config, SETTINGS, environ={"ARENA_SECRET_KEY": "the-platform-secret"})
+    assert err.value.code == "misconfigured" and "the-platform-secret" not in str(err.value)
