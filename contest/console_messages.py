@@ -54,7 +54,7 @@ KO = {
     "console.version": "버전", "console.backend": "답변 출처", "console.backend_kind": "종류",
     "console.backend_bank": "답변 은행", "console.backend_openai": "OpenAI 호환 API", "console.base_url": "API 주소",
     "console.openai_only": "OpenAI 호환 API일 때만 적습니다.", "console.backend_model": "API의 모델 이름",
-    "console.api_key_env": "API 키 환경 변수 이름", "console.api_key_help": "키 자체가 아니라 키가 들어 있는 환경 변수의 이름을 적습니다.",
+    "console.api_key_env": "API 키 환경 변수 이름", "console.api_key_help": "키 자체가 아니라 키가 들어 있는 환경 변수의 이름을 적습니다 (MODEL_KEY_로 시작).",
     "console.max_tokens": "최대 토큰 수", "console.new_model": "새 모델 추가",
     "console.uploads_intro": "JSON Lines 파일(한 줄에 JSON 객체 하나)을 올립니다. 잘못된 줄이 하나라도 있으면 파일 전체를 받지 않고 줄 번호와 함께 알려 줍니다.",
     "console.upload_prompts": "질문 올리기", "console.upload_bank": "답변 은행 올리기",
@@ -141,7 +141,8 @@ EN = {
     "console.backend_openai": "OpenAI-compatible API", "console.base_url": "API base URL",
     "console.openai_only": "Only for an OpenAI-compatible API.", "console.backend_model": "Model name at the API",
     "console.api_key_env": "API key environment variable",
-    "console.api_key_help": "The name of the environment variable holding the key, not the key itself.",
+    "console.api_key_help": "The name of the environment variable holding the key (starting MODEL_KEY_), not the key "
+                            "itself.",
     "console.max_tokens": "Max tokens", "console.new_model": "Add a model",
     "console.uploads_intro": "Upload JSON Lines (one JSON object per line). Any bad line rejects the whole file, "
                              "with its line number.",

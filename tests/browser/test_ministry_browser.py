@@ -213,7 +213,7 @@ def test_catalogue_forms_drive_the_api_and_show_refusals_in_place(browser, live)
     console_submit(page, "#new-model", expect_navigation=False)
     page.wait_for_selector("#new-model .form-status.is-error")
     assert "(422)" in page.locator("#new-model .form-status").inner_text()
-    page.fill("#new-backend-key", "ARENA_KEY_NEW_TEAM")
+    page.fill("#new-backend-key", "MODEL_KEY_NEW_TEAM")
     console_submit(page, "#new-model")
     assert "새 모델 1.0" in page.locator("main").inner_text()
 
