@@ -77,3 +77,33 @@ def artifact_path(name: str) -> Path:
     """Where tests save screenshots and reports (git-ignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+def make_snapshot(session, round_, snapshot_id: str = "s-test", supersedes: str | None = None, votes: int = 12):
+    """A complete published snapshot row of `round_` in the shared shape (the table is append-only:
+    it is inserted once, whole). Ratings are made up; only the pages read them."""
+    from contest.protocol import normalise_protocol
+    from contest.reports import exposure_report
+    from voting.leaderboard import model_name
+    from voting.models import Snapshot
+
+    entrants = [rm.model for rm in round_.roster]
+    names = [model_name(m) for m in entrants]
+    rows = [{"rank": 1 if i < 2 else 3, "name": name, "team": m.team.name_ko, "team_en": m.team.name_en,
+             "rating": 1040.0 - 30 * i, "ci": [1000.0 - 30 * i, 1080.0 - 30 * i], "battles": votes,
+             "win_rate": 0.6 - 0.1 * i, "provisional": i == len(entrants) - 1}
+            for i, (m, name) in enumerate(zip(entrants, names))]
+    n = len(names)
+    matrix = {"models": names, "battles": [[0 if i == j else 4 for j in range(n)] for i in range(n)],
+              "win_rate": [[None if i == j else (0.75 if i < j else 0.25) for j in range(n)] for i in range(n)]}
+    exposure = exposure_report(session, round_)  # the real shape, from the round's battles
+    snapshot = Snapshot(id=snapshot_id, round_id=round_.id, category=None, method="bradley-terry-mle",
+                        params={"bootstrap_rounds": 1000}, vote_count=votes, vote_set_sha256="ab" * 32,
+                        results={"models": rows, "unrated": [], "matrix": matrix}, published_at=utcnow(),
+                        supersedes_id=supersedes, protocol_version=1, protocol=normalise_protocol(None),
+                        code_version="0123456789abcdef", log_seq=votes + 1, log_head="cd" * 32,
+                        stats={"votes": {"total": votes + 1, "counted": votes, "excluded": 1},
+                               "exclusions": {"identity_leak": 1}, "exposure": exposure})
+    session.add(snapshot)
+    session.flush()
+    return snapshot

@@ -45,6 +45,11 @@ def owner_only(status: int, stranger: int = 404, **request) -> dict:
     return expect(401, status, stranger, stranger, stranger, **request)
 
 
+def console_page() -> dict:
+    """A ministry console page: anonymous is sent to log in (302), other roles get the 403 page."""
+    return expect(302, 403, 403, 403, 200)
+
+
 MATRIX: dict[tuple[str, str], dict] = {
     # shell
     ("GET", "/"): everyone(200),
@@ -116,6 +121,18 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/leaderboard.csv"): everyone(200),
     # vote log (issue 9)
     ("GET", "/api/log/roots"): everyone(200),
+    # pages: the ministry's console and the public publications (helper F)
+    ("GET", "/admin"): console_page(),
+    ("GET", "/admin/teams"): console_page(),
+    ("GET", "/admin/models"): console_page(),
+    ("GET", "/admin/rounds"): console_page(),
+    ("GET", "/admin/rounds/<round_id>"): console_page(),
+    ("GET", "/admin/uploads"): console_page(),
+    ("GET", "/admin/roles"): console_page(),
+    ("GET", "/admin/audit"): console_page(),
+    ("GET", "/snapshots"): everyone(200),
+    ("GET", "/snapshots/<snapshot_id>"): everyone(200),
+    ("GET", "/methodology"): everyone(200),
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2",

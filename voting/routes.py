@@ -1,7 +1,7 @@
 """Voting API and pages: cast a vote, the live leaderboard and its pair matrix."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, jsonify, redirect, render_template, request, url_for
 
 from anti_abuse.limits import vote_limits
 from app.auth import login_required, require_user
@@ -14,6 +14,7 @@ from app.openapi import api_doc
 from contest.queries import current_round
 from voting import bp, charts
 from voting.leaderboard import leaderboard, matrix, scope_counts
+from voting.publication_view import board_rounds
 from voting.queries import round_by_id
 from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
@@ -85,12 +86,31 @@ def leaderboard_matrix():
     return jsonify(matrix(counts, round_, category, current_lang()))
 
 
+def _board_page_moved(rounds: list) -> str | None:
+    """Where the page should go instead: the latest round when none is open and none was asked for,
+    or all categories when the chosen round has no such category (the round selector keeps the category)."""
+    round_id, category = request.args.get("round"), request.args.get("category")
+    if not round_id:
+        if rounds and current_round(get_session(), utcnow()) is None:
+            return url_for("voting.leaderboard_page", round=rounds[0].id, category=category)
+        return None
+    chosen = next((r for r in rounds if r.id == round_id), None)
+    if chosen and category and category != "all" and category not in chosen.categories:
+        return url_for("voting.leaderboard_page", round=round_id)
+    return None
+
+
 @bp.get("/leaderboard")
 def leaderboard_page():
-    """The leaderboard page: table, CI chart and win-rate heatmap."""
+    """The leaderboard page: round selector, table, CI chart and win-rate heatmap."""
+    rounds = board_rounds(get_session())
+    moved = _board_page_moved(rounds)
+    if moved:
+        return redirect(moved)
     round_, category, counts = board_scope()  # one read of the counts serves the table and both charts
     settings = board_settings_for(round_.protocol, current_app.config)
     board = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
     pairs = matrix(counts, round_, category, current_lang())
-    return render_template("voting/leaderboard.html", board=board, round=round_, category=category,
+    return render_template("voting/leaderboard.html", board=board, round=round_, category=category, rounds=rounds,
+                           live=round_.is_open(utcnow()),
                            ci_chart=charts.ci_chart(board["models"]), heatmap=charts.heatmap(pairs))

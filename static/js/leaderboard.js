@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var board = document.getElementById("board");
-  if (!board || !window.fetch) { return; }
+  if (!board || !window.fetch || board.getAttribute("data-live") !== "true") { return; }  // a closed round stays as it is
   var api = board.getAttribute("data-api");
   var votes = board.getAttribute("data-votes");
   var INTERVAL_MS = 10000;

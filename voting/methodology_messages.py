@@ -1,0 +1,120 @@
+"""The methodology page in plain Korean and English: short paragraphs a journalist can quote."""
+from app.i18n import register_messages
+
+# (heading key, paragraph keys) in page order; the template walks this.
+SECTIONS = [
+    ("method.score_h", ("method.score_1", "method.score_2")),
+    ("method.interval_h", ("method.interval_1", "method.interval_2")),
+    ("method.rank_h", ("method.rank_1", "method.rank_2")),
+    ("method.provisional_h", ("method.provisional_1",)),
+    ("method.excluded_h", ("method.excluded_1", "method.excluded_2")),
+    ("method.fair_h", ("method.fair_1",)),
+    ("method.frozen_h", ("method.frozen_1", "method.frozen_2")),
+    ("method.verify_h", ("method.verify_1", "method.verify_2")),
+]
+
+KO = {
+    "method.title": "순위는 이렇게 계산합니다",
+    "method.lead": "이 경연의 순위표는 시민이 이름을 모른 채 두 AI 답변을 비교해 던진 표로만 계산합니다. "
+                   "계산 규칙은 회차가 열릴 때 정해져 공개되고, 발표된 결과는 누구나 같은 자료로 다시 계산해 확인할 수 있습니다.",
+    "method.score_h": "점수는 무엇을 뜻하나요",
+    "method.score_1": "점수는 두 모델이 맞붙었을 때 어느 쪽이 이길 가능성이 높은지를 나타냅니다. 브래들리-테리 모형이라는 "
+                      "통계 방법으로, 집계된 모든 투표를 한꺼번에 가장 잘 설명하는 점수를 찾습니다.",
+    "method.score_2": "점수 차이가 중요합니다. 400점 차이는 높은 쪽이 이길 가능성이 질 가능성의 10배라는 뜻이고, "
+                      "차이가 없으면 반반입니다. 점수의 평균은 1000점에 맞추므로 1000점 자체에는 의미가 없습니다. "
+                      "무승부와 '둘 다 나쁨'은 두 모델에 반 승씩 셉니다.",
+    "method.interval_h": "신뢰구간은 무엇을 뜻하나요",
+    "method.interval_1": "점수 옆의 범위(95% 신뢰구간)는 투표가 달리 모였다면 점수가 어디쯤 나올 수 있었는지를 보여 줍니다. "
+                         "같은 투표를 무작위로 다시 뽑아 점수를 여러 번(기본 1000번, 순위표마다 프로토콜에 적힌 횟수) 다시 계산하고, 가운데 95%가 들어가는 범위를 표시합니다.",
+    "method.interval_2": "투표가 많을수록 범위는 좁아집니다. 범위가 넓다는 것은 아직 점수를 확신하기 어렵다는 뜻입니다.",
+    "method.rank_h": "왜 여러 모델이 같은 순위인가요",
+    "method.rank_1": "점수가 조금 높다고 해서 실제로 더 낫다고 단정할 수는 없습니다. 그래서 순위는 '신뢰구간이 자기보다 "
+                     "확실히 위에 있는 모델의 수 + 1'로 정합니다. 다른 모델의 신뢰구간 아래쪽 끝이 자기 신뢰구간의 위쪽 끝보다 "
+                     "높을 때만 그 모델이 확실히 앞선다고 봅니다.",
+    "method.rank_2": "신뢰구간이 겹치는 모델들은 통계적으로 구별되지 않으므로 같은 순위를 받습니다. 예를 들어 공동 1위가 "
+                     "둘이면 두 모델 모두 1위이며, 점수 순서만으로 한 모델이 더 낫다고 보도하지 않기를 권합니다.",
+    "method.provisional_h": "'잠정'은 무엇인가요",
+    "method.provisional_1": "대결 수가 프로토콜에 정한 기준(기본 30번)보다 적은 모델에는 '잠정' 표시를 붙입니다. "
+                            "투표가 더 모이면 점수와 순위가 크게 바뀔 수 있습니다.",
+    "method.excluded_h": "어떤 투표를 빼고, 왜 빼나요",
+    "method.excluded_1": "모든 투표는 지우지 않고 기록합니다. 다만 공정한 비교가 아니었던 투표는 사유와 함께 집계에서 뺍니다. "
+                         "답변에 모델이나 개발사 이름이 드러난 경우, 이미 어느 모델 것인지 공개된 답변이 다시 나온 경우, "
+                         "한쪽 모델이 답하지 못한 경우, 비정상적인 투표 패턴이 발견된 경우, 정지된 계정의 투표, "
+                         "운영진이 검토해 제외한 경우입니다.",
+    "method.excluded_2": "제외된 투표도 발표 자료에 사유 코드와 함께 들어 있고, 사유별 건수가 각 순위표에 공개됩니다. "
+                         "나중에 제외하거나 되살린 기록도 지워지지 않고 덧붙여집니다.",
+    "method.fair_h": "모든 팀을 똑같이 대합니다",
+    "method.fair_1": "대결 상대는 회차 전체와 분야별로 모든 모델이 거의 같은 횟수로, A와 B 자리에 고르게 나오도록 "
+                     "배정합니다. 실제 배정 횟수는 각 순위표의 노출 통계에 공개됩니다.",
+    "method.frozen_h": "규칙은 미리 정하고, 발표는 바꾸지 않습니다",
+    "method.frozen_1": "계산 방법과 기준, 참가 모델, 분야는 회차가 열릴 때 고정됩니다. 바꿔야 할 때는 사유를 적은 새 버전을 "
+                       "공개적으로 남깁니다.",
+    "method.frozen_2": "발표된 순위표(스냅샷)는 수정할 수 없습니다. 잘못을 바로잡거나 진행 중인 회차의 순위를 새로 발표할 때는 "
+                       "이전 것을 대체한다고 밝힌 새 스냅샷을 발표하고, 이전 스냅샷도 그대로 공개해 둡니다.",
+    "method.verify_h": "직접 검증하는 방법",
+    "method.verify_1": "각 투표 기록은 바로 앞 기록의 해시(SHA-256)와 사슬처럼 이어져 있어, 기록 하나라도 고치거나 빼거나 "
+                       "끼워 넣거나 순서를 바꾸면 드러납니다. 매일 사슬의 끝 해시를 공개합니다.",
+    "method.verify_2": "순위표 페이지에서 투표 자료와 기록 체인을 내려받아 검증 명령을 실행하면, 데이터베이스나 계정 없이 "
+                       "같은 점수와 순위를 다시 계산해 발표와 비트 단위까지 일치하는지, 다르다면 처음 달라지는 곳을 알려 줍니다. "
+                       "투표 자료의 SHA-256이 순위표에 적힌 값과 같으면 바로 그 투표들로 계산한 결과입니다.",
+    "method.archive": "발표된 순위표 보기",
+}
+
+EN = {
+    "method.title": "How the ranking is computed",
+    "method.lead": "This contest's leaderboard is computed only from votes citizens cast while comparing two AI answers "
+                   "without knowing which model wrote which. The rules are fixed and published when a round opens, and "
+                   "anyone can recompute a published result from the same data.",
+    "method.score_h": "What the score means",
+    "method.score_1": "The score says which of two models is more likely to win when they meet. A statistical method "
+                      "called the Bradley-Terry model finds the scores that best explain all counted votes at once.",
+    "method.score_2": "Differences matter, not the numbers themselves. A 400-point gap means the higher model is ten "
+                      "times as likely to win as to lose; no gap means even odds. Scores are set to average 1000, so "
+                      "1000 itself means nothing. A tie, and 'both bad', count as half a win for each model.",
+    "method.interval_h": "What the interval means",
+    "method.interval_1": "The range beside a score (the 95% confidence interval) shows where the score could have landed "
+                         "had the votes come in differently. The scores are recomputed many times (1,000 by default; "
+                         "each leaderboard's protocol says how many) on votes drawn again at random, and the range holding the middle 95% of them is shown.",
+    "method.interval_2": "More votes make the range narrower. A wide range means the score is not yet certain.",
+    "method.rank_h": "Why models share a rank",
+    "method.rank_1": "A slightly higher score does not prove a model is better. So a model's rank is one plus the number "
+                     "of models that are clearly ahead of it: a model is clearly ahead only when the low end of its "
+                     "interval is above the high end of this model's interval.",
+    "method.rank_2": "Models whose intervals overlap cannot be told apart statistically, so they share a rank. If two "
+                     "models are ranked 1, both are first; please do not report one as better from the order of their "
+                     "scores alone.",
+    "method.provisional_h": "What 'provisional' means",
+    "method.provisional_1": "A model with fewer battles than the protocol's threshold (30 by default) is marked "
+                            "provisional. Its score and rank may change a lot as more votes come in.",
+    "method.excluded_h": "What is excluded, and why",
+    "method.excluded_1": "Every vote is recorded and none is deleted. Votes that were not a fair comparison are left out "
+                         "of the count, each with its reason: an answer revealed a model's or maker's name; an answer "
+                         "already revealed to the voter came back; a model failed to answer; an anomalous voting "
+                         "pattern was found; the account was suspended; or moderators excluded it after review.",
+    "method.excluded_2": "Excluded votes are still in the released data with their reason codes, and each leaderboard "
+                         "shows how many were excluded for each reason. Later exclusions and restorations are appended "
+                         "to the record, never written over it.",
+    "method.fair_h": "Every team is treated alike",
+    "method.fair_1": "Battles are assigned so that, across the round and within each category, every model appears "
+                     "about equally often and equally often as A and as B. The actual counts are published with each "
+                     "leaderboard as its exposure statistics.",
+    "method.frozen_h": "Rules fixed in advance, publications never changed",
+    "method.frozen_1": "The method and its parameters, the competing models and the categories are fixed when a round "
+                       "opens. A change needs a new, public version that states its reason.",
+    "method.frozen_2": "A published leaderboard (snapshot) cannot be edited. A correction, or a newer board of a running "
+                       "round, is a new snapshot that says which one it replaces; the earlier snapshot stays public.",
+    "method.verify_h": "How to verify a snapshot yourself",
+    "method.verify_1": "Each vote record is chained to the one before it by a hash (SHA-256), so editing, deleting, "
+                       "inserting or reordering any record shows. The end of the chain is published every day.",
+    "method.verify_2": "Download the votes and the log chain from a leaderboard's page and run the verification command. "
+                       "Without any database or account it recomputes the scores and ranks, and tells you whether they "
+                       "match the publication bit for bit, or where they first differ. If the SHA-256 of the vote file "
+                       "equals the one printed on the leaderboard, the result was computed from exactly those votes.",
+    "method.archive": "See the published leaderboards",
+}
+
+
+def register() -> None:
+    """Add the methodology strings to the shared catalogue."""
+    register_messages("ko", KO)
+    register_messages("en", EN)
