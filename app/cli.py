@@ -1,6 +1,8 @@
 """CLI: `flask --app wsgi <group> <command>`: database, demo data and imports."""
 from __future__ import annotations
 
+import getpass
+
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -60,22 +62,29 @@ def seed_demo_cmd():
 
 
 def _run_import(kind: str, path: str, **kwargs) -> None:
-    from contest.bank import ImportRejected, import_bank, import_prompts
+    """Import a file through the same service as the console's upload: the same validation, the same
+    freeze of what an open or closed round compares, and an audit entry naming the operator."""
+    from contest.catalog_uploads import Upload, UploadRejected, upload
 
-    importer = import_bank if kind == "bank" else import_prompts
-    with new_session() as session, open(path, encoding="utf-8") as fh:
+    with open(path, "rb") as fh:
+        data = fh.read()
+    with new_session() as session:
         try:
-            report = importer(session, fh, **kwargs)
-        except ImportRejected as exc:
+            report = upload(kind, session, f"cli:{getpass.getuser()}", utcnow(), Upload(data), **kwargs)
+        except UploadRejected as exc:
             session.rollback()
             for line in exc.errors:
                 click.echo(line, err=True)
-            raise click.ClickException(f"{path}: {len(exc.errors)} bad line(s); nothing imported")
-        except UnicodeDecodeError as exc:
-            raise click.ClickException(f"{path}: not UTF-8 text ({exc.reason}); nothing imported")
+            raise click.ClickException(f"{path}: {_REFUSALS.get(exc.code, exc.code)}; nothing imported")
         session.commit()
     click.echo(f"{kind}: {report.created} created, {report.updated} updated")
     _warn_short(report.short, kwargs.get("min_samples", 0))
+
+
+_REFUSALS = {"invalid_lines": "bad line(s) above", "not_utf8": "not UTF-8 text", "empty_upload": "empty file",
+             "answers_frozen": "answers of models in an open or closed round cannot change (above)",
+             "prompts_frozen": "prompts of an open or closed round cannot change (above)",
+             "upload_conflict": "another import wrote the same rows at the same time; run it again"}
 
 
 def _warn_short(short: list[tuple[str, str, int]], wanted: int) -> None:

@@ -7,6 +7,7 @@ import click
 from flask import Flask
 
 from app.accounts import GRANTABLE_ROLES, AccountError, find_user, grant_role, privileged_users, revoke_role
+from app.audit import record_change
 from app.db import new_session, utcnow
 from app.observability import audit
 
@@ -23,10 +24,16 @@ def _change(user_ref: str, role: str, grant: bool) -> None:
         user = find_user(db, user_ref)
         if user is None:
             raise click.ClickException(f"no account {user_ref!r}")
+        before, now = {"roles": sorted(r.role for r in user.roles)}, utcnow()
         try:
-            changed = grant_role(db, user, role, actor, utcnow()) if grant else revoke_role(db, user, role)
+            changed = grant_role(db, user, role, actor, now) if grant else revoke_role(db, user, role)
         except AccountError as exc:
             raise click.ClickException(exc.code) from exc
+        if changed:  # the same audit log as the console's role grants
+            db.flush()
+            db.refresh(user)
+            record_change(db, actor, f"role.{'grant' if grant else 'revoke'}", "user", str(user.id), now,
+                          before=before, after={"roles": sorted(r.role for r in user.roles)})
         db.commit()
         verb = "granted" if grant else "revoked"
         if changed:

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from contest.bank import ImportRejected, import_bank, import_prompts
-from contest.models import BankAnswer, Prompt
+from app.models import AuditEntry
+from contest.models import BankAnswer, Prompt, Round
 from tests.builders import make_round
 
 
@@ -18,7 +19,7 @@ def lines(*objs) -> str:
 
 @pytest.fixture
 def pool(db):
-    make_round(db, models=2)
+    make_round(db, models=2).status = "draft"  # a round not yet open: its bank may still change
     import_prompts(db, io.StringIO(lines({"id": "q1", "language": "ko", "category": "daily", "text": "안녕?"},
                                          {"id": "q2", "language": "en", "category": "daily", "text": "Hi?"})))
     db.commit()
@@ -188,3 +189,24 @@ def test_migration_0002_keeps_existing_answers_as_sample_1(any_db_url):
             assert conn.execute(text("SELECT text FROM bank_answers")).scalars().all() == ["예전 답"]
     finally:
         engine.dispose()
+
+
+def test_cli_import_is_audited_and_keeps_an_open_rounds_answers_frozen(pool, runner, tmp_path):
+    """The CLI goes through the console's upload service: an audit entry naming the operator, and the
+    answers of a model on an open round's roster cannot change from the command line either."""
+    good = tmp_path / "bank.jsonl"
+    good.write_text(lines({"prompt_id": "q1", "model": "r-test-m0", "answer": "처음"}), encoding="utf-8")
+    assert runner.invoke(args=["bank", "import", str(good)]).exit_code == 0
+    pool.rollback()
+    entry = pool.scalars(select(AuditEntry).where(AuditEntry.action == "bank.upload")).one()
+    assert entry.actor.startswith("cli:") and entry.after["created_keys"] == ["q1/r-test-m0/1"]
+
+    pool.get(Round, "r-test").status = "open"
+    pool.commit()
+    changed = tmp_path / "changed.jsonl"
+    changed.write_text(lines({"prompt_id": "q1", "model": "r-test-m0", "answer": "바꾼 답"}), encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(changed)])
+    assert result.exit_code != 0 and "nothing imported" in result.output, result.output
+    pool.rollback()
+    assert [a.text for a in pool.scalars(select(BankAnswer))] == ["처음"]
+    assert pool.scalar(select(func.count()).select_from(AuditEntry)) == 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 import random
 
 import pytest
+from sqlalchemy import select
 
 from app.accounts import AccountError, generate_pseudonym, normalise_display_name
 from app.config import ConfigError
-from app.models import User
+from app.models import AuditEntry, User
 from app.oauth import load_providers
 from tests.builders import make_user
 
@@ -92,6 +93,12 @@ def test_roles_cli_grant_revoke_list(runner, db, caplog):
     assert not db.get(User, user.id).has_role("moderator")
     events = [getattr(r, "fields", {}).get("event") for r in caplog.records]
     assert "role_granted" in events and "role_revoked" in events
+    db.rollback()
+    entries = db.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.before, e.after) for e in entries] == [
+        ("role.grant", {"roles": []}, {"roles": ["moderator"]}),
+        ("role.revoke", {"roles": ["moderator"]}, {"roles": []})]  # "unchanged" logged nothing
+    assert all(e.actor.startswith("cli:") and e.target_id == str(user.id) for e in entries)
 
 
 def test_roles_cli_failures(runner):
