@@ -10,7 +10,7 @@ from app.db import get_session, rollback_request_session, utcnow
 from app.errors import NotFound
 from app.openapi import api_doc
 from voting import bp, log_store
-from voting.queries import round_by_id
+from voting.queries import public_round
 from voting.snapshots import roots_document
 
 log = logging.getLogger("arena.voting.log")
@@ -34,7 +34,7 @@ def log_roots():
     """The vote log's daily roots (each round's chain head at the end of a UTC day) and current heads."""
     session = get_session()
     round_id = request.args.get("round")
-    if round_id is not None and round_by_id(session, round_id) is None:
+    if round_id is not None and public_round(session, round_id) is None:
         raise NotFound(code="unknown_round")
     try:  # days the worker or cron has not sealed yet
         if log_store.seal_roots(session, utcnow()):

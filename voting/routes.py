@@ -15,7 +15,7 @@ from contest.queries import current_round
 from voting import bp, charts
 from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.publication_view import board_rounds
-from voting.queries import round_by_id
+from voting.queries import public_round
 from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, vote_event
@@ -59,7 +59,7 @@ def board_scope():
     """The round (`?round=`, default the open one), category (`?category=`, default all) and their counts."""
     session = get_session()
     round_id = request.args.get("round")
-    round_ = round_by_id(session, round_id) if round_id else current_round(session, utcnow())
+    round_ = public_round(session, round_id) if round_id else current_round(session, utcnow())
     if round_ is None:
         raise NotFound(code="unknown_round" if round_id else "no_open_round")
     category = request.args.get("category") or "all"

@@ -19,7 +19,7 @@ from contest.models import Round
 from voting import bp
 from voting.leaderboard import leaderboard, model_name
 from voting.models import Snapshot
-from voting.queries import round_by_id
+from voting.queries import public_round
 from voting.routes import board_scope
 from voting.runtime import board_settings
 from voting.snapshot_store import file_gzip, file_info, gunzip_chunks
@@ -91,7 +91,7 @@ def snapshots_index():
     """Published snapshots, newest first (optionally of one round)."""
     session = get_session()
     round_id = request.args.get("round")
-    if round_id is not None and round_by_id(session, round_id) is None:
+    if round_id is not None and public_round(session, round_id) is None:
         raise NotFound(code="unknown_round")
     snaps = list_snapshots(session, round_id)
     return jsonify({"snapshots": [snapshot_summary(s, superseded_by(session, s.id)) for s in snaps]})

@@ -65,6 +65,20 @@ def test_the_public_sees_rounds_but_not_drafts(client, demo):
     assert salt not in client.get("/api/rounds").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("url", ["/api/leaderboard?round={}", "/api/leaderboard/matrix?round={}",
+                                 "/api/leaderboard.csv?round={}", "/api/snapshots?round={}",
+                                 "/api/log/roots?round={}", "/leaderboard?round={}"])
+def test_a_draft_is_as_unknown_as_a_missing_round_on_every_public_route(client, demo, url):
+    """A draft's title and roster are the ministry's until it opens: no public board, matrix, export,
+    archive or log route tells it apart from a round that does not exist."""
+    add_round(demo, "draft", id="secret-draft", title="SECRET DRAFT")
+    draft, missing = client.get(url.format("secret-draft")), client.get(url.format("no-such-round"))
+    assert draft.status_code == missing.status_code == 404
+    assert "SECRET" not in draft.get_data(as_text=True)
+    if draft.is_json:
+        assert draft.get_json()["error"]["code"] == missing.get_json()["error"]["code"] == "unknown_round"
+
+
 def test_a_battle_names_its_round(client, demo, login):
     add_round(demo)
     add_round(demo, "draft", id="later")
