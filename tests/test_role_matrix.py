@@ -111,8 +111,8 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/leaderboard/matrix"): everyone(200),
     ("GET", "/leaderboard"): everyone(200),
     # snapshots and the public release (voting/snapshot_routes.py); no route changes a snapshot
-    # the demo round already has a snapshot (set up below): a new one must name it, so the ministry gets 409
-    ("POST", "/api/admin/snapshots"): only_ministry(409, json={"round": "demo-2026h2"}),
+    # the demo round already has a snapshot (set up below): the new one supersedes it
+    ("POST", "/api/admin/snapshots"): only_ministry(201, json={"round": "demo-2026h2"}),
     ("GET", "/api/snapshots"): everyone(200),
     ("GET", "/api/snapshots/<snapshot_id>"): everyone(200),
     ("GET", "/api/snapshots/<snapshot_id>/votes"): everyone(200),

@@ -29,7 +29,6 @@ KO = {
     "error.round_not_started": "아직 시작하지 않은(초안) 경연 회차는 게시할 수 없습니다.",
     "error.supersedes_other_round": "정정 대상 스냅샷은 같은 경연 회차의 것이어야 합니다.",
     "error.already_superseded": "이미 다른 스냅샷으로 정정된 스냅샷입니다. 가장 최근 스냅샷을 정정하세요.",
-    "error.supersedes_required": "이 라운드에는 이미 스냅샷이 있습니다. 새 스냅샷은 가장 최근 스냅샷을 supersedes로 지정해야 합니다.",
     "error.vote_log_broken": "투표 기록의 해시 체인이 맞지 않아 게시할 수 없습니다. 관리자에게 알려 주세요.",
     "error.vote_log_incomplete": "투표 기록에 빠진 투표가 있어 게시할 수 없습니다. 관리자에게 알려 주세요.",
     # Why a stored vote does not count (voting.models.EXCLUSION_REASONS).
@@ -67,7 +66,6 @@ EN = {
     "error.round_not_started": "A draft round cannot be published.",
     "error.supersedes_other_round": "A correction must supersede a snapshot of the same round.",
     "error.already_superseded": "That snapshot was already superseded; correct the newest one.",
-    "error.supersedes_required": "This round already has a snapshot: a new one must name the latest in supersedes.",
     "error.vote_log_broken": "The vote log's hash chain does not check out, so nothing was published.",
     "error.vote_log_incomplete": "Some stored votes have no record in the vote log, so nothing was published.",
     "exclusion.identity_leak": "An answer named its model or maker, so this battle does not count.",

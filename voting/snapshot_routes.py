@@ -32,7 +32,7 @@ guard_blueprint(admin_bp, "ministry")
 
 Id = Annotated[Text, StringConstraints(min_length=1, max_length=40)]
 REFUSED_STATUS = {"round_not_started": 409, "already_superseded": 409, "vote_log_broken": 409,
-                  "vote_log_incomplete": 409, "supersedes_required": 409,
+                  "vote_log_incomplete": 409,
                   "unknown_snapshot": 422, "supersedes_other_round": 422}
 NDJSON = "application/x-ndjson"
 IMMUTABLE = "public, max-age=31536000, immutable"

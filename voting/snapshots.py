@@ -77,13 +77,12 @@ def _stats(session: Session, round_: Round, votes: list[dict[str, Any]]) -> dict
     return {**vote_stats(votes), "exposure": exposure_report(session, round_)}
 
 
-def _check_supersedes(session: Session, round_: Round, supersedes: str | None) -> None:
-    """A round's first snapshot supersedes nothing; every later one names the round's latest."""
+def _check_supersedes(session: Session, round_: Round, supersedes: str | None) -> str | None:
+    """What the new snapshot supersedes: the round's latest (named or, when omitted, taken as meant),
+    so a round's snapshots form one line; naming an older one or another round's is refused."""
     latest = latest_snapshot(session, round_.id)
     if supersedes is None:
-        if latest is not None:
-            raise SnapshotRefused("supersedes_required")
-        return
+        return latest
     old = session.get(Snapshot, supersedes)
     if old is None:
         raise SnapshotRefused("unknown_snapshot")
@@ -91,6 +90,7 @@ def _check_supersedes(session: Session, round_: Round, supersedes: str | None) -
         raise SnapshotRefused("supersedes_other_round")
     if old.id != latest:
         raise SnapshotRefused("already_superseded")
+    return supersedes
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def publish_snapshot(session: Session, round_: Round, actor: User | str, now: da
     lock_for_publication(session, round_)
     if round_.status == "draft":
         raise SnapshotRefused("round_not_started")
-    _check_supersedes(session, round_, supersedes)
+    supersedes = _check_supersedes(session, round_, supersedes)
     frozen = freeze_round(session, round_)
     files = frozen.files()
     snapshot_id = new_snapshot_id(round_.id, now, token)

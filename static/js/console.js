@@ -160,7 +160,7 @@
       .then(function () { if (button) { button.disabled = false; } });
   }
 
-  // What a new publication supersedes: the round's latest snapshot, once there is one (the API requires it).
+  // What a new publication supersedes: the round's latest snapshot, once there is one (the API takes it as meant when none is named).
   function offerCorrections(items) {
     var select = document.getElementById("publish-supersedes");
     if (!select) { return; }
