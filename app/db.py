@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 
 log = logging.getLogger("arena.db")
 
@@ -34,6 +35,26 @@ def could_be_id(value: str | None, max_len: int = 40) -> bool:
     """Whether a client-supplied string could be a stored id: non-empty, short, free of NUL
     (PostgreSQL refuses NUL in text with an error, so such a value must never reach a query)."""
     return bool(value) and len(value) <= max_len and "\x00" not in value
+
+
+def hold_until_transaction_end(session: Session, key: str, lock: threading.Lock) -> None:
+    """Acquire a process lock and keep it until the session's current transaction ends (commit or
+    rollback): SQLite's stand-in for a PostgreSQL transaction-scoped advisory lock in the embedded default,
+    which serves requests from one process. Taking it again in the same transaction is a no-op."""
+    session.connection()  # make sure the transaction the lock belongs to has begun
+    root = session.get_transaction()
+    held = session.info.setdefault("process_locks", {})
+    if held.get(key) is root:
+        return
+    lock.acquire()
+    held[key] = root
+
+    def release(_session: Session, transaction: SessionTransaction) -> None:
+        if transaction is root and held.get(key) is root:
+            del held[key]
+            lock.release()
+
+    event.listen(session, "after_transaction_end", release)
 
 
 def make_engine(url: str) -> Engine:

@@ -4,8 +4,10 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
-from sqlalchemy import event, func, select, text, update
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from app.db import hold_until_transaction_end
 
 from contest.backends import is_bank
 from contest.models import BankAnswer, Battle, BattleTurn, Model, Prompt, Round
@@ -79,22 +81,9 @@ def lock_draws(session: Session, round_id: str) -> None:
         key = f"arena-draw:{round_id}"
         session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
         return
-    session.connection()  # make sure the transaction the lock belongs to has begun
-    root = session.get_transaction()
-    held = session.info.setdefault("draw_locks", {})
-    if held.get(round_id) is root:
-        return  # already held by this transaction
     with _embedded_draw_locks_guard:
         lock = _embedded_draw_locks.setdefault(round_id, threading.Lock())
-    lock.acquire()
-    held[round_id] = root
-
-    def release(_session: Session, transaction: SessionTransaction) -> None:
-        if transaction is root and held.get(round_id) is root:
-            del held[round_id]
-            lock.release()
-
-    event.listen(session, "after_transaction_end", release)
+    hold_until_transaction_end(session, f"draw:{round_id}", lock)
 
 
 def lock_round_writes(session: Session, round_id: str) -> None:

@@ -5,10 +5,10 @@ import threading
 from datetime import datetime
 from typing import Iterable, Iterator, NamedTuple
 
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session, SessionTransaction, aliased
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, aliased
 
-from app.db import could_be_id
+from app.db import could_be_id, hold_until_transaction_end
 
 from contest.models import Battle, Model, Round, RoundModel, Team
 from voting.models import Vote, VoteOutbox
@@ -90,19 +90,7 @@ def lock_voter(session: Session, user_id: int) -> None:
         return
     # SQLite has no row locks, and the count is a read before the write. The embedded default runs
     # one process, so a process lock held until this transaction ends serialises count and insert.
-    session.connection()  # make sure the transaction the lock belongs to has begun
-    root = session.get_transaction()
-    if session.info.get("voter_lock") is root:
-        return  # already held by this transaction
-    _embedded_voter_lock.acquire()
-    session.info["voter_lock"] = root
-
-    def release(_session: Session, transaction: SessionTransaction) -> None:
-        if transaction is root and session.info.get("voter_lock") is root:
-            del session.info["voter_lock"]
-            _embedded_voter_lock.release()
-
-    event.listen(session, "after_transaction_end", release)
+    hold_until_transaction_end(session, "voter", _embedded_voter_lock)
 
 
 def recent_vote_times(session: Session, user_id: int, round_id: str, after: datetime, limit: int) -> list[datetime]:
