@@ -7,11 +7,17 @@ from datetime import datetime
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from app.db import hold_until_transaction_end
+from app.db import could_be_id, hold_until_transaction_end
 
 from contest.backends import is_bank
 from contest.models import BankAnswer, Battle, BattleTurn, Model, Prompt, Round
 from contest.sampling import Exposure, RoundExposure
+
+
+def public_round(session: Session, round_id: str) -> Round | None:
+    """A round the public may see: known and no longer a draft (a draft is as unknown as a missing id)."""
+    round_ = session.get(Round, round_id) if could_be_id(round_id) else None
+    return round_ if round_ is not None and round_.status != "draft" else None
 
 
 def current_round(session: Session, now: datetime) -> Round | None:

@@ -5,7 +5,7 @@ from flask import jsonify, request
 
 from anti_abuse.limits import battle_limits
 from app.auth import current_user, login_required, require_user
-from app.db import could_be_id, get_session, utcnow
+from app.db import get_session, utcnow
 from app.bodies import parse_body
 from app.errors import Conflict, NotFound, Unprocessable, error_response
 from app.openapi import api_doc
@@ -15,7 +15,7 @@ from contest.models import Round
 from contest.round_json import ROUND_SCHEMA, ROUNDS_SCHEMA, VERSION_SCHEMA, json_doc, public_round_json, version_json
 from contest.rounds import list_rounds, protocol_versions
 from contest.service import ArenaError, BattleRequest, add_turn, start_battle
-from contest.queries import current_round, prompts_for
+from contest.queries import current_round, prompts_for, public_round
 
 VERSIONS_SCHEMA = {"type": "object", "properties": {"round": {"type": "string"},
                                                     "versions": {"type": "array", "items": VERSION_SCHEMA}}}
@@ -30,8 +30,8 @@ def open_round_or_404():
 
 def public_round_or_404(round_id: str) -> Round:
     """A round anyone may see: known and no longer a draft."""
-    round_ = get_session().get(Round, round_id) if could_be_id(round_id) else None
-    if round_ is None or round_.status == "draft":
+    round_ = public_round(get_session(), round_id)
+    if round_ is None:
         raise NotFound(code="unknown_round")
     return round_
 

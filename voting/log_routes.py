@@ -9,8 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db import get_session, rollback_request_session, utcnow
 from app.errors import NotFound
 from app.openapi import api_doc
+from contest.queries import public_round
 from voting import bp, log_store
-from voting.queries import public_round
 from voting.snapshots import roots_document
 
 log = logging.getLogger("arena.voting.log")

@@ -106,12 +106,6 @@ def round_by_id(session: Session, round_id: str) -> Round | None:
     return session.get(Round, round_id) if could_be_id(round_id) else None
 
 
-def public_round(session: Session, round_id: str) -> Round | None:
-    """A round the public may see: known and no longer a draft (a draft is as unknown as a missing id)."""
-    round_ = round_by_id(session, round_id)
-    return round_ if round_ is not None and round_.status != "draft" else None
-
-
 def roster_models(session: Session, round_id: str) -> list[Model]:
     """The round's models in a stable order (by id)."""
     stmt = select(Model).join(RoundModel, RoundModel.model_id == Model.id).where(

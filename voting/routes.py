@@ -11,11 +11,10 @@ from app.errors import ApiError, NotFound, Unprocessable
 from app.i18n import current_lang
 from app.metrics import VOTES
 from app.openapi import api_doc
-from contest.queries import current_round
+from contest.queries import current_round, public_round
 from voting import bp, charts
 from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.publication_view import board_rounds
-from voting.queries import public_round
 from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, vote_event

@@ -16,10 +16,10 @@ from app.db import could_be_id, get_session, utcnow
 from app.errors import ApiError, NotFound
 from app.openapi import api_doc
 from contest.models import Round
+from contest.queries import public_round
 from voting import bp
 from voting.leaderboard import leaderboard, model_name
 from voting.models import Snapshot
-from voting.queries import public_round
 from voting.routes import board_scope
 from voting.runtime import board_settings
 from voting.snapshot_store import file_gzip, file_info, gunzip_chunks
