@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from contest.models import Battle, BattleTurn, Model, Team
+from contest.models import BattleTurn, Model, Team
 from voting.models import Vote
 
 

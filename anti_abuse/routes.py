@@ -1,2 +1,2 @@
 """Moderation API and pages."""
-from anti_abuse import bp  # noqa: F401
+from anti_abuse.blueprint import bp  # noqa: F401

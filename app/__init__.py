@@ -21,24 +21,29 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from anti_abuse import limits
-    from app import auth, db, i18n, observability, redis_client
+    from app import auth, db, i18n, limiter, oauth, observability, redis_client, roles, security, sessions
 
     observability.init_app(app)
     db.init_app(app)
     redis_client.init_app(app)
     i18n.init_app(app)
-    limits.init_app(app)
-    auth.init_app(app)  # sessions, CSRF, security headers, login providers, identity routes, roles CLI
+    limiter.init_app(app)  # the counting machinery; anti_abuse attaches the named limits to its endpoints
+    sessions.init_app(app)  # server-side sessions
+    security.init_app(app)  # CSRF, security headers
+    oauth.init_app(app)  # login providers
+    roles.init_app(app)  # roles CLI
+    auth.init_app(app)  # the logged-in user for templates
 
 
 def register_blueprints(app: Flask) -> None:
     import anti_abuse
     import contest
     import voting
+    from app.auth_routes import bp as auth_bp
     from app.web import bp as web_bp
 
     app.register_blueprint(web_bp)
+    app.register_blueprint(auth_bp)
     app.register_blueprint(contest.bp)
     app.register_blueprint(voting.bp)
     app.register_blueprint(anti_abuse.bp)

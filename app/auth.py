@@ -58,15 +58,7 @@ def guard_blueprint(bp: Blueprint, role: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Wire identity: server-side sessions, CSRF and security headers, login providers, routes, CLI."""
-    from app import oauth, roles, security, sessions
-    from app.auth_routes import bp as auth_bp
-
-    sessions.init_app(app)
-    security.init_app(app)
-    oauth.init_app(app)
-    app.register_blueprint(auth_bp)
-    roles.init_app(app)
+    """Templates may ask who is logged in (sessions, CSRF, providers and routes are wired by the factory)."""
     app.jinja_env.globals["current_user"] = _page_user
 
 

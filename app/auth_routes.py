@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from anti_abuse.limits import login_limits
 from app.accounts import AccountError, change_display_name, login_or_register
 from app.auth import current_user, require_user
 from app.db import get_session, utcnow
@@ -65,7 +64,6 @@ def login_page():
 
 
 @bp.get("/auth/login/<provider>")
-@login_limits
 @api_doc(tags=["identity"], responses={302: "Redirect to the provider"})
 def login(provider: str):
     """Start logging in with a provider (authorization code, PKCE S256, state, nonce)."""
@@ -79,7 +77,6 @@ def login(provider: str):
 
 
 @bp.get("/auth/callback/<provider>")
-@login_limits
 @api_doc(tags=["identity"], responses={302: "Logged in; redirect to `next`"})
 def callback(provider: str):
     """Finish logging in; the first login creates the account."""
@@ -111,7 +108,7 @@ def logout():
         audit("logout", user_id=user.id)
     if wants_json():
         return "", 204
-    return redirect(url_for("web.home"), code=303)
+    return redirect(request.script_root + "/", code=303)
 
 
 @bp.get("/api/me")

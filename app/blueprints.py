@@ -15,10 +15,10 @@ def blueprint_on_demand(package: str, *route_modules: str) -> Callable[[str], Bl
     def __getattr__(name: str) -> Blueprint:
         if name != "bp":
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        module = sys.modules[package]
-        module.bp = Blueprint(package, package)  # set before the route modules import it from the package
-        for route_module in route_modules:
+        for route_module in route_modules:  # each attaches its routes to `<package>.blueprint.bp`
             importlib.import_module(f"{package}.{route_module}")
+        module = sys.modules[package]
+        module.bp = importlib.import_module(f"{package}.blueprint").bp
         return module.bp
 
     return __getattr__

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from app import create_app
-from app.cli import seed_demo_data, upgrade_db
+from app.cli import upgrade_db
 from app.config import ROOT
 from app.local_idp import start_local_provider
 
@@ -22,7 +22,7 @@ def main() -> None:
     app = create_app({"LOG_JSON": False, "OIDC_PROVIDERS": [provider.provider_config()]})
     upgrade_db(app.config["DATABASE_URL"])
     with app.app_context():
-        created = seed_demo_data()
+        created = app.extensions["seed_demo"]()  # contest's hook: the demo round, teams, prompts, bank
     print(f"demo data ready ({created}); local login provider on {provider.issuer}", flush=True)
     print(f"serving on http://127.0.0.1:{port}/ (log in: type any name on the provider page)", flush=True)
     app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)

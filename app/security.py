@@ -20,6 +20,7 @@ import secrets
 from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from app.auth import current_user
 from app.errors import BadRequest, error_response
 
 csrf = CSRFProtect()
@@ -64,8 +65,6 @@ def _security_headers(resp: Response) -> Response:
 
 
 def _check_csrf() -> None:
-    from app.auth import current_user
-
     if request.method in current_app.config["WTF_CSRF_METHODS"] and current_user() is not None:
         if None in request.form:  # a multipart part without a name: Flask-WTF would fail on it (a 500)
             raise BadRequest(code="bad_request")

@@ -1,30 +1,22 @@
-"""Shell routes: the home page, operations endpoints and the OpenAPI document."""
+"""Shell routes: operations endpoints (health, readiness, metrics) and the OpenAPI document."""
 from __future__ import annotations
 
 import hmac
 import logging
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import get_engine, get_session, utcnow
+from app.db import get_engine
 from app.errors import error_response
 from app.i18n import register_messages
 from app.metrics import render
 from app.openapi import api_doc, build_spec
 from app.redis_client import get_redis
-from contest.queries import current_round
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger("arena.web")
-
-
-@bp.get("/")
-def home():
-    """The contest, its rules and the open round."""
-    round_ = current_round(get_session(), utcnow())
-    return render_template("app/home.html", round=round_)
 
 
 @bp.get("/healthz")

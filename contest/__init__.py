@@ -34,7 +34,7 @@ DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    """Contest settings, the sampling random source, the arena's messages and the `battles` CLI."""
+    """Contest settings, the sampling random source, the arena's messages, the CLI commands and the demo seeding hook."""
     from contest import cli, messages
 
     for name, value in DEFAULTS.items():
@@ -42,4 +42,6 @@ def init_app(app: Flask) -> None:
     seed = str(app.config["SAMPLING_SEED"])
     app.extensions["contest_rng"] = random.Random(int(seed)) if seed else random.SystemRandom()
     messages.register()
-    app.cli.add_command(cli.battles_cli)
+    for command in cli.COMMANDS:
+        app.cli.add_command(command)
+    app.extensions["seed_demo"] = cli.seed_demo_data  # `make run` seeds the demo contest through it

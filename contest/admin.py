@@ -7,7 +7,7 @@ from app.auth import guard_blueprint
 from app.db import could_be_id, get_session, utcnow
 from app.errors import NotFound, Unprocessable
 from app.openapi import api_doc
-from contest import bp
+from contest.blueprint import bp
 from contest.models import Round
 from contest.queries import current_round
 from contest.reports import exposure_report

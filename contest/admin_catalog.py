@@ -11,7 +11,8 @@ from app.db import could_be_id, get_session, rollback_request_session, utcnow
 from app.errors import ApiError, Conflict, NotFound, Unprocessable, error_response
 from app.i18n import t
 from app.openapi import api_doc
-from contest import bp, catalog, catalog_bodies as cb
+from contest import catalog, catalog_bodies as cb
+from contest.blueprint import bp
 from contest.catalog_uploads import Upload, UploadRejected, short_json, upload
 from contest.staff import account_json, change_role
 

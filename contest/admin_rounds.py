@@ -15,7 +15,7 @@ from app.db import get_session, utcnow
 from app.errors import error_response
 from app.i18n import t
 from app.openapi import api_doc
-from contest import bp
+from contest.blueprint import bp
 from contest.round_json import ROUND_SCHEMA, ROUNDS_SCHEMA, VERSION_SCHEMA, json_doc, round_json, version_json
 from contest.rounds import (RoundError, change_protocol, close_round, create_round, find_round, list_rounds,
                             open_round, update_round)

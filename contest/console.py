@@ -11,7 +11,8 @@ from app.auth import current_user, guard_blueprint
 from app.db import could_be_id, get_session
 from app.errors import NotFound
 from app.i18n import t
-from contest import bp, console_messages, console_view
+from contest import console_messages, console_view
+from contest.blueprint import bp
 from contest.protocol import DEFAULT_PROTOCOL, KNOWN_EXCLUSIONS
 
 console_bp = Blueprint("console", __name__, url_prefix="/admin")

@@ -7,7 +7,7 @@ from app.auth import current_user
 from app.db import get_session, utcnow
 from app.errors import NotFound
 from app.i18n import current_lang, t
-from contest import bp
+from contest.blueprint import bp
 from contest.messages import KO
 from contest.queries import current_round, prompts_for
 from contest.render import render_answer
@@ -15,6 +15,13 @@ from contest.service import ArenaError, free_prompts_allowed, owned_battle
 
 # The strings arena.js needs, handed over as a JSON data block (no inline script).
 JS_STRINGS = [k for k in KO if k.startswith("arena.")] + ["error.generic"]
+
+
+@bp.get("/")
+def home():
+    """The contest, its rules and the open round."""
+    round_ = current_round(get_session(), utcnow())
+    return render_template("contest/home.html", round=round_)
 
 
 def _page(battle=None, turns=(), reveal=None):

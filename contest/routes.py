@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from anti_abuse.limits import battle_limits
 from app.auth import current_user, login_required, require_user
 from app.db import get_session, utcnow
 from app.bodies import parse_body
 from app.errors import Conflict, NotFound, Unprocessable, error_response
 from app.openapi import api_doc
-from contest import bp
+from contest.blueprint import bp
 from contest.api import ANSWERS_SCHEMA, BattleBody, TurnBody, answer_response, arena_settings, sampling_rng
 from contest.models import Round
 from contest.round_json import ROUND_SCHEMA, ROUNDS_SCHEMA, VERSION_SCHEMA, json_doc, public_round_json, version_json
@@ -92,7 +91,6 @@ def _arena_error(exc: ArenaError):
 
 @bp.post("/api/battles")
 @login_required
-@battle_limits
 @api_doc(request=BattleBody, responses={201: {"description": "Both answers, as A and B",
                                               "content": {"application/json": {"schema": ANSWERS_SCHEMA},
                                                           "text/event-stream": {}}}})
@@ -109,7 +107,6 @@ def battle_start():
 
 @bp.post("/api/battles/<battle_id>/turns")
 @login_required
-@battle_limits
 @api_doc(request=TurnBody, responses={201: {"description": "Both answers to the follow-up",
                                             "content": {"application/json": {"schema": ANSWERS_SCHEMA},
                                                         "text/event-stream": {}}}})

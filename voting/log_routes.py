@@ -10,7 +10,8 @@ from app.db import get_session, rollback_request_session, utcnow
 from app.errors import NotFound
 from app.openapi import api_doc
 from contest.queries import public_round
-from voting import bp, log_store
+from voting import log_store
+from voting.blueprint import bp
 from voting.snapshots import roots_document
 
 log = logging.getLogger("arena.voting.log")

@@ -6,7 +6,8 @@ from flask import Blueprint, render_template, request
 from app.db import could_be_id, get_session
 from app.errors import NotFound
 from app.i18n import current_lang
-from voting import bp, charts, methodology_messages, publication_messages
+from voting import charts, methodology_messages, publication_messages
+from voting.blueprint import bp
 from voting.publication_view import archive, snapshot_view
 from voting.snapshot_views import download_paths
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 
-from anti_abuse.limits import vote_limits
 from app.auth import login_required, require_user
 from app.bodies import parse_body
 from app.db import get_session, utcnow
@@ -12,7 +11,8 @@ from app.i18n import current_lang
 from app.metrics import VOTES
 from app.openapi import api_doc
 from contest.queries import current_round, public_round
-from voting import bp, charts
+from voting import charts
+from voting.blueprint import bp
 from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.publication_view import board_rounds
 from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
@@ -30,7 +30,6 @@ REJECTION_STATUS = {"invalid_winner": 422, "battle_not_found": 404, "already_vot
                                       429: "Rate limited, or the daily vote cap is reached (Retry-After)"},
          tags=["battles"])
 @login_required
-@vote_limits
 def vote(battle_id: str):
     """Vote on your battle; reveals which models answered."""
     winner = parse_body(VoteBody).winner

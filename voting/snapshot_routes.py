@@ -17,7 +17,7 @@ from app.errors import ApiError, NotFound
 from app.openapi import api_doc
 from contest.models import Round
 from contest.queries import public_round
-from voting import bp
+from voting.blueprint import bp
 from voting.leaderboard import leaderboard, model_name
 from voting.models import Snapshot
 from voting.routes import board_scope

@@ -11,7 +11,7 @@ import redis as redis_lib
 import requests
 from sqlalchemy import func, select
 
-from anti_abuse.limits import limiter
+from app.limiter import limiter
 from app.metrics import LIMITER_FALLBACK
 from tests.anti_abuse.servers import LiveServer
 from tests.builders import make_battle, make_round, make_user
@@ -109,7 +109,7 @@ def test_redis_killed_or_frozen_under_concurrency_never_gives_500(fault, sqlite_
 
 
 def test_the_storage_counts_in_memory_while_redis_is_away_and_returns_to_it(private_redis, monkeypatch, caplog):
-    from anti_abuse import limit_storage
+    from app import limit_storage
     from limits import parse
     from limits.strategies import MovingWindowRateLimiter
 

@@ -6,7 +6,7 @@ import signal
 import pytest
 import redis as redis_lib
 
-from anti_abuse.limits import limiter
+from app.limiter import limiter
 from app.metrics import LIMITER_FALLBACK
 from tests.anti_abuse.servers import probe
 from tests.builders import make_battle, make_round, make_test_app, make_user
@@ -144,3 +144,34 @@ def test_unparseable_limit_is_refused_at_start(sqlite_url, raw):
         make_test_app(sqlite_url, LIMIT_VOTE_ACCOUNT=raw)
     with pytest.raises(ConfigError, match="ARENA_LIMIT_VOTE_DAILY_CAP"):
         make_test_app(sqlite_url, LIMIT_VOTE_DAILY_CAP=raw)
+
+
+# The named limits are anti_abuse's, attached to the real endpoints when it is initialised.
+
+@pytest.mark.parametrize("method, path, limit, logged_in", [
+    ("post", "/api/battles/nope/vote", "VOTE_ACCOUNT", True),
+    ("post", "/api/battles", "BATTLE_ACCOUNT", True),
+    ("post", "/api/battles/nope/turns", "BATTLE_ACCOUNT", True),
+    ("get", "/auth/login/nope", "LOGIN_ADDRESS", False),
+    ("get", "/auth/callback/nope", "LOGIN_ADDRESS", False),
+], ids=["vote", "battle", "turn", "login", "callback"])
+def test_each_protected_route_is_limited_once_per_request_however_many_apps_were_built(
+        sqlite_url, make_app, db, login, method, path, limit, logged_in):
+    for _ in range(3):  # earlier apps must not make a request count several times
+        make_app(sqlite_url, **{f"LIMIT_{limit}": "3 per minute"})
+    app = make_app(sqlite_url, **{f"LIMIT_{limit}": "3 per minute"})
+    client = app.test_client()
+    if logged_in:
+        login.as_user(make_user(db, name="한도"), client=client)
+    statuses = [getattr(client, method)(path, json={}, environ_base={"REMOTE_ADDR": "10.9.0.1"}).status_code
+                for _ in range(4)]
+    assert 429 not in statuses[:3] and statuses[3] == 429, statuses
+
+
+def test_a_limit_naming_an_endpoint_the_app_lacks_stops_the_start(sqlite_url, make_app):
+    from anti_abuse.limits import protect, vote_limits
+    from app.config import ConfigError
+
+    app = make_app(sqlite_url)
+    with pytest.raises(ConfigError, match="contest.no_such_view"):
+        protect(app, {"contest.no_such_view": vote_limits})

@@ -79,7 +79,7 @@ def test_healthz_readyz_and_metrics(sqlite_url, make_app):
     assert ready["worker"]["state"] == "missing"  # embedded default: the worker starts with the first vote
     client.get("/")
     metrics = client.get("/metrics", headers={"Authorization": "Bearer " + "t" * 32}).get_data(as_text=True)
-    assert "arena_http_requests_total" in metrics and 'endpoint="web.home"' in metrics
+    assert "arena_http_requests_total" in metrics and 'endpoint="contest.home"' in metrics
 
 
 def test_readyz_names_the_failing_part(sqlite_url, make_app):
