@@ -47,13 +47,13 @@ def login_required(view: Callable) -> Callable:
     return wrapped
 
 
-def guard_blueprint(bp: Blueprint, role: str) -> None:
-    """Every route of `bp` needs `role` (checked once per blueprint, not per route)."""
+def guard_blueprint(bp: Blueprint, *roles: str) -> None:
+    """Every route of `bp` needs one of `roles` (checked once per blueprint, not per route)."""
 
     @bp.before_request
     def _check_role():
         user = require_user()
-        if not user.has_role(role):
+        if not any(user.has_role(role) for role in roles):
             raise Forbidden()
 
 

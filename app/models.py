@@ -22,6 +22,8 @@ class User(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The display name's confusable skeleton (anti_abuse.names), unique: look-alike names are one name.
+    display_key: Mapped[str | None] = mapped_column(String(80), index=True, unique=True)
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

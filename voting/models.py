@@ -44,6 +44,8 @@ class Vote(Base):
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
     excluded_reason: Mapped[str | None] = mapped_column(String(40))
     excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A keyed hash of the client address (never the address): which votes came from one address.
+    client_hash: Mapped[str | None] = mapped_column(String(24), index=True)
 
     battle: Mapped[Battle] = relationship()
 
@@ -156,3 +158,17 @@ class SnapshotFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BoardRebuild(Base):
+    """A request, written in a moderation action's transaction, that the rating worker rebuild the live
+    board from SQL (voiding and restoring change votes the board already applied)."""
+
+    __tablename__ = "board_rebuilds"
+    __table_args__ = (Index("ix_board_rebuilds_waiting", "requested_at", postgresql_where=text("done_at IS NULL"),
+                            sqlite_where=text("done_at IS NULL")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from app.db import could_be_id, hold_until_transaction_end
 
 from contest.models import Battle, Model, Round, RoundModel, Team
-from voting.models import Vote, VoteOutbox
+from voting.models import BoardRebuild, Vote, VoteOutbox
 from voting.rating import OUTCOME_OF_WINNER
 
 Cells = dict[tuple[int, int, int], int]
@@ -192,3 +192,39 @@ def oldest_unpublished_at(session: Session) -> datetime | None:
     """When the oldest vote still waiting for the live board was stored (None: none waits)."""
     return session.scalar(select(func.min(VoteOutbox.created_at)).where(VoteOutbox.published_at.is_(None)))
 
+
+def waiting_rebuilds(session: Session) -> list[int]:
+    """Ids of live-board rebuilds requested (by a void or restore) and not done yet."""
+    return list(session.scalars(select(BoardRebuild.id).where(BoardRebuild.done_at.is_(None))
+                                .order_by(BoardRebuild.id)))
+
+
+def finish_rebuilds(session: Session, ids: list[int], now: datetime) -> None:
+    """Mark rebuild requests done (a rebuild that started after they were read covers them)."""
+    if ids:
+        session.execute(update(BoardRebuild).where(BoardRebuild.id.in_(ids)).values(done_at=now))
+
+
+def exclusion_stats(session: Session, round_id: str) -> dict:
+    """A round's public exclusion statistics: votes, excluded votes by reason, and per team the excluded
+    votes its models took part in (a vote between two teams counts for both), by reason."""
+    by_reason = dict(session.execute(select(Vote.excluded_reason, func.count())
+                                     .where(Vote.round_id == round_id, Vote.excluded.is_(True))
+                                     .group_by(Vote.excluded_reason)).all())
+    total = session.scalar(select(func.count()).select_from(Vote).where(Vote.round_id == round_id)) or 0
+    model_a, model_b, team_a, team_b = aliased(Model), aliased(Model), aliased(Team), aliased(Team)
+    rows = session.execute(select(Vote.excluded_reason, team_a.slug, team_a.name_ko, team_a.name_en,
+                                  team_b.slug, team_b.name_ko, team_b.name_en)
+                           .join(model_a, model_a.id == Vote.model_a_id).join(team_a, team_a.id == model_a.team_id)
+                           .join(model_b, model_b.id == Vote.model_b_id).join(team_b, team_b.id == model_b.team_id)
+                           .where(Vote.round_id == round_id, Vote.excluded.is_(True)))
+    teams: dict[str, dict] = {}
+    for reason, *sides in rows:
+        for slug, name_ko, name_en in {(sides[0], sides[1], sides[2]), (sides[3], sides[4], sides[5])}:
+            team = teams.setdefault(slug, {"team": slug, "name_ko": name_ko, "name_en": name_en, "excluded": 0,
+                                           "by_reason": {}})
+            team["excluded"] += 1
+            team["by_reason"][reason] = team["by_reason"].get(reason, 0) + 1
+    return {"round": round_id, "votes": total, "excluded": sum(by_reason.values()),
+            "by_reason": dict(sorted(by_reason.items())),
+            "by_team": sorted(teams.values(), key=lambda t: (-t["excluded"], t["team"]))}

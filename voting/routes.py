@@ -8,6 +8,7 @@ from app.bodies import parse_body
 from app.db import get_session, utcnow
 from app.errors import ApiError, NotFound, Unprocessable
 from app.i18n import current_lang
+from app.limiter import client_address
 from app.metrics import VOTES
 from app.openapi import api_doc
 from contest.queries import current_round, public_round
@@ -17,7 +18,7 @@ from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.publication_view import board_rounds
 from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
-from voting.service import VoteRejected, cast_vote, vote_event
+from voting.service import VoteRejected, cast_vote, client_hash, vote_event
 
 REJECTION_STATUS = {"invalid_winner": 422, "battle_not_found": 404, "already_voted": 409,
                     "battle_not_ready": 409, "battle_voided": 409, "round_closed": 409, "daily_cap": 429}
@@ -37,7 +38,8 @@ def vote(battle_id: str):
     checks = current_app.extensions.get("vote_exclusion_checks", ())
     caps = current_app.extensions.get("vote_caps", tuple)()  # registered by anti_abuse
     try:
-        cast = cast_vote(session, battle_id, require_user(), winner, utcnow(), checks, caps)
+        cast = cast_vote(session, battle_id, require_user(), winner, utcnow(), checks, caps,
+                         client=client_hash(current_app.config["SECRET_KEY"], client_address()))
     except VoteRejected as exc:
         raise ApiError(code=exc.code, status=REJECTION_STATUS[exc.code], retry_after=exc.retry_after) from None
     session.commit()

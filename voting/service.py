@@ -1,6 +1,8 @@
 """Casting a vote: the rules, the Vote row, its outbox record and its vote-log record in the caller's transaction."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,9 +50,17 @@ class CastVote:
     model_b: Revealed
 
 
+def client_hash(secret: str, address: str) -> str:
+    """A keyed hash of a client address: votes from one address can be grouped, the address cannot be read."""
+    return hmac.new(secret.encode(), f"client-address:{address}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
 def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: datetime,
-              exclusion_checks: Sequence[ExclusionCheck] = (), caps: Sequence[VoteCap] = ()) -> CastVote:
+              exclusion_checks: Sequence[ExclusionCheck] = (), caps: Sequence[VoteCap] = (),
+              client: str | None = None) -> CastVote:
     """Store `user`'s vote on the battle (flushed, not committed) or raise VoteRejected.
+
+    `client` is the keyed hash of the client address (`client_hash`), kept for the anomaly detectors.
 
     With `caps`, the account's votes are serialised until the caller's transaction ends, so the
     count of stored votes that decides the cap cannot race; a refused vote leaves nothing behind.
@@ -68,7 +78,7 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
     fields = dict(id=new_vote_id(), battle_id=target.battle_id, user_id=user.id, round_id=target.round_id,
                   category=target.category, model_a_id=target.model_a_id, model_b_id=target.model_b_id,
                   winner=winner, created_at=now, excluded=reason is not None, excluded_reason=reason,
-                  excluded_at=now if reason else None)
+                  excluded_at=now if reason else None, client_hash=client)
     # Core statements: plain round trips, none of the unit-of-work bookkeeping on the hot path.
     try:
         session.execute(insert(Vote).values(**fields))

@@ -82,14 +82,16 @@ class RatingWorker:
         else:
             self.audit()
 
-    def reconcile(self) -> None:
-        """Rebuild the live board from SQL (waits out a rebuild another worker is doing)."""
+    def reconcile(self) -> bool:
+        """Rebuild the live board from SQL; False when another worker's rebuild is running."""
         with self.sessions() as session:
             try:
                 count = rebuild_live_board(session, self.board, self.params, self.clock())
                 log.info("live board rebuilt from SQL", extra={"fields": {"votes": count}})
+                return True
             except RebuildBusy:
                 log.info("live board rebuild already running elsewhere")
+                return False
 
     def step(self) -> int:
         """One pass: stale entries, new entries, housekeeping; returns how many were applied or skipped."""
@@ -129,13 +131,20 @@ class RatingWorker:
         return len(acked)
 
     def housekeeping(self) -> None:
-        """Relay what the vote path could not publish; now and then check the board lost nothing."""
+        """Relay what the vote path could not publish; rebuild the board when a moderator changed which
+        votes count; now and then check the board lost nothing."""
         self._next_relay = time.monotonic() + self.settings.relay_every_s
         with self.sessions() as session:
             relay(session, self.stream, self.clock(), timedelta(seconds=self.settings.relay_grace_s))
+            requested = queries.waiting_rebuilds(session)
             board_lost_votes = time.monotonic() >= self._next_audit and self._board_lost_votes(session)
-        if board_lost_votes:
-            self.reconcile()
+        if (requested or board_lost_votes) and self.reconcile() and requested:
+            # Requests read before the rebuild began are covered by it; later ones wait for the next pass.
+            with self.sessions() as session:
+                queries.finish_rebuilds(session, requested, self.clock())
+                session.commit()
+            log.info("live board rebuilt after votes were voided or restored",
+                     extra={"fields": {"requests": len(requested)}})
 
     def seal(self) -> None:
         """Record the vote log's roots of days just completed (at most every `seal_every_s`: an index
