@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from anti_abuse.identity import LEXICON, IdentityLexicon, find_names, normalise
 
 REASON = "identity_leak"
+_WINDOW = 80  # characters around a name that decide whether it is asked of the model
 
 _SENTENCES = re.compile(r"(?<=[.!?？。])\s+|\n+")
-_END = r"\s*(?:[?？!.~…ㅋㅎㅠ;:)^]|\s)*$"
+_END = r"[\s?？!.~…ㅋㅎㅠ;:)^]*$"
 # What may stand before a Korean probe: greetings, fillers, the addressee ("안녕, 근데 너 혹시 ...").
 _KO_LEAD = (r"^(?:(?:안녕하세요|안녕|하이|헬로|저기요|저기|근데|그런데|그래서|그럼|그러면|야|혹시|솔직히|진짜|정말|"
             r"도대체|대체|정확히|궁금한데|궁금해서|질문|질문인데|잠깐|아|음|그래|그리고|참|"
@@ -67,7 +68,7 @@ _KO_ANYWHERE = re.compile(
     r"(?:회사|곳|사람|팀|기업|개발사|제작사|연구소|개발자|분|이|데)"
     r"|(?:너의|네|니|당신의)\s*(?:개발사|제작사|개발자|창조자|제작자|만든\s*사람|만든\s*회사|원래\s*이름|모델\s*명|기반\s*모델|소속|출신)"
 )
-_EN_TAIL = r"(?:[\s,]+(?:exactly|really|actually|anyway|then|again|lol|though|tho|originally|now))*\s*[?!.:)]*\s*$"
+_EN_TAIL = r"(?:[\s,]+(?:exactly|really|actually|anyway|then|again|lol|though|tho|originally|now))*[\s?!.:)]*$"
 _EN_PROBE = re.compile(
     r"(?:^|[^a-z'])(?:"
     r"who\s+(?:are|r)\s+(?:you|u|ya)"
@@ -127,9 +128,10 @@ def _sentences(text: str) -> list[str]:
 
 def _name_asked(sentence: str, start: int, end: int) -> bool:
     """Whether the name at sentence[start:end] is asked of the addressee (is it / made it)."""
-    before, after = sentence[:start], sentence[end:]
+    # Bounded windows: a hostile prompt full of names costs a few short searches per name.
+    before, after = sentence[max(0, start - _WINDOW):start], sentence[end:end + _WINDOW]
     if _KO_NAME_IS.match(after) or _KO_NAME_MADE.match(after):
-        if _KO_NAME_LEAD.match(before) or _KO_NAME_OBJECT.search(before):
+        if (start <= _WINDOW and _KO_NAME_LEAD.match(sentence[:start])) or _KO_NAME_OBJECT.search(before):
             return True
     if _EN_NAME_BEFORE.search(before) and _EN_NAME_AFTER.match(after):
         return True

@@ -179,19 +179,21 @@ def _rrns(text: str) -> Iterator[ScreenFinding]:
 
 
 def _cards(text: str) -> Iterator[ScreenFinding]:
-    """Card numbers inside runs of digit groups: every window of whole groups holding 13-19 digits."""
+    """Card numbers inside runs of digit groups: windows of whole groups holding 13-19 digits, every
+    group of a multi-group window at least 3 digits long ("2024 05 01 ..." is not a card)."""
     for run in _CARD_RUN.finditer(text):
-        groups = list(re.finditer(r"\d+", run.group(0)))
-        for i in range(len(groups)):
+        groups = [(g.start(), g.end(), g.group(0)) for g in re.finditer(r"\d+", run.group(0))]
+        for i, (first, _, _) in enumerate(groups):
+            digits = ""
             for j in range(i, len(groups)):
-                window = groups[i:j + 1]
-                digits = "".join(g.group(0) for g in window)
+                piece = groups[j][2]
+                if len(piece) < 3 and (j > i or len(piece) < 13):
+                    break  # every longer window would hold this short group too
+                digits += piece
                 if len(digits) > 19:
                     break
-                if len(digits) < 13 or (len(window) > 1 and min(len(g.group(0)) for g in window) < 3):
-                    continue
-                if _luhn(digits) and not _isbn13(digits):
-                    start, end = run.start() + window[0].start(), run.start() + window[-1].end()
+                if len(digits) >= 13 and _luhn(digits) and not _isbn13(digits):
+                    start, end = run.start() + first, run.start() + groups[j][1]
                     yield ScreenFinding("card", _mask(text[start:end], 0, 4), "screen.card", start, end)
                     break
 
