@@ -64,9 +64,9 @@ _KO_WHAT_ARE_YOU = re.compile(r"^(?:[^\s]+\s+)?(?:너는|넌|너|니는|당신�
                               r"(?:뭐|뭐야|뭐니|뭐냐|뭐예요|뭐에요|뭔데|뭐지|무엇|무엇인가요|무엇입니까)" + _END)
 # Anywhere in a sentence: the addressee as the made thing, or the addressee's maker.
 _KO_ANYWHERE = re.compile(
-    r"(?:너를|널|너|당신을|니를)\s*(?:만든|개발한|학습시킨|훈련시킨|만들어\s*준|학습한|훈련한|설계한)\s*"
+    r"(?<![가-힣])(?:너를|널|너|당신을|니를)\s*(?:만든|개발한|학습시킨|훈련시킨|만들어\s*준|학습한|훈련한|설계한)\s*"
     r"(?:회사|곳|사람|팀|기업|개발사|제작사|연구소|개발자|분|이|데)"
-    r"|(?:너의|네|니|당신의)\s*(?:개발사|제작사|개발자|창조자|제작자|만든\s*사람|만든\s*회사|원래\s*이름|모델\s*명|기반\s*모델|소속|출신)"
+    r"|(?<![가-힣])(?:너의|네|니|당신의)\s*(?:개발사|제작사|개발자|창조자|제작자|만든\s*사람|만든\s*회사|원래\s*이름|모델\s*명|기반\s*모델|소속|출신)"
 )
 _EN_TAIL = r"(?:[\s,]+(?:exactly|really|actually|anyway|then|again|lol|though|tho|originally|now))*[\s?!.:)]*$"
 _EN_PROBE = re.compile(

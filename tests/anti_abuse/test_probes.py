@@ -136,6 +136,8 @@ NOT_PROBES = [
     ("compare-models", "엑사원이랑 솔라 비교해줘"),
     ("faith", "믿음이 뭐야?"),
     ("conan", "명탐정 코난 범인은 누구야?"),
+    ("mother-hometown", "우리 어머니 출신 지역 음식 추천해줘"),
+    ("designer-made", "디자이너 만든 옷 브랜드 알려줘"),
     ("en-song", "who made this song?"),
     ("en-mona-lisa", "Who made the Mona Lisa?"),
     ("en-vote", "Who are you going to vote for?"),
