@@ -134,6 +134,29 @@ def _present(terms: tuple[str, ...], folded_text: str) -> re.Pattern | None:
     return _pattern(present) if present else None
 
 
+@dataclass(frozen=True)
+class TermHit:
+    """A lexicon term found in a text: what the text says there, and where, in `normalise(text)`."""
+
+    matched: str
+    start: int
+    end: int
+
+
+def find_terms(text: str, terms: Iterable[str]) -> list[TermHit]:
+    """Every term in `text` by the answer check's matching rules (case and full width folded, separators
+    inside a term optional, whole word at Latin edges, a Korean particle allowed after a Korean term).
+    Offsets refer to `normalise(text)`. Used by prompt screening and identity probes."""
+    text = normalise(text)
+    pattern = _present(tuple(terms), _fold(text))
+    return [] if pattern is None else [TermHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def find_names(text: str, lexicon: IdentityLexicon) -> list[TermHit]:
+    """Every name of the lexicon in `text`, wherever it stands (no self-reference needed)."""
+    return find_terms(text, lexicon.names)
+
+
 def find_identity_leak(answers: Iterable[str], lexicon: IdentityLexicon) -> str | None:
     """The first name in `answers` that an answer says of itself, or None."""
     for answer in answers:
