@@ -296,31 +296,58 @@ def _model_rows(tab: VoteTable, mask: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def favoured_model(tab: VoteTable, policy: DetectorPolicy) -> list[Finding]:
-    """Voters whose chosen model M wins far more often than the ratings expect, across different opponents."""
+    """Voters for whom one model M wins far more often than the ratings expect, across different opponents.
+
+    Two independent signs of a voter who recognises M, combined by Fisher's method (chi2 with 4 degrees
+    of freedom): M's wins in the voter's decisive votes against the ratings' expectation, and how often
+    M is in the voter's battles against its share of all battles (pairs are drawn blind, so only a voter
+    who abandons battles without M sees it more often). Flagged on the BH-adjusted combined p-value and
+    a win excess of `favoured_min_excess`.
+    """
     rows, model, won, expected = _model_rows(tab, np.ones(len(tab.vote_id), bool))
     nm = len(tab.models)
-    key = tab.vix[rows] * nm + model
-    keys, group = np.unique(key, return_inverse=True)
+    keys, group = np.unique(tab.vix[rows] * nm + model, return_inverse=True)
     n = np.bincount(group, minlength=len(keys))
     k = np.bincount(group, weights=won, minlength=len(keys))
     mean = np.bincount(group, weights=expected, minlength=len(keys))
     opponent = np.where(model == tab.a[rows], tab.b[rows], tab.a[rows])
     opponents = np.bincount(np.unique(group * nm + opponent) // nm, minlength=len(keys))
-    ok = (n >= policy.favoured_min_votes) & (opponents >= policy.favoured_min_opponents)
-    p = bernoulli_sum_tail(expected, group, k)
-    tested = np.flatnonzero(ok)
-    q = bh_adjust(p[tested])
+    tested = np.flatnonzero((n >= policy.favoured_min_votes) & (opponents >= policy.favoured_min_opponents))
+    p_win = bernoulli_sum_tail(expected, group, k)[tested]
+    presence, shown, exposure = _presence(tab, keys[tested])
+    p = fisher(p_win, presence)
+    q = bh_adjust(p)
     found = []
-    for g, qv in zip(tested, q):
+    for i, (g, qv) in enumerate(zip(tested, q)):
         excess = (k[g] - mean[g]) / n[g]
         if qv > policy.fdr or excess < policy.favoured_min_excess:
             continue
         vix, m = divmod(int(keys[g]), nm)
-        mine = rows[(group == g) & won]
         found.append(_voter_finding("favoured_model", tab, vix, 1 - qv, {
             "model": tab.models[m], "votes_with_model": int(n[g]), "wins": int(k[g]), "expected_wins": _r(mean[g], 2),
-            "opponents": int(opponents[g]), "p_value": float(p[g]), "q_value": float(qv)}, mine))
+            "opponents": int(opponents[g]), "p_value_wins": float(p_win[i]),
+            "battles_with_model": int(shown[i]), "expected_battles_with_model": _r(exposure[i], 2),
+            "p_value_presence": float(presence[i]), "p_value": float(p[i]), "q_value": float(qv)},
+            rows[(group == g) & won]))
     return found
+
+
+def _presence(tab: VoteTable, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For (voter * M + model) keys: P-value of M being in that many of the voter's votes, the count, the expected."""
+    nm = len(tab.models)
+    vix, m = keys // nm, keys % nm
+    share = (np.bincount(tab.a, minlength=nm) + np.bincount(tab.b, minlength=nm)) / max(len(tab.a), 1)
+    total = np.bincount(tab.vix, minlength=len(tab.voters))
+    present = np.concatenate([tab.vix * nm + tab.a, tab.vix * nm + tab.b])
+    uniq, count = np.unique(present, return_counts=True)
+    shown = count[np.searchsorted(uniq, keys)]
+    return binomial_tail(shown, total[vix], share[m]), shown, total[vix] * share[m]
+
+
+def fisher(p1: np.ndarray, p2: np.ndarray) -> np.ndarray:
+    """Fisher's combination of two independent p-values: P(chi2_4 >= -2 ln(p1 p2))."""
+    half = -np.log(np.maximum(p1, 1e-300)) - np.log(np.maximum(p2, 1e-300))
+    return np.minimum(1.0, np.exp(-half) * (1.0 + half))
 
 
 def burst(tab: VoteTable, policy: DetectorPolicy) -> list[Finding]:
