@@ -214,6 +214,12 @@ def bh_adjust(p: np.ndarray) -> np.ndarray:
     return q
 
 
+def distinct(x: np.ndarray) -> np.ndarray:
+    """Sorted distinct values by one sort (numpy's hash-based unique is slower on large int64 keys)."""
+    x = np.sort(x)
+    return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
+
+
 def _normal_upper(z: np.ndarray) -> np.ndarray:
     return np.array([0.5 * math.erfc(float(x) / math.sqrt(2.0)) for x in z], dtype=float)
 
@@ -311,7 +317,7 @@ def favoured_model(tab: VoteTable, policy: DetectorPolicy) -> list[Finding]:
     k = np.bincount(group, weights=won, minlength=len(keys))
     mean = np.bincount(group, weights=expected, minlength=len(keys))
     opponent = np.where(model == tab.a[rows], tab.b[rows], tab.a[rows])
-    opponents = np.bincount(np.unique(group * nm + opponent) // nm, minlength=len(keys))
+    opponents = np.bincount(distinct(group * nm + opponent) // nm, minlength=len(keys))
     tested = np.flatnonzero((n >= policy.favoured_min_votes) & (opponents >= policy.favoured_min_opponents))
     p_win = bernoulli_sum_tail(expected, group, k)[tested]
     presence, shown, exposure = _presence(tab, keys[tested])
@@ -373,7 +379,7 @@ def burst(tab: VoteTable, policy: DetectorPolicy) -> list[Finding]:
 def shared_address(tab: VoteTable, policy: DetectorPolicy) -> list[Finding]:
     """Addresses behind which many distinct accounts voted."""
     known = tab.aix >= 0
-    pairs = np.unique(tab.aix[known] * len(tab.voters) + tab.vix[known])
+    pairs = distinct(tab.aix[known] * len(tab.voters) + tab.vix[known])
     accounts = np.bincount(pairs // len(tab.voters), minlength=len(tab.addresses))
     found = []
     for ax in np.flatnonzero(accounts >= policy.address_max_voters):
@@ -467,16 +473,16 @@ def _covote_edges(tab: VoteTable, policy: DetectorPolicy) -> np.ndarray:
 
 def _distinct_per(group: np.ndarray, item: np.ndarray, n_items: int, n_groups: int) -> np.ndarray:
     """How many distinct items each group holds."""
-    return np.bincount(np.unique(group * n_items + item) // n_items, minlength=n_groups)
+    return np.bincount(distinct(group * n_items + item) // n_items, minlength=n_groups)
 
 
 def _address_edges(tab: VoteTable) -> np.ndarray:
     """Voter pairs sharing an address: each account linked to the first account seen there."""
     known = tab.aix >= 0
     nv = len(tab.voters)
-    pairs = np.unique(tab.aix[known] * nv + tab.vix[known])
+    pairs = distinct(tab.aix[known] * nv + tab.vix[known])
     ax, vx = pairs // nv, pairs % nv
-    first = np.r_[True, ax[1:] != ax[:-1]]
+    first = np.r_[True, ax[1:] != ax[:-1]][:len(ax)]
     head = vx[np.maximum.accumulate(np.where(first, np.arange(len(ax)), 0))]
     return np.stack([head, vx], axis=1)[~first]
 

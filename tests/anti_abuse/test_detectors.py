@@ -233,6 +233,15 @@ def test_detect_orders_by_score_ignores_votes_after_now_and_gives_json(crowd):
     assert detect([], RATINGS) == []
 
 
+def test_unknown_addresses_unrated_models_and_a_lone_vote_are_handled():
+    lone = [vote(9600, "m1", "m2", "a", T0)]
+    anonymous = [VoteEvent(**{**vote(9601, "m1", "new-model", "b", T0 + timedelta(seconds=10 * i)).__dict__,
+                              "address": None}) for i in range(50)]
+    assert detect(lone, RATINGS, now=T0) == []
+    found = detect(anonymous, {}, now=T0 + timedelta(days=1))
+    assert {f.kind for f in found} == {"position_bias", "burst"} and {f.voter for f in found} == {9601}
+
+
 def _binomial_exact(k, n, p):
     return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k, n + 1))
 
