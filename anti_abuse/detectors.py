@@ -30,6 +30,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from voting.rating import OUTCOME_OF_WINNER, effective_wins, fit_bt, tally
+
 WINNERS = ("a", "b", "tie", "bothbad")
 EXAMPLES = 10  # example vote ids per finding
 LN10_400 = math.log(10.0) / 400.0  # Elo scale 400, base 10: logit of the expected score per rating point
@@ -577,3 +579,13 @@ def detect(events: Iterable[VoteEvent], ratings: dict[str, float], policy: Detec
         return []
     found = [f for detector in DETECTORS for f in detector(tab, policy)]
     return sorted(found, key=lambda f: (-f.score, f.kind, f.voter or 0, f.voters))
+
+
+def board(events: Sequence[VoteEvent], slugs: list[str]) -> np.ndarray:
+    """Bradley-Terry ratings (Elo scale) of the given votes, in the order of `slugs`: the ratings the
+    likelihood and favoured-model detectors compare each voter with."""
+    ix = {m: i for i, m in enumerate(slugs)}
+    a = np.array([ix[e.model_a] for e in events], dtype=np.int64)
+    b = np.array([ix[e.model_b] for e in events], dtype=np.int64)
+    outcome = np.array([OUTCOME_OF_WINNER[e.winner] for e in events], dtype=np.int64)
+    return fit_bt(effective_wins(tally(a, b, outcome, len(slugs)).weights))

@@ -23,8 +23,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from anti_abuse.detectors import DetectorPolicy, Finding, VoteEvent, detect
-from voting.rating import OUTCOME_OF_WINNER, effective_wins, fit_bt, tally
+from anti_abuse.detectors import DetectorPolicy, Finding, VoteEvent, board, detect
 
 STRATEGIES = ("naive", "slow", "mixed")
 START = datetime(2026, 6, 1, tzinfo=timezone.utc)
@@ -173,15 +172,6 @@ def campaign(rng: np.random.Generator, config: SimConfig, strategy: str, true: n
     voter = account[order] + config.honest_voters + 1
     return _events(np.arange(first_id, first_id + n), voter, [address[i] for i in order], a[order], b[order],
                    winner[order], voted[order], elapsed[order], chars[order], slugs)
-
-
-def board(events: list[VoteEvent], slugs: list[str]) -> np.ndarray:
-    """Bradley-Terry ratings (Elo scale) of the given votes, in the order of `slugs`."""
-    ix = {m: i for i, m in enumerate(slugs)}
-    a = np.array([ix[e.model_a] for e in events])
-    b = np.array([ix[e.model_b] for e in events])
-    outcome = np.array([OUTCOME_OF_WINNER[e.winner] for e in events])
-    return fit_bt(effective_wins(tally(a, b, outcome, len(slugs)).weights))
 
 
 def rank_of(ratings: np.ndarray, model: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
-from bench import http, ratings, rebuild
+from bench import http, ratings, rebuild, sybil
 
 
 def main() -> None:
@@ -33,6 +33,9 @@ def main() -> None:
                  f"no-op endpoint {web['noop_rps']:.0f}/s | {web['ratio'] * 100:.0f}% | >= 40% | "
                  f"{'ok' if web['ratio'] >= 0.4 else 'MISSED'} (errors: {web['errors']}) |")
     print("\n".join(lines))
+    print("measuring (d) sybil campaigns against the detectors ...", file=sys.stderr, flush=True)
+    print()
+    sybil.run()
     print(f"\nbench finished in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
