@@ -1,6 +1,6 @@
 """Identity-leak detection: an answer that names its own model, team or maker unblinds the battle.
 
-The lexicon is data (identity_lexicon.json, versioned) plus the names stored in the database. A name
+The lexicon is data (anti_abuse/lexicons/v<N>.json built in, later versions edited by the ministry) plus the names stored in the database. A name
 counts only where the answer speaks of itself ("I am ...", "저는 ...입니다", "made by ...",
 "...에서 개발한 AI입니다") or signs with it ("— EXAONE", "[EXAONE]", "EXAONE:" opening the answer):
 public brands are named all the time in plain answers about AI, and dropping those votes would bias
@@ -16,15 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from sqlalchemy.orm import Session
-
-from anti_abuse import queries
 from anti_abuse.self_reference import self_identifying, signed
-from app.models import User
-from voting.queries import VoteTarget
 
 REASON = "identity_leak"
-LEXICON_FILE = Path(__file__).with_name("identity_lexicon.json")
+LEXICON_DIR = Path(__file__).with_name("lexicons")  # the built-in versions, v1.json, v2.json, ...
+BUILTIN_VERSIONS = tuple(sorted(int(p.stem[1:]) for p in LEXICON_DIR.glob("v*.json")))
+LEXICON_FILE = LEXICON_DIR / f"v{BUILTIN_VERSIONS[-1]}.json"  # the newest built-in version
 
 _LATIN, _HANGUL = "A-Za-z0-9", "가-힣"
 _SEPARATORS = r"[\s\-:.]"  # folded inside a name: "Mi:dm", "Mi-dm", "Mi dm" and "Midm" are one name
@@ -84,9 +81,10 @@ def _fold(term: str) -> str:
 
 
 def load_lexicon(path: Path = LEXICON_FILE) -> IdentityLexicon:
-    """The curated lexicon from its JSON file."""
+    """A built-in lexicon from its JSON file (version 1 still split its names in two lists)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return IdentityLexicon(int(data["version"]), tuple(data["names"]))
+    names = data["names"] if "names" in data else data["distinctive"] + data["contextual"]
+    return IdentityLexicon(int(data["version"]), tuple(names))
 
 
 LEXICON = load_lexicon()
@@ -171,9 +169,3 @@ def find_identity_leak(answers: Iterable[str], lexicon: IdentityLexicon) -> str 
                 if self_identifying(sentence, hit.start(), hit.end()):
                     return hit.group(0)
     return None
-
-
-def identity_leak_check(session: Session, target: VoteTarget, user: User) -> str | None:
-    """`identity_leak` when any answer of the battle (both sides, every turn) names a model, team or maker."""
-    lexicon = LEXICON.with_names(queries.contest_names(session))
-    return REASON if find_identity_leak(queries.battle_answers(session, target.battle_id), lexicon) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from contest.models import BattleTurn, Model, Team
+from contest.models import BattleTurn, Model, Round, Team
 from voting.models import Vote
 
 
@@ -32,3 +32,14 @@ def contest_names(session: Session) -> list[str]:
     """Every team's Korean and English name and every model's display name and slug (one round trip)."""
     stmt = union_all(select(Team.name_ko), select(Team.name_en), select(Model.display_name), select(Model.slug))
     return [name for name in session.scalars(stmt) if name]
+
+
+def battle_prompts(session: Session, battle_id: str) -> list[str]:
+    """Every prompt of a battle, turn by turn."""
+    return list(session.scalars(select(BattleTurn.prompt_text).where(BattleTurn.battle_id == battle_id)
+                                .order_by(BattleTurn.turn_no)))
+
+
+def round_protocol(session: Session, round_id: str) -> dict:
+    """The protocol in force for a round (an empty dict for a round without one)."""
+    return session.scalar(select(Round.protocol).where(Round.id == round_id)) or {}

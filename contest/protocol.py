@@ -23,7 +23,7 @@ DEFAULT_PROTOCOL: dict[str, Any] = {
     "min_battles": 30,  # below this a model is provisional: no rank is claimed for it
     "ties": "half a win",
     "exclusions": list(KNOWN_EXCLUSIONS),
-    "identity_lexicon": 2,
+    "identity_lexicon": 3,
 }
 
 # name -> (type, lower bound, upper bound) for the numeric fields

@@ -133,10 +133,14 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/snapshots"): everyone(200),
     ("GET", "/snapshots/<snapshot_id>"): everyone(200),
     ("GET", "/methodology"): everyone(200),
+    # the identity lexicon's versions (anti_abuse/lexicon_routes.py)
+    ("GET", "/api/admin/lexicons"): only_ministry(200),
+    ("GET", "/api/admin/lexicons/<int:version>"): only_ministry(200),
+    ("POST", "/api/admin/lexicons"): only_ministry(201, json={"names": ["새모델", "NewModel"], "note": "추가 공모"}),
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2",
-          "team_slug": "lg", "model_slug": "exaone-demo"}
+          "team_slug": "lg", "model_slug": "exaone-demo", "version": 3}
 
 
 def routes(app) -> set[tuple[str, str]]:
