@@ -8,6 +8,7 @@ from flask import Flask
 from anti_abuse import cli, lexicon_routes, limits, routes  # noqa: F401  (routes attach to the blueprint)
 from anti_abuse.blueprint import bp  # noqa: F401  (registered by the factory)
 from anti_abuse.identity_check import identity_leak_check
+from anti_abuse.prompt_check import policy_for, prompt_check
 from anti_abuse.seen import answer_seen_check
 
 
@@ -18,3 +19,5 @@ def init_app(app: Flask) -> None:
     # Order matters only for the reason stored: an answer naming its model is the graver finding.
     checks = app.extensions.setdefault("vote_exclusion_checks", [])
     checks.extend([identity_leak_check, answer_seen_check])
+    policy = policy_for(int(app.config["MAX_PROMPT_CHARS"]), str(app.config.get("PROMPT_BLOCKLIST_FILE") or ""))
+    app.extensions.setdefault("prompt_checks", []).append(prompt_check(policy))

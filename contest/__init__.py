@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(name, value)
     seed = str(app.config["SAMPLING_SEED"])
     app.extensions["contest_rng"] = random.Random(int(seed)) if seed else random.SystemRandom()
+    app.extensions.setdefault("prompt_checks", [])  # anti_abuse's screening of citizens' own prompts
     messages.register()
     for command in cli.COMMANDS:
         app.cli.add_command(command)

@@ -37,7 +37,8 @@ def arena_settings() -> ArenaSettings:
                                total_timeout=float(c["BACKEND_TOTAL_TIMEOUT"]),
                                max_tokens=int(c["BACKEND_MAX_TOKENS"]))
     return ArenaSettings(max_turns=int(c["MAX_TURNS"]), max_prompt_chars=int(c["MAX_PROMPT_CHARS"]),
-                         outage_seconds=int(c["BACKEND_OUTAGE_SECONDS"]), backends=backends)
+                         outage_seconds=int(c["BACKEND_OUTAGE_SECONDS"]), backends=backends,
+                         prompt_checks=tuple(current_app.extensions.get("prompt_checks", ())))
 
 
 def sampling_rng() -> random.Random:

@@ -86,7 +86,7 @@ def prompt_pool():
 
 @bp.errorhandler(ArenaError)
 def _arena_error(exc: ArenaError):
-    return error_response(exc.status, exc.code)
+    return error_response(exc.status, exc.code, exc.message)
 
 
 @bp.post("/api/battles")

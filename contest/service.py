@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping
+from typing import Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,11 +22,25 @@ from contest.sampling import NotEnoughModels, choose_pair
 
 
 class ArenaError(Exception):
-    """A request the arena cannot honour; `status` and `code` become the API error."""
+    """A request the arena cannot honour; `status` and `code` become the API error (with `message`, when
+    the generic text for the code would not say enough)."""
 
-    def __init__(self, code: str, status: int = 422):
+    def __init__(self, code: str, status: int = 422, message: str | None = None):
         super().__init__(code)
-        self.code, self.status = code, status
+        self.code, self.status, self.message = code, status, message
+
+
+@dataclass(frozen=True)
+class PromptRefusal:
+    """Why a citizen's prompt may not be sent to any model (personal data, a blocked term ...)."""
+
+    code: str
+    message: str
+
+
+# A check on a citizen's own prompt (first prompt or follow-up), run before any model is called:
+# anti_abuse registers its screening into app.extensions["prompt_checks"].
+PromptCheck = Callable[[str], "PromptRefusal | None"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,7 @@ class ArenaSettings:
     max_prompt_chars: int = 2000
     outage_seconds: int = 300
     backends: BackendSettings = field(default_factory=BackendSettings)
+    prompt_checks: tuple[PromptCheck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,9 @@ def _checked_prompt(text: str, settings: ArenaSettings) -> str:
         raise ArenaError("empty_prompt")
     if len(text) > settings.max_prompt_chars:
         raise ArenaError("prompt_too_long")
+    for check in settings.prompt_checks:
+        if refusal := check(text):
+            raise ArenaError(refusal.code, 422, refusal.message)
     return text
 
 
