@@ -8,6 +8,7 @@ import random
 import re
 import unicodedata
 from datetime import datetime
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -66,7 +67,8 @@ def normalise_display_name(raw: object) -> str:
     """A valid display name from user input, or AccountError('invalid_display_name')."""
     if not isinstance(raw, str):
         raise AccountError("invalid_display_name")
-    name = " ".join(unicodedata.normalize("NFKC", raw).split())
+    visible = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if unicodedata.category(ch) != "Cf")
+    name = " ".join(visible.split())  # zero-width and other format characters dropped, spaces collapsed
     if not NAME_MIN <= len(name) <= NAME_MAX or not NAME_PATTERN.match(name):
         raise AccountError("invalid_display_name")
     folded = name.casefold().replace(" ", "")
@@ -75,9 +77,26 @@ def normalise_display_name(raw: object) -> str:
     return name
 
 
-def change_display_name(user: User, raw: object) -> str:
-    """Set the citizen's pseudonym after validation; returns the stored name."""
-    user.display_name = normalise_display_name(raw)
+# A further rule on display names (anti_abuse registers one into app.extensions["display_name_rule"]):
+# given the session and a name that passed the basic checks, the name to store and the key that must be
+# unique among accounts (its confusable skeleton), or AccountError.
+NameRule = Callable[[Session, str], tuple[str, str]]
+
+
+def change_display_name(db: Session, user: User, raw: object, rule: NameRule | None = None) -> str:
+    """Set the citizen's pseudonym after validation; returns the stored name. With `rule`, a name that
+    reads as another account's (same key) is refused: display_name_taken."""
+    name, key = normalise_display_name(raw), None
+    if rule is not None:
+        name, key = rule(db, name)
+    if key is not None and db.scalar(select(User.id).where(User.display_key == key, User.id != user.id)) is not None:
+        raise AccountError("display_name_taken")
+    user.display_name, user.display_key = name, key
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError as exc:  # another account took the same name at the same moment
+        raise AccountError("display_name_taken") from exc
     return user.display_name
 
 

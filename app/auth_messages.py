@@ -22,6 +22,7 @@ register_messages("ko", {
     "role.ministry": "주관 부처",
     "error.invalid_display_name": "별명은 2~20자의 한글, 영문, 숫자, 공백, . - _ · 만 쓸 수 있습니다.",
     "error.reserved_display_name": "운영자로 오해할 수 있는 별명은 쓸 수 없습니다.",
+    "error.display_name_taken": "다른 참여자가 쓰고 있거나 그와 헷갈리는 별명입니다. 다른 별명을 골라 주세요.",
 })
 register_messages("en", {
     "nav.account": "My account",
@@ -44,4 +45,5 @@ register_messages("en", {
     "role.ministry": "Ministry",
     "error.invalid_display_name": "A nickname has 2–20 letters, digits, spaces or . - _ ·",
     "error.reserved_display_name": "Nicknames that look official are not allowed.",
+    "error.display_name_taken": "Another participant uses this nickname or one that looks like it; please choose another.",
 })

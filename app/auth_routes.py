@@ -125,7 +125,7 @@ def me_update():
     user = require_user()
     display_name = parse_body(MeUpdateBody).display_name
     try:
-        change_display_name(user, display_name)
+        change_display_name(get_session(), user, display_name, current_app.extensions.get("display_name_rule"))
     except AccountError as exc:
         raise Unprocessable(code=exc.code) from exc
     get_session().commit()
@@ -139,7 +139,8 @@ def account():
     error = None
     if request.method == "POST":
         try:
-            change_display_name(user, request.form.get("display_name", ""))
+            change_display_name(get_session(), user, request.form.get("display_name", ""),
+                                current_app.extensions.get("display_name_rule"))
             get_session().commit()
             return redirect(url_for("auth.account", saved=1), code=303)
         except AccountError as exc:
