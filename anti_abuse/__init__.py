@@ -5,7 +5,7 @@ contest and registers into the hooks they offer when it is initialised.
 """
 from flask import Flask
 
-from anti_abuse import cli, lexicon_routes, limits, routes  # noqa: F401  (routes attach to the blueprint)
+from anti_abuse import cli, lexicon_routes, limits, routes, scan_routes  # noqa: F401  (routes attach to the blueprint)
 from anti_abuse.blueprint import bp  # noqa: F401  (registered by the factory)
 from anti_abuse.display_names import display_name_rule
 from anti_abuse.identity_check import identity_leak_check

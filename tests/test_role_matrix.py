@@ -137,6 +137,7 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/admin/lexicons"): only_ministry(200),
     ("GET", "/api/admin/lexicons/<int:version>"): only_ministry(200),
     ("POST", "/api/admin/lexicons"): only_ministry(201, json={"names": ["새모델", "NewModel"], "note": "추가 공모"}),
+    ("POST", "/api/moderation/scan"): expect(401, 403, 403, 200, 200),
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2",

@@ -104,3 +104,17 @@ def test_the_cli_scans_every_open_round(world, any_db_url, make_app):
     result = app.test_cli_runner().invoke(args=["moderation", "scan"])
     assert result.exit_code == 0, result.output
     assert "r-scan: 136 counted votes" in result.output and "new in the queue" in result.output
+
+
+def test_a_moderator_scans_now_through_the_api(world, any_db_url, make_app, login):
+    app = make_app(any_db_url)
+    client = app.test_client()
+    Login = type(login)
+    Login(client, world["session"]).as_user(make_user(world["session"], "검토자", roles=("moderator",)), client=client)
+    resp = client.post("/api/moderation/scan?round=r-scan")
+    assert resp.status_code == 200, resp.get_json()
+    scan = resp.get_json()["scans"][0]
+    assert scan["round"] == "r-scan" and scan["votes"] == 136 and scan["filed"] >= 1
+    assert client.post("/api/moderation/scan?round=nope").status_code == 404
+    assert client.post("/api/moderation/scan?round=%00").status_code == 404
+    assert client.post("/api/moderation/scan").get_json()["scans"][0]["filed"] == 0  # nothing new
