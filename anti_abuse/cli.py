@@ -24,4 +24,5 @@ def scan(round_id: str | None) -> None:
         click.echo("no open round to scan")
     for r in reports:
         click.echo(f"{r.round_id}: {r.votes} counted votes, {r.findings} findings "
-                   f"({r.filed} new in the queue, {r.updated} updated)")
+                   f"({r.filed} new in the queue, {r.updated} updated); "
+                   f"{r.bank_leaks} bank answer(s) naming their model")

@@ -6,7 +6,9 @@ characters shown and the keyed address hash), fits the current Bradley-Terry rat
 its fingerprint covers the round, the kind, the accounts and the votes, so scanning again without new
 votes adds nothing, and a finding a moderator dismissed does not come back unless the evidence grows
 (then the open finding about the same accounts is updated, or a new one is filed). Voided votes are no
-longer counted, so a voter whose votes were voided drops out of later scans.
+longer counted, so a voter whose votes were voided drops out of later scans. The round's bank answers
+are checked too: one that names its own model is filed (`bank_identity_leak`) for the ministry to
+replace before it unblinds a battle.
 """
 from __future__ import annotations
 
@@ -18,9 +20,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from anti_abuse import queries
 from anti_abuse.detectors import DetectorPolicy, Finding, VoteEvent, board, detect
+from anti_abuse.identity import find_identity_leak
+from anti_abuse.lexicon_versions import lexicon_version
 from anti_abuse.models import Flag
-from contest.models import Battle, BattleTurn, Model, Round
+from contest.models import BankAnswer, Battle, BattleTurn, Model, Round, RoundModel
 from voting.models import Vote
 
 
@@ -31,6 +36,7 @@ class ScanReport:
     findings: int
     filed: int  # new queue items
     updated: int  # open items whose evidence grew
+    bank_leaks: int = 0  # bank answers of the round's entrants that name themselves (new in the queue)
 
 
 def round_events(session: Session, round_id: str) -> tuple[list[VoteEvent], list[str]]:
@@ -59,9 +65,10 @@ def round_events(session: Session, round_id: str) -> tuple[list[VoteEvent], list
 
 def scan_round(session: Session, round_id: str, now: datetime, policy: DetectorPolicy = DetectorPolicy()) -> ScanReport:
     """Run every detector over the round's counted votes and file the findings (flushed, not committed)."""
+    bank_leaks = scan_bank(session, round_id, now)
     events, ids = round_events(session, round_id)
     if not events:
-        return ScanReport(round_id, 0, 0, 0, 0)
+        return ScanReport(round_id, 0, 0, 0, 0, bank_leaks)
     slugs = sorted({e.model_a for e in events} | {e.model_b for e in events})
     ratings = dict(zip(slugs, board(events, slugs).tolist()))
     findings = detect(events, ratings, policy, now)
@@ -71,7 +78,35 @@ def scan_round(session: Session, round_id: str, now: datetime, policy: DetectorP
         filed += outcome == "filed"
         updated += outcome == "updated"
     session.flush()
-    return ScanReport(round_id, len(events), len(findings), filed, updated)
+    return ScanReport(round_id, len(events), len(findings), filed, updated, bank_leaks)
+
+
+def scan_bank(session: Session, round_id: str, now: datetime) -> int:
+    """File a queue item for each bank answer of the round's entrants that names its model, team or maker
+    of itself (under the round's lexicon version): served in a battle, it would unblind it, and every vote
+    on it would be excluded. Returns how many were new."""
+    lexicon = lexicon_version(session, queries.round_protocol(session, round_id).get("identity_lexicon"))
+    names = lexicon.names.with_names(queries.contest_names(session))
+    filed = 0
+    rows = session.execute(select(BankAnswer.id, BankAnswer.prompt_id, BankAnswer.sample, BankAnswer.text, Model.slug)
+                           .join(Model, Model.id == BankAnswer.model_id)
+                           .join(RoundModel, RoundModel.model_id == BankAnswer.model_id)
+                           .where(RoundModel.round_id == round_id).order_by(BankAnswer.id))
+    for answer_id, prompt_id, sample, text, slug in rows:
+        matched = find_identity_leak([text], names)
+        if matched is None:
+            continue
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        fingerprint = hashlib.sha256(f"{round_id}|bank|{answer_id}|{digest}|{lexicon.version}".encode()).hexdigest()
+        if session.scalar(select(Flag.id).where(Flag.fingerprint == fingerprint)) is not None:
+            continue
+        session.add(Flag(source="detector", reason="bank_identity_leak", status="open", created_at=now,
+                         round_id=round_id, score=1.0, fingerprint=fingerprint, vote_ids=[],
+                         evidence={"kind": "bank_identity_leak", "voters": [], "prompt_id": prompt_id, "model": slug,
+                                   "sample": sample, "matched": matched, "lexicon_version": lexicon.version,
+                                   "answer": text[:500]}))
+        filed += 1
+    return filed
 
 
 def scan_rounds(session: Session, now: datetime, round_id: str | None = None,

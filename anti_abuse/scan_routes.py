@@ -29,7 +29,7 @@ def scan_now():
     reports = scan_rounds(session, utcnow(), round_id)
     session.commit()
     return jsonify({"scans": [{"round": r.round_id, "votes": r.votes, "findings": r.findings, "filed": r.filed,
-                               "updated": r.updated} for r in reports]})
+                               "updated": r.updated, "bank_leaks": r.bank_leaks} for r in reports]})
 
 
 bp.register_blueprint(scan_bp)

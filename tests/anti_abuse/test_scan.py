@@ -118,3 +118,29 @@ def test_a_moderator_scans_now_through_the_api(world, any_db_url, make_app, logi
     assert client.post("/api/moderation/scan?round=nope").status_code == 404
     assert client.post("/api/moderation/scan?round=%00").status_code == 404
     assert client.post("/api/moderation/scan").get_json()["scans"][0]["filed"] == 0  # nothing new
+
+
+def test_a_bank_answer_naming_its_model_is_filed_once(any_db_url, make_app):
+    from contest.models import BankAnswer, Prompt
+
+    app = make_app(any_db_url)
+    with app.app_context():
+        from app.db import new_session, utcnow
+
+        with new_session() as session:
+            round_ = make_round(session, "r-bank", models=2)
+            session.add(Prompt(id="p-bank", language="ko", category="daily", text="자기소개 해줘"))
+            session.flush()
+            leaky, clean = (rm.model for rm in round_.roster)
+            session.add_all([BankAnswer(prompt_id="p-bank", model_id=leaky.id, sample=1,
+                                        text=f"안녕하세요, 저는 {leaky.display_name}입니다."),
+                             BankAnswer(prompt_id="p-bank", model_id=clean.id, sample=1,
+                                        text="저는 AI 어시스턴트입니다. 무엇을 도와드릴까요?")])
+            session.commit()
+            first = scan_round(session, "r-bank", utcnow())
+            session.commit()
+            assert first.bank_leaks == 1
+            item = session.scalars(select(Flag).where(Flag.reason == "bank_identity_leak")).one()
+            assert item.evidence["model"] == leaky.slug and item.evidence["prompt_id"] == "p-bank"
+            assert item.evidence["matched"] in (leaky.display_name, "Model 0")
+            assert scan_round(session, "r-bank", utcnow()).bank_leaks == 0  # filed once
