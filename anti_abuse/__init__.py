@@ -7,6 +7,7 @@ from flask import Flask
 
 from anti_abuse import limits, routes  # noqa: F401  (routes attach to the blueprint)
 from anti_abuse.blueprint import bp  # noqa: F401  (registered by the factory)
+from anti_abuse import pages  # noqa: F401,E402  (the moderators' pages nest in the blueprint)
 from anti_abuse.identity import identity_leak_check
 from anti_abuse.seen import answer_seen_check
 

@@ -16,6 +16,7 @@ from anti_abuse.blueprint import bp
 from anti_abuse.models import FLAG_SOURCES, FLAG_STATUSES
 from app.auth import current_user, guard_blueprint
 from app.db import get_session
+from app.errors import NotFound
 from app.i18n import t
 
 QUEUE_PAGE = 25
@@ -68,8 +69,11 @@ def queue():
     """The review queue: filter by status and kind, evidence and the action form per item."""
     status = _choice("status", FLAG_STATUSES, "open")
     source = _choice("source", FLAG_SOURCES, None)
-    items = [as_dict(item) for item in moderation.queue(get_session(), status=status, source=source,
-                                                         limit=QUEUE_PAGE, before=_before())]
+    try:
+        found = moderation.queue(get_session(), status=status, source=source, limit=QUEUE_PAGE, before=_before())
+    except moderation.ModerationError as exc:  # an unknown paging cursor
+        raise NotFound(code=exc.code) from None
+    items = [as_dict(item) for item in found]
     older = items[-1]["id"] if len(items) == QUEUE_PAGE else None
     done = request.args.get("done", "")
     return _page("queue.html", items=items, status=status, source=source, older=older,

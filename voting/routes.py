@@ -16,6 +16,7 @@ from voting import charts
 from voting.blueprint import bp
 from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.publication_view import board_rounds
+from voting.queries import exclusion_stats
 from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, client_hash, vote_event
@@ -112,5 +113,5 @@ def leaderboard_page():
     board = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
     pairs = matrix(counts, round_, category, current_lang())
     return render_template("voting/leaderboard.html", board=board, round=round_, category=category, rounds=rounds,
-                           live=round_.is_open(utcnow()),
+                           live=round_.is_open(utcnow()), exclusions=exclusion_stats(get_session(), round_.id),
                            ci_chart=charts.ci_chart(board["models"]), heatmap=charts.heatmap(pairs))

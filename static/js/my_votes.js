@@ -102,7 +102,7 @@
     item.append(title, facts);
     if (!vote.counted) {
       item.append(el("p", "vote-why", vote.excluded_message || S.reason[vote.excluded_reason] || vote.excluded_reason));
-      if (!vote.appeal) { item.append(appealControl(vote, item)); }
+      if (vote.can_appeal) { item.append(appealControl(vote, item)); }
     }
     return item;
   }
