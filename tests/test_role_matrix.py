@@ -133,6 +133,15 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/snapshots"): everyone(200),
     ("GET", "/snapshots/<snapshot_id>"): everyone(200),
     ("GET", "/methodology"): everyone(200),
+    # moderation (issue 10): citizens flag their battles and appeal their votes; moderators or the ministry act
+    ("POST", "/api/flags"): logged_in(404, json={"battle_id": "no-such-battle", "reason": "harmful"}),
+    ("GET", "/api/me/votes"): logged_in(200),
+    ("POST", "/api/me/appeals"): logged_in(404, json={"vote_id": "no-such-vote"}),
+    ("GET", "/api/moderation/queue"): expect(401, 403, 403, 200, 200),
+    # a restore of an account without moderated votes changes nothing, and is still recorded
+    ("POST", "/api/moderation/actions"): expect(401, 403, 403, 200, 200, json={
+        "action": "restore_votes", "target": {"user_id": 1}, "reason": "행렬 점검"}),
+    ("GET", "/api/moderation/audit"): expect(401, 403, 403, 200, 200),
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2",
