@@ -142,6 +142,9 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("POST", "/api/moderation/actions"): expect(401, 403, 403, 200, 200, json={
         "action": "restore_votes", "target": {"user_id": 1}, "reason": "행렬 점검"}),
     ("GET", "/api/moderation/audit"): expect(401, 403, 403, 200, 200),
+    # the moderators' pages: anonymous is sent to log in (302), citizens get the 403 page
+    ("GET", "/moderation"): expect(302, 403, 403, 200, 200),
+    ("GET", "/moderation/audit"): expect(302, 403, 403, 200, 200),
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2",
