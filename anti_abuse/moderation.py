@@ -329,7 +329,9 @@ def _vote_target(session: Session, target: dict) -> tuple[list[str], Flag | None
     keys = set(target)
     if keys == {"vote_id"}:
         vote_id = target["vote_id"]
-        if not isinstance(vote_id, str) or not could_be_id(vote_id) or session.get(Vote, vote_id) is None:
+        if not isinstance(vote_id, str):
+            raise ModerationError("invalid_target", 422)
+        if not could_be_id(vote_id) or session.get(Vote, vote_id) is None:
             raise ModerationError("vote_not_found", 404)
         return [vote_id], None, "vote", vote_id
     if keys == {"flag_id"}:
@@ -417,8 +419,11 @@ def _user(session: Session, user_id: Any, lock: bool = False) -> User:
 
 
 def _is_id(value: Any) -> bool:
-    """An integer id (JSON numbers only; a boolean is no id) within the database's integer range."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+    """An integer id within the database's integer range. Not an integer at all (a string, a boolean)
+    is a malformed request (422); an integer no row can have is an unknown id (404, as any other)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ModerationError("invalid_target", 422)
+    return 0 < value < 2**31
 
 
 def _instant(value: Any) -> datetime:
