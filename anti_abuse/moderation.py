@@ -101,7 +101,9 @@ class QueueItem:
 # ---------------------------------------------------------------- citizens
 def flag_battle(session: Session, user: User, battle_id: str, reason: str, note: str | None, now: datetime) -> Flag:
     """A citizen reports an answer or prompt of their own battle (the only battles they can see)."""
-    battle = session.get(Battle, battle_id) if isinstance(battle_id, str) and could_be_id(battle_id) else None
+    # Row-locked: two flags of one battle sent at once are checked one after the other (PostgreSQL).
+    battle = (session.get(Battle, battle_id, with_for_update=True)
+              if isinstance(battle_id, str) and could_be_id(battle_id) else None)
     if battle is None or battle.user_id != user.id:
         raise ModerationError("battle_not_found", 404)
     if reason not in FLAG_REASONS:
