@@ -33,14 +33,16 @@ EN = {
     "error.vote_not_found": "Vote not found.",
     "error.vote_counted": "A vote that counts cannot be appealed.",
     "error.already_appealed": "You already appealed this vote; each vote can be appealed once.",
-    "error.invalid_action": "action must be one of void_votes, restore_votes, suspend_user, reinstate_user, dismiss_flag.",
+    "error.invalid_action": "action must be one of void_votes, restore_votes, suspend_user, reinstate_user, "
+                            "dismiss_flag.",
     "error.invalid_target": "target must be one of {vote_id}, {user_id}, {user_id, from, to}, {flag_id}.",
     "error.invalid_range": "from and to must be RFC 3339 times with an offset, from before to.",
     "error.reason_required": "Give a reason for the action (at most 1000 characters).",
     "error.flag_not_found": "Queue item not found.",
     "error.flag_resolved": "This queue item was already resolved.",
     "error.user_not_found": "User not found.",
-    "error.cannot_suspend_staff": "Staff accounts (moderator, ministry) cannot be suspended; the ministry revokes the role first.",
+    "error.cannot_suspend_staff": "Staff accounts (moderator, ministry) cannot be suspended; the ministry revokes "
+                                  "the role first.",
     "error.cannot_suspend_self": "You cannot suspend your own account.",
     "error.invalid_status": "status must be one of open, dismissed, actioned, all.",
     "error.invalid_source": "source must be one of citizen, detector, appeal.",

@@ -101,7 +101,9 @@ class QueueItem:
 # ---------------------------------------------------------------- citizens
 def flag_battle(session: Session, user: User, battle_id: str, reason: str, note: str | None, now: datetime) -> Flag:
     """A citizen reports an answer or prompt of their own battle (the only battles they can see)."""
-    battle = session.get(Battle, battle_id) if isinstance(battle_id, str) and could_be_id(battle_id) else None
+    # Row-locked: two flags of one battle sent at once are checked one after the other (PostgreSQL).
+    battle = (session.get(Battle, battle_id, with_for_update=True)
+              if isinstance(battle_id, str) and could_be_id(battle_id) else None)
     if battle is None or battle.user_id != user.id:
         raise ModerationError("battle_not_found", 404)
     if reason not in FLAG_REASONS:
@@ -329,7 +331,9 @@ def _vote_target(session: Session, target: dict) -> tuple[list[str], Flag | None
     keys = set(target)
     if keys == {"vote_id"}:
         vote_id = target["vote_id"]
-        if not isinstance(vote_id, str) or not could_be_id(vote_id) or session.get(Vote, vote_id) is None:
+        if not isinstance(vote_id, str):
+            raise ModerationError("invalid_target", 422)
+        if not could_be_id(vote_id) or session.get(Vote, vote_id) is None:
             raise ModerationError("vote_not_found", 404)
         return [vote_id], None, "vote", vote_id
     if keys == {"flag_id"}:
@@ -417,8 +421,11 @@ def _user(session: Session, user_id: Any, lock: bool = False) -> User:
 
 
 def _is_id(value: Any) -> bool:
-    """An integer id (JSON numbers only; a boolean is no id) within the database's integer range."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+    """An integer id within the database's integer range. Not an integer at all (a string, a boolean)
+    is a malformed request (422); an integer no row can have is an unknown id (404, as any other)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ModerationError("invalid_target", 422)
+    return 0 < value < 2**31
 
 
 def _instant(value: Any) -> datetime:

@@ -76,7 +76,9 @@ def leaderboard_api():
     """The live leaderboard of a round and category."""
     round_, category, counts = board_scope()
     settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
-    return jsonify(leaderboard(counts, round_, category, settings, current_lang(), utcnow()))
+    body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
+    body["exclusions"] = exclusion_stats(get_session(), round_.id)  # public: what was kept out, by reason and team
+    return jsonify(body)
 
 
 @bp.get("/api/leaderboard/matrix")
