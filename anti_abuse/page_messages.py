@@ -101,7 +101,8 @@ EN = {
     "mod.audit": "Action log",
     "mod.queue_intro": "Citizen flags, detector findings and appeals, highest score and newest first. "
                        "Every action needs a reason and lands in the append-only action log.",
-    "mod.audit_intro": "Every moderation action (who, what, why, when, before and after). Nobody can edit or delete it.",
+    "mod.audit_intro": "Every moderation action (who, what, why, when, before and after). "
+                       "Nobody can edit or delete it.",
     "mod.filter_status": "Status", "mod.filter_source": "Kind", "mod.filter_all": "All", "mod.show": "Show",
     "mod.status.open": "Open", "mod.status.dismissed": "Dismissed", "mod.status.actioned": "Actioned",
     "mod.source.citizen": "Citizen flag", "mod.source.detector": "Detector finding", "mod.source.appeal": "Appeal",
@@ -119,7 +120,8 @@ EN = {
     "mod.excluded": "excluded: {reason}",
     "mod.winner.a": "A", "mod.winner.b": "B", "mod.winner.tie": "tie", "mod.winner.bothbad": "both bad",
     "mod.evidence": "Evidence", "mod.resolved": "Resolved {when}", "mod.no_votes": "No votes concerned.",
-    "mod.actions": "Actions", "mod.reason": "Reason", "mod.reason_help": "Kept in the action log (required, up to 1000 characters).",
+    "mod.actions": "Actions", "mod.reason": "Reason",
+    "mod.reason_help": "Kept in the action log (required, up to 1000 characters).",
     "mod.action.void_votes": "Void this item's votes", "mod.action.void_voter": "Void all of this voter's votes",
     "mod.action.restore_votes": "Restore this item's votes", "mod.action.suspend_user": "Suspend the account",
     "mod.action.reinstate_user": "Reinstate the account", "mod.action.dismiss_flag": "Dismiss",

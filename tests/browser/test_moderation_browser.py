@@ -129,7 +129,9 @@ def test_a_flag_is_voided_from_the_queue_changes_the_board_and_the_citizen_appea
     check_page(citizen, found, too_wide, "account-appealed", "phone")
     citizen.reload()
     citizen.wait_for_selector("#my-votes-list li")
-    assert citizen.locator("#my-votes-list li").first.get_by_role("button", name="이의 신청", exact=True).count() == 0  # once
+    again = citizen.locator("#my-votes-list li").first
+    assert again.get_by_role("button", name="이의 신청", exact=True).count() == 0  # once
+    assert "이의 신청: 검토 중" in again.inner_text()
 
     # The appeal is in the moderators' queue.
     mod.goto(live.url + "/moderation?source=appeal")
