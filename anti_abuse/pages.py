@@ -10,6 +10,8 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from anti_abuse import moderation, page_messages
 from anti_abuse.blueprint import bp
@@ -18,6 +20,7 @@ from app.auth import current_user, guard_blueprint
 from app.db import get_session
 from app.errors import NotFound
 from app.i18n import t
+from app.models import User
 
 QUEUE_PAGE = 25
 AUDIT_PAGE = 50
@@ -84,9 +87,19 @@ def queue():
 @pages_bp.get("/audit")
 def audit():
     """The moderation entries of the append-only audit log, newest first, paged."""
-    entries = [as_dict(e) for e in moderation.audit(get_session(), limit=AUDIT_PAGE, before=_before())]
+    session = get_session()
+    entries = [as_dict(e) for e in moderation.audit(session, limit=AUDIT_PAGE, before=_before())]
     older = entries[-1]["id"] if len(entries) == AUDIT_PAGE else None
-    return _page("audit.html", entries=entries, older=older)
+    return _page("audit.html", entries=entries, older=older, names=actor_names(session, entries))
+
+
+def actor_names(session: Session, entries: list[dict]) -> dict[str, str]:
+    """Display names of the accounts that acted ("user:<id>" in the log), so a moderator reads who, not a number."""
+    ids = {int(e["actor"][5:]) for e in entries if e["actor"].startswith("user:") and e["actor"][5:].isdigit()}
+    if not ids:
+        return {}
+    return {f"user:{uid}": name for uid, name in session.execute(select(User.id, User.display_name)
+                                                                   .where(User.id.in_(ids)))}
 
 
 bp.register_blueprint(pages_bp)

@@ -95,7 +95,9 @@ def test_an_action_moves_the_item_out_of_the_open_queue_and_into_the_audit_page(
     assert 'value="restore_item"' in actioned
     audit = text_of(client.get("/moderation/audit"))
     assert f'id="entry-{result.action_id}"' in audit
-    assert "moderation.void_votes" in audit and "모델명 노출 확인" in audit and "검토자" not in audit.split("<main")[0]
+    entry = audit[audit.index(f'id="entry-{result.action_id}"'):]
+    assert "투표 무효화" in entry and "moderation.void_votes" in entry and "모델명 노출 확인" in entry
+    assert f"검토자 <span class=\"mono\">(user:{contest['mod'].id})</span>" in entry  # who, by name
     # The notice after an action names the audit entry.
     done = text_of(client.get(f"/moderation?done={result.action_id}&n=1"))
     assert f"조치했습니다 (기록 #{result.action_id}, 투표 1건 변경)." in done

@@ -110,7 +110,8 @@ def test_a_flag_is_voided_from_the_queue_changes_the_board_and_the_citizen_appea
     # The audit log has the entry, with its reason.
     mod.goto(live.url + "/moderation/audit")
     entry = mod.locator(".audit-entry").first
-    assert "moderation.void_votes" in entry.inner_text() and "답변에 모델명이 드러난 것을 확인함" in entry.inner_text()
+    assert "투표 무효화" in entry.inner_text() and "moderation.void_votes" in entry.inner_text()
+    assert "답변에 모델명이 드러난 것을 확인함" in entry.inner_text()
     check_page(mod, found, too_wide, "audit", "desktop")
 
     # The citizen sees the vote does not count, and appeals once.
