@@ -16,6 +16,12 @@ from tests.builders import make_battle, make_round, make_user
 
 
 @pytest.fixture
+def app(any_db_url, make_app):
+    """Every page test on SQLite and on PostgreSQL (the queue's ordering and the name look-ups are SQL)."""
+    return make_app(any_db_url)
+
+
+@pytest.fixture
 def contest(db):
     """A round, a citizen with a voted battle and an unvoted one, a moderator and a ministry account."""
     round_ = make_round(db, "r-pages")
