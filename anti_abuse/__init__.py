@@ -5,7 +5,9 @@ contest and registers into the hooks they offer when it is initialised.
 """
 from flask import Flask
 
-from anti_abuse import cli, lexicon_routes, limits, routes, scan_routes  # noqa: F401  (routes attach to the blueprint)
+# Route modules attach to the blueprint when imported.
+from anti_abuse import (cli, lexicon_routes, limits, messages, moderation_routes, pages, routes,  # noqa: F401
+                        scan_routes)
 from anti_abuse.blueprint import bp  # noqa: F401  (registered by the factory)
 from anti_abuse.display_names import display_name_rule
 from anti_abuse.identity_check import identity_leak_check
@@ -17,6 +19,7 @@ def init_app(app: Flask) -> None:
     """The named rate limits on the endpoints they protect, and the vote exclusion checks voting offers a hook for."""
     limits.init_app(app)
     app.cli.add_command(cli.moderation_cli)
+    messages.register()
     # Order matters only for the reason stored: an answer naming its model is the graver finding.
     checks = app.extensions.setdefault("vote_exclusion_checks", [])
     checks.extend([identity_leak_check, answer_seen_check])

@@ -95,6 +95,7 @@ PROTECTED = {
     "contest.battle_turn": battle_limits,
     "auth.login": login_limits,
     "auth.callback": login_limits,
+    "anti_abuse.flag": flag_limits,
 }
 
 

@@ -139,6 +139,18 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/admin/lexicons/<int:version>"): only_ministry(200),
     ("POST", "/api/admin/lexicons"): only_ministry(201, json={"names": ["새모델", "NewModel"], "note": "추가 공모"}),
     ("POST", "/api/moderation/scan"): expect(401, 403, 403, 200, 200),
+    # moderation (issue 10): citizens flag their battles and appeal their votes; moderators or the ministry act
+    ("POST", "/api/flags"): logged_in(404, json={"battle_id": "no-such-battle", "reason": "harmful"}),
+    ("GET", "/api/me/votes"): logged_in(200),
+    ("POST", "/api/me/appeals"): logged_in(404, json={"vote_id": "no-such-vote"}),
+    ("GET", "/api/moderation/queue"): expect(401, 403, 403, 200, 200),
+    # a restore of an account without moderated votes changes nothing, and is still recorded
+    ("POST", "/api/moderation/actions"): expect(401, 403, 403, 200, 200, json={
+        "action": "restore_votes", "target": {"user_id": 1}, "reason": "행렬 점검"}),
+    ("GET", "/api/moderation/audit"): expect(401, 403, 403, 200, 200),
+    # the moderators' pages: anonymous is sent to log in (302), citizens get the 403 page
+    ("GET", "/moderation"): expect(302, 403, 403, 200, 200),
+    ("GET", "/moderation/audit"): expect(302, 403, 403, 200, 200),
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2",

@@ -16,6 +16,7 @@ from voting import charts
 from voting.blueprint import bp
 from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.publication_view import board_rounds
+from voting.queries import exclusion_stats
 from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, client_hash, vote_event
@@ -75,7 +76,9 @@ def leaderboard_api():
     """The live leaderboard of a round and category."""
     round_, category, counts = board_scope()
     settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
-    return jsonify(leaderboard(counts, round_, category, settings, current_lang(), utcnow()))
+    body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
+    body["exclusions"] = exclusion_stats(get_session(), round_.id)  # public: what was kept out, by reason and team
+    return jsonify(body)
 
 
 @bp.get("/api/leaderboard/matrix")
@@ -112,5 +115,5 @@ def leaderboard_page():
     board = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
     pairs = matrix(counts, round_, category, current_lang())
     return render_template("voting/leaderboard.html", board=board, round=round_, category=category, rounds=rounds,
-                           live=round_.is_open(utcnow()),
+                           live=round_.is_open(utcnow()), exclusions=exclusion_stats(get_session(), round_.id),
                            ci_chart=charts.ci_chart(board["models"]), heatmap=charts.heatmap(pairs))

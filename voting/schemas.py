@@ -20,11 +20,19 @@ ROW = {"type": "object", "properties": {
     "rank": {"type": "integer"}, "name": {"type": "string"}, "team": {"type": "string"},
     "rating": {"type": "number"}, "ci": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
     "battles": {"type": "integer"}, "win_rate": {"type": "number"}, "provisional": {"type": "boolean"}}}
+# The round's public exclusion statistics (voting.queries.exclusion_stats): the whole round, every category.
+EXCLUSIONS = {"type": "object", "properties": {
+    "round": {"type": "string"}, "votes": {"type": "integer"}, "excluded": {"type": "integer"},
+    "by_reason": {"type": "object", "additionalProperties": {"type": "integer"}},
+    "by_team": {"type": "array", "items": {"type": "object", "properties": {
+        "team": {"type": "string"}, "name_ko": {"type": "string"}, "name_en": {"type": "string"},
+        "excluded": {"type": "integer"}, "by_reason": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}}
 LEADERBOARD_SCHEMA = {"description": "The live leaderboard", "content": {"application/json": {"schema": {
     "type": "object", "properties": {
         "round": {"type": "string"}, "category": {"type": "string"},
         "computed_at": {"type": "string", "format": "date-time"}, "votes": {"type": "integer"},
-        "method": {"type": "string"}, "params": {"type": "object"}, "models": {"type": "array", "items": ROW}}}}}}
+        "method": {"type": "string"}, "params": {"type": "object"}, "models": {"type": "array", "items": ROW},
+        "exclusions": EXCLUSIONS}}}}}
 
 
 class VoteBody(Body):

@@ -139,6 +139,7 @@
       await readEvents(response, (event, data) => {
         if (event === "start") {
           battleId = data.battle_id;
+          root.dataset.battle = battleId; // read by flag.js
           bodies = addTurn(prompt);
           history.replaceState(null, "", "/arena/b/" + encodeURIComponent(battleId));
         } else if (event === "delta" && bodies) {
