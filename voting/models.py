@@ -30,6 +30,9 @@ class Vote(Base):
         CheckConstraint("model_a_id <> model_b_id", name="distinct_models"),
         CheckConstraint("(excluded = false) OR (excluded_reason IS NOT NULL)", name="excluded_has_reason"),
         Index("ix_votes_round_category", "round_id", "category"),
+        # The excluded votes of a round, read for the public exclusion statistics: a small index.
+        Index("ix_votes_round_excluded", "round_id", postgresql_where=text("excluded"),
+              sqlite_where=text("excluded = 1")),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_vote_id)

@@ -5,7 +5,7 @@ import threading
 from datetime import datetime
 from typing import Iterable, Iterator, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from app.db import could_be_id, hold_until_transaction_end
@@ -205,19 +205,29 @@ def finish_rebuilds(session: Session, ids: list[int], now: datetime) -> None:
         session.execute(update(BoardRebuild).where(BoardRebuild.id.in_(ids)).values(done_at=now))
 
 
-def exclusion_stats(session: Session, round_id: str) -> dict:
+# "excluded = true", not "IS TRUE": PostgreSQL uses the partial index ix_votes_round_excluded only for the former.
+EXCLUDED = Vote.excluded == true()
+
+
+def round_vote_count(session: Session, round_id: str) -> int:
+    """Every stored vote of a round, counted or not."""
+    return session.scalar(select(func.count()).select_from(Vote).where(Vote.round_id == round_id)) or 0
+
+
+def exclusion_stats(session: Session, round_id: str, total: int | None = None) -> dict:
     """A round's public exclusion statistics: votes, excluded votes by reason, and per team the excluded
     votes its models took part in (a vote between two teams counts for both), by reason."""
     by_reason = dict(session.execute(select(Vote.excluded_reason, func.count())
-                                     .where(Vote.round_id == round_id, Vote.excluded.is_(True))
+                                     .where(Vote.round_id == round_id, EXCLUDED)
                                      .group_by(Vote.excluded_reason)).all())
-    total = session.scalar(select(func.count()).select_from(Vote).where(Vote.round_id == round_id)) or 0
+    if total is None:
+        total = round_vote_count(session, round_id)
     model_a, model_b, team_a, team_b = aliased(Model), aliased(Model), aliased(Team), aliased(Team)
     rows = session.execute(select(Vote.excluded_reason, team_a.slug, team_a.name_ko, team_a.name_en,
                                   team_b.slug, team_b.name_ko, team_b.name_en)
                            .join(model_a, model_a.id == Vote.model_a_id).join(team_a, team_a.id == model_a.team_id)
                            .join(model_b, model_b.id == Vote.model_b_id).join(team_b, team_b.id == model_b.team_id)
-                           .where(Vote.round_id == round_id, Vote.excluded.is_(True)))
+                           .where(Vote.round_id == round_id, EXCLUDED))
     teams: dict[str, dict] = {}
     for reason, *sides in rows:
         for slug, name_ko, name_en in {(sides[0], sides[1], sides[2]), (sides[3], sides[4], sides[5])}:

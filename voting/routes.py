@@ -1,6 +1,8 @@
 """Voting API and pages: cast a vote, the live leaderboard and its pair matrix."""
 from __future__ import annotations
 
+import time
+
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 
 from app.auth import login_required, require_user
@@ -16,7 +18,7 @@ from voting import charts
 from voting.blueprint import bp
 from voting.leaderboard import leaderboard, matrix, scope_counts
 from voting.publication_view import board_rounds
-from voting.queries import exclusion_stats
+from voting.queries import exclusion_stats, round_vote_count
 from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, client_hash, vote_event
@@ -70,6 +72,25 @@ def board_scope():
     return round_, category, scope_counts(session, get_board(), get_served_marks(), round_.id, category, utcnow())
 
 
+_vote_totals: dict[tuple[str, str], tuple[float, int]] = {}
+VOTE_TOTAL_FRESH_S = 2.0
+
+
+def round_exclusions(round_id: str) -> dict:
+    """The round's exclusion statistics: the excluded votes read afresh (a partial index holds them, so
+    a void shows at once), the round's total at most every VOTE_TOTAL_FRESH_S seconds per round and
+    process (a board read under a vote stream must not count the round's votes each time)."""
+    session = get_session()
+    key = (str(session.get_bind().url), round_id)
+    now = time.monotonic()
+    cached = _vote_totals.get(key)
+    if cached is None or now - cached[0] > VOTE_TOTAL_FRESH_S:
+        cached = _vote_totals[key] = (now, round_vote_count(session, round_id))
+    stats = exclusion_stats(session, round_id, total=cached[1])
+    stats["votes"] = max(stats["votes"], stats["excluded"])
+    return stats
+
+
 @bp.get("/api/leaderboard")
 @api_doc(params=BOARD_PARAMS, responses={200: LEADERBOARD_SCHEMA}, tags=["leaderboard"])
 def leaderboard_api():
@@ -77,7 +98,7 @@ def leaderboard_api():
     round_, category, counts = board_scope()
     settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
     body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
-    body["exclusions"] = exclusion_stats(get_session(), round_.id)  # public: what was kept out, by reason and team
+    body["exclusions"] = round_exclusions(round_.id)  # public: what was kept out, by reason and team
     return jsonify(body)
 
 
@@ -115,5 +136,5 @@ def leaderboard_page():
     board = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
     pairs = matrix(counts, round_, category, current_lang())
     return render_template("voting/leaderboard.html", board=board, round=round_, category=category, rounds=rounds,
-                           live=round_.is_open(utcnow()), exclusions=exclusion_stats(get_session(), round_.id),
+                           live=round_.is_open(utcnow()), exclusions=round_exclusions(round_.id),
                            ci_chart=charts.ci_chart(board["models"]), heatmap=charts.heatmap(pairs))

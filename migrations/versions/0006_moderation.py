@@ -5,7 +5,8 @@
   vote is appealed once (a partial unique index); a detector finding carries a fingerprint so a
   scan run twice files it once.
 - votes keep a keyed hash of the client address (`client_hash`: never the address itself), for the
-  shared-address and ring detectors.
+  shared-address and ring detectors; a partial index finds a round's excluded votes (the public
+  exclusion statistics read them on every board).
 - users keep the confusable skeleton of their display name (`display_key`), unique: "운영자" and
   "운영자" with a zero-width space, or "admin" and "аdmin" (Cyrillic a), are one name.
 - identity_lexicons: the ministry's versions of the identity word list (append-only, like the audit
@@ -54,6 +55,8 @@ def upgrade() -> None:
     with op.batch_alter_table('votes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('client_hash', sa.String(length=24), nullable=True))
         batch_op.create_index('ix_votes_client_hash', ['client_hash'], unique=False)
+        batch_op.create_index('ix_votes_round_excluded', ['round_id'], unique=False,
+                              postgresql_where=sa.text('excluded'), sqlite_where=sa.text('excluded = 1'))
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('display_key', sa.String(length=80), nullable=True))
         batch_op.create_index('ix_users_display_key', ['display_key'], unique=True)
@@ -116,6 +119,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_users_display_key')
         batch_op.drop_column('display_key')
     with op.batch_alter_table('votes', schema=None) as batch_op:
+        batch_op.drop_index('ix_votes_round_excluded')
         batch_op.drop_index('ix_votes_client_hash')
         batch_op.drop_column('client_hash')
     with op.batch_alter_table('flags', schema=None) as batch_op:
