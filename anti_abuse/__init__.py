@@ -11,6 +11,7 @@ from anti_abuse import (cli, lexicon_routes, limits, messages, moderation_routes
 from anti_abuse.blueprint import bp  # noqa: F401  (registered by the factory)
 from anti_abuse.display_names import display_name_rule
 from anti_abuse.identity_check import identity_leak_check
+from anti_abuse.lexicon_versions import protocol_lexicon_check
 from anti_abuse.prompt_check import policy_for, prompt_check
 from anti_abuse.seen import answer_seen_check
 
@@ -26,3 +27,4 @@ def init_app(app: Flask) -> None:
     policy = policy_for(int(app.config["MAX_PROMPT_CHARS"]), str(app.config.get("PROMPT_BLOCKLIST_FILE") or ""))
     app.extensions.setdefault("prompt_checks", []).append(prompt_check(policy))
     app.extensions["display_name_rule"] = display_name_rule  # the shell's hook for display names
+    app.extensions.setdefault("protocol_checks", []).append(protocol_lexicon_check)

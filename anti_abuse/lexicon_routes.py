@@ -11,7 +11,7 @@ from anti_abuse.lexicon_versions import LexiconRejected, create_version, detail,
 from app.auth import guard_blueprint, require_user
 from app.bodies import Body, Text, parse_body
 from app.db import get_session, utcnow
-from app.errors import NotFound, Unprocessable
+from app.errors import ApiError, NotFound
 from app.openapi import api_doc
 
 lexicon_bp = Blueprint("lexicons", __name__, url_prefix="/api/admin/lexicons")
@@ -54,7 +54,7 @@ def lexicon_create():
     try:
         created = create_version(session, require_user(), body.names, body.probes, body.note, utcnow())
     except LexiconRejected as exc:
-        raise Unprocessable(exc.detail, code=exc.code) from None
+        raise ApiError(exc.detail, code=exc.code, status=409 if exc.code == "lexicon_conflict" else 422) from None
     session.commit()
     return jsonify({"version": created.version, "names": len(created.names.names),
                     "probes": len(created.probes)}), 201

@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anti_abuse.identity import BUILTIN_VERSIONS, LEXICON, LEXICON_DIR, IdentityLexicon, load_lexicon, normalise
@@ -76,6 +77,19 @@ def lexicon_version(session: Session, version: int | None) -> Lexicon:
     return found
 
 
+def known_version(session: Session, version: object) -> bool:
+    """Whether `version` is a built-in lexicon or one the ministry added."""
+    if not isinstance(version, int) or isinstance(version, bool):
+        return False
+    return version in BUILTIN_VERSIONS or session.get(LexiconRow, version) is not None
+
+
+def protocol_lexicon_check(session: Session, protocol: dict) -> str | None:
+    """contest's protocol check: a round cannot freeze an identity lexicon version that does not exist
+    (it would fall back to another list now and switch to whatever later takes that number)."""
+    return None if known_version(session, protocol.get("identity_lexicon", LEXICON.version)) else "unknown_lexicon"
+
+
 def versions(session: Session) -> list[dict]:
     """Every version, newest first: built-in ones and the ministry's."""
     rows = list(session.scalars(select(LexiconRow).order_by(LexiconRow.version.desc())))
@@ -105,9 +119,12 @@ def create_version(session: Session, actor: User | str, names: object, probes: o
         raise LexiconRejected("invalid_lexicon", "note: text of at most 1000 characters")
     newest = session.scalar(select(func.max(LexiconRow.version))) or 0
     version = max(newest, max(BUILTIN_VERSIONS)) + 1
-    session.add(LexiconRow(version=version, names=clean_names, probes=clean_probes, note=note,
-                           actor=actor if isinstance(actor, str) else f"user:{actor.id}", created_at=now))
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(LexiconRow(version=version, names=clean_names, probes=clean_probes, note=note,
+                                   actor=actor if isinstance(actor, str) else f"user:{actor.id}", created_at=now))
+    except IntegrityError:  # another request took this number first
+        raise LexiconRejected("lexicon_conflict", "another version was added at the same time; try again") from None
     record_change(session, actor, "lexicon.create", "identity_lexicon", str(version), now, before=None,
                   after={"version": version, "names": len(clean_names), "probes": len(clean_probes)}, reason=note)
     return Lexicon(version, IdentityLexicon(version, tuple(clean_names)), tuple(clean_probes), note, False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, session
 from limits import parse_many
 from sqlalchemy.orm import Session
 
@@ -56,6 +56,10 @@ def open_round_quota(db: Session, user_id: int, now: datetime) -> tuple[int, int
     return vote_quota(db, user_id, round_.id if round_ else None, vote_caps(), now)
 
 
+def _anonymous() -> bool:
+    return session.get("uid") is None
+
+
 def _layered(prefix: str, with_account: bool = True) -> Callable:
     decorators = []
     if with_account:
@@ -63,8 +67,12 @@ def _layered(prefix: str, with_account: bool = True) -> Callable:
                                         scope=f"{prefix.lower()}-account"))
     decorators.append(limiter.limit(configured(f"{prefix}_ADDRESS"), key_func=client_address,
                                     scope=f"{prefix.lower()}-address"))
+    # The global tier is everyone's: on a route that needs an account, requests without one (answered
+    # 401 anyway) must not use it up, or a few hundred anonymous addresses could lock every citizen out.
+    # They still count against their address's tier, which runs before the login check.
     decorators.append(limiter.limit(configured(f"{prefix}_GLOBAL"), key_func=global_key,
-                                    scope=f"{prefix.lower()}-global"))
+                                    scope=f"{prefix.lower()}-global",
+                                    exempt_when=_anonymous if with_account else None))
 
     def apply(view: Callable) -> Callable:
         for decorate in decorators:

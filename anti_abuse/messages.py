@@ -21,10 +21,14 @@ KO = {
     "error.user_not_found": "사용자를 찾을 수 없습니다.",
     "error.cannot_suspend_staff": "운영진(검토자·부처) 계정은 정지할 수 없습니다. 먼저 부처가 역할을 회수해야 합니다.",
     "error.cannot_suspend_self": "자기 계정은 정지할 수 없습니다.",
+    "error.cannot_act_on_self": "자기 투표나 자기에 관한 검토 항목은 다른 검토자가 처리해야 합니다.",
     "error.invalid_status": "상태는 open, dismissed, actioned, all 중 하나여야 합니다.",
     "error.invalid_source": "출처는 citizen, detector, appeal 중 하나여야 합니다.",
     "error.invalid_cursor": "목록 위치(before)는 양의 정수여야 합니다.",
     "error.invalid_limit": "limit은 1에서 200 사이의 정수여야 합니다.",
+    "error.unknown_lexicon": "없는 정체 노출 어휘 목록 버전입니다. 내장 버전이나 부처가 추가한 버전을 지정해 주세요.",
+    "error.invalid_lexicon": "어휘 목록이 올바르지 않습니다.",
+    "error.lexicon_conflict": "같은 때에 다른 버전이 추가되었습니다. 다시 시도해 주세요.",
 }
 EN = {
     "error.invalid_reason": "reason must be one of identity_leak, harmful, personal_data, wrong_answer, spam, other.",
@@ -44,10 +48,14 @@ EN = {
     "error.cannot_suspend_staff": "Staff accounts (moderator, ministry) cannot be suspended; the ministry revokes "
                                   "the role first.",
     "error.cannot_suspend_self": "You cannot suspend your own account.",
+    "error.cannot_act_on_self": "Your own votes, and queue items about you, are for another moderator to decide.",
     "error.invalid_status": "status must be one of open, dismissed, actioned, all.",
     "error.invalid_source": "source must be one of citizen, detector, appeal.",
     "error.invalid_cursor": "before must be a positive integer.",
     "error.invalid_limit": "limit must be an integer from 1 to 200.",
+    "error.unknown_lexicon": "No identity lexicon has this version: name a built-in one or one the ministry added.",
+    "error.invalid_lexicon": "The word list is not valid.",
+    "error.lexicon_conflict": "Another version was added at the same moment; please try again.",
 }
 
 

@@ -23,7 +23,7 @@ Decisions this module makes (documented here because the queue and the log show 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import and_, case, func, or_, select
@@ -304,14 +304,24 @@ def act(session: Session, actor: User, action: str, target: Any, reason: Any, no
 def _change_votes(session: Session, actor: User, action: str, target: dict, reason: str,
                   now: datetime) -> ActionResult:
     vote_ids, flag, target_type, target_id = _vote_target(session, target)
-    if action == "void_votes":
-        if flag is not None and flag.status != "open":
+    owner = session.get(Vote, target["vote_id"]).user_id if "vote_id" in target else None
+    _not_about(actor, flag, {**target, "user_id": target.get("user_id", owner)})
+    if action == "void_votes" and flag is not None and flag.status != "open":
+        raise ModerationError("flag_resolved", 409)
+    code = "anomaly" if flag is not None and flag.source == "detector" else "moderation"
+    # Locks in one order on every path: the votes' rounds (planning) first, then the queue items.
+    changes = (exclusions.plan_void(session, vote_ids, code) if action == "void_votes"
+               else exclusions.plan_restore(session, vote_ids))
+    if any(c.user_id == actor.id for c in changes):
+        raise ModerationError("cannot_act_on_self", 403)
+    if flag is not None:
+        flag = _locked_flag(session, flag.id)
+        if action == "void_votes" and flag.status != "open":
             raise ModerationError("flag_resolved", 409)
-        code = "anomaly" if flag is not None and flag.source == "detector" else "moderation"
-        changes = exclusions.plan_void(session, vote_ids, code)
-    else:
-        changes = exclusions.plan_restore(session, vote_ids)
-    resolving = [flag] if flag is not None and flag.status == "open" else []
+    # An item is answered by an action that did something; an appeal a restore could not grant (the vote
+    # was kept out by a rule, not by moderation) stays open for a moderator to dismiss with a reason.
+    answered = flag is not None and flag.status == "open" and (changes or flag.source != "appeal")
+    resolving = [flag] if answered else []
     if action == "restore_votes":  # an open appeal of a vote counted again is answered by this restore
         restored = [c.vote_id for c in changes]
         resolving += [f for f in _open_appeals(session, restored) if f not in resolving]
@@ -337,7 +347,7 @@ def _vote_target(session: Session, target: dict) -> tuple[list[str], Flag | None
             raise ModerationError("vote_not_found", 404)
         return [vote_id], None, "vote", vote_id
     if keys == {"flag_id"}:
-        flag = _locked_flag(session, target["flag_id"])
+        flag = _flag(session, target["flag_id"])  # locked after the votes' rounds (see _change_votes)
         return concerned_votes(session, flag), flag, "flag", str(flag.id)
     if keys == {"user_id"}:
         user = _user(session, target["user_id"])
@@ -380,6 +390,7 @@ def _dismiss(session: Session, actor: User, target: dict, reason: str, now: date
     if set(target) != {"flag_id"}:
         raise ModerationError("invalid_target", 422)
     flag = _locked_flag(session, target["flag_id"])
+    _not_about(actor, flag, target)
     if flag.status != "open":
         raise ModerationError("flag_resolved", 409)
     entry = record_change(session, actor, AUDIT_PREFIX + "dismiss_flag", "flag", str(flag.id), now,
@@ -395,20 +406,34 @@ def _resolve(flags: list[Flag], status: str, actor: User, action_id: int, now: d
 
 
 def _open_appeals(session: Session, vote_ids: list[str]) -> list[Flag]:
-    if not vote_ids:
-        return []
-    return list(session.scalars(select(Flag).where(Flag.source == "appeal", Flag.status == "open",
-                                                   Flag.vote_id.in_(vote_ids)).with_for_update()))
+    chunks = (vote_ids[i:i + exclusions.CHUNK] for i in range(0, len(vote_ids), exclusions.CHUNK))
+    return [flag for chunk in chunks for flag in session.scalars(
+        select(Flag).where(Flag.source == "appeal", Flag.status == "open", Flag.vote_id.in_(chunk)).with_for_update())]
 
 
 def _locked_flag(session: Session, flag_id: Any) -> Flag:
     """The flag, row-locked (two moderators resolving it at once: the second sees it resolved)."""
+    return _flag(session, flag_id, lock=True)
+
+
+def _flag(session: Session, flag_id: Any, lock: bool = False) -> Flag:
     if not _is_id(flag_id):
         raise ModerationError("flag_not_found", 404)
-    flag = session.get(Flag, flag_id, with_for_update=True, populate_existing=True)
+    flag = session.get(Flag, flag_id, with_for_update=lock or None, populate_existing=lock)
     if flag is None:
         raise ModerationError("flag_not_found", 404)
     return flag
+
+
+def _not_about(actor: User, flag: Flag | None, target: dict) -> None:
+    """No one rules on their own account: not on their votes, nor on a finding or appeal about them."""
+    subjects = {target.get("user_id")}
+    if flag is not None:
+        subjects |= {flag.subject_user_id, *((flag.evidence or {}).get("voters") or [])}
+        if flag.source == "appeal":
+            subjects.add(flag.reporter_id)
+    if actor.id in subjects:
+        raise ModerationError("cannot_act_on_self", 403)
 
 
 def _user(session: Session, user_id: Any, lock: bool = False) -> User:
@@ -434,11 +459,11 @@ def _instant(value: Any) -> datetime:
         raise ModerationError("invalid_range", 422)
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is None:
+            raise ValueError("no offset")
+        return moment.astimezone(timezone.utc)  # 0001-01-01T00:00+14:00 has no UTC time: refused here
+    except (ValueError, OverflowError):
         raise ModerationError("invalid_range", 422) from None
-    if moment.tzinfo is None:
-        raise ModerationError("invalid_range", 422)
-    return moment
 
 
 def _before(change: Change) -> dict[str, Any]:

@@ -110,7 +110,7 @@ def actions():
 def audit():
     """The append-only record of moderation: who, what, why, when, before and after."""
     limit = _int_arg("limit", "invalid_limit", 1, MAX_PAGE, 50)
-    before = _int_arg("before", "invalid_cursor", 1, 2**63 - 1, None)
+    before = _int_arg("before", "invalid_cursor", 1, 2**31 - 1, None)
     entries = moderation.audit(get_session(), limit, before)
     return jsonify({"entries": entries, "next_before": _page(entries, limit, entries[-1]["id"] if entries else None)})
 

@@ -60,7 +60,9 @@ def _choice(name: str, allowed: tuple[str, ...], default: str | None) -> str | N
 def _before() -> int | None:
     """The paging cursor: an id, or None for the first page (a malformed one is ignored)."""
     raw = request.args.get("before", "")
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
+        return None
+    return int(raw) if 0 < int(raw) < 2**31 else None  # ids are 32-bit integers in the database
 
 
 def _page(template: str, **context):

@@ -121,12 +121,15 @@ def file_finding(session: Session, round_id: str, finding: Finding, ids: list[st
     """File one finding in the queue: "filed", "updated" (an open item on the same accounts) or "known"."""
     vote_ids = sorted(ids[i] for i in finding.vote_ids)
     voters = sorted(set(finding.voters) | ({finding.voter} if finding.voter is not None else set()))
-    key = f"{round_id}|{finding.kind}|{','.join(map(str, voters))}|{','.join(vote_ids)}"
+    # A voter boosting two models gets one favoured_model finding per model, over the same votes: the
+    # model the finding is about is part of what it is.
+    model = finding.evidence.get("model") if isinstance(finding.evidence, dict) else None
+    key = f"{round_id}|{finding.kind}|{model}|{','.join(map(str, voters))}|{','.join(vote_ids)}"
     fingerprint = hashlib.sha256(key.encode()).hexdigest()
     if session.scalar(select(Flag.id).where(Flag.fingerprint == fingerprint)) is not None:
         return "known"
     evidence = {**_real_ids(finding.evidence, ids), "kind": finding.kind, "voters": voters}
-    same = _open_item(session, round_id, finding.kind, voters)
+    same = _open_item(session, round_id, finding.kind, voters, model)
     if same is not None:
         same.evidence, same.score, same.vote_ids, same.fingerprint = evidence, _score(finding), vote_ids, fingerprint
         return "updated"
@@ -136,14 +139,15 @@ def file_finding(session: Session, round_id: str, finding: Finding, ids: list[st
     return "filed"
 
 
-def _open_item(session: Session, round_id: str, kind: str, voters: list[int]) -> Flag | None:
-    """The open detector item of this kind on exactly these accounts, if any."""
+def _open_item(session: Session, round_id: str, kind: str, voters: list[int], model: object) -> Flag | None:
+    """The open detector item of this kind on exactly these accounts (and the same model), if any."""
     stmt = select(Flag).where(Flag.source == "detector", Flag.status == "open", Flag.round_id == round_id,
                               Flag.reason == kind)
     if len(voters) == 1:
         stmt = stmt.where(Flag.subject_user_id == voters[0])
     for item in session.scalars(stmt):
-        if (item.evidence or {}).get("voters") == voters:
+        evidence = item.evidence or {}
+        if evidence.get("voters") == voters and evidence.get("model") == model:
             return item
     return None
 

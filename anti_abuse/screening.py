@@ -39,7 +39,7 @@ from anti_abuse.identity import find_terms
 BLOCKLIST_FILE = Path(__file__).with_name("blocklist.json")
 
 # Separators people put inside numbers: hyphens and dashes of every width, dots, spaces.
-_SEP = r"[ \-\u2010-\u2015\u2212.]"
+_SEP = r"(?:\s*[\-\u2010-\u2015\u2212.\u1173\u3161~]\s*|\s)"  # "010 - 1234 - 5678", "010ㅡ1234ㅡ5678" too
 _PHONE = re.compile(
     r"(?<![\d+])(?<!\d[-.])"  # not the tail of a longer number or a date
     r"(?P<area>"

@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     seed = str(app.config["SAMPLING_SEED"])
     app.extensions["contest_rng"] = random.Random(int(seed)) if seed else random.SystemRandom()
     app.extensions.setdefault("prompt_checks", [])  # anti_abuse's screening of citizens' own prompts
+    app.extensions.setdefault("protocol_checks", [])  # anti_abuse's: the round's identity lexicon exists
     messages.register()
     for command in cli.COMMANDS:
         app.cli.add_command(command)

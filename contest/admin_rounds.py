@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from pydantic import AfterValidator, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
@@ -136,7 +136,7 @@ def rounds_update(round_id: str):
 @api_doc(responses=json_doc(200, ROUND_SCHEMA, "The round, open, with protocol version 1"), tags=["admin"])
 def rounds_open(round_id: str):
     """Open a draft round, freezing its terms as protocol version 1 (ministry only)."""
-    return _answer(round_json(open_round(get_session(), require_user(), round_id, utcnow())))
+    return _answer(round_json(open_round(get_session(), require_user(), round_id, utcnow(), _protocol_checks())))
 
 
 @rounds_bp.post("/rounds/<round_id>/close")
@@ -152,8 +152,13 @@ def rounds_protocol(round_id: str):
     """Change an open round's terms through a new, public protocol version with a reason (ministry only)."""
     body = _fields(parse_body(ProtocolChange), only_given=True)
     reason = body.pop("reason")
-    version = change_protocol(get_session(), require_user(), round_id, reason, body, utcnow())
+    version = change_protocol(get_session(), require_user(), round_id, reason, body, utcnow(), _protocol_checks())
     return _answer(version_json(version), 201)
+
+
+def _protocol_checks() -> tuple:
+    """The checks other packages registered on a protocol about to be frozen (anti_abuse: the lexicon exists)."""
+    return tuple(current_app.extensions.get("protocol_checks", ()))
 
 
 bp.register_blueprint(rounds_bp)

@@ -10,7 +10,7 @@ change stores nothing.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -110,7 +110,19 @@ def _append_version(session: Session, actor: Actor, round_: Round, terms: Terms,
     return version
 
 
-def open_round(session: Session, actor: Actor, round_id: str, now: datetime) -> Round:
+# A check on the protocol an opening round or a new protocol version would freeze: a refusal code or
+# None. anti_abuse registers one into app.extensions["protocol_checks"] (the identity lexicon exists).
+ProtocolCheck = Callable[[Session, dict[str, Any]], "str | None"]
+
+
+def _check_protocol(session: Session, protocol: dict[str, Any], checks: Sequence[ProtocolCheck]) -> None:
+    for check in checks:
+        if code := check(session, protocol):
+            raise RoundError(code)
+
+
+def open_round(session: Session, actor: Actor, round_id: str, now: datetime,
+               protocol_checks: Sequence[ProtocolCheck] = ()) -> Round:
     """draft -> open: freeze the terms as protocol version 1."""
     round_ = locked_round(session, round_id)
     if round_.status != "draft":
@@ -119,6 +131,7 @@ def open_round(session: Session, actor: Actor, round_id: str, now: datetime) -> 
         raise RoundError("window_passed")
     terms = checked_terms(session, round_, {})
     check_openable(terms)
+    _check_protocol(session, terms.protocol, protocol_checks)
     before = round_json(round_)
     _append_version(session, actor, round_, terms, "opened", now)
     round_.status, round_.opened_at = "open", now
@@ -158,7 +171,7 @@ def mark_published(session: Session, actor: Actor, round_id: str, now: datetime)
 
 
 def change_protocol(session: Session, actor: Actor, round_id: str, reason: str, changes: dict[str, Any],
-                    now: datetime) -> RoundProtocol:
+                    now: datetime, protocol_checks: Sequence[ProtocolCheck] = ()) -> RoundProtocol:
     """A new, numbered version of an open round's terms, with its reason (the only way to change them)."""
     round_ = find_round(session, round_id, lock=True)
     if round_.status != "open":
@@ -167,6 +180,7 @@ def change_protocol(session: Session, actor: Actor, round_id: str, reason: str, 
         raise RoundError("reason_required")
     terms = checked_terms(session, round_, changes)
     check_openable(terms)
+    _check_protocol(session, terms.protocol, protocol_checks)
     before = terms_of(round_)
     if {"protocol": terms.protocol, "categories": terms.categories, "roster": [m.slug for m in terms.roster],
             "free_prompts": terms.free_prompts} == before:

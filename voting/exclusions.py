@@ -85,14 +85,25 @@ def votes_of(session: Session, user_id: int, start: datetime | None = None, end:
     return list(session.scalars(stmt))
 
 
+CHUNK = 5000  # ids per IN list: a voter or a ring may have more votes than a statement takes parameters
+
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    return (ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK))
+
+
 def _locked_votes(session: Session, vote_ids: Iterable[str]) -> list[Vote]:
     """The votes, read after taking each of their rounds' write locks (in a fixed order: no deadlock)."""
     ids = sorted(set(vote_ids))
     if not ids:
         return []
-    rounds = sorted(set(session.scalars(select(Vote.round_id).where(Vote.id.in_(ids)))))
+    rounds = sorted({r for chunk in _chunks(ids) for r in session.scalars(select(Vote.round_id)
+                                                                          .where(Vote.id.in_(chunk)))})
     for round_id in rounds:
         lock_round_writes(session, round_id)
-    stmt = select(Vote).where(Vote.id.in_(ids)).order_by(Vote.created_at, Vote.id)
-    # populate_existing: the votes as they are now that the locks are held, not as this session last saw them
-    return list(session.scalars(stmt.execution_options(populate_existing=True)))
+    votes = []
+    for chunk in _chunks(ids):
+        stmt = select(Vote).where(Vote.id.in_(chunk))
+        # populate_existing: the votes as they are now that the locks are held, not as this session last saw them
+        votes += session.scalars(stmt.execution_options(populate_existing=True))
+    return sorted(votes, key=lambda v: (v.created_at, v.id))

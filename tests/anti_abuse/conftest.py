@@ -1,8 +1,9 @@
-"""Fixtures of the limit tests: private redis-servers and apps with the probe route."""
+"""Fixtures of anti_abuse tests: private redis-servers, apps with the probe route, moderation worlds."""
 from __future__ import annotations
 
 import pytest
 
+from tests.anti_abuse.moderation_world import build_world, close_world
 from tests.anti_abuse.servers import PRIVATE_REDIS_PORT, probe
 from tests.redis_server import PrivateRedis
 
@@ -33,3 +34,25 @@ def probe_app(make_app):
         return app
 
     return build
+
+
+# The moderation worlds (tests/anti_abuse/moderation_world.py) on each database.
+@pytest.fixture
+def world(any_db_url):
+    built = build_world(any_db_url)
+    yield built
+    close_world(built)
+
+
+@pytest.fixture
+def sqlite_world(sqlite_url):
+    built = build_world(sqlite_url)
+    yield built
+    close_world(built)
+
+
+@pytest.fixture
+def pg_world(pg_url):
+    built = build_world(pg_url)
+    yield built
+    close_world(built)

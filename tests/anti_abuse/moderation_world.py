@@ -79,3 +79,4 @@ def build_world(db_url: str, **config) -> World:
 def close_world(world: World) -> None:
     world.db.close()
     world.app.extensions["db_engine"].dispose()
+

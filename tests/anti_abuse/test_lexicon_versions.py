@@ -122,3 +122,23 @@ def test_the_ministry_api_adds_and_reads_versions(client, login, db):
         resp = client.post("/api/admin/lexicons", json=bad)
         assert resp.status_code == 422 and set(resp.get_json()["error"]) == {"code", "message"}, bad
     assert client.post("/api/admin/lexicons", data="{", content_type="application/json").status_code == 400
+
+
+def test_a_round_cannot_freeze_a_lexicon_version_that_does_not_exist(client, login, db):
+    """Else it would fall back to another list now and switch to whatever later takes that number."""
+    login.as_user(make_user(db, "부처", roles=("ministry",)))
+    round_ = make_round(db, "r-pin", models=2)
+    db.get(Round, round_.id).status = "draft"
+    db.commit()
+    patched = client.patch(f"/api/admin/rounds/{round_.id}", json={"protocol": {"identity_lexicon": 9}})
+    assert patched.status_code == 200, patched.get_json()
+    refused = client.post(f"/api/admin/rounds/{round_.id}/open")
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "unknown_lexicon"
+    version = client.post("/api/admin/lexicons", json={"names": ["새모델"]}).get_json()["version"]
+    client.patch(f"/api/admin/rounds/{round_.id}", json={"protocol": {"identity_lexicon": version}})
+    assert client.post(f"/api/admin/rounds/{round_.id}/open").status_code == 200
+    changed = client.post(f"/api/admin/rounds/{round_.id}/protocol",
+                          json={"reason": "오타", "protocol": {"identity_lexicon": 77}})
+    assert changed.status_code == 422 and changed.get_json()["error"]["code"] == "unknown_lexicon"
+    assert client.post(f"/api/admin/rounds/{round_.id}/protocol",
+                       json={"reason": "내장 목록으로", "protocol": {"identity_lexicon": 2}}).status_code == 201

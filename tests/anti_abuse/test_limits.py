@@ -175,3 +175,16 @@ def test_a_limit_naming_an_endpoint_the_app_lacks_stops_the_start(sqlite_url, ma
     app = make_app(sqlite_url)
     with pytest.raises(ConfigError, match="contest.no_such_view"):
         protect(app, {"contest.no_such_view": vote_limits})
+
+
+def test_anonymous_requests_do_not_use_up_the_global_vote_limit(sqlite_url, make_app, db, login):
+    """The address tier still limits them; the shared global tier is left to logged-in citizens."""
+    app = make_app(sqlite_url, LIMIT_VOTE_GLOBAL="5 per minute")
+    anonymous = app.test_client()
+    for n in range(8):
+        assert anonymous.post("/api/battles/x/vote", json={}, environ_base={"REMOTE_ADDR": f"10.8.0.{n}"}).status_code == 401
+    citizen = app.test_client()
+    login.as_user(make_user(db, name="투표자"), client=citizen)
+    statuses = [citizen.post("/api/battles/x/vote", json={"winner": "a"},
+                             environ_base={"REMOTE_ADDR": "10.8.1.1"}).status_code for _ in range(6)]
+    assert 429 not in statuses[:5] and statuses[5] == 429, statuses

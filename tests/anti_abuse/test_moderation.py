@@ -22,18 +22,6 @@ from voting.worker import WorkerSettings
 FAST = WorkerSettings(block_ms=0, claim_idle_ms=60_000, relay_grace_s=0.0, relay_every_s=0.0, audit_every_s=0.0)
 
 
-@pytest.fixture
-def world(any_db_url):
-    built = build_world(any_db_url)
-    yield built
-    close_world(built)
-
-
-@pytest.fixture
-def sqlite_world(sqlite_url):
-    built = build_world(sqlite_url)
-    yield built
-    close_world(built)
 
 
 def add_finding(world, vote_ids, score=0.9, kind="one_model_favoured") -> int:

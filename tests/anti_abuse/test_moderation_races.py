@@ -8,23 +8,15 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 from sqlalchemy import func, select, text
 
 from anti_abuse import moderation
 from anti_abuse.models import Flag
 from app.db import new_session, utcnow
 from app.models import AuditEntry, User
-from tests.anti_abuse.moderation_world import build_world, close_world
 from voting.log_audit import verify_round
 from voting.models import VoteLogEntry
 
-
-@pytest.fixture
-def pg_world(pg_url):
-    built = build_world(pg_url)
-    yield built
-    close_world(built)
 
 
 def session_of(world):

@@ -144,3 +144,17 @@ def test_a_bank_answer_naming_its_model_is_filed_once(any_db_url, make_app):
             assert item.evidence["model"] == leaky.slug and item.evidence["prompt_id"] == "p-bank"
             assert item.evidence["matched"] in (leaky.display_name, "Model 0")
             assert scan_round(session, "r-bank", utcnow()).bank_leaks == 0  # filed once
+
+
+def test_one_voter_favouring_two_models_makes_two_items(world):
+    """favoured_model files one finding per model over the same votes: both reach the queue."""
+    from anti_abuse.detectors import Finding
+    from anti_abuse.scan import file_finding
+
+    s, rigger = world["session"], world["rigger"]
+    ids = exclusions.votes_of(s, rigger.id)
+    outcomes = [file_finding(s, "r-scan", Finding("favoured_model", rigger.id, (rigger.id,), 0.9, {"model": m},
+                                                  tuple(range(len(ids)))), ids, world["now"]) for m in ("m1", "m2")]
+    s.commit()
+    assert outcomes == ["filed", "filed"]
+    assert sorted(i.evidence["model"] for i in detector_items(s)) == ["m1", "m2"]

@@ -20,6 +20,8 @@ def excerpts(text: str) -> list[str]:
 FOUND = [
     # phones: mobile, landline, +82, with and without separators
     ("mobile-hyphen", "제 번호는 010-1234-5678이에요", "phone", "010-****-5678"),
+    ("mobile-spaced-hyphens", "010 - 1234 - 5678 로 연락 주세요", "phone", "010 - **** - 5678"),
+    ("mobile-hangul-dash", "010ㅡ1234ㅡ5678", "phone", "010\u1173****\u11735678"),
     ("mobile-bare", "01012345678로 연락 주세요", "phone", "010****5678"),
     ("mobile-spaces", "010 1234 5678", "phone", "010 **** 5678"),
     ("mobile-dots", "010.1234.5678", "phone", "010.****.5678"),
