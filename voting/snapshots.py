@@ -10,7 +10,7 @@ import os
 import secrets
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -140,6 +140,8 @@ def publish_snapshot(session: Session, round_: Round, actor: User | str, now: da
     if round_.status == "draft":
         raise SnapshotRefused("round_not_started")
     supersedes = _check_supersedes(session, round_, supersedes)
+    if supersedes is not None:  # `now` was read before the lock: a line of corrections never runs back in time
+        now = max(now, session.get(Snapshot, supersedes).published_at + timedelta(microseconds=1))
     frozen = freeze_round(session, round_)
     files = frozen.files()
     snapshot_id = new_snapshot_id(round_.id, now, token)

@@ -20,6 +20,7 @@ from voting import queries
 from voting.leaderboard import leaderboard, scope_counts
 from voting.live import ALL, BoardState, RedisLiveBoard
 from voting.models import Vote
+from voting.queries import exclusion_stats
 from voting.rebuild import board_state_from_sql
 from voting.served import MemoryServedMarks
 from voting.runtime import RATING_DEFAULTS, board_settings_for, rating_params
@@ -121,6 +122,11 @@ class Truth:
         expected = json.loads(json.dumps(leaderboard(counts, round_, category, settings, "ko", utcnow())))
         for key in ("computed_at", "status"):
             served.pop(key, None)
+        exclusions = served.pop("exclusions", None)  # from SQL, not the board: checked on its own
+        truth = exclusion_stats(session, round_.id)
+        if exclusions is None or {k: exclusions[k] for k in ("excluded", "by_reason")} != \
+                {k: truth[k] for k in ("excluded", "by_reason")}:
+            problems.append(f"{category}: the API's exclusion statistics {exclusions} differ from SQL's {truth}")
         expected.pop("computed_at")
         expected.pop("source")
         source = served.pop("source", None)
