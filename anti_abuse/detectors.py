@@ -105,10 +105,14 @@ class DetectorPolicy:
     ring_member_p: float = 0.05  # ... and their own tail probability (uncorrected: the group test holds)
     # cohort: per model, the units (an account, or the few accounts behind one small address) all of whose
     # votes with M are decisive wins for M, against how many such units honest voters would give (blind pair
-    # draw and the ratings); flagged while the expected honest share of the flagged units stays under
-    # `cohort_fdr`, with at least `cohort_min_units` of them and a cohort Poisson tail under `fdr` / models.
-    # A unit of more than `cohort_max_votes` votes has the power to be tested alone (favoured_model).
-    cohort_fdr: float = 0.005
+    # draw and the ratings). Flagged while the expected honest share of the flagged units stays under
+    # `cohort_fdr` per shape: 2 % keeps the two-vote boosters of a thin campaign (both battles with M, both
+    # for M: about 1 in 100 honest two-vote accounts does that for a given model, so it costs about ten
+    # honest accounts per campaign, 0.1 % of voters, each shown with its q-value); at 1 % they are
+    # left out and a campaign of 1,000 four-vote accounts keeps about 9 % of its votes. At least
+    # `cohort_min_units` units (fewer is not a campaign that moves a board) and a cohort Poisson tail
+    # under `fdr` / models. A unit of more than `cohort_max_votes` votes is tested alone (favoured_model).
+    cohort_fdr: float = 0.02
     cohort_min_units: int = 10
     cohort_max_votes: int = 200
 
@@ -592,6 +596,13 @@ class Units:
     light: np.ndarray  # labels that are units of at most `cohort_max_votes` votes
     with_model: np.ndarray  # [label, model]: votes holding the model
     wins: np.ndarray  # [label, model]: decisive votes for the model
+    with_model_own: np.ndarray  # [voter index, model]: each account's own votes holding the model
+    by_label: np.ndarray  # voter indices sorted by unit label
+
+    def members(self, head: int) -> np.ndarray:
+        """Voter indices of the unit whose label is `head`."""
+        lo, hi = np.searchsorted(self.label[self.by_label], [head, head + 1])
+        return self.by_label[lo:hi]
 
 
 def cohort(tab: VoteTable, policy: DetectorPolicy) -> list[Finding]:
@@ -637,11 +648,12 @@ def _units(tab: VoteTable, policy: DetectorPolicy) -> Units:
     label = _components(nv, _address_edges(tab, policy.address_max_voters))
     votes = np.bincount(label[tab.vix], minlength=nv)
     light = (votes <= policy.cohort_max_votes) & (np.arange(nv) == label)
-    unit_of = label[tab.vix]
-    with_model = np.bincount(np.concatenate([unit_of * nm + tab.a, unit_of * nm + tab.b]), minlength=nv * nm)
-    wins = np.bincount((unit_of * nm + tab.chosen)[tab.decisive], minlength=nv * nm)
-    return Units(label=label, votes=votes, light=light, with_model=with_model.reshape(nv, nm),
-                 wins=wins.reshape(nv, nm))
+    own = np.bincount(np.concatenate([tab.vix * nm + tab.a, tab.vix * nm + tab.b]), minlength=nv * nm).reshape(nv, nm)
+    with_model = np.zeros((nv, nm), dtype=np.int64)
+    np.add.at(with_model, label, own)
+    wins = np.bincount((label[tab.vix] * nm + tab.chosen)[tab.decisive], minlength=nv * nm)
+    return Units(label=label, votes=votes, light=light, with_model=with_model, wins=wins.reshape(nv, nm),
+                 with_model_own=own, by_label=np.argsort(label, kind="stable"))
 
 
 def _cohort_pass(tab: VoteTable, policy: DetectorPolicy, units: Units,
@@ -748,11 +760,9 @@ def _poisson_tail(k: int, mean: float) -> float:
 
 def _cohort_finding(tab: VoteTable, units: Units, head: int, m: int, shape: str, u: float, q: float,
                     cohort_ev: dict) -> Finding | None:
-    accounts = np.flatnonzero(units.label == head)
-    rows = np.flatnonzero(np.isin(tab.vix, accounts))
-    holds = (tab.a[rows] == m) | (tab.b[rows] == m)
-    listed = np.unique(tab.vix[rows][holds])
-    rows = rows[np.isin(tab.vix[rows], listed)]
+    accounts = units.members(head)
+    listed = np.array([v for v in accounts.tolist() if units.with_model_own[v, m] > 0], dtype=np.int64)
+    rows = np.concatenate([tab.votes_of(v) for v in listed.tolist()])
     boosts = rows[(tab.a[rows] == m) | (tab.b[rows] == m)]
     ids = tuple(int(v) for v in tab.voters[listed])
     votes, with_model = int(units.votes[head]), int(units.with_model[head, m])
