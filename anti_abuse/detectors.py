@@ -13,13 +13,16 @@ Statistics (numpy only, so this runs in production without scipy):
   adjusted with Benjamini-Hochberg; a finding needs its q-value <= `policy.fdr` AND an effect size
   above a threshold, so a heavy honest voter with a small but real lean is not flagged for having
   many votes. Ring tests use Bonferroni over the candidate groups (few, and selected by links that
-  do not look at the outcomes).
-- Score in [0, 1]: 1 - q (tested detectors), 1 - Bonferroni-adjusted p (rings), and r / (1 + r)
+  do not look at the outcomes). The cohort test (a campaign spread over many light accounts) uses the
+  step-up rule of BH with the exact expected number of honest units below each threshold instead of the
+  uniform bound: a light honest account that cannot reach a small p-value adds nothing to it.
+- Score in [0, 1]: 1 - q (tested detectors and cohorts), 1 - Bonferroni-adjusted p (rings), and r / (1 + r)
   with r = observed / threshold (count detectors: burst, shared address; 0.5 at the threshold).
 
 A voter-level finding concerns all of that voter's votes in the examined set (`vote_ids`), since the
 moderator's remedy is to void the account's votes; `evidence["example_vote_ids"]` names the votes
-that show the signal. Address and ring findings list every account and every vote concerned.
+that show the signal. Address, ring and cohort findings list every account and every vote concerned (a
+cohort finding is one unit of the cohort: an account, or the accounts behind one small address).
 """
 from __future__ import annotations
 
@@ -106,12 +109,13 @@ class DetectorPolicy:
     # cohort: per model, the units (an account, or the few accounts behind one small address) all of whose
     # votes with M are decisive wins for M, against how many such units honest voters would give (blind pair
     # draw and the ratings). Flagged while the expected honest share of the flagged units stays under
-    # `cohort_fdr` per shape: 2 % keeps the two-vote boosters of a thin campaign (both battles with M, both
-    # for M: about 1 in 100 honest two-vote accounts does that for a given model, so it costs about ten
-    # honest accounts per campaign, 0.1 % of voters, each shown with its q-value); at 1 % they are
-    # left out and a campaign of 1,000 four-vote accounts keeps about 9 % of its votes. At least
-    # `cohort_min_units` units (fewer is not a campaign that moves a board) and a cohort Poisson tail
-    # under `fdr` / models. A unit of more than `cohort_max_votes` votes is tested alone (favoured_model).
+    # `cohort_fdr` (per shape; the shapes share no record). 2 % keeps the two-vote boosters of a thin
+    # campaign (both battles with M, both for M: about 1 in 100 honest two-vote accounts does that for a
+    # given model, so it names about ten honest accounts per campaign, 0.1 % of voters, each shown with
+    # its q-value); at 1 % they are left out and a campaign of 1,000 four-vote accounts keeps about 9 % of
+    # its votes. At least `cohort_min_units` units (fewer is not a campaign that moves a board) and a
+    # cohort Poisson tail under `fdr` / models. A unit of more than `cohort_max_votes` votes is tested
+    # alone (favoured_model).
     cohort_fdr: float = 0.02
     cohort_min_units: int = 10
     cohort_max_votes: int = 200
@@ -615,14 +619,16 @@ def cohort(tab: VoteTable, policy: DetectorPolicy) -> list[Finding]:
     booster is a record in which every vote with M is a decisive win for M. Two campaign shapes are
     tested per model, each against the exact probability of its record for an honest unit of n votes:
     - selective (battles without M abandoned: every vote holds M and is a win for M): u = (s q)^n;
-    - blended (votes on everything, M whenever shown): at least j votes with M, all of them won,
-      u(n, j) = sum_{i >= j} C(n, i) (s q)^i (1 - s)^(n - i).
+    - blended (votes on everything, M whenever shown): at least j votes with M, all of them won, and
+      some votes without M, u(n, j) = sum_{j <= i < n} C(n, i) (s q)^i (1 - s)^(n - i).
+    The shapes share no record, so a big selective campaign does not let the blended cohort reach into
+    weaker honest records (each shape's cohort is judged on its own candidates).
     Both depend only on n, so how many honest units are expected below any threshold is known exactly from
     how many units have each n (light honest accounts that cannot reach a small u add nothing, unlike the
     uniform bound of Benjamini-Hochberg). Per model and shape, the units are sorted by u and the cohort is
     the longest prefix whose expected honest count stays under `cohort_fdr` of its size (step-up), with at
     least `cohort_min_units` units and an excess over that expectation significant on its own (Poisson
-    tail under `fdr` / models). The two shapes' cohorts together keep the false share under 2 `cohort_fdr`.
+    tail under `fdr` / models). Together the two cohorts keep the false share under `cohort_fdr` too.
 
     s and q come from the votes outside the cohort: a campaign raises its model's share of battles and
     its rating, which would hide it; so the cohort is found, the ratings are refitted without its votes,
@@ -668,7 +674,7 @@ def _cohort_pass(tab: VoteTable, policy: DetectorPolicy, units: Units,
         all_won = units.light & (units.with_model[:, m] >= 1) & (units.wins[:, m] == units.with_model[:, m])
         for shape in COHORT_SHAPES:
             tail = _shape_tail(shape, nmax, float(share[m]), float(win[m]))
-            cand = np.flatnonzero(all_won & ((units.with_model[:, m] == units.votes) | (shape == "blended")))
+            cand = np.flatnonzero(all_won & ((units.with_model[:, m] == units.votes) == (shape == "selective")))
             picked = _step_up(policy, tail, sizes, cand, tail[units.votes[cand], units.with_model[cand, m]], nm)
             if picked is None:
                 continue
@@ -723,7 +729,8 @@ def _refit_p_a(tab: VoteTable, rows: np.ndarray) -> np.ndarray:
 
 def _shape_tail(shape: str, nmax: int, share: float, win: float) -> np.ndarray:
     """T[n, j] for n <= nmax, j <= nmax + 1: the honest probability of a record at least as extreme as j
-    votes with M among n, all of them won (blended), or of n votes all with M and won (selective, j <= n)."""
+    votes with M among n, all of them won, some without M (blended), or of n votes all with M and won
+    (selective, j <= n). The two shapes share no record."""
     n = np.arange(nmax + 1)[:, None]
     j = np.arange(nmax + 2)[None, :]
     sq, rest = max(share * win, 1e-300), max(1.0 - share, 1e-300)
@@ -734,7 +741,8 @@ def _shape_tail(shape: str, nmax: int, share: float, win: float) -> np.ndarray:
     jj, nj = np.minimum(j, n), np.maximum(n - j, 0)
     log_pmf = log_fact[n] - log_fact[jj] - log_fact[nj] + jj * math.log(sq) + nj * math.log(rest)
     pmf = np.where(inside, np.exp(np.where(inside, log_pmf, 0.0)), 0.0)
-    return np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
+    selective = np.where((j >= 1) & inside, np.exp(n * math.log(sq)), 0.0)
+    return np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1] - selective
 
 
 def _expected_honest(tail: np.ndarray, sizes: np.ndarray, thresholds: np.ndarray) -> np.ndarray:

@@ -307,7 +307,8 @@ def test_cohort_null_probabilities_by_enumeration():
     for n in range(1, nmax + 1):
         for j in range(1, n + 2):
             exact = sum(math.prod({0: s * q, 1: s * (1 - q), 2: 1 - s}[x] for x in seq)
-                        for seq in itertools.product(range(3), repeat=n) if 1 not in seq and seq.count(0) >= j)
+                        for seq in itertools.product(range(3), repeat=n)
+                        if 1 not in seq and 2 in seq and seq.count(0) >= j)
             assert blended[n, j] == pytest.approx(exact, rel=1e-9, abs=1e-15)
             assert selective[n, j] == pytest.approx((s * q) ** n if j <= n else 0.0)
     sizes = np.array([0, 40, 30, 20, 10, 5, 2])
