@@ -630,9 +630,9 @@ def cohort(tab: VoteTable, policy: DetectorPolicy) -> list[Finding]:
     least `cohort_min_units` units and an excess over that expectation significant on its own (Poisson
     tail under `fdr` / models). Together the two cohorts keep the false share under `cohort_fdr` too.
 
-    s and q come from the votes outside the cohort: a campaign raises its model's share of battles and
-    its rating, which would hide it; so the cohort is found, the ratings are refitted without its votes,
-    and it is found again (twice at most: the second pass only grows it, slightly).
+    s and q should be honest voters' own: a campaign raises its model's share of battles and its rating,
+    which hides it. So the cohorts are found once with the ratings given, the ratings are refitted without
+    their units' votes, and the cohorts found again with those odds are the findings.
 
     A unit is an account, or the accounts behind one address that fewer than `address_max_voters` accounts
     share (a household, or a campaign's proxy): pooled, four accounts with four boosts each are one record
@@ -644,12 +644,15 @@ def cohort(tab: VoteTable, policy: DetectorPolicy) -> list[Finding]:
         return []
     chosen = _cohort_pass(tab, policy, units, _model_odds(tab, tab.p_a))
     if chosen:
-        suspect = np.isin(units.label[tab.vix], np.array(sorted({u for u, _ in chosen})))
-        chosen = _cohort_pass(tab, policy, units, _model_odds(tab, _refit_p_a(tab, ~suspect), ~suspect))
-    return [f for (head, m), pick in sorted(chosen.items()) if (f := _cohort_finding(tab, units, head, m, *pick))]
+        kept = ~np.isin(units.label[tab.vix], np.array(sorted({head for head, _ in chosen})))
+        if kept.any():
+            chosen = _cohort_pass(tab, policy, units, _model_odds(tab, _refit_p_a(tab, kept), kept))
+    return [_cohort_finding(tab, units, head, m, *pick) for (head, m), pick in sorted(chosen.items())]
 
 
 def _units(tab: VoteTable, policy: DetectorPolicy) -> Units:
+    """Accounts joined by the addresses that fewer than `address_max_voters` accounts share; larger ones
+    (a campus or carrier NAT) would mix strangers, and shared_address reports them."""
     nv, nm = len(tab.voters), len(tab.models)
     label = _components(nv, _address_edges(tab, policy.address_max_voters))
     votes = np.bincount(label[tab.vix], minlength=nv)
@@ -664,8 +667,7 @@ def _units(tab: VoteTable, policy: DetectorPolicy) -> Units:
 
 def _cohort_pass(tab: VoteTable, policy: DetectorPolicy, units: Units,
                  odds: tuple[np.ndarray, np.ndarray]) -> dict[tuple[int, int], tuple]:
-    """(unit label, model) -> (shape, u, q-value, cohort evidence) for every unit in a cohort, the shape
-    with the smaller q-value when both hold it."""
+    """(unit label, model) -> (shape, u, q-value, cohort evidence) for every unit in a cohort."""
     share, win = odds
     nm, nmax = len(tab.models), int(units.votes[units.light].max())
     sizes = np.bincount(units.votes[units.light], minlength=nmax + 1)
@@ -682,9 +684,8 @@ def _cohort_pass(tab: VoteTable, policy: DetectorPolicy, units: Units,
             ev = {"model": tab.models[m], "shape": shape, "cohort_units": size,
                   "expected_honest_units": _r(expected, 3), "cohort_p_value": p_cohort, "threshold": float(u[-1]),
                   "share_of_battles": _r(share[m]), "expected_win_rate": _r(win[m]), "as_of": tab.as_of}
-            for head, uv, qv in zip(heads.tolist(), u.tolist(), q.tolist()):
-                if (head, m) not in chosen or qv < chosen[(head, m)][2]:
-                    chosen[(head, m)] = (shape, uv, qv, ev)
+            chosen.update({(head, m): (shape, uv, qv, ev) for head, uv, qv in zip(heads.tolist(), u.tolist(),
+                                                                                q.tolist())})
     return chosen
 
 
@@ -767,7 +768,9 @@ def _poisson_tail(k: int, mean: float) -> float:
 
 
 def _cohort_finding(tab: VoteTable, units: Units, head: int, m: int, shape: str, u: float, q: float,
-                    cohort_ev: dict) -> Finding | None:
+                    cohort_ev: dict) -> Finding:
+    """One unit of a cohort: the accounts of the unit that voted on M (the others show nothing), all their
+    votes, the cohort's numbers and the unit's own."""
     accounts = units.members(head)
     listed = np.array([v for v in accounts.tolist() if units.with_model_own[v, m] > 0], dtype=np.int64)
     rows = np.concatenate([tab.votes_of(v) for v in listed.tolist()])

@@ -1,9 +1,10 @@
 """A seeded, pure sybil simulation: honest voters, one campaign boosting a target, and what detection undoes.
 
 Honest voters vote on uniformly drawn pairs from known model strengths (Bradley-Terry on the Elo scale)
-with human noise: a personal taste per model (and fans: a few voters who like one model much more), ties and "both bad", a small side lean, inattentive
-coin-flip votes, reading times (some skimmers, some answers read while they streamed), a heavy-tailed
-activity with a few heavy voters, and a small share of accounts behind shared addresses (NAT).
+with human noise: a personal taste per model (and fans: 5 % of voters like one model 150 Elo points
+more), ties and "both bad", a small side lean, inattentive coin-flip votes, reading times (some skimmers,
+some answers read while they streamed), a heavy-tailed activity with a few heavy voters and many light
+ones (about half cast at most five votes), and a small share of accounts behind shared addresses (NAT).
 A campaign of sybil accounts recognises the target model (e.g. by an identity leak) and boosts it:
 - `naive`: votes only in battles with the target, always for it, seconds after the answers are ready,
   back to back, from a few addresses;

@@ -27,7 +27,8 @@ def _rows(config: SimConfig, accounts: tuple[int, ...]) -> list[dict]:
     for size in accounts:
         for strategy in STRATEGIES:
             r = simulate(strategy, replace(config, sybil_accounts=size))
-            rows.append({"strategy": strategy, "accounts": size, "seed": config.seed, "campaign_votes": r.campaign_votes,
+            rows.append({"strategy": strategy, "accounts": size, "seed": config.seed,
+                         "campaign_votes": r.campaign_votes,
                          "campaign_boosts": r.campaign_boosts, "caught": r.caught, "caught_boosts": r.caught_boosts,
                          "honest_voters": r.honest_voters, "honest_flagged": r.honest_flagged,
                          "rank_honest": r.rank_honest, "rank_during": r.rank_during, "rank_after": r.rank_after,
