@@ -13,13 +13,16 @@ Statistics (numpy only, so this runs in production without scipy):
   adjusted with Benjamini-Hochberg; a finding needs its q-value <= `policy.fdr` AND an effect size
   above a threshold, so a heavy honest voter with a small but real lean is not flagged for having
   many votes. Ring tests use Bonferroni over the candidate groups (few, and selected by links that
-  do not look at the outcomes).
-- Score in [0, 1]: 1 - q (tested detectors), 1 - Bonferroni-adjusted p (rings), and r / (1 + r)
+  do not look at the outcomes). The cohort test (a campaign spread over many light accounts) uses the
+  step-up rule of BH with the exact expected number of honest units below each threshold instead of the
+  uniform bound: a light honest account that cannot reach a small p-value adds nothing to it.
+- Score in [0, 1]: 1 - q (tested detectors and cohorts), 1 - Bonferroni-adjusted p (rings), and r / (1 + r)
   with r = observed / threshold (count detectors: burst, shared address; 0.5 at the threshold).
 
 A voter-level finding concerns all of that voter's votes in the examined set (`vote_ids`), since the
 moderator's remedy is to void the account's votes; `evidence["example_vote_ids"]` names the votes
-that show the signal. Address and ring findings list every account and every vote concerned.
+that show the signal. Address, ring and cohort findings list every account and every vote concerned (a
+cohort finding is one unit of the cohort: an account, or the accounts behind one small address).
 """
 from __future__ import annotations
 
@@ -103,6 +106,19 @@ class DetectorPolicy:
     ring_min_excess: float = 0.2
     ring_member_min_share: float = 0.8  # a member's own wins with the model, to be listed ...
     ring_member_p: float = 0.05  # ... and their own tail probability (uncorrected: the group test holds)
+    # cohort: per model, the units (an account, or the few accounts behind one small address) all of whose
+    # votes with M are decisive wins for M, against how many such units honest voters would give (blind pair
+    # draw and the ratings). Flagged while the expected honest share of the flagged units stays under
+    # `cohort_fdr` (per shape; the shapes share no record). 2 % keeps the two-vote boosters of a thin
+    # campaign (both battles with M, both for M: about 1 in 100 honest two-vote accounts does that for a
+    # given model, so it names about ten honest accounts per campaign, 0.1 % of voters, each shown with
+    # its q-value); at 1 % they are left out and a campaign of 1,000 four-vote accounts keeps about 9 % of
+    # its votes. At least `cohort_min_units` units (fewer is not a campaign that moves a board) and a
+    # cohort Poisson tail under `fdr` / models. A unit of more than `cohort_max_votes` votes is tested
+    # alone (favoured_model).
+    cohort_fdr: float = 0.02
+    cohort_min_units: int = 10
+    cohort_max_votes: int = 200
 
 
 @dataclass(frozen=True)
@@ -478,11 +494,14 @@ def _distinct_per(group: np.ndarray, item: np.ndarray, n_items: int, n_groups: i
     return np.bincount(distinct(group * n_items + item) // n_items, minlength=n_groups)
 
 
-def _address_edges(tab: VoteTable) -> np.ndarray:
-    """Voter pairs sharing an address: each account linked to the first account seen there."""
+def _address_edges(tab: VoteTable, max_accounts: int | None = None) -> np.ndarray:
+    """Voter pairs sharing an address: each account linked to the first account seen there (only addresses
+    with fewer than `max_accounts` accounts, when given)."""
     known = tab.aix >= 0
     nv = len(tab.voters)
     pairs = distinct(tab.aix[known] * nv + tab.vix[known])
+    if max_accounts is not None:
+        pairs = pairs[np.bincount(pairs // nv)[pairs // nv] < max_accounts]
     ax, vx = pairs // nv, pairs % nv
     first = np.r_[True, ax[1:] != ax[:-1]][:len(ax)]
     head = vx[np.maximum.accumulate(np.where(first, np.arange(len(ax)), 0))]
@@ -567,8 +586,207 @@ def _ring_finding(tab: VoteTable, policy: DetectorPolicy, m: int, rows: np.ndarr
         vote_ids=tuple(int(v) for v in tab.vote_id[vote_rows]))
 
 
+# ---- cohort: a campaign spread thin over many light accounts -------------------------------------------------
+
+COHORT_SHAPES = ("selective", "blended")
+
+
+@dataclass(frozen=True)
+class Units:
+    """Accounts pooled by small shared addresses, with their records per model (rows indexed by unit label)."""
+
+    label: np.ndarray  # unit label per voter index (the unit's first voter index)
+    votes: np.ndarray  # votes per unit label
+    light: np.ndarray  # labels that are units of at most `cohort_max_votes` votes
+    with_model: np.ndarray  # [label, model]: votes holding the model
+    wins: np.ndarray  # [label, model]: decisive votes for the model
+    with_model_own: np.ndarray  # [voter index, model]: each account's own votes holding the model
+    by_label: np.ndarray  # voter indices sorted by unit label
+
+    def members(self, head: int) -> np.ndarray:
+        """Voter indices of the unit whose label is `head`."""
+        lo, hi = np.searchsorted(self.label[self.by_label], [head, head + 1])
+        return self.by_label[lo:hi]
+
+
+def cohort(tab: VoteTable, policy: DetectorPolicy) -> list[Finding]:
+    """Light accounts that, together, back one model far more often than honest voters can.
+
+    A campaign spread over a thousand accounts gives each only a few votes: too few for any per-account
+    test. But an honest voter cannot choose the pair (battles are drawn blind), so a vote holds M with
+    probability s_M (M's share of all battles) and M wins it with probability q_M (M's mean expected
+    score against its opponents from the ratings; a tie or "both bad" is not a win). The signature of a
+    booster is a record in which every vote with M is a decisive win for M. Two campaign shapes are
+    tested per model, each against the exact probability of its record for an honest unit of n votes:
+    - selective (battles without M abandoned: every vote holds M and is a win for M): u = (s q)^n;
+    - blended (votes on everything, M whenever shown): at least j votes with M, all of them won, and
+      some votes without M, u(n, j) = sum_{j <= i < n} C(n, i) (s q)^i (1 - s)^(n - i).
+    The shapes share no record, so a big selective campaign does not let the blended cohort reach into
+    weaker honest records (each shape's cohort is judged on its own candidates).
+    Both depend only on n, so how many honest units are expected below any threshold is known exactly from
+    how many units have each n (light honest accounts that cannot reach a small u add nothing, unlike the
+    uniform bound of Benjamini-Hochberg). Per model and shape, the units are sorted by u and the cohort is
+    the longest prefix whose expected honest count stays under `cohort_fdr` of its size (step-up), with at
+    least `cohort_min_units` units and an excess over that expectation significant on its own (Poisson
+    tail under `fdr` / models). Together the two cohorts keep the false share under `cohort_fdr` too.
+
+    s and q should be honest voters' own: a campaign raises its model's share of battles and its rating,
+    which hides it. So the cohorts are found once with the ratings given, the ratings are refitted without
+    their units' votes, and the cohorts found again with those odds are the findings.
+
+    A unit is an account, or the accounts behind one address that fewer than `address_max_voters` accounts
+    share (a household, or a campaign's proxy): pooled, four accounts with four boosts each are one record
+    of sixteen. Units of more than `cohort_max_votes` votes are left to favoured_model. Each unit of the
+    cohort is a finding listing its accounts that voted on M at all, with every vote of theirs.
+    """
+    units = _units(tab, policy)
+    if not units.light.any():
+        return []
+    chosen = _cohort_pass(tab, policy, units, _model_odds(tab, tab.p_a))
+    if chosen:
+        kept = ~np.isin(units.label[tab.vix], np.array(sorted({head for head, _ in chosen})))
+        if kept.any():
+            chosen = _cohort_pass(tab, policy, units, _model_odds(tab, _refit_p_a(tab, kept), kept))
+    return [_cohort_finding(tab, units, head, m, *pick) for (head, m), pick in sorted(chosen.items())]
+
+
+def _units(tab: VoteTable, policy: DetectorPolicy) -> Units:
+    """Accounts joined by the addresses that fewer than `address_max_voters` accounts share; larger ones
+    (a campus or carrier NAT) would mix strangers, and shared_address reports them."""
+    nv, nm = len(tab.voters), len(tab.models)
+    label = _components(nv, _address_edges(tab, policy.address_max_voters))
+    votes = np.bincount(label[tab.vix], minlength=nv)
+    light = (votes <= policy.cohort_max_votes) & (np.arange(nv) == label)
+    own = np.bincount(np.concatenate([tab.vix * nm + tab.a, tab.vix * nm + tab.b]), minlength=nv * nm).reshape(nv, nm)
+    with_model = np.zeros((nv, nm), dtype=np.int64)
+    np.add.at(with_model, label, own)
+    wins = np.bincount((label[tab.vix] * nm + tab.chosen)[tab.decisive], minlength=nv * nm)
+    return Units(label=label, votes=votes, light=light, with_model=with_model, wins=wins.reshape(nv, nm),
+                 with_model_own=own, by_label=np.argsort(label, kind="stable"))
+
+
+def _cohort_pass(tab: VoteTable, policy: DetectorPolicy, units: Units,
+                 odds: tuple[np.ndarray, np.ndarray]) -> dict[tuple[int, int], tuple]:
+    """(unit label, model) -> (shape, u, q-value, cohort evidence) for every unit in a cohort."""
+    share, win = odds
+    nm, nmax = len(tab.models), int(units.votes[units.light].max())
+    sizes = np.bincount(units.votes[units.light], minlength=nmax + 1)
+    chosen: dict[tuple[int, int], tuple] = {}
+    for m in range(nm):
+        all_won = units.light & (units.with_model[:, m] >= 1) & (units.wins[:, m] == units.with_model[:, m])
+        for shape in COHORT_SHAPES:
+            tail = _shape_tail(shape, nmax, float(share[m]), float(win[m]))
+            cand = np.flatnonzero(all_won & ((units.with_model[:, m] == units.votes) == (shape == "selective")))
+            picked = _step_up(policy, tail, sizes, cand, tail[units.votes[cand], units.with_model[cand, m]], nm)
+            if picked is None:
+                continue
+            heads, u, q, size, expected, p_cohort = picked
+            ev = {"model": tab.models[m], "shape": shape, "cohort_units": size,
+                  "expected_honest_units": _r(expected, 3), "cohort_p_value": p_cohort, "threshold": float(u[-1]),
+                  "share_of_battles": _r(share[m]), "expected_win_rate": _r(win[m]), "as_of": tab.as_of}
+            chosen.update({(head, m): (shape, uv, qv, ev) for head, uv, qv in zip(heads.tolist(), u.tolist(),
+                                                                                q.tolist())})
+    return chosen
+
+
+def _step_up(policy: DetectorPolicy, tail: np.ndarray, sizes: np.ndarray, cand: np.ndarray, u: np.ndarray,
+             nm: int) -> tuple | None:
+    """The longest prefix of the candidates sorted by u whose expected honest count is at most `cohort_fdr`
+    of its size: (heads, u, q-values, size, expected honest, Poisson p of the excess), or None."""
+    if len(cand) < policy.cohort_min_units:
+        return None
+    order = np.argsort(u, kind="stable")
+    cand, u = cand[order], u[order]
+    expected = _expected_honest(tail, sizes, u)
+    size = np.arange(1, len(u) + 1)
+    ok = np.flatnonzero((expected <= policy.cohort_fdr * size) & (size >= policy.cohort_min_units))
+    if len(ok) == 0:
+        return None
+    last = int(ok[-1]) + 1
+    p_cohort = _poisson_tail(last, float(expected[last - 1]))
+    if p_cohort > policy.fdr / nm:
+        return None
+    q = np.minimum.accumulate((expected / size)[::-1])[::-1]
+    return cand[:last], u[:last], q[:last], last, float(expected[last - 1]), p_cohort
+
+
+def _model_odds(tab: VoteTable, p_a: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per model: its share of the battles (s) and its mean expected score in them (q), over `rows`."""
+    nm = len(tab.models)
+    rows = np.ones(len(tab.a), bool) if rows is None else rows
+    a, b, p = tab.a[rows], tab.b[rows], p_a[rows]
+    battles = np.bincount(a, minlength=nm) + np.bincount(b, minlength=nm)
+    score = np.bincount(a, weights=p, minlength=nm) + np.bincount(b, weights=1 - p, minlength=nm)
+    return battles / max(len(a), 1), np.divide(score, battles, out=np.full(nm, 0.5), where=battles > 0)
+
+
+def _refit_p_a(tab: VoteTable, rows: np.ndarray) -> np.ndarray:
+    """Expected score of A in every vote, from Bradley-Terry ratings fitted on `rows` only."""
+    nm = len(tab.models)
+    outcome = np.array([OUTCOME_OF_WINNER[w] for w in WINNERS])[tab.outcome[rows]]
+    rating = fit_bt(effective_wins(tally(tab.a[rows], tab.b[rows], outcome, nm).weights))
+    return 1.0 / (1.0 + 10.0 ** ((rating[tab.b] - rating[tab.a]) / 400.0))
+
+
+def _shape_tail(shape: str, nmax: int, share: float, win: float) -> np.ndarray:
+    """T[n, j] for n <= nmax, j <= nmax + 1: the honest probability of a record at least as extreme as j
+    votes with M among n, all of them won, some without M (blended), or of n votes all with M and won
+    (selective, j <= n). The two shapes share no record."""
+    n = np.arange(nmax + 1)[:, None]
+    j = np.arange(nmax + 2)[None, :]
+    sq, rest = max(share * win, 1e-300), max(1.0 - share, 1e-300)
+    if shape == "selective":
+        return np.where((j >= 1) & (j <= n), np.exp(n * math.log(sq)), np.where(j == 0, 1.0, 0.0))
+    log_fact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, nmax + 2)))])
+    inside = j <= n
+    jj, nj = np.minimum(j, n), np.maximum(n - j, 0)
+    log_pmf = log_fact[n] - log_fact[jj] - log_fact[nj] + jj * math.log(sq) + nj * math.log(rest)
+    pmf = np.where(inside, np.exp(np.where(inside, log_pmf, 0.0)), 0.0)
+    selective = np.where((j >= 1) & inside, np.exp(n * math.log(sq)), 0.0)
+    return np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1] - selective
+
+
+def _expected_honest(tail: np.ndarray, sizes: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Expected number of honest units with u <= t, for each t: a unit of n votes reaches it with
+    probability T[n, j*] for the first j* with T[n, j*] <= t (T falls with j), `sizes[n]` units of n votes."""
+    values = tail[1:len(sizes), 1:-1]
+    steps = (values - tail[1:len(sizes), 2:]) * sizes[1:, None]
+    live = (values > 0) & (steps > 0)
+    values, steps = values[live], steps[live]
+    order = np.argsort(values)
+    cum = np.concatenate([[0.0], np.cumsum(steps[order])])
+    return cum[np.searchsorted(values[order], thresholds, side="right")]
+
+
+def _poisson_tail(k: int, mean: float) -> float:
+    """Chernoff upper bound on P(Poisson(mean) >= k)."""
+    if k <= mean:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    return float(math.exp(min(0.0, k - mean - k * math.log(k / mean))))
+
+
+def _cohort_finding(tab: VoteTable, units: Units, head: int, m: int, shape: str, u: float, q: float,
+                    cohort_ev: dict) -> Finding:
+    """One unit of a cohort: the accounts of the unit that voted on M (the others show nothing), all their
+    votes, the cohort's numbers and the unit's own."""
+    accounts = units.members(head)
+    listed = np.array([v for v in accounts.tolist() if units.with_model_own[v, m] > 0], dtype=np.int64)
+    rows = np.concatenate([tab.votes_of(v) for v in listed.tolist()])
+    boosts = rows[(tab.a[rows] == m) | (tab.b[rows] == m)]
+    ids = tuple(int(v) for v in tab.voters[listed])
+    votes, with_model = int(units.votes[head]), int(units.with_model[head, m])
+    evidence = {**cohort_ev, "shape": shape, "accounts": int(len(accounts)), "listed_accounts": len(ids),
+                "votes": votes, "votes_with_model": with_model, "wins": with_model,
+                "expected_battles_with_model": _r(votes * cohort_ev["share_of_battles"], 2),
+                "p_value": u, "q_value": q, "example_vote_ids": [int(v) for v in tab.vote_id[boosts][:EXAMPLES]]}
+    return Finding(kind="cohort", voter=ids[0] if len(ids) == 1 else None, voters=ids, score=_r(1 - q),
+                   evidence=evidence, vote_ids=tuple(int(v) for v in tab.vote_id[rows]))
+
+
 DETECTORS: tuple[Callable[[VoteTable, DetectorPolicy], list[Finding]], ...] = (
-    too_fast, position_bias, favoured_model, burst, shared_address, likelihood, ring)
+    too_fast, position_bias, favoured_model, burst, shared_address, likelihood, ring, cohort)
 
 
 def detect(events: Iterable[VoteEvent], ratings: dict[str, float], policy: DetectorPolicy = DetectorPolicy(),

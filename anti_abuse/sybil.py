@@ -1,9 +1,10 @@
 """A seeded, pure sybil simulation: honest voters, one campaign boosting a target, and what detection undoes.
 
 Honest voters vote on uniformly drawn pairs from known model strengths (Bradley-Terry on the Elo scale)
-with human noise: a personal taste per model, ties and "both bad", a small side lean, inattentive
-coin-flip votes, reading times (some skimmers, some answers read while they streamed), a heavy-tailed
-activity with a few heavy voters, and a small share of accounts behind shared addresses (NAT).
+with human noise: a personal taste per model (and fans: 5 % of voters like one model 150 Elo points
+more), ties and "both bad", a small side lean, inattentive coin-flip votes, reading times (some skimmers,
+some answers read while they streamed), a heavy-tailed activity with a few heavy voters and many light
+ones (about half cast at most five votes), and a small share of accounts behind shared addresses (NAT).
 A campaign of sybil accounts recognises the target model (e.g. by an identity leak) and boosts it:
 - `naive`: votes only in battles with the target, always for it, seconds after the answers are ready,
   back to back, from a few addresses;
@@ -44,6 +45,8 @@ class SimConfig:
     sybil_accounts: int = 30
     nat_share: float = 0.03  # honest accounts behind a shared address (2-6 accounts each)
     heavy_share: float = 0.01  # honest voters with about 15x the usual activity
+    fan_share: float = 0.05  # honest voters who like one model far beyond its strength (a team's fans) ...
+    fan_taste: float = 150.0  # ... by this many Elo points
     seed: int = 7
 
 
@@ -110,6 +113,8 @@ def honest_votes(rng: np.random.Generator, config: SimConfig, true: np.ndarray, 
     n = len(voter)
     a, b = _pairs(rng, n_models, n)
     taste = rng.normal(0.0, 40.0, (h, n_models))
+    fans = np.flatnonzero(rng.random(h) < config.fan_share)
+    taste[fans, rng.integers(0, n_models, len(fans))] += config.fan_taste
     lean = rng.normal(0.0, 0.15, h)  # logit shift towards side A
     attentive = rng.uniform(0.6, 1.0, h)
     tie_rate = rng.uniform(0.05, 0.2, h)

@@ -5,6 +5,7 @@ import ast
 import itertools
 import json
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from anti_abuse import detectors as d
 from anti_abuse.detectors import DetectorPolicy, VoteEvent, detect
 from anti_abuse.sybil import STRATEGIES, SimConfig, simulate
+from bench.sybil import BENCH
 
 T0 = datetime(2026, 6, 1, tzinfo=timezone.utc)
 RATINGS = {"m1": 1120.0, "m2": 1080.0, "m3": 1040.0, "m4": 1000.0, "m5": 960.0, "m6": 920.0}
@@ -219,6 +221,104 @@ def test_honest_voters_picking_the_best_model_at_the_same_hours_are_not_a_ring(c
     assert run(crowd + evening, "ring") == []
 
 
+# ---- cohort -----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def light_crowd(crowd):
+    """The crowd and 900 light honest voters with 1 to 5 votes each, as most citizens are."""
+    rng = np.random.default_rng(21)
+    events = list(crowd)
+    for v in range(1001, 1901):
+        events += honest(rng, v, int(rng.integers(1, 6)), start=T0 + timedelta(hours=float(rng.uniform(0, 160))))
+    return events
+
+
+def _boosts(rng, voter, count, target="m5", address=None):
+    """`count` votes, each in a battle with `target` and for it, hours apart (battles without it abandoned)."""
+    out, at = [], T0 + timedelta(hours=float(rng.uniform(0, 100)))
+    for _ in range(count):
+        other = str(rng.choice([m for m in MODELS if m != target]))
+        a, b = (target, other) if rng.random() < 0.5 else (other, target)
+        at += timedelta(hours=float(rng.uniform(1, 12)))
+        out.append(vote(voter, a, b, "a" if a == target else "b", at, address=address))
+    return out
+
+
+def test_a_campaign_spread_thin_over_light_accounts_is_found_as_a_cohort(light_crowd):
+    rng = np.random.default_rng(22)
+    sybils = set(range(9700, 9800))  # 100 accounts with 3 to 5 boosts each: no one is significant alone
+    campaign = [e for v in sorted(sybils) for e in _boosts(rng, v, int(rng.integers(3, 6)))]
+    events = light_crowd + campaign
+    assert not flagged(run(events, "favoured_model")) & sybils
+    found = run(events, "cohort")
+    assert flagged(found) >= sybils and len(flagged(found) - sybils) <= 2
+    mine = next(f for f in found if f.voter == 9700)
+    ev = mine.evidence
+    assert ev["model"] == "m5" and ev["shape"] == "selective" and ev["votes"] == ev["votes_with_model"] == ev["wins"]
+    assert ev["cohort_units"] >= 100 and ev["expected_honest_units"] <= POLICY.cohort_fdr * ev["cohort_units"]
+    assert ev["p_value"] < 1e-2 and ev["cohort_p_value"] < 1e-6 and 0 < mine.score <= 1 and json.dumps(ev)
+    assert set(mine.vote_ids) == {e.vote_id for e in campaign if e.voter == 9700}
+
+
+def test_accounts_behind_small_proxies_voting_on_everything_are_pooled(light_crowd):
+    """Four accounts per address, every battle voted on honestly except that m5 always wins: each account's
+    few m5 votes are weak evidence, the address's pooled record is not."""
+    rng = np.random.default_rng(23)
+    accounts = list(range(9800, 9864))
+    campaign = []
+    for v in accounts:
+        for e in honest(rng, v, 15, start=T0 + timedelta(days=2, hours=float(rng.uniform(0, 24))),
+                        address=f"proxy-{v % 16}"):
+            m5_side = "a" if e.model_a == "m5" else "b" if e.model_b == "m5" else None
+            campaign.append(replace(e, winner=m5_side or e.winner))
+    voted_m5 = {e.voter for e in campaign if "m5" in (e.model_a, e.model_b)}
+    found = run(light_crowd + campaign, "cohort")
+    assert flagged(found) == voted_m5 and len(voted_m5) >= 60
+    assert {f.evidence["shape"] for f in found} == {"blended"} and all(f.evidence["accounts"] == 4 for f in found)
+    assert all(f.voter is None and len(f.voters) == f.evidence["listed_accounts"] for f in found)
+
+
+def test_honest_light_voters_who_picked_one_model_three_times_are_not(light_crowd):
+    rng = np.random.default_rng(24)
+    lucky = [e for v in (9900, 9901, 9902) for e in _boosts(rng, v, 3)]  # chance does this now and then
+    assert run(light_crowd + lucky) == []
+
+
+def test_light_fans_of_the_strongest_model_are_not_a_cohort(light_crowd):
+    rng = np.random.default_rng(25)
+    fans = [e for v in range(9910, 10060)  # 150 light voters who like m1 (the best) far beyond the board
+            for e in honest(rng, v, int(rng.integers(2, 7)), taste={"m1": 250}, attentive=1.0,
+                            start=T0 + timedelta(hours=float(rng.uniform(0, 160))))]
+    assert sum(e.winner in ("a", "b") and "m1" in (e.model_a, e.model_b) for e in fans) > 100
+    assert run(light_crowd + fans) == []
+
+
+def test_a_handful_of_boosters_is_not_a_cohort(light_crowd):
+    rng = np.random.default_rng(26)
+    few = [e for v in range(9950, 9950 + POLICY.cohort_min_units - 1) for e in _boosts(rng, v, 4)]
+    assert run(light_crowd + few, "cohort") == []
+
+
+def test_cohort_null_probabilities_by_enumeration():
+    """T[n, j] against every outcome of n votes (M won / M in the battle but not won / M absent), and the
+    expected honest count against its definition (per n, the largest T[n, j] at or under the threshold)."""
+    s, q, nmax = 0.3, 0.45, 6
+    blended, selective = d._shape_tail("blended", nmax, s, q), d._shape_tail("selective", nmax, s, q)
+    for n in range(1, nmax + 1):
+        for j in range(1, n + 2):
+            exact = sum(math.prod({0: s * q, 1: s * (1 - q), 2: 1 - s}[x] for x in seq)
+                        for seq in itertools.product(range(3), repeat=n)
+                        if 1 not in seq and 2 in seq and seq.count(0) >= j)
+            assert blended[n, j] == pytest.approx(exact, rel=1e-9, abs=1e-15)
+            assert selective[n, j] == pytest.approx((s * q) ** n if j <= n else 0.0)
+    sizes = np.array([0, 40, 30, 20, 10, 5, 2])
+    for tail in (blended, selective):
+        for t in (1e-4, 3e-3, 0.02, 0.2):
+            direct = sum(sizes[n] * max([tail[n, j] for j in range(1, n + 1) if tail[n, j] <= t], default=0.0)
+                         for n in range(1, nmax + 1))
+            assert d._expected_honest(tail, sizes, np.array([t]))[0] == pytest.approx(direct)
+
+
 # ---- detect, statistics, purity ---------------------------------------------------------------------------
 
 def test_detect_orders_by_score_ignores_votes_after_now_and_gives_json(crowd):
@@ -297,3 +397,18 @@ def test_sybil_campaigns_are_caught_and_the_target_returns_to_its_rank(strategy)
     assert r.caught >= 0.9 and r.honest_flagged <= 0.01  # ... was caught without naming honest voters ...
     assert r.rank_after == r.rank_honest  # ... and voiding what was flagged undoes it
     assert abs(r.rating_after - r.rating_honest) < 15
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_a_campaign_spread_thin_is_caught_too(strategy):
+    """200 accounts for 2,000 honest voters: about 4 boosts each, the 1,000-account bench campaign at test size."""
+    r = simulate(strategy, SimConfig(honest_voters=2_000, honest_votes=20_000, sybil_accounts=200))
+    assert r.rank_during < r.rank_honest
+    assert r.caught >= 0.9 and r.honest_flagged <= 0.01 and r.rank_after == r.rank_honest
+    assert r.findings.get("cohort", 0) > 0 or strategy == "naive"
+
+
+@pytest.mark.parametrize("strategy", ["slow", "mixed"])
+def test_the_bench_campaign_over_a_thousand_accounts_is_caught(strategy):
+    r = simulate(strategy, replace(BENCH, sybil_accounts=1_000))
+    assert r.caught >= 0.9 and r.honest_flagged <= 0.005 and r.rank_after == r.rank_honest
