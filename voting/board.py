@@ -18,13 +18,13 @@ from statistics import NormalDist
 
 import numpy as np
 
+from contest.protocol import LEGACY_RATING_METHOD as LEGACY
+from contest.protocol import RATING_METHOD as ANCHORED
+from contest.protocol import RATING_METHODS
 from voting.rating import (RatingParams, Tally, bootstrap_bt, conditional_rating, effective_wins, fit_bt,
                            identified_components, pair_matrices, ranks_from_ci, robust_covariance)
 
 METHOD = "bradley-terry-mle"
-LEGACY = "bootstrap-centred-1"
-ANCHORED = "anchored-sandwich-1"
-RATING_METHODS = (LEGACY, ANCHORED)
 RANKED, TOO_FEW_VOTES = "ranked", "too_few_votes"
 DISCONNECTED = "disconnected"
 
@@ -92,7 +92,7 @@ def compute_board(t: Tally, settings: BoardSettings) -> Board:
     """The board under the settings' rating method."""
     if settings.method == LEGACY:
         return Board(_legacy_rows(t, settings), [])
-    if settings.method != ANCHORED:
+    if settings.method not in RATING_METHODS:
         raise ValueError(f"unknown rating method {settings.method!r}")
     return _anchored_board(t, settings)
 
