@@ -118,15 +118,27 @@ def _legacy_rows(t: Tally, settings: BoardSettings) -> list[Row]:
     return sorted(rows, key=lambda r: (r.rank, -r.rating))
 
 
+@dataclass(frozen=True)
+class _Counts:
+    """What the anchored board reads from a tally, computed once."""
+
+    battles: np.ndarray  # per model
+    score: np.ndarray  # row's wins over column, ties half, counted (for win rates)
+    fitted: np.ndarray  # the same, weighted as the fit weighs them (propensity weights, when given)
+
+
 def _anchored_board(t: Tally, settings: BoardSettings) -> Board:
     """Ranked components first (each fitted and centred on its own), then the too-few-votes models."""
     battles, _ = pair_matrices(t)
-    n_battles = battles.sum(1)
-    score = effective_wins(t.counts.astype(float))  # row's wins over column, ties half
+    counts = _Counts(battles.sum(1), effective_wins(t.counts.astype(float)), effective_wins(t.weights))
     components = identified_components(t.counts, settings.provisional_below)
     unit = np.log(settings.params.base) / settings.params.scale
     z = NormalDist().inv_cdf(0.5 + settings.confidence / 2)
     weights_sq = t.weights if t.weights_sq is None else t.weights_sq
+
+    def elo(x: np.ndarray | float) -> np.ndarray | float:
+        return x / unit + settings.params.initial
+
     natural = np.full(t.n_models, np.nan)  # ranked models' centred ratings, natural units
     ranked: list[Row] = []
     for c, members in enumerate(components):
@@ -135,35 +147,35 @@ def _anchored_board(t: Tally, settings: BoardSettings) -> Board:
              - settings.params.initial) * unit
         se = np.sqrt(np.clip(np.diag(robust_covariance(s, t.weights[cells], weights_sq[cells])), 0.0, None))
         natural[members] = s
-        low, high = (s - z * se) / unit + settings.params.initial, (s + z * se) / unit + settings.params.initial
-        ranks = ranks_from_ci(low, high)
-        ranked += [_row(t, m, s[i] / unit + settings.params.initial, (low[i], high[i]), int(ranks[i]),
-                        n_battles, score, settings, c) for i, m in enumerate(members)]
+        ranks = ranks_from_ci(elo(s - z * se), elo(s + z * se))
+        ranked += [_row(int(m), elo(s[i]), (elo(s[i] - z * se[i]), elo(s[i] + z * se[i])), int(ranks[i]), counts,
+                        settings, c) for i, m in enumerate(members)]
     ranked.sort(key=lambda r: (r.component, r.rank, -r.rating, r.index))
-    rest = [m for m in np.flatnonzero(n_battles > 0) if np.isnan(natural[m])]
-    too_few = [_too_few_row(t, int(m), natural, components, n_battles, score, settings, unit, z) for m in rest]
+    too_few = []
+    for m in np.flatnonzero((counts.battles > 0) & np.isnan(natural)):
+        best, x, se = _rated_given_the_ranked(int(m), natural, components, counts)
+        too_few.append(_row(int(m), elo(x), (elo(x - z * se), elo(x + z * se)), None, counts, settings, best))
     too_few.sort(key=lambda r: (-r.battles, r.index))
     return Board(ranked + too_few, [[int(m) for m in g] for g in components])
 
 
-def _row(t: Tally, m: int, rating: float, ci: tuple[float, float], rank: int | None, n_battles: np.ndarray,
-         score: np.ndarray, settings: BoardSettings, component: int | None) -> Row:
-    return Row(index=int(m), rating=float(rating), ci=(float(ci[0]), float(ci[1])), rank=rank,
-               battles=int(n_battles[m]), win_rate=float(score[m].sum() / n_battles[m]),
-               provisional=bool(n_battles[m] < settings.provisional_below),
+def _row(m: int, rating: float, ci: tuple[float, float], rank: int | None, counts: _Counts,
+         settings: BoardSettings, component: int | None) -> Row:
+    return Row(index=m, rating=float(rating), ci=(float(ci[0]), float(ci[1])), rank=rank,
+               battles=int(counts.battles[m]), win_rate=float(counts.score[m].sum() / counts.battles[m]),
+               provisional=bool(counts.battles[m] < settings.provisional_below),
                status=RANKED if rank is not None else TOO_FEW_VOTES, component=component)
 
 
-def _too_few_row(t: Tally, m: int, natural: np.ndarray, components: list[np.ndarray], n_battles: np.ndarray,
-                 score: np.ndarray, settings: BoardSettings, unit: float, z: float) -> Row:
-    """A model below the minimum, rated against the component it met most, those ratings held fixed."""
-    met = [float((score[m] + score[:, m])[g].sum()) for g in components]
+def _rated_given_the_ranked(m: int, natural: np.ndarray, components: list[np.ndarray],
+                            counts: _Counts) -> tuple[int | None, float, float]:
+    """(component, rating, standard error) of a model below the minimum, in natural units: rated against
+    the component it met most, whose ratings are held fixed; None when it met no ranked model."""
+    met = [float((counts.score[m] + counts.score[:, m])[g].sum()) for g in components]
     best = int(np.argmax(met)) if met and max(met) > 0 else None
     opponents = components[best] if best is not None else np.array([], dtype=int)
-    weighted = effective_wins(t.weights)  # what the fit counts (propensity weights, when given)
-    x, se = conditional_rating(weighted[m, opponents], weighted[opponents, m], natural[opponents])
-    low, high = (x - z * se) / unit + settings.params.initial, (x + z * se) / unit + settings.params.initial
-    return _row(t, m, x / unit + settings.params.initial, (low, high), None, n_battles, score, settings, best)
+    x, se = conditional_rating(counts.fitted[m, opponents], counts.fitted[opponents, m], natural[opponents])
+    return best, x, se
 
 
 def matrix_payload(t: Tally) -> dict:

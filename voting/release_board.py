@@ -10,7 +10,6 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from contest.protocol import LEGACY_RATING_METHOD
 from voting.board import LEGACY, Board, BoardSettings, Row, compute_board
 from voting.rating import OUTCOME_OF_WINNER, RatingParams, pair_matrices, tally
 
@@ -37,7 +36,7 @@ def settings_from_protocol(protocol: dict[str, Any]) -> BoardSettings:
                           initial=float(protocol["initial"]))
     return BoardSettings(rounds=int(protocol["bootstrap_rounds"]), seed=int(protocol["seed"]),
                          confidence=float(protocol["confidence"]), provisional_below=int(protocol["min_battles"]),
-                         params=params, method=str(protocol.get("rating_method", LEGACY_RATING_METHOD)))
+                         params=params, method=str(protocol.get("rating_method", LEGACY)))
 
 
 def board_entries(votes: list[dict[str, Any]], roster: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
