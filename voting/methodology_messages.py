@@ -33,7 +33,7 @@ KO = {
                          "95% 범위가 실제 점수를 품는 비율이 95% 안팎임을 시험으로 확인합니다.",
     "method.interval_2": "투표가 많을수록 범위는 좁아집니다. 범위가 넓다는 것은 아직 점수를 확신하기 어렵다는 뜻입니다.",
     "method.rank_h": "왜 여러 모델이 같은 순위인가요",
-    "method.rank_1": "점수가 조금 높다고 해서 실제로 더 낫다고 단정할 수는 없습니다. 그래서 순위는 '신뢰구간이 자기보다 "
+    "method.rank_1": "점수가 조금 높다고 해서 실제로 더 낫다고 단정할 수는 없습니다. 그래서 순위는 '같은 그룹에서 신뢰구간이 자기보다 "
                      "확실히 위에 있는 모델의 수 + 1'로 정합니다. 다른 모델의 신뢰구간 아래쪽 끝이 자기 신뢰구간의 위쪽 끝보다 "
                      "높을 때만 그 모델이 확실히 앞선다고 봅니다.",
     "method.rank_2": "신뢰구간이 겹치는 모델들은 통계적으로 구별되지 않으므로 같은 순위를 받습니다. 예를 들어 공동 1위가 "
@@ -57,7 +57,8 @@ KO = {
                          "(bootstrap-centred-1)으로 계산되었고, 검증 명령은 그 스냅샷을 옛 방법 그대로 다시 계산합니다.",
     "method.provisional_h": "'잠정'은 무엇인가요",
     "method.provisional_1": "대결 수가 프로토콜에 정한 기준(기본 30번)보다 적은 모델에는 '잠정' 표시를 붙입니다. "
-                            "투표가 더 모이면 점수와 순위가 크게 바뀔 수 있습니다.",
+                            "투표가 더 모이면 점수가 크게 바뀔 수 있습니다. 지금의 계산 방법에서는 이런 모델이 '표본 부족'이기도 해 "
+                            "순위를 받지 않습니다. 옛 방법으로 계산된 스냅샷에서는 잠정 모델도 순위를 받았습니다.",
     "method.excluded_h": "어떤 투표를 빼고, 왜 빼나요",
     "method.excluded_1": "모든 투표는 지우지 않고 기록합니다. 다만 공정한 비교가 아니었던 투표는 사유와 함께 집계에서 뺍니다. "
                          "답변에 모델이나 개발사 이름이 드러난 경우, 이미 어느 모델 것인지 공개된 답변이 다시 나온 경우, "
@@ -102,7 +103,7 @@ EN = {
     "method.interval_2": "More votes make the range narrower. A wide range means the score is not yet certain.",
     "method.rank_h": "Why models share a rank",
     "method.rank_1": "A slightly higher score does not prove a model is better. So a model's rank is one plus the number "
-                     "of models that are clearly ahead of it: a model is clearly ahead only when the low end of its "
+                     "of models of its group that are clearly ahead of it: a model is clearly ahead only when the low end of its "
                      "interval is above the high end of this model's interval.",
     "method.rank_2": "Models whose intervals overlap cannot be told apart statistically, so they share a rank. If two "
                      "models are ranked 1, both are first; please do not report one as better from the order of their "
@@ -127,7 +128,9 @@ EN = {
                          "command recomputes them with that method, unchanged.",
     "method.provisional_h": "What 'provisional' means",
     "method.provisional_1": "A model with fewer battles than the protocol's threshold (30 by default) is marked "
-                            "provisional. Its score and rank may change a lot as more votes come in.",
+                            "provisional: its score may change a lot as more votes come in. Under the current method such "
+                            "a model is also 'too few votes' and gets no rank; snapshots computed with the earlier method "
+                            "ranked provisional models too.",
     "method.excluded_h": "What is excluded, and why",
     "method.excluded_1": "Every vote is recorded and none is deleted. Votes that were not a fair comparison are left out "
                          "of the count, each with its reason: an answer revealed a model's or maker's name; an answer "
