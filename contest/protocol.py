@@ -52,7 +52,8 @@ def normalise_protocol(given: dict[str, Any] | None, defaults: dict[str, Any] | 
     """A complete, checked protocol: `given` over `defaults` (DEFAULT_PROTOCOL when None)."""
     if given is not None and not isinstance(given, dict):
         raise ProtocolError("protocol", "must be an object")
-    out = dict(DEFAULT_PROTOCOL if defaults is None else defaults)
+    # A key added since `defaults` was stored (e.g. rating_method) takes its current default.
+    out = {**DEFAULT_PROTOCOL, **(defaults or {})}
     for key, value in (given or {}).items():
         if key not in DEFAULT_PROTOCOL:
             raise ProtocolError(key, "unknown protocol field")

@@ -170,3 +170,9 @@ def test_the_protocol_names_its_rating_method():
         "provisional_below": 30, "scale": 400.0, "base": 10.0, "initial": 1000.0, "ties": "half a win",
         "normalisation": "mean 1000"}  # exactly the params the first snapshots published
     assert BoardSettings().describe()["rating_method"] == RATING_METHOD
+
+
+def test_a_protocol_stored_before_rating_method_existed_can_still_be_amended():
+    stored = {k: v for k, v in DEFAULT_PROTOCOL.items() if k != "rating_method"}
+    amended = normalise_protocol({"min_battles": 50}, stored)
+    assert amended["rating_method"] == RATING_METHOD and amended["min_battles"] == 50
