@@ -9,18 +9,24 @@ import math
 from typing import Any
 
 METHOD = "bradley-terry-mle"
+# How the Bradley-Terry board is computed (voting.board). A snapshot whose protocol has no
+# "rating_method" was published before it existed, under LEGACY_RATING_METHOD.
+LEGACY_RATING_METHOD = "bootstrap-centred-1"
+RATING_METHOD = "anchored-sandwich-1"
+RATING_METHODS = (LEGACY_RATING_METHOD, RATING_METHOD)
 # Every reason a vote may be kept out of the ranking (voting.models.EXCLUSION_REASONS).
 KNOWN_EXCLUSIONS = ("identity_leak", "answer_seen", "moderation", "anomaly", "suspended_user", "backend_error")
 
 DEFAULT_PROTOCOL: dict[str, Any] = {
     "method": METHOD,
+    "rating_method": RATING_METHOD,
     "scale": 400.0,
     "base": 10.0,
     "initial": 1000.0,
     "bootstrap_rounds": 1000,
     "seed": 20260101,
     "confidence": 0.95,
-    "min_battles": 30,  # below this a model is provisional: no rank is claimed for it
+    "min_battles": 30,  # below this (or without both a win and a loss) a model has too few votes: no rank
     "ties": "half a win",
     "exclusions": list(KNOWN_EXCLUSIONS),
     "identity_lexicon": 3,
@@ -46,13 +52,16 @@ def normalise_protocol(given: dict[str, Any] | None, defaults: dict[str, Any] | 
     """A complete, checked protocol: `given` over `defaults` (DEFAULT_PROTOCOL when None)."""
     if given is not None and not isinstance(given, dict):
         raise ProtocolError("protocol", "must be an object")
-    out = dict(DEFAULT_PROTOCOL if defaults is None else defaults)
+    # A key added since `defaults` was stored (e.g. rating_method) takes its current default.
+    out = {**DEFAULT_PROTOCOL, **(defaults or {})}
     for key, value in (given or {}).items():
         if key not in DEFAULT_PROTOCOL:
             raise ProtocolError(key, "unknown protocol field")
         out[key] = value
     if out["method"] != METHOD:
         raise ProtocolError("method", f"only {METHOD} is supported")
+    if out["rating_method"] not in RATING_METHODS:
+        raise ProtocolError("rating_method", f"one of: {', '.join(RATING_METHODS)}")
     if out["ties"] != "half a win":
         raise ProtocolError("ties", "only 'half a win' is supported")
     for key, (kind, low, high) in _NUMBERS.items():

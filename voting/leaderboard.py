@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from contest.models import Model, Round
 from voting import queries
-from voting.board import METHOD, BoardSettings, Row, compute_rows, matrix_payload
+from voting.board import METHOD, Board, BoardSettings, compute_board, matrix_payload
 from voting.live import ALL, Cells, LiveBoard
 from voting.rating import tally_from_cells
 from voting.served import ServedMarks
@@ -91,9 +91,9 @@ def _trusted_live_cells(board: LiveBoard, marks: ServedMarks, round_id: str, cat
 
 
 @lru_cache(maxsize=64)
-def _cached_rows(n: int, cells: tuple, settings: BoardSettings) -> tuple[Row, ...]:
+def _cached_board(n: int, cells: tuple, settings: BoardSettings) -> Board:
     # Keyed by the exact counts, so a cached board is never stale.
-    return tuple(compute_rows(tally_from_cells(n, dict(cells)), settings))
+    return compute_board(tally_from_cells(n, dict(cells)), settings)
 
 
 class ScopeCounts(NamedTuple):
@@ -120,17 +120,26 @@ def scope_counts(session: Session, board: LiveBoard, marks: ServedMarks, round_i
 
 def leaderboard(counts: ScopeCounts, round_: Round, category: str, settings: BoardSettings, lang: str,
                 now: datetime) -> dict:
-    """The board of a round and category ("all" for every category)."""
+    """The board of a round and category ("all" for every category).
+
+    A model with too few votes has "rank": null and "status": "too_few_votes"; ranks compare only
+    within one of "components" (groups of models that met), and "warnings" says "disconnected" when
+    there is more than one.
+    """
     models, mapped = counts.models, counts.cells
-    rows = _cached_rows(len(models), tuple(sorted(mapped.items())), settings)
-    rated = {r.index for r in rows}
+    board = _cached_board(len(models), tuple(sorted(mapped.items())), settings)
+    rated = {r.index for r in board.rows}
     return {
         "round": round_.id, "category": category, "computed_at": now.isoformat().replace("+00:00", "Z"),
-        "votes": sum(mapped.values()), "method": METHOD, "params": settings.describe(), "source": counts.source,
+        "votes": sum(mapped.values()), "method": METHOD, "rating_method": settings.method,
+        "params": settings.describe(), "source": counts.source,
         "models": [{"rank": r.rank, "name": model_name(models[r.index]), "team": team_name(models[r.index], lang),
                     "rating": round(r.rating, 2), "ci": [round(r.ci[0], 2), round(r.ci[1], 2)],
-                    "battles": r.battles, "win_rate": round(r.win_rate, 4), "provisional": r.provisional}
-                   for r in rows],
+                    "battles": r.battles, "win_rate": round(r.win_rate, 4), "provisional": r.provisional,
+                    "status": r.status, "component": r.component}
+                   for r in board.rows],
+        "components": [[model_name(models[i]) for i in group] for group in board.components],
+        "warnings": board.warnings,
         "unrated": [model_name(m) for i, m in enumerate(models) if i not in rated],
     }
 

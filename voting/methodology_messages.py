@@ -6,7 +6,10 @@ SECTIONS = [
     ("method.score_h", ("method.score_1", "method.score_2")),
     ("method.interval_h", ("method.interval_1", "method.interval_2")),
     ("method.rank_h", ("method.rank_1", "method.rank_2")),
+    ("method.too_few_h", ("method.too_few_1", "method.too_few_2")),
+    ("method.components_h", ("method.components_1", "method.components_2")),
     ("method.provisional_h", ("method.provisional_1",)),
+    ("method.versions_h", ("method.versions_1",)),
     ("method.excluded_h", ("method.excluded_1", "method.excluded_2")),
     ("method.fair_h", ("method.fair_1",)),
     ("method.frozen_h", ("method.frozen_1", "method.frozen_2")),
@@ -21,21 +24,41 @@ KO = {
     "method.score_1": "점수는 두 모델이 맞붙었을 때 어느 쪽이 이길 가능성이 높은지를 나타냅니다. 브래들리-테리 모형이라는 "
                       "통계 방법으로, 집계된 모든 투표를 한꺼번에 가장 잘 설명하는 점수를 찾습니다.",
     "method.score_2": "점수 차이가 중요합니다. 400점 차이는 높은 쪽이 이길 가능성이 질 가능성의 10배라는 뜻이고, "
-                      "차이가 없으면 반반입니다. 점수의 평균은 1000점에 맞추므로 1000점 자체에는 의미가 없습니다. "
+                      "차이가 없으면 반반입니다. 순위가 매겨진 모델들의 평균을 1000점에 맞추므로 1000점 자체에는 의미가 없습니다. "
                       "무승부와 '둘 다 나쁨'은 두 모델에 반 승씩 셉니다.",
     "method.interval_h": "신뢰구간은 무엇을 뜻하나요",
     "method.interval_1": "점수 옆의 범위(95% 신뢰구간)는 투표가 달리 모였다면 점수가 어디쯤 나올 수 있었는지를 보여 줍니다. "
-                         "같은 투표를 무작위로 다시 뽑아 점수를 여러 번(기본 1000번, 순위표마다 프로토콜에 적힌 횟수) 다시 계산하고, 가운데 95%가 들어가는 범위를 표시합니다.",
+                         "투표 하나하나가 점수를 얼마나 움직이는지를 모두 더해 계산하는 '강건(샌드위치) 표준오차'로 구하며, "
+                         "난수를 쓰지 않으므로 누가 다시 계산해도 같은 값이 나옵니다. 같은 방법으로 만든 모의 경연에서 "
+                         "95% 범위가 실제 점수를 품는 비율이 95% 안팎임을 시험으로 확인합니다.",
     "method.interval_2": "투표가 많을수록 범위는 좁아집니다. 범위가 넓다는 것은 아직 점수를 확신하기 어렵다는 뜻입니다.",
     "method.rank_h": "왜 여러 모델이 같은 순위인가요",
-    "method.rank_1": "점수가 조금 높다고 해서 실제로 더 낫다고 단정할 수는 없습니다. 그래서 순위는 '신뢰구간이 자기보다 "
+    "method.rank_1": "점수가 조금 높다고 해서 실제로 더 낫다고 단정할 수는 없습니다. 그래서 순위는 '같은 그룹에서 신뢰구간이 자기보다 "
                      "확실히 위에 있는 모델의 수 + 1'로 정합니다. 다른 모델의 신뢰구간 아래쪽 끝이 자기 신뢰구간의 위쪽 끝보다 "
                      "높을 때만 그 모델이 확실히 앞선다고 봅니다.",
     "method.rank_2": "신뢰구간이 겹치는 모델들은 통계적으로 구별되지 않으므로 같은 순위를 받습니다. 예를 들어 공동 1위가 "
                      "둘이면 두 모델 모두 1위이며, 점수 순서만으로 한 모델이 더 낫다고 보도하지 않기를 권합니다.",
+    "method.too_few_h": "'표본 부족'은 무엇인가요",
+    "method.too_few_1": "대결이 프로토콜에 정한 기준(기본 30번)보다 적은 모델, 그리고 순위가 매겨진 다른 모델을 상대로 "
+                        "이긴 적과 진 적이 모두 있지는 않은 모델은 '표본 부족'으로 표시하고 순위를 매기지 않습니다. "
+                        "한 번도 지지 않은 모델은 얼마나 강한지, 한 번도 이기지 못한 모델은 얼마나 약한지 투표만으로는 "
+                        "정할 수 없기 때문입니다.",
+    "method.too_few_2": "점수는 이런 모델을 빼고 계산하므로, 투표가 몇 개뿐인 모델이 다른 모델의 점수나 신뢰구간, 순위를 "
+                        "흔들지 않습니다. 표본 부족 모델의 점수와 범위는 다른 모델들의 점수를 고정해 두고 따로 계산한 "
+                        "참고값이며, 범위가 넓은 것은 그만큼 모른다는 뜻입니다. 투표가 모이면 자동으로 순위에 들어갑니다.",
+    "method.components_h": "왜 순위를 그룹별로 매기나요",
+    "method.components_1": "점수는 모델끼리 직접 또는 다른 모델을 거쳐 맞붙은 결과로만 비교할 수 있습니다. 어떤 모델 그룹이 "
+                           "다른 그룹과 한 번도 맞붙지 않았다면 두 그룹 사이의 점수 차이는 투표가 알려 주지 않습니다.",
+    "method.components_2": "그래서 이런 경우 순위표에 경고를 표시하고, 그룹마다 따로 점수(그룹 평균 1000점)와 순위를 매깁니다. "
+                           "서로 다른 그룹의 점수와 순위는 비교하지 마세요.",
+    "method.versions_h": "계산 방법이 바뀌면",
+    "method.versions_1": "계산 방법에는 버전이 있고(프로토콜의 rating_method), 각 순위표와 스냅샷에 함께 적힙니다. "
+                         "2026년 11월 이전 스냅샷은 모든 모델을 한꺼번에 맞추고 부트스트랩으로 신뢰구간을 구한 옛 방법"
+                         "(bootstrap-centred-1)으로 계산되었고, 검증 명령은 그 스냅샷을 옛 방법 그대로 다시 계산합니다.",
     "method.provisional_h": "'잠정'은 무엇인가요",
     "method.provisional_1": "대결 수가 프로토콜에 정한 기준(기본 30번)보다 적은 모델에는 '잠정' 표시를 붙입니다. "
-                            "투표가 더 모이면 점수와 순위가 크게 바뀔 수 있습니다.",
+                            "투표가 더 모이면 점수가 크게 바뀔 수 있습니다. 지금의 계산 방법에서는 이런 모델이 '표본 부족'이기도 해 "
+                            "순위를 받지 않습니다. 옛 방법으로 계산된 스냅샷에서는 잠정 모델도 순위를 받았습니다.",
     "method.excluded_h": "어떤 투표를 빼고, 왜 빼나요",
     "method.excluded_1": "모든 투표는 지우지 않고 기록합니다. 다만 공정한 비교가 아니었던 투표는 사유와 함께 집계에서 뺍니다. "
                          "답변에 모델이나 개발사 이름이 드러난 경우, 이미 어느 모델 것인지 공개된 답변이 다시 나온 경우, "
@@ -69,23 +92,45 @@ EN = {
     "method.score_1": "The score says which of two models is more likely to win when they meet. A statistical method "
                       "called the Bradley-Terry model finds the scores that best explain all counted votes at once.",
     "method.score_2": "Differences matter, not the numbers themselves. A 400-point gap means the higher model is ten "
-                      "times as likely to win as to lose; no gap means even odds. Scores are set to average 1000, so "
-                      "1000 itself means nothing. A tie, and 'both bad', count as half a win for each model.",
+                      "times as likely to win as to lose; no gap means even odds. The ranked models' scores are set to "
+                      "average 1000, so 1000 itself means nothing. A tie, and 'both bad', count as half a win for each model.",
     "method.interval_h": "What the interval means",
     "method.interval_1": "The range beside a score (the 95% confidence interval) shows where the score could have landed "
-                         "had the votes come in differently. The scores are recomputed many times (1,000 by default; "
-                         "each leaderboard's protocol says how many) on votes drawn again at random, and the range holding the middle 95% of them is shown.",
+                         "had the votes come in differently. It comes from robust ('sandwich') standard errors, which add "
+                         "up how much each single vote moves the scores; no random numbers are used, so anyone who "
+                         "recomputes it gets the same. Tests on simulated contests check that the 95% range holds the "
+                         "true score about 95% of the time.",
     "method.interval_2": "More votes make the range narrower. A wide range means the score is not yet certain.",
     "method.rank_h": "Why models share a rank",
     "method.rank_1": "A slightly higher score does not prove a model is better. So a model's rank is one plus the number "
-                     "of models that are clearly ahead of it: a model is clearly ahead only when the low end of its "
+                     "of models of its group that are clearly ahead of it: a model is clearly ahead only when the low end of its "
                      "interval is above the high end of this model's interval.",
     "method.rank_2": "Models whose intervals overlap cannot be told apart statistically, so they share a rank. If two "
                      "models are ranked 1, both are first; please do not report one as better from the order of their "
                      "scores alone.",
+    "method.too_few_h": "What 'too few votes' means",
+    "method.too_few_1": "A model with fewer battles than the protocol's threshold (30 by default), or without both a win "
+                        "and a loss against the other ranked models, is shown as 'too few votes' and is not ranked. "
+                        "Votes alone cannot say how strong a model is that never lost, or how weak one is that never won.",
+    "method.too_few_2": "The scores are computed without such models, so a model with a handful of votes cannot move "
+                        "anyone else's score, interval or rank. Its own score and range are for reference: computed with "
+                        "the ranked models' scores held fixed, and a wide range means that little is known. Once enough "
+                        "votes come in, it is ranked automatically.",
+    "method.components_h": "Why ranks are given per group",
+    "method.components_1": "Scores can only be compared through battles, directly or through other models. If one group "
+                           "of models never met another, the votes say nothing about the gap between the two groups.",
+    "method.components_2": "In that case the board shows a warning, and each group gets its own scores (averaging 1000 "
+                           "within the group) and its own ranks. Do not compare scores or ranks across groups.",
+    "method.versions_h": "When the method changes",
+    "method.versions_1": "The method has a version (the protocol's rating_method), printed with every leaderboard and "
+                         "snapshot. Snapshots from before November 2026 were computed with the earlier method "
+                         "(bootstrap-centred-1: every model in one fit, bootstrap intervals), and the verification "
+                         "command recomputes them with that method, unchanged.",
     "method.provisional_h": "What 'provisional' means",
     "method.provisional_1": "A model with fewer battles than the protocol's threshold (30 by default) is marked "
-                            "provisional. Its score and rank may change a lot as more votes come in.",
+                            "provisional: its score may change a lot as more votes come in. Under the current method such "
+                            "a model is also 'too few votes' and gets no rank; snapshots computed with the earlier method "
+                            "ranked provisional models too.",
     "method.excluded_h": "What is excluded, and why",
     "method.excluded_1": "Every vote is recorded and none is deleted. Votes that were not a fair comparison are left out "
                          "of the count, each with its reason: an answer revealed a model's or maker's name; an answer "

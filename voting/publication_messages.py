@@ -58,6 +58,21 @@ KO = {
     "reason.identity_leak": "모델 정체 노출", "reason.answer_seen": "이미 공개된 답변의 재등장",
     "reason.moderation": "운영진 검토", "reason.anomaly": "비정상 투표 패턴",
     "reason.suspended_user": "정지된 계정", "reason.backend_error": "모델 응답 오류",
+    "board.too_few": "표본 부족",
+    "board.too_few_note": "대결이 기준보다 적거나, 순위가 매겨진 모델을 상대로 이긴 적과 진 적이 모두 있지는 않아 순위를 "
+                          "매기지 않습니다. 점수와 범위는 순위가 매겨진 모델들의 점수를 고정해 두고 계산한 참고값입니다.",
+    "board.group": "그룹 {n}",
+    "board.disconnected_note": "서로 한 번도 맞붙지 않은 모델 그룹이 있습니다. 순위는 그룹 안에서만 정하며, 다른 그룹의 "
+                               "점수나 순위와는 비교할 수 없습니다.",
+    "pub.rating_method": "점수 계산 버전",
+    "protocol.method_anchored": "브래들리-테리 모형을 최대우도법으로 맞춥니다. 순위를 매길 수 있는 모델만으로 맞추고, "
+                                "투표가 적은 모델은 다른 모델의 점수에 영향을 주지 않습니다.",
+    "protocol.scale_anchored": "점수가 {scale}점 높으면 이길 가능성이 질 가능성의 {base}배입니다. 서로 맞붙은 모델 그룹마다 "
+                               "순위가 매겨진 모델들의 평균을 {initial}점에 맞춥니다.",
+    "protocol.ci_anchored": "{confidence}% 신뢰구간은 투표 하나하나가 점수를 얼마나 흔드는지로 계산한 강건(샌드위치) "
+                            "표준오차로 구합니다. 난수를 쓰지 않아 누가 계산해도 같습니다.",
+    "protocol.min_battles_anchored": "대결이 {n}번 미만이거나, 순위가 매겨진 모델을 상대로 이긴 적과 진 적이 모두 있지는 "
+                                     "않은 모델은 '표본 부족'으로 표시하고 순위를 매기지 않습니다.",
 }
 
 EN = {
@@ -123,6 +138,22 @@ EN = {
     "reason.identity_leak": "Model identity revealed", "reason.answer_seen": "Already revealed answer shown again",
     "reason.moderation": "Moderator review", "reason.anomaly": "Anomalous voting pattern",
     "reason.suspended_user": "Suspended account", "reason.backend_error": "Model answer failed",
+    "board.too_few": "too few votes",
+    "board.too_few_note": "Fewer battles than the threshold, or not both a win and a loss against the ranked models: "
+                          "not ranked. Its score and range are for reference, computed with the ranked models' scores "
+                          "held fixed.",
+    "board.group": "group {n}",
+    "board.disconnected_note": "Some groups of models have never met each other. Ranks are given within a group only; "
+                               "scores and ranks of different groups cannot be compared.",
+    "pub.rating_method": "Rating method version",
+    "protocol.method_anchored": "A Bradley-Terry model is fitted by maximum likelihood to the models that can be ranked; "
+                                "a model with few votes does not move anyone else's score.",
+    "protocol.scale_anchored": "A model {scale} points higher is {base} times as likely to win as to lose. In each group "
+                               "of models that met, the ranked models' scores are set to average {initial}.",
+    "protocol.ci_anchored": "The {confidence}% confidence interval comes from robust (sandwich) standard errors, which "
+                            "measure how much each vote moves the scores. No random numbers: anyone gets the same.",
+    "protocol.min_battles_anchored": "A model with fewer than {n} battles, or without both a win and a loss against the "
+                                     "ranked models, is shown as 'too few votes' and not ranked.",
     "error.unknown_snapshot": "No such snapshot.",
 }
 KO["error.unknown_snapshot"] = KO["pub.not_found"]

@@ -37,6 +37,8 @@ class Tally:
 
     counts: np.ndarray  # shape (n, n, 3), integers
     weights: np.ndarray  # shape (n, n, 3), equal to counts when unweighted
+    # Sums of squared weights per cell (the robust interval's variance needs them); None: unweighted.
+    weights_sq: np.ndarray | None = None
 
     @property
     def n_models(self) -> int:
@@ -53,8 +55,12 @@ def tally(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, n_models: int,
     cell = (np.asarray(a, dtype=np.int64) * n_models + np.asarray(b, dtype=np.int64)) * 3 + np.asarray(outcome)
     size = n_models * n_models * 3
     counts = np.bincount(cell, minlength=size).reshape(n_models, n_models, 3)
-    sums = counts.astype(float) if weights is None else np.bincount(cell, weights=weights, minlength=size)
-    return Tally(counts=counts, weights=np.asarray(sums, dtype=float).reshape(n_models, n_models, 3))
+    if weights is None:
+        return Tally(counts=counts, weights=counts.astype(float))
+    w = np.asarray(weights, dtype=float)
+    sums = np.bincount(cell, weights=w, minlength=size).reshape(n_models, n_models, 3)
+    squares = np.bincount(cell, weights=w * w, minlength=size).reshape(n_models, n_models, 3)
+    return Tally(counts=counts, weights=sums, weights_sq=squares)
 
 
 def tally_from_cells(n_models: int, cells: dict[tuple[int, int, int], int]) -> Tally:
@@ -198,3 +204,101 @@ def online_elo(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, n_models: int,
     for i, j, o in zip(np.asarray(a).tolist(), np.asarray(b).tolist(), np.asarray(outcome).tolist()):
         ratings[i], ratings[j] = elo_update(ratings[i], ratings[j], o, params)
     return np.array(ratings)
+
+
+# --- The anchored method (rating_method "anchored-sandwich-1"): who is identified, and robust intervals. ---
+
+OUTCOME_SCORE = np.array([1.0, 0.0, 0.5])  # what a vote in each outcome cell scores for side A
+
+
+def strong_components(wins: np.ndarray) -> list[np.ndarray]:
+    """Groups in which every model has beaten (or tied) and lost to every other, directly or via others.
+
+    Bradley-Terry's maximum-likelihood ratings exist, finite, exactly within such a group (Zermelo's
+    condition): between two groups that never met, or where one side never lost, the data put no bound
+    on the gap. `wins[i, j] > 0` means i scored against j (a tie scores both ways). Order: by first member.
+    """
+    n = wins.shape[0]
+    reach = ((wins > 0) | np.eye(n, dtype=bool)).astype(float)
+    while True:  # transitive closure by squaring: at most log2(n) products
+        grown = (reach @ reach > 0).astype(float)
+        if np.array_equal(grown, reach):
+            break
+        reach = grown
+    mutual = (reach > 0) & (reach > 0).T
+    groups, seen = [], np.zeros(n, dtype=bool)
+    for i in range(n):
+        if not seen[i]:
+            members = np.flatnonzero(mutual[i])
+            seen[members] = True
+            groups.append(members)
+    return groups
+
+
+def identified_components(counts: np.ndarray, min_battles: int) -> list[np.ndarray]:
+    """The rankable models, as components (largest first): each has at least `min_battles` battles and,
+    among the other rankable models, at least one outright win and one outright loss, and shares a
+    strongly connected group of two or more with them. Dropping a model can strand another, so the
+    rule is applied until nothing changes.
+    """
+    raw = counts.astype(float)
+    beat = raw[..., A_WINS] + raw[..., B_WINS].T  # outright wins of row over column
+    ties = raw[..., TIE] + raw[..., TIE].T
+    battles = beat.sum(1) + beat.sum(0) + ties.sum(1)
+    keep = battles >= max(min_battles, 1)
+    while True:
+        inside = keep[:, None] & keep[None, :]
+        won = np.where(inside, beat, 0.0)
+        keep = keep & (won.sum(1) > 0) & (won.sum(0) > 0)
+        inside = keep[:, None] & keep[None, :]
+        groups = [g for g in strong_components(np.where(inside, beat + 0.5 * ties, 0.0)) if keep[g[0]]]
+        stable = np.zeros_like(keep)
+        for g in groups:
+            stable[g] = len(g) >= 2
+        if np.array_equal(stable, keep):
+            groups = [g for g in groups if len(g) >= 2]
+            return sorted(groups, key=lambda g: (-len(g), int(g[0])))
+        keep = stable
+
+
+def _laplacian(c: np.ndarray) -> np.ndarray:
+    """sum over pairs a<b of c_ab (e_a - e_b)(e_a - e_b)^T, for symmetric c with a zero diagonal."""
+    return np.diag(c.sum(1)) - c
+
+
+def robust_covariance(s: np.ndarray, weights: np.ndarray, weights_sq: np.ndarray) -> np.ndarray:
+    """Sandwich (robust) covariance of mean-zero BT ratings `s` (natural units) fitted to the cells.
+
+    H is the observed information (the fit's Hessian), S the sum over votes of each vote's score
+    outer product; H+ S H+ is the covariance of the centred estimate whether or not the model's
+    binomial variance is right (ties, for one, are less noisy than a win or a loss). H+ is the
+    pseudo-inverse: the ratings are defined up to a constant, and mean zero is the chosen one.
+    """
+    p = 1.0 / (1.0 + np.exp(-(s[:, None] - s[None, :])))  # P(row beats column)
+    h = weights.sum(-1) * p * (1.0 - p)
+    g = (weights_sq * (OUTCOME_SCORE[None, None, :] - p[..., None]) ** 2).sum(-1)
+    bread = np.linalg.pinv(_laplacian(h + h.T), hermitian=True)
+    return bread @ _laplacian(g + g.T) @ bread
+
+
+def conditional_rating(wins: np.ndarray, losses: np.ndarray, anchors: np.ndarray) -> tuple[float, float]:
+    """(rating, standard error) in natural units of one model given fixed opponents' ratings `anchors`.
+
+    For a model below the minimum, reported but not ranked. Its own votes decide it, plus half a win
+    and half a loss against an average model (rating 0): without them an unbeaten model's estimate is
+    infinite. The standard error is the model's (Fisher) one, never the sandwich's, which a handful of
+    votes can make arbitrarily small. The anchors are held fixed, so it cannot move them.
+    """
+    opp = np.append(np.asarray(anchors, float), 0.0)
+    w = np.append(np.asarray(wins, float), 0.5)
+    games = w + np.append(np.asarray(losses, float), 0.5)
+    x = 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(x - opp)))
+        info = float((games * p * (1.0 - p)).sum())
+        step = float((w - games * p).sum()) / info
+        x += max(-1.0, min(1.0, step))  # the log-likelihood is concave: damped Newton cannot overshoot
+        if abs(step) < 1e-12:
+            break
+    p = 1.0 / (1.0 + np.exp(-(x - opp)))
+    return x, 1.0 / math.sqrt(float((games * p * (1.0 - p)).sum()))

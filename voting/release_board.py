@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from voting.board import BoardSettings, compute_rows
+from voting.board import LEGACY, Board, BoardSettings, Row, compute_board
 from voting.rating import OUTCOME_OF_WINNER, RatingParams, pair_matrices, tally
 
 DECIMALS = 6
@@ -18,6 +18,9 @@ DECIMALS = 6
 TOLERANCE = 1.5 * 10.0 ** -DECIMALS
 # The fields of a board row that the votes and the protocol determine (team names are labels beside them).
 ROW_FIELDS = ("rank", "slug", "name", "team_slug", "rating", "ci", "battles", "win_rate", "provisional")
+# Added by the anchored method (absent from a legacy board's rows and results).
+METHOD_ROW_FIELDS = ("status", "component")
+METHOD_BOARD_FIELDS = ("components", "warnings")
 ENTRY_FIELDS = ("slug", "name", "team_slug")
 
 
@@ -27,12 +30,13 @@ def figure(value: float) -> float:
 
 
 def settings_from_protocol(protocol: dict[str, Any]) -> BoardSettings:
-    """The board settings of a normalised round protocol (contest.protocol)."""
+    """The board settings of a normalised round protocol (contest.protocol); one without "rating_method"
+    is a snapshot's from before the key existed, computed under the legacy method."""
     params = RatingParams(scale=float(protocol["scale"]), base=float(protocol["base"]),
                           initial=float(protocol["initial"]))
     return BoardSettings(rounds=int(protocol["bootstrap_rounds"]), seed=int(protocol["seed"]),
                          confidence=float(protocol["confidence"]), provisional_below=int(protocol["min_battles"]),
-                         params=params)
+                         params=params, method=str(protocol.get("rating_method", LEGACY)))
 
 
 def board_entries(votes: list[dict[str, Any]], roster: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -61,19 +65,29 @@ def release_board(votes: list[dict[str, Any]], protocol: dict[str, Any],
     t = tally(np.array([index[v["model_a_slug"]] for v in counted], dtype=np.int64),
               np.array([index[v["model_b_slug"]] for v in counted], dtype=np.int64),
               np.array([OUTCOME_OF_WINNER[v["winner"]] for v in counted], dtype=np.int64), len(entries))
-    rows = compute_rows(t, settings_from_protocol(protocol)) if entries else []
-    rated = {r.index for r in rows}
+    settings = settings_from_protocol(protocol)
+    board = compute_board(t, settings) if entries else Board([], [])
+    rated = {r.index for r in board.rows}
     battles, rate = pair_matrices(t)
+    legacy = settings.method == LEGACY
+    extra = {} if legacy else {"components": [[entries[i]["slug"] for i in g] for g in board.components],
+                               "warnings": board.warnings}
     return {
-        "models": [{**entries[r.index], "rank": r.rank, "rating": figure(r.rating),
-                    "ci": [figure(r.ci[0]), figure(r.ci[1])], "battles": r.battles, "win_rate": figure(r.win_rate),
-                    "provisional": r.provisional} for r in rows],
+        "models": [_published_row(entries[r.index], r, legacy) for r in board.rows],
+        **extra,
         "unrated": [entry["name"] for i, entry in enumerate(entries) if i not in rated],
         "roster": entries,
         "matrix": {"models": [e["name"] for e in entries], "slugs": [e["slug"] for e in entries],
                    "battles": battles.astype(int).tolist(),
                    "win_rate": [[None if np.isnan(v) else figure(v) for v in row] for row in rate]},
     }
+
+
+def _published_row(entry: dict[str, Any], r: Row, legacy: bool) -> dict[str, Any]:
+    """One published row; a legacy board's exactly as it was published (no status, no component)."""
+    row = {**entry, "rank": r.rank, "rating": figure(r.rating), "ci": [figure(r.ci[0]), figure(r.ci[1])],
+           "battles": r.battles, "win_rate": figure(r.win_rate), "provisional": r.provisional}
+    return row if legacy else {**row, "status": r.status, "component": r.component}
 
 
 def same(got: Any, want: Any) -> bool:
@@ -90,7 +104,7 @@ def first_board_difference(published: dict[str, Any], computed: dict[str, Any]) 
     """Where a published board differs from the recomputed one, or None."""
     rows, want = published.get("models") or [], computed["models"]
     for position, (got, row) in enumerate(zip(rows, want), start=1):
-        for key in ROW_FIELDS:
+        for key in (*ROW_FIELDS, *(k for k in METHOD_ROW_FIELDS if k in row)):
             if not same(got.get(key), row[key]):
                 return (f"board row {position} ({got.get('name')}): {key} is {got.get(key)!r}, "
                         f"recomputed {row[key]!r}")
@@ -99,6 +113,10 @@ def first_board_difference(published: dict[str, Any], computed: dict[str, Any]) 
     given = [{key: e.get(key) for key in ENTRY_FIELDS} for e in published.get("roster") or []]
     if given != computed["roster"]:
         return f"roster is {given!r}, recomputed {computed['roster']!r}"
+    # The rows' "component" already carries the grouping; the lists are checked where the document has them.
+    for key in METHOD_BOARD_FIELDS:
+        if key in computed and key in published and published[key] != computed[key]:
+            return f"{key} is {published.get(key)!r}, recomputed {computed[key]!r}"
     if published.get("unrated") != computed["unrated"]:
         return f"unrated is {published.get('unrated')!r}, recomputed {computed['unrated']!r}"
     for key in ("models", "slugs", "battles", "win_rate"):

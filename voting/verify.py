@@ -8,7 +8,8 @@ hash chain; that the chain up to the snapshot's `log_seq` ends in its `log_head`
 roots.json up to `log_seq` against the chain; that votes.jsonl is exactly the replay of that log; its
 SHA-256 against `vote_set_sha256`; the vote and exclusion counts; and the board (models by slug, names,
 team slugs, ranks and counts exactly; figures at release_board.DECIMALS places) recomputed from the
-counted votes under the published protocol. Prints "match" and what was and was not verified, or the
+counted votes under the published protocol (and its rating method: a snapshot from before the protocol
+named one is recomputed with the legacy method it was published with). Prints "match" and what was and was not verified, or the
 first difference; exit status 0 on a match, 1 on a difference, 2 when files are missing.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from contest.protocol import ProtocolError, normalise_protocol
+from contest.protocol import LEGACY_RATING_METHOD, ProtocolError, normalise_protocol
 from voting.release import (LogLine, ReleaseMismatch, check_chain, compare_votes, jsonl, log_lines, parse_jsonl,
                             replay, sha256_hex, vote_stats)
 from voting.release_board import DECIMALS, first_board_difference, release_board, settings_from_protocol
@@ -35,8 +36,14 @@ class Verified(NamedTuple):
 
 
 def checked_protocol(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """The snapshot's protocol, within the bounds any round's protocol has, and its method and params."""
+    """The snapshot's protocol, within the bounds any round's protocol has, and its method and params.
+
+    A protocol without "rating_method" is a snapshot's from before the key existed: it is checked, and
+    its board recomputed, under the legacy method it was published with.
+    """
     given = snapshot.get("protocol")
+    if isinstance(given, dict) and "rating_method" not in given:
+        given = {**given, "rating_method": LEGACY_RATING_METHOD}
     try:
         protocol = normalise_protocol(given)
     except ProtocolError as exc:

@@ -56,7 +56,9 @@ def test_bt_is_symmetric_under_relabelling_and_for_equal_records():
     assert equal[0] == pytest.approx(equal[1]) == pytest.approx(1000)
 
 
-def test_a_model_that_always_wins_ranks_first_with_a_finite_rating():
+def test_a_model_that_always_wins_is_too_few_votes_with_a_finite_rating():
+    """The anchored method: an unbeaten model cannot be ranked (votes put no upper bound on it); it is
+    reported, finite, and the others are ranked among themselves."""
     rng = np.random.default_rng(1)
     a = rng.integers(1, 5, 400)
     b = (a % 4) + 1
@@ -65,9 +67,10 @@ def test_a_model_that_always_wins_ranks_first_with_a_finite_rating():
     votes_b = np.concatenate([b, rng.integers(1, 5, 200)])
     outcome = np.concatenate([rng.integers(0, 3, 400), np.full(200, A_WINS)])
     rows = compute_rows(tally(votes_a, votes_b, outcome, 5), BoardSettings(rounds=200))
-    assert rows[0].index == 0 and rows[0].rank == 1
-    assert np.isfinite(rows[0].rating) and rows[0].rating > max(r.rating for r in rows[1:])
-    assert all(r.rank > 1 for r in rows[1:])
+    champion_row = next(r for r in rows if r.index == 0)
+    assert champion_row.rank is None and champion_row.status == "too_few_votes"
+    assert np.isfinite(champion_row.rating) and champion_row.rating > max(r.rating for r in rows if r.index)
+    assert all(r.rank is not None for r in rows if r.index)
 
 
 def test_bootstrap_is_seeded_and_covers_the_point_estimate():

@@ -263,7 +263,7 @@ def swap_teams(s: dict, labels_too: bool) -> None:
 @pytest.mark.parametrize("change,where", [
     (lambda s: s["models"][0].update(rating=s["models"][0]["rating"] + 1e-5),
      "snapshot.json: board row 1 (Model 0 1): rating"),
-    (lambda s: s["models"][1].update(rank=s["models"][1]["rank"] + 1), "snapshot.json: board row 2"),
+    (lambda s: s["models"][1].update(rank=(s["models"][1]["rank"] or 0) + 1), "snapshot.json: board row 2"),
     (lambda s: s["models"][2].update(ci=[s["models"][2]["ci"][0], s["models"][2]["ci"][1] + 0.5]), "snapshot.json: board row 3"),
     (lambda s: s["models"][0].update(name="Other 1"), "snapshot.json: board row 1 (Other 1): name"),
     (lambda s: s["models"][0].update(slug="r-snap-m9"), "snapshot.json: board row 1 (Model 0 1): slug"),
@@ -272,7 +272,7 @@ def swap_teams(s: dict, labels_too: bool) -> None:
     (lambda s: s["roster"][1].update(team_slug="r-snap-t0"), "snapshot.json: roster is"),
     (lambda s: s["matrix"]["battles"][0].__setitem__(1, 99), "snapshot.json: matrix battles"),
     (lambda s: s["matrix"]["slugs"].reverse(), "snapshot.json: matrix slugs"),
-    (lambda s: (s["protocol"].update(seed=1), s["params"].update(seed=1)),
+    (lambda s: (s["protocol"].update(confidence=0.9), s["params"].update(confidence=0.9)),
      "snapshot.json: board row 1 (Model 0 1): ci"),
     (lambda s: s["protocol"].update(seed=1), "snapshot.json params: "),
     (lambda s: s["params"].update(bootstrap_rounds=10), "snapshot.json params: "),
