@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterable
@@ -84,7 +86,7 @@ def read_battles(lines: Iterable[str | bytes], on_bad: Callable[[BadLine], None]
 # (UTF-8, and JSON escapes such as \uXXXX). Every other line (extra fields, other spacing, a byte-order mark,
 # anything bad) goes through `parse_battle`, so every line ends up as `read_battles` would read it.
 
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 8 << 20
 _LAYOUTS = ((b'{"model_a": "', b'", "model_b": "', b'", "winner": "'),
             (b'{"model_a":"', b'","model_b":"', b'","winner":"'))
 _END = b'"}'
@@ -156,21 +158,22 @@ def scan_battles(stream: BinaryIO, on_bad: Callable[[BadLine], None],
                  ) -> tuple[list[str], Tally, int]:
     """(model names, tally, number of lines) of a binary stream of battles, read in blocks, never holding lines.
 
-    Same result as `read_battles` on the same lines. The vectorised pass over the next block runs in a second
-    thread (numpy releases the GIL) while this one counts the previous; at most two blocks are in memory.
+    Same result as `read_battles` on the same lines. The vectorised passes over the next blocks run in two
+    threads (numpy releases the GIL) while this one counts the earlier ones in order; at most four blocks are
+    in memory.
     `on_bad` may raise to stop at the first bad line; `progress` gets the bytes read so far after each block."""
     counts = BattleCounts()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None
+    workers = min(2, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
         for block, done in _blocks(stream, block_bytes):
-            ahead = pool.submit(_analyse, *block)
-            if pending is not None:
-                _merge(pending.result(), counts, on_bad)
-            pending = ahead
+            pending.append(pool.submit(_analyse, *block))
+            if len(pending) > workers:
+                _merge(pending.popleft().result(), counts, on_bad)
             if progress is not None:
                 progress(done)
-        if pending is not None:
-            _merge(pending.result(), counts, on_bad)
+        while pending:
+            _merge(pending.popleft().result(), counts, on_bad)
     names, t = counts.result()
     return names, t, counts.lines
 
@@ -197,17 +200,46 @@ def _blocks(stream: BinaryIO, block_bytes: int):
 def _analyse(data: bytes, size: int) -> _Block:
     """The vectorised pass over one block (pure, so it can run in another thread)."""
     raw = np.frombuffer(data, dtype=np.uint8, count=size)
-    ends = np.flatnonzero(raw == 10)
-    starts = np.concatenate(([0], ends[:-1] + 1))
     words = _words(data)
-    fast, a_start, a_len, b_start, b_len, outcome = _fast_lines(data.find(b"\\", 0, size) >= 0, words, raw,
-                                                                starts, ends)
+    quotes = np.flatnonzero(raw == 34)
+    has_backslash = data.find(b"\\", 0, size) >= 0
+    tiled = None if has_backslash else _tiled_lines(words, quotes, data.count(b"\n", 0, size), size)
+    if tiled is not None:
+        starts, ends, q = tiled
+        fast = np.ones(len(ends), dtype=bool)
+    else:
+        ends = np.flatnonzero(raw == 10)
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        fast, q = _quotes_by_search(quotes, starts, ends)
+        if has_backslash:  # an escaped quote or backslash makes quotes non-structural: such lines go per line
+            slash = np.flatnonzero(raw == 92)
+            pair = slash[np.isin(raw[np.minimum(slash + 1, raw.size - 1)], (34, 92))]
+            fast &= np.searchsorted(pair, ends) == np.searchsorted(pair, starts)
+    fast, a_start, a_len, b_start, b_len, outcome = _fast_lines(fast, words, raw, starts, ends, q)
     rows = np.flatnonzero(fast)
     names = _name_ids(words, np.concatenate((a_start[rows], b_start[rows])),
                       np.concatenate((a_len[rows], b_len[rows])), data) if rows.size else None
     if names is None:
         fast[:] = False
     return _Block(data, size, starts, ends, fast, names, outcome[fast])
+
+
+def _tiled_lines(words: np.ndarray, quotes: np.ndarray, n: int, size: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The usual block: every line has twelve quotes and is {"...."} from its start to its newline.
+
+    Then the lines' starts, ends and quotes follow from the quotes alone (no search for newlines): the lines,
+    each from `{` before its first quote to the newline after `"}`, tile the block, and there are no other
+    newlines. None when the block is not like that."""
+    if not n or quotes.size != _QUOTES_PER_LINE * n:
+        return None
+    q = quotes.reshape(n, _QUOTES_PER_LINE)
+    starts, ends = q[:, 0] - 1, q[:, -1] + 2
+    if starts[0] != 0 or ends[-1] != size - 1 or not np.array_equal(starts[1:], ends[:-1] + 1):
+        return None
+    if not ((words[starts] & 0xFF) == ord("{")).all() or not ((words[q[:, -1]] & 0xFFFFFF) == 0x0A7D22).all():
+        return None  # 0x0A7D22: '"', '}', newline (little-endian)
+    return starts, ends, q
 
 
 def _merge(block: _Block, counts: BattleCounts, on_bad: Callable[[BadLine], None]) -> None:
@@ -240,48 +272,44 @@ def _text_at(words: np.ndarray, at: np.ndarray, text: bytes) -> np.ndarray:
     return hit
 
 
-def _fast_lines(has_backslash: bool, words: np.ndarray, raw: np.ndarray, starts: np.ndarray, ends: np.ndarray):
-    """Which lines are in a three-field layout, where their two names are and their outcome (-1: not fast)."""
+def _fast_lines(fast: np.ndarray, words: np.ndarray, raw: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                q: np.ndarray):
+    """Of the lines with twelve structural quotes (`fast`, quotes `q`), those in a three-field layout: the mask,
+    where their two names are and their outcome (-1: not fast)."""
     n = len(ends)
     ends = ends - ((ends > starts) & (raw[ends - 1] == 13))  # a CRLF line ends before its carriage return
-    quotes = np.flatnonzero(raw == 34)
-    if quotes.size == _QUOTES_PER_LINE * n and n:  # the usual case: twelve quotes on every line
-        q = quotes.reshape(n, _QUOTES_PER_LINE)
-        fast = (q[:, 0] >= starts) & (q[:, -1] < ends)
-        if not fast.all():
-            fast, q = _quotes_by_search(quotes, starts, ends)
-    else:
-        fast, q = _quotes_by_search(quotes, starts, ends)
-    if has_backslash:  # an escaped quote or backslash makes quotes non-structural: such lines go per line
-        slash = np.flatnonzero(raw == 92)
-        pair = slash[np.isin(raw[np.minimum(slash + 1, raw.size - 1)], (34, 92))]
-        fast &= np.searchsorted(pair, ends) == np.searchsorted(pair, starts)
     a_end, b_end, w_end = q[:, 3], q[:, 7], q[:, 11]
-    a_start = np.zeros(n, dtype=np.int64)
-    b_start = np.zeros(n, dtype=np.int64)
-    w_start = np.zeros(n, dtype=np.int64)
-    laid_out = np.zeros(n, dtype=bool)
-    for head, mid, tail in _LAYOUTS:
-        todo = np.flatnonzero(fast & ~laid_out)
+    head, mid, tail = _LAYOUTS[0]
+    hit = _text_at(words, starts, head) & _text_at(words, a_end, mid) & _text_at(words, b_end, tail)
+    a_start, b_start, w_start = starts + len(head), a_end + len(mid), b_end + len(tail)
+    for head, mid, tail in _LAYOUTS[1:]:
+        todo = np.flatnonzero(fast & ~hit)
         if not todo.size:
             break
-        hit = _text_at(words, starts[todo], head) & _text_at(words, a_end[todo], mid)
-        hit &= _text_at(words, b_end[todo], tail)
-        chosen = todo[hit]
-        laid_out[chosen] = True
+        chosen = todo[_text_at(words, starts[todo], head) & _text_at(words, a_end[todo], mid)
+                      & _text_at(words, b_end[todo], tail)]
+        hit[chosen] = True
         a_start[chosen] = starts[chosen] + len(head)
         b_start[chosen] = a_end[chosen] + len(mid)
         w_start[chosen] = b_end[chosen] + len(tail)
-    fast &= laid_out & _text_at(words, w_end, _END) & (w_end + len(_END) == ends)
+    fast = fast & hit & _text_at(words, w_end, _END) & (w_end + len(_END) == ends)
     a_len, b_len = a_end - a_start, b_end - b_start
     fast &= (a_len > 0) & (b_len > 0) & (a_len <= _MAX_NAME) & (b_len <= _MAX_NAME)
-    outcome = np.full(n, -1, dtype=np.int64)
-    w_len = w_end - w_start
-    for text, code in _FAST_WINNERS.items():
-        sel = np.flatnonzero(fast & (w_len == len(text)))
-        outcome[sel[_text_at(words, w_start[sel], text)]] = code
+    outcome = _outcomes(words, w_start, w_end - w_start)
     fast &= outcome >= 0
     return fast, a_start, a_len, b_start, b_len, outcome
+
+
+def _outcomes(words: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The outcome of each winner text (A_WINS, B_WINS, TIE), -1 for any other text."""
+    outcome = np.full(len(start), -1, dtype=np.int64)
+    first = words[start]
+    for text, code in _FAST_WINNERS.items():
+        same = (length == len(text)) & ((first & _LOW_BYTES[min(len(text), 8)]) == int.from_bytes(text[:8], "little"))
+        if len(text) > 8:
+            same &= words[start + len(text) - 8] == int.from_bytes(text[-8:], "little")
+        outcome[same] = code
+    return outcome
 
 
 def _quotes_by_search(quotes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -42,10 +42,10 @@ def arena_line(a: str, b: str, winner: str, **extra) -> bytes:
     return json.dumps({"model_a": a, "model_b": b, "winner": winner, **extra}).encode()
 
 
-def synthetic_lines(n: int, n_models: int, seed: int) -> list[bytes]:
-    """Votes from known strengths, in the three-field layout json.dumps writes (Korean names, escaped)."""
+def synthetic_lines(n: int, n_models: int, seed: int, prefix: str = "모델-") -> list[bytes]:
+    """Votes from known strengths, in the three-field layout json.dumps writes (Korean names are escaped)."""
     rng = np.random.default_rng(seed)
-    names = [f"모델-{i}" for i in range(n_models)]
+    names = [f"{prefix}{i}" for i in range(n_models)]
     strength = rng.normal(0, 1, n_models)
     a = rng.integers(0, n_models, n)
     b = (a + rng.integers(1, n_models, n)) % n_models
@@ -188,6 +188,26 @@ def test_streaming_parser_reads_every_line_as_the_line_parser_does(seed):
         assert (got_names, bad) == (names, expected_bad)
         assert np.array_equal(got.counts, t.counts) and np.array_equal(got.weights, t.weights)
         assert lines == data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_blocks_of_twelve_quote_lines_read_as_the_line_parser_does(seed):
+    """Blocks where every line has twelve quotes (the path that finds lines from the quotes alone), with lines
+    that only look right: other spacing, an unknown winner, one model twice, an empty name, bad UTF-8."""
+    rng = random.Random(seed)
+    good = synthetic_lines(400, 6, seed, prefix="model-")  # no backslash in the block
+    odd = [b'{"model_a":  "x", "model_b": "y", "winner": "tie"}', arena_line("x", "y", "draw"),
+           arena_line("x", "x", "tie"), arena_line("", "y", "tie"), b'{"model_a": "\xff", "model_b": "y", "winner": "tie"}',
+           b'{"model_a": "x", "model_b": "y", "winner": "tie"} ', b' {"model_a": "x", "model_b": "y", "winner": "tie"}',
+           b'{"model_a": "x", "model_b": "y", "loser": "tie"}', b'{"model_a": "x", "model_b": "y", "winner": "tie"]']
+    lines = [rng.choice(odd) if rng.random() < 0.05 else line for line in good]
+    data = b"\n".join(lines) + b"\n"
+    expected_bad: list[BadLine] = []
+    names, t = read_battles(io.BytesIO(data).readlines(), expected_bad.append)
+    for block in (500, 3000, 1 << 20):
+        bad: list[BadLine] = []
+        got_names, got, _ = scan_battles(io.BytesIO(data), bad.append, block_bytes=block)
+        assert (got_names, bad, got.counts.tolist()) == (names, expected_bad, t.counts.tolist())
 
 
 def test_streaming_parser_is_exact_when_names_share_hash_slots(monkeypatch):
