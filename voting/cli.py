@@ -19,7 +19,7 @@ from voting.log import ChainCheck
 from voting.log_audit import verify_round
 from voting.log_store import backfill_casts, seal_roots
 from voting.queries import round_by_id
-from voting.ratings import RatingsInputError, TerminalProgress, compute_board
+from voting.ratings import RatingsInputError, TerminalProgress, compute_board, remaining_bytes
 from voting.rebuild import RebuildBusy, rebuild_live_board
 from voting.models import Snapshot
 from voting.runtime import board_settings, make_worker, rating_params
@@ -44,7 +44,7 @@ def ratings_compute(path, rounds, seed, strict):
     ARENA_RATING_* settings of this configuration."""
     base = board_settings(current_app.config)
     settings = dataclasses.replace(base, rounds=rounds or base.rounds, seed=base.seed if seed is None else seed)
-    progress = TerminalProgress(None)
+    progress = TerminalProgress(remaining_bytes(path))
     try:
         board = compute_board(path, settings, strict, progress=progress if progress.enabled else None)
     except RatingsInputError as exc:

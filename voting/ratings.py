@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(stream: BinaryIO, settings: BoardSettings, strict: bool) -> dict[str, Any] | None:
     """The board, with progress on a terminal; None after printing why there is none."""
-    progress = TerminalProgress(_size(stream))
+    progress = TerminalProgress(remaining_bytes(stream))
     try:
         return compute_board(stream, settings, strict, progress=progress if progress.enabled else None)
     except RatingsInputError as exc:
@@ -181,7 +181,7 @@ def run(stream: BinaryIO, settings: BoardSettings, strict: bool) -> dict[str, An
         progress.close()
 
 
-def _size(stream: BinaryIO) -> int | None:
+def remaining_bytes(stream: BinaryIO) -> int | None:
     """Bytes left to read in a regular file (for the percentage); None for a pipe."""
     try:
         if not stream.seekable():
