@@ -144,7 +144,7 @@ class BattleCounts:
 class _Block:
     """One block's complete lines (`data[:size]`, then padding) and what the vectorised pass found in them."""
 
-    data: bytes
+    data: bytearray
     size: int
     starts: np.ndarray
     ends: np.ndarray
@@ -166,7 +166,8 @@ def scan_battles(stream: BinaryIO, on_bad: Callable[[BadLine], None],
     workers = min(2, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: deque = deque()
-        for block, done in _blocks(stream, block_bytes):
+        # A block's buffer is filled again only after the block is merged: `workers` + 2 buffers in turn.
+        for block, done in _blocks(stream, block_bytes, workers + 2):
             pending.append(pool.submit(_analyse, *block))
             if len(pending) > workers:
                 _merge(pending.popleft().result(), counts, on_bad)
@@ -178,26 +179,36 @@ def scan_battles(stream: BinaryIO, on_bad: Callable[[BadLine], None],
     return names, t, counts.lines
 
 
-def _blocks(stream: BinaryIO, block_bytes: int):
-    """(padded bytes, size of its complete lines) blocks of the stream, and the bytes read so far.
+def _blocks(stream: BinaryIO, block_bytes: int, buffers: int):
+    """(buffer, size of its complete lines) per block of the stream, and the bytes read so far.
 
-    One copy per block: the carried partial line, the new bytes and the padding joined together."""
-    carry, done = b"", 0
+    The carried partial line and the next `block_bytes` are read into one of `buffers` reused buffers (fresh
+    memory for every block cost more in page faults than the parsing); zero padding follows the lines."""
+    ring = [bytearray(block_bytes + len(_PAD)) for _ in range(buffers)]
+    carry, done, turn = b"", 0, 0
     while True:
-        data = stream.read(block_bytes)
-        done += len(data)
-        if not data:
+        need = len(carry) + block_bytes + len(_PAD)
+        if len(ring[turn]) < need:  # a line longer than a block
+            ring[turn] = bytearray(need)
+        buf = ring[turn]
+        buf[:len(carry)] = carry
+        got = stream.readinto(memoryview(buf)[len(carry):len(carry) + block_bytes]) or 0
+        done += got
+        end = len(carry) + got
+        if not got:
             if carry:
-                yield (carry + b"\n" + _PAD, len(carry) + 1), done
+                buf[end:end + 1 + len(_PAD)] = b"\n" + _PAD
+                yield (buf, end + 1), done
             return
-        chunk = b"".join((carry, data, _PAD))
-        cut = chunk.rfind(b"\n", 0, len(chunk) - len(_PAD)) + 1
-        carry = chunk[cut:len(chunk) - len(_PAD)]
-        if cut:
-            yield (chunk, cut), done
+        cut = buf.rfind(b"\n", 0, end) + 1
+        carry = bytes(buf[cut:end])
+        if cut:  # the buffer now belongs to this block until it is merged; the next block takes the next one
+            buf[cut:cut + len(_PAD)] = _PAD
+            turn = (turn + 1) % buffers
+            yield (buf, cut), done
 
 
-def _analyse(data: bytes, size: int) -> _Block:
+def _analyse(data: bytearray, size: int) -> _Block:
     """The vectorised pass over one block (pure, so it can run in another thread)."""
     raw = np.frombuffer(data, dtype=np.uint8, count=size)
     words = _words(data)
@@ -253,10 +264,10 @@ def _merge(block: _Block, counts: BattleCounts, on_bad: Callable[[BadLine], None
         fast[rows[~_count_fast(block.names, rows, block.outcome, first_line, counts)]] = False
     data, starts, ends = block.data, block.starts, block.ends
     for i in np.flatnonzero(~fast).tolist():
-        _count_line(data[starts[i]:ends[i]], first_line + i, counts, on_bad)
+        _count_line(bytes(data[starts[i]:ends[i]]), first_line + i, counts, on_bad)
 
 
-def _words(padded: bytes) -> np.ndarray:
+def _words(padded: bytearray) -> np.ndarray:
     """The eight bytes at every offset of `padded` as one little-endian integer (a view, no copy)."""
     base = np.frombuffer(padded, dtype="<u8", count=len(padded) // 8)
     return np.lib.stride_tricks.as_strided(base, shape=(len(padded) - 7,), strides=(1,), writeable=False)
@@ -321,7 +332,7 @@ def _quotes_by_search(quotes: np.ndarray, starts: np.ndarray, ends: np.ndarray) 
     return fast, quotes[np.minimum(first[:, None] + np.arange(_QUOTES_PER_LINE), quotes.size - 1)]
 
 
-def _name_ids(words: np.ndarray, start: np.ndarray, length: np.ndarray, padded: bytes
+def _name_ids(words: np.ndarray, start: np.ndarray, length: np.ndarray, padded: bytearray
               ) -> tuple[np.ndarray, list[bytes]] | None:
     """Dense ids of the names at (start, length) and the distinct names' bytes; None after a full hash collision.
 
@@ -351,7 +362,7 @@ def _name_ids(words: np.ndarray, start: np.ndarray, length: np.ndarray, padded: 
         reps[ids] = np.arange(len(ids))
         if not _same(keys, length, reps[ids]):
             return None  # a 64-bit collision: the caller takes the per-line path (exact, slower)
-    return ids, [padded[start[r]:start[r] + length[r]] for r in reps.tolist()]
+    return ids, [bytes(padded[start[r]:start[r] + length[r]]) for r in reps.tolist()]
 
 
 def _same(keys: np.ndarray, length: np.ndarray, mine: np.ndarray) -> bool:
