@@ -226,7 +226,7 @@ def _analyse(data: bytearray, size: int) -> _Block:
             slash = np.flatnonzero(raw == 92)
             pair = slash[np.isin(raw[np.minimum(slash + 1, raw.size - 1)], (34, 92))]
             fast &= np.searchsorted(pair, ends) == np.searchsorted(pair, starts)
-    fast, a_start, a_len, b_start, b_len, outcome = _fast_lines(fast, words, raw, starts, ends, q)
+    fast, a_start, a_len, b_start, b_len, outcome = _fast_lines(fast, words, raw, starts, ends, q, tiled is not None)
     rows = np.flatnonzero(fast)
     names = _name_ids(words, np.concatenate((a_start[rows], b_start[rows])),
                       np.concatenate((a_len[rows], b_len[rows])), data) if rows.size else None
@@ -284,26 +284,29 @@ def _text_at(words: np.ndarray, at: np.ndarray, text: bytes) -> np.ndarray:
 
 
 def _fast_lines(fast: np.ndarray, words: np.ndarray, raw: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                q: np.ndarray):
+                q: np.ndarray, tiled: bool = False):
     """Of the lines with twelve structural quotes (`fast`, quotes `q`), those in a three-field layout: the mask,
-    where their two names are and their outcome (-1: not fast)."""
-    n = len(ends)
-    ends = ends - ((ends > starts) & (raw[ends - 1] == 13))  # a CRLF line ends before its carriage return
-    a_end, b_end, w_end = q[:, 3], q[:, 7], q[:, 11]
+    where their two names are and their outcome (-1: not fast). `tiled`: `_tiled_lines` found the lines, so
+    each already ends in `"}` and a newline."""
+    a_end, b_end, w_end = (np.ascontiguousarray(q[:, i]) for i in (3, 7, 11))
     head, mid, tail = _LAYOUTS[0]
-    hit = _text_at(words, starts, head) & _text_at(words, a_end, mid) & _text_at(words, b_end, tail)
+    hit = _text_at(words, starts, head)
+    hit &= _text_at(words, a_end, mid)
+    hit &= _text_at(words, b_end, tail)
     a_start, b_start, w_start = starts + len(head), a_end + len(mid), b_end + len(tail)
-    for head, mid, tail in _LAYOUTS[1:]:
-        todo = np.flatnonzero(fast & ~hit)
-        if not todo.size:
-            break
-        chosen = todo[_text_at(words, starts[todo], head) & _text_at(words, a_end[todo], mid)
-                      & _text_at(words, b_end[todo], tail)]
-        hit[chosen] = True
-        a_start[chosen] = starts[chosen] + len(head)
-        b_start[chosen] = a_end[chosen] + len(mid)
-        w_start[chosen] = b_end[chosen] + len(tail)
-    fast = fast & hit & _text_at(words, w_end, _END) & (w_end + len(_END) == ends)
+    if not hit.all():
+        for head, mid, tail in _LAYOUTS[1:]:
+            todo = np.flatnonzero(fast & ~hit)
+            chosen = todo[_text_at(words, starts[todo], head) & _text_at(words, a_end[todo], mid)
+                          & _text_at(words, b_end[todo], tail)]
+            hit[chosen] = True
+            a_start[chosen] = starts[chosen] + len(head)
+            b_start[chosen] = a_end[chosen] + len(mid)
+            w_start[chosen] = b_end[chosen] + len(tail)
+    fast = fast & hit
+    if not tiled:
+        ends = ends - ((ends > starts) & (raw[ends - 1] == 13))  # a CRLF line ends before its carriage return
+        fast &= _text_at(words, w_end, _END) & (w_end + len(_END) == ends)
     a_len, b_len = a_end - a_start, b_end - b_start
     fast &= (a_len > 0) & (b_len > 0) & (a_len <= _MAX_NAME) & (b_len <= _MAX_NAME)
     outcome = _outcomes(words, w_start, w_end - w_start)
