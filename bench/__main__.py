@@ -53,7 +53,8 @@ def end_to_end_lines(e2e: list[dict], rating_rows: list[dict]) -> list[str]:
     lines = []
     for r in e2e:
         what = (f"| (e) `python -m voting.ratings FILE` end to end (process start to JSON out), {r['votes']:,} votes, "
-                f"{r['models']} models, {r['file_mib']:.0f} MiB file | {r['seconds']:.2f} s, peak {r['peak_mib']:.0f} MiB")
+                f"{r['models']} models, {r['file_mib']:.0f} MiB file | "
+                f"{r['seconds']:.2f} s, peak {r['peak_mib']:.0f} MiB")
         if r["votes"] == 1_000_000 and r["votes"] in ref:
             base = ref[r["votes"]]
             ratio = base["ref_s"] / r["seconds"]

@@ -197,7 +197,8 @@ def test_blocks_of_twelve_quote_lines_read_as_the_line_parser_does(seed):
     rng = random.Random(seed)
     good = synthetic_lines(400, 6, seed, prefix="model-")  # no backslash in the block
     odd = [b'{"model_a":  "x", "model_b": "y", "winner": "tie"}', arena_line("x", "y", "draw"),
-           arena_line("x", "x", "tie"), arena_line("", "y", "tie"), b'{"model_a": "\xff", "model_b": "y", "winner": "tie"}',
+           arena_line("x", "x", "tie"), arena_line("", "y", "tie"),
+           b'{"model_a": "\xff", "model_b": "y", "winner": "tie"}',
            b'{"model_a": "x", "model_b": "y", "winner": "tie"} ', b' {"model_a": "x", "model_b": "y", "winner": "tie"}',
            b'{"model_a": "x", "model_b": "y", "loser": "tie"}', b'{"model_a": "x", "model_b": "y", "winner": "tie"]']
     lines = [rng.choice(odd) if rng.random() < 0.05 else line for line in good]
