@@ -11,6 +11,9 @@ def main() -> None:
     started = time.perf_counter()
     print("measuring (a) ratings ...", file=sys.stderr, flush=True)
     rating_rows = ratings.run()
+    print("measuring (e) ratings compute end to end (10M-line files written to a temporary directory) ...",
+          file=sys.stderr, flush=True)
+    e2e = ratings.end_to_end()
     print("measuring (b) rebuild from PostgreSQL ...", file=sys.stderr, flush=True)
     board = rebuild.run()
     print("measuring (c) votes/s under gunicorn ...", file=sys.stderr, flush=True)
@@ -32,11 +35,42 @@ def main() -> None:
     lines.append(f"| (c) votes/s, full vote request, gunicorn gthread 2x4 | {web['vote_rps']:.0f}/s | "
                  f"no-op endpoint {web['noop_rps']:.0f}/s | {web['ratio'] * 100:.0f}% | >= 40% | "
                  f"{'ok' if web['ratio'] >= 0.4 else 'MISSED'} (errors: {web['errors']}) |")
+    lines += end_to_end_lines(e2e, rating_rows)
     print("\n".join(lines))
     print("measuring (d) sybil campaigns against the detectors ...", file=sys.stderr, flush=True)
     print()
     sybil.run()
     print(f"\nbench finished in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+GIB = 1024.0  # MiB
+
+
+def end_to_end_lines(e2e: list[dict], rating_rows: list[dict]) -> list[str]:
+    """(e) rows: `python -m voting.ratings FILE` from process start to JSON out, against the reference path
+    (row-level LR + 100-round bootstrap, measured in (a) on the same 1M votes) and the goals."""
+    ref = {r["votes"]: r for r in rating_rows}
+    lines = []
+    for r in e2e:
+        what = (f"| (e) `python -m voting.ratings FILE` end to end (process start to JSON out), {r['votes']:,} votes, "
+                f"{r['models']} models, {r['file_mib']:.0f} MiB file | "
+                f"{r['seconds']:.2f} s, peak {r['peak_mib']:.0f} MiB")
+        if r["votes"] == 1_000_000 and r["votes"] in ref:
+            base = ref[r["votes"]]
+            ratio = base["ref_s"] / r["seconds"]
+            ok = r["seconds"] <= 1.5 and ratio >= 300
+            lines.append(f"{what} | {base['ref_s']:.1f} s row-level LR + 100-round bootstrap in process (ran "
+                         f"{base['ref_rounds_run']} rounds, extrapolated linearly to 100) | {ratio:.0f}x | "
+                         f"<= 1.5 s and >= 300x | {'ok' if ok else 'MISSED'} |")
+        elif r["votes"] >= 10_000_000:
+            ok = r["seconds"] <= 10 and r["peak_mib"] <= GIB
+            lines.append(f"{what} | | | <= 10 s and <= 1 GiB | {'ok' if ok else 'MISSED'} |")
+        else:
+            lines.append(f"{what} | | | | |")
+        if "max_diff" in r:
+            lines.append(f"| (e) max abs difference (ratings and CI bounds) vs compute_rows in process, {r['votes']:,} "
+                         f"votes | {r['max_diff']:.1e} | | | <= 0.01 | {'ok' if r['max_diff'] <= 0.01 else 'MISSED'} |")
+    return lines
 
 
 if __name__ == "__main__":
