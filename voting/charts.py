@@ -17,7 +17,9 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def ci_chart(models: list[dict]) -> dict:
-    """Ratings with their confidence intervals as horizontal error bars, one row per model."""
+    """Ratings with their confidence intervals as horizontal error bars, one row per ranked model (a
+    too-few-votes model's wide interval would stretch the axis and look like a claim; the table has it)."""
+    models = [m for m in models if m.get("rank") is not None]
     if not models:
         return {"rows": [], "ticks": [], "width": CI_WIDTH, "height": 0}
     low = min(m["ci"][0] for m in models)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest.models import Round
-from contest.protocol import DEFAULT_PROTOCOL
+from contest.protocol import DEFAULT_PROTOCOL, LEGACY_RATING_METHOD
 from voting import snapshots
 from voting.models import Snapshot
 
@@ -61,7 +61,8 @@ def snapshot_view(session: Session, snapshot_id: str, lang: str) -> dict[str, An
             "votes": {"total": votes.get("total", snap.vote_count), "counted": votes.get("counted"),
                       "excluded": votes.get("excluded")},
             "exclusions": stats.get("exclusions") or {}, "exposure": stats.get("exposure") or {},
-            "protocol": {**DEFAULT_PROTOCOL, **(snap.protocol or {})}}  # {} meant the defaults
+            # {} meant the defaults; a protocol stored before "rating_method" existed was computed the old way
+            "protocol": {**DEFAULT_PROTOCOL, "rating_method": LEGACY_RATING_METHOD, **(snap.protocol or {})}}
 
 
 def board_rounds(session: Session) -> list[Round]:

@@ -109,7 +109,7 @@ def board_settings_for(protocol: dict | None, config) -> BoardSettings:
     p = normalise_protocol(protocol) if protocol else config_protocol(config)
     params = RatingParams(k=config["RATING_ELO_K"], scale=p["scale"], base=p["base"], initial=p["initial"])
     return BoardSettings(rounds=p["bootstrap_rounds"], seed=p["seed"], confidence=p["confidence"],
-                         provisional_below=p["min_battles"], params=params)
+                         provisional_below=p["min_battles"], params=params, method=p["rating_method"])
 
 
 def get_stream() -> VoteStream:

@@ -17,9 +17,13 @@ BOARD_PARAMS = [
      "description": "A category of the round, or 'all' (default)"},
 ]
 ROW = {"type": "object", "properties": {
-    "rank": {"type": "integer"}, "name": {"type": "string"}, "team": {"type": "string"},
+    "rank": {"type": ["integer", "null"], "description": "null: too few votes to rank (see status)"},
+    "name": {"type": "string"}, "team": {"type": "string"},
     "rating": {"type": "number"}, "ci": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
-    "battles": {"type": "integer"}, "win_rate": {"type": "number"}, "provisional": {"type": "boolean"}}}
+    "battles": {"type": "integer"}, "win_rate": {"type": "number"}, "provisional": {"type": "boolean"},
+    "status": {"type": "string", "enum": ["ranked", "too_few_votes"]},
+    "component": {"type": ["integer", "null"], "description": "the group of models compared with each other; "
+                                                              "ranks compare only within one"}}}
 # The round's public exclusion statistics (voting.queries.exclusion_stats): the whole round, every category.
 EXCLUSIONS = {"type": "object", "properties": {
     "round": {"type": "string"}, "votes": {"type": "integer"}, "excluded": {"type": "integer"},
@@ -32,6 +36,9 @@ LEADERBOARD_SCHEMA = {"description": "The live leaderboard", "content": {"applic
         "round": {"type": "string"}, "category": {"type": "string"},
         "computed_at": {"type": "string", "format": "date-time"}, "votes": {"type": "integer"},
         "method": {"type": "string"}, "params": {"type": "object"}, "models": {"type": "array", "items": ROW},
+        "rating_method": {"type": "string"},
+        "components": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+        "warnings": {"type": "array", "items": {"type": "string"}},
         "exclusions": EXCLUSIONS}}}}}
 
 

@@ -50,6 +50,7 @@ def snapshot_json(snap: Snapshot, superseded_by: str | None) -> dict[str, Any]:
             "protocol_version": snap.protocol_version, "code_version": snap.code_version, "method": snap.method,
             "params": snap.params, "models": results.get("models", []), "unrated": results.get("unrated", []),
             "roster": results.get("roster", []),
+            **{key: results[key] for key in ("components", "warnings") if key in results},
             "matrix": results.get("matrix", {"models": [], "slugs": [], "battles": [], "win_rate": []}),
             "exposure": stats.get("exposure"), "exclusions": stats.get("exclusions", {}),
             "votes": stats.get("votes", {}), "notes": snap.notes, "downloads": download_paths(snap.id)}

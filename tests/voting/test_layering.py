@@ -7,8 +7,8 @@ import pytest
 VOTING = Path(__file__).resolve().parents[2] / "voting"
 DOMAIN = ["rating", "board", "arena_format", "service", "queries", "live", "stream", "worker", "rebuild",
           "outbox", "leaderboard", "charts", "exclusions", "snapshots", "snapshot_board", "snapshot_views", "release", "release_board",
-          "verify", "log"]
-PURE = ("rating", "board", "arena_format", "release", "release_board", "verify", "log")
+          "verify", "log", "ratings"]
+PURE = ("rating", "board", "arena_format", "release", "release_board", "verify", "log", "ratings")
 
 
 @pytest.mark.parametrize("module", DOMAIN)
