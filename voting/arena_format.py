@@ -45,6 +45,8 @@ def parse_battle(text: str | bytes) -> tuple[str, str, int]:
     a, b, winner = row.get("model_a"), row.get("model_b"), row.get("winner")
     if not isinstance(a, str) or not a or not isinstance(b, str) or not b:
         raise ValueError("model_a and model_b must be non-empty strings")
+    if not _encodable(a) or not _encodable(b):  # "\ud800" is valid JSON but no text: it cannot be written out
+        raise ValueError("model_a and model_b must be valid Unicode text")
     if a == b:
         raise ValueError("model_a and model_b are the same model")
     if winner not in ARENA_WINNERS:
@@ -52,6 +54,14 @@ def parse_battle(text: str | bytes) -> tuple[str, str, int]:
     if row.get("counted") is False:
         raise NotCounted()
     return a, b, OUTCOME_OF_WINNER[winner]
+
+
+def _encodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
 
 
 def read_battles(lines: Iterable[str | bytes], on_bad: Callable[[BadLine], None]) -> tuple[list[str], Tally]:
@@ -377,9 +387,10 @@ def _decode_name(raw: bytes) -> str | None:
     """A name's text as `parse_battle` reads it (UTF-8, then JSON string escapes); None if it cannot be read."""
     try:
         text = raw.decode("utf-8")
-        return json.loads(f'"{text}"') if "\\" in text or any(c < " " for c in text) else text
+        name = json.loads(f'"{text}"') if "\\" in text or any(c < " " for c in text) else text
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
+    return name if _encodable(name) else None  # the per-line path then names it a bad line
 
 
 def _count_fast(named: tuple[np.ndarray, list[bytes]], rows: np.ndarray, outcome: np.ndarray, first_line: int,

@@ -27,8 +27,10 @@ import time
 from collections import Counter
 from typing import Any, BinaryIO, Callable, TextIO
 
+from contest.protocol import LEGACY_RATING_METHOD
 from voting.arena_format import BadLine, scan_battles
-from voting.board import BoardSettings, compute_rows
+from voting.board import DISCONNECTED, BoardSettings
+from voting.board import compute_board as rated_board
 
 SHOWN_BAD_LINES = 20  # bad lines listed one by one; the rest are summarised by reason
 DECIMALS = 4
@@ -74,9 +76,17 @@ def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = Fals
             "순위표를 만들 수 없습니다: 빈 파일입니다 / no board: the file is empty" if lines == 0 else
             f"순위표를 만들 수 없습니다: {lines}줄 중 집계할 투표가 없습니다 (잘못된 줄 {skipped}개) / "
             f"no board: none of the {lines} line(s) is a counted vote ({skipped} bad)")
-    rows = compute_rows(t, settings)
-    return {"models": [_model(names[r.index], r) for r in rows], "votes": t.total, "skipped_lines": skipped,
-            "params": settings.describe()}
+    board = rated_board(t, settings)
+    document = {"models": [_model(names[r.index], r) for r in board.rows], "votes": t.total,
+                "skipped_lines": skipped, "params": settings.describe()}
+    if settings.method != LEGACY_RATING_METHOD:
+        document["components"] = [[names[i] for i in group] for group in board.components]
+        document["warnings"] = board.warnings
+    if DISCONNECTED in board.warnings:
+        print(f"경고: 서로 비교된 적 없는 모델 묶음이 {len(board.components)}개입니다. 순위는 묶음 안에서만 "
+              f"비교됩니다 / warning: {len(board.components)} groups of models never compared with each other; "
+              f"ranks compare only within a group", file=log)
+    return document
 
 
 def _summarise(reasons: Counter[str], skipped: int, log: TextIO) -> None:

@@ -113,9 +113,10 @@ def first_board_difference(published: dict[str, Any], computed: dict[str, Any]) 
     given = [{key: e.get(key) for key in ENTRY_FIELDS} for e in published.get("roster") or []]
     if given != computed["roster"]:
         return f"roster is {given!r}, recomputed {computed['roster']!r}"
-    # The rows' "component" already carries the grouping; the lists are checked where the document has them.
+    # A board of a method that has these lists must publish them as computed: leaving "warnings" out would
+    # hide that the board is disconnected and still verify.
     for key in METHOD_BOARD_FIELDS:
-        if key in computed and key in published and published[key] != computed[key]:
+        if key in computed and published.get(key) != computed[key]:
             return f"{key} is {published.get(key)!r}, recomputed {computed[key]!r}"
     if published.get("unrated") != computed["unrated"]:
         return f"unrated is {published.get('unrated')!r}, recomputed {computed['unrated']!r}"

@@ -86,3 +86,5 @@ def test_a_changed_status_or_component_is_the_first_difference():
     assert "(M5): rank is 1, recomputed None" in first_board_difference(edited, board)
     edited = {**board, "components": [["m0", "m1", "m2", "m3", "m4"]]}
     assert first_board_difference(edited, board).startswith("components is")
+    hidden = {key: value for key, value in board.items() if key not in ("components", "warnings")}
+    assert first_board_difference(hidden, board).startswith("components is None"), "a hidden warning must not verify"

@@ -248,3 +248,23 @@ def test_flask_command_is_the_same_board(runner, tmp_path):
     empty.write_bytes(b"")
     failed = runner.invoke(args=["ratings", "compute", str(empty)])
     assert failed.exit_code == 1 and "the file is empty" in failed.stderr
+
+
+def test_a_disconnected_board_says_so_in_the_document_and_on_stderr(tmp_path):
+    lines = [arena_line(a, b, "model_a") for _ in range(40) for a, b in (("a", "b"), ("b", "a"), ("c", "d"), ("d", "c"))]
+    done = run_module(str(battles_file(tmp_path, lines)))
+    assert done.returncode == 0, done.stderr.decode()
+    document = json.loads(done.stdout)
+    assert document["components"] == [["a", "b"], ["c", "d"]] and document["warnings"] == ["disconnected"]
+    assert "ranks compare only within a group" in done.stderr.decode()
+
+
+def test_a_name_that_is_no_text_is_a_bad_line_not_a_crash(tmp_path):
+    """JSON accepts "\\ud800" (a lone surrogate), but no output can hold it: the line is refused, on both paths."""
+    good = [arena_line("a", "b", w) for w in ("model_a", "model_b")] * 20
+    lines = good + [b'{"model_a": "\\ud800", "model_b": "b", "winner": "model_a"}',
+                    b'{"model_a": "b", "winner": "model_a", "model_b": "\\udc00x"}']
+    done = run_module(str(battles_file(tmp_path, lines)))
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["skipped_lines"] == 2
+    assert done.stderr.decode().count("must be valid Unicode text") >= 2
