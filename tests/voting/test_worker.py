@@ -227,7 +227,8 @@ def test_a_dead_worker_is_visible_in_readyz_and_metrics(wired_redis):
     import time
 
     app = wired_redis
-    app.config["WORKER_STALE_S"], app.config["UNPUBLISHED_ALERT_S"] = 1.0, 60.0
+    # 3 s: on a loaded machine the scrape after /readyz may come over a second after the last heartbeat.
+    app.config["WORKER_STALE_S"], app.config["UNPUBLISHED_ALERT_S"] = 3.0, 60.0
     app.config["METRICS_TOKEN"] = "scraper-" + "t" * 24
     scrape = {"Authorization": "Bearer " + app.config["METRICS_TOKEN"]}
     round_, user, _worker = applied_votes(app, 4)
@@ -239,10 +240,10 @@ def test_a_dead_worker_is_visible_in_readyz_and_metrics(wired_redis):
         "oldest_unpublished_s": 0.0}
     text = client.get("/metrics", headers=scrape).get_data(as_text=True)
     assert metric(text, "arena_vote_stream_lag") == 0 and metric(text, "arena_rating_workers_alive") == 1
-    assert metric(text, "arena_worker_heartbeat_age_seconds") < 1
+    assert metric(text, "arena_worker_heartbeat_age_seconds") < 3
     # The worker dies; votes keep coming (Redis was down at cast time, or nobody reads the stream).
     cast_votes(app, round_, user, 3, publish=False)
-    time.sleep(1.5)
+    time.sleep(3.5)
     ready = client.get("/readyz")
     assert ready.status_code == 200  # the node still takes votes: degraded, not unready
     body = ready.get_json()
@@ -250,8 +251,8 @@ def test_a_dead_worker_is_visible_in_readyz_and_metrics(wired_redis):
     assert body["worker"]["unpublished"] == 3 and body["worker"]["workers_alive"] == 0
     text = client.get("/metrics", headers=scrape).get_data(as_text=True)
     assert metric(text, "arena_vote_stream_lag") == 3 and metric(text, "arena_rating_workers_alive") == 0
-    assert metric(text, "arena_worker_heartbeat_age_seconds") > 1
-    assert metric(text, "arena_vote_oldest_unpublished_seconds") > 1
+    assert metric(text, "arena_worker_heartbeat_age_seconds") > 3
+    assert metric(text, "arena_vote_oldest_unpublished_seconds") > 3
     drain(make_worker(app, "w2", FAST))  # another worker takes over
     body = client.get("/readyz").get_json()
     assert body["status"] == "ready" and body["worker"]["state"] == "ok" and body["worker"]["unpublished"] == 0
