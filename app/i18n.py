@@ -19,8 +19,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nav.logout": "로그아웃",
         "nav.skip": "본문으로 건너뛰기",
         "nav.language": "English",
-        "home.heading": "국가대표 AI 파운드메이션 모델 공개 경연",
-        "home.intro": "정부의 독자 AI 파운드메이션 모델 사업에 참여한 팀들의 모델을 시민 여러분이 직접 비교합니다. "
+        "home.heading": "국가대표 AI 파운데이션 모델 공개 경연",
+        "home.intro": "정부의 독자 AI 파운데이션 모델 사업에 참여한 팀들의 모델을 시민 여러분이 직접 비교합니다. "
                       "질문을 입력하면 이름을 가린 두 모델이 나란히 답하고, 더 나은 답에 투표하면 그때 어느 모델이었는지 공개됩니다.",
         "home.how": "참여 방법",
         "home.step1": "로그인합니다 (한 사람당 한 계정).",
@@ -54,7 +54,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.csrf_failed": "보안 토큰이 없거나 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.",
         "error.no_open_round": "지금 진행 중인 경연이 없습니다.",
         "error.unknown_category": "없는 분야입니다.",
-        "footer.text": "과학기술정보통신부 독자 AI 파운드메이션 모델 프로젝트 공개 경연 플랫폼",
+        "footer.text": "과학기술정보통신부 독자 AI 파운데이션 모델 프로젝트 공개 경연 플랫폼",
     },
     "en": {
         "site.title": "Korea Sovereign AI Public Contest",
