@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from anti_abuse.self_reference import self_identifying, signed
+from app.text import visible
 
 REASON = "identity_leak"
 LEXICON_DIR = Path(__file__).with_name("lexicons")  # the built-in versions, v1.json, v2.json, ...
@@ -38,7 +38,7 @@ _GENERIC = frozenset("model models demo chat chatbot assistant bot llm test team
 
 def normalise(text: str) -> str:
     """Full-width and compatibility forms folded (NFKC), invisible format characters dropped."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch) != "Cf")
+    return visible(text)
 
 
 def _variants(name: str) -> Iterator[tuple[str, int]]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from anti_abuse import queries
 from anti_abuse.identity import REASON, find_identity_leak, find_terms
-from anti_abuse.lexicon_versions import lexicon_version
+from anti_abuse.lexicon_versions import round_names
 from anti_abuse.probes import probe_in_prompt
 from app.models import User
 from voting.queries import VoteTarget
@@ -20,8 +20,7 @@ from voting.queries import VoteTarget
 def identity_leak_check(session: Session, target: VoteTarget, user: User) -> str | None:
     """`identity_leak` when any answer (both sides, every turn) names a model, team or maker of itself,
     or any prompt probes the model's identity."""
-    lexicon = lexicon_version(session, queries.round_protocol(session, target.round_id).get("identity_lexicon"))
-    names = lexicon.names.with_names(queries.contest_names(session))
+    lexicon, names = round_names(session, target.round_id)
     if find_identity_leak(queries.battle_answers(session, target.battle_id), names):
         return REASON
     for prompt in queries.battle_prompts(session, target.battle_id):

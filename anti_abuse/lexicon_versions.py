@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anti_abuse import queries
 from anti_abuse.identity import BUILTIN_VERSIONS, LEXICON, LEXICON_DIR, IdentityLexicon, load_lexicon, normalise
 from anti_abuse.models import IdentityLexicon as LexiconRow
 from app.audit import record_change
@@ -75,6 +76,13 @@ def lexicon_version(session: Session, version: int | None) -> Lexicon:
     with _cache_lock:
         _cache[key] = found
     return found
+
+
+def round_names(session: Session, round_id: str) -> tuple[Lexicon, IdentityLexicon]:
+    """The lexicon version a round's protocol names, and its names together with the contest's own
+    team and model names (what the round's identity checks look for)."""
+    lexicon = lexicon_version(session, queries.round_protocol(session, round_id).get("identity_lexicon"))
+    return lexicon, lexicon.names.with_names(queries.contest_names(session))
 
 
 def known_version(session: Session, version: object) -> bool:

@@ -45,7 +45,6 @@ FLAG_REASONS = ("identity_leak", "harmful", "personal_data", "wrong_answer", "sp
 GRAVE_REASONS = ("identity_leak", "harmful", "personal_data")
 NOTE_MAX = 1000
 REASON_MAX = 1000
-STAFF_ROLES = ("moderator", "ministry")
 DEFAULT_SCORES = {"appeal": 0.5, "grave": 0.5, "citizen": 0.2, "detector": 0.5}
 QUEUE_VOTES_SHOWN = 100  # a finding about a busy voter may name thousands of votes; the item counts them all
 AUDIT_PREFIX = "moderation."
@@ -369,7 +368,7 @@ def _set_status(session: Session, actor: User, action: str, target: dict, reason
     suspend = action == "suspend_user"
     if suspend and user.id == actor.id:
         raise ModerationError("cannot_suspend_self", 403)
-    if suspend and any(user.has_role(role) for role in STAFF_ROLES):
+    if suspend and user.is_staff:
         raise ModerationError("cannot_suspend_staff", 403)
     before = {"status": user.status, "suspended_at": _iso(user.suspended_at)}
     revoked = 0
@@ -406,8 +405,7 @@ def _resolve(flags: list[Flag], status: str, actor: User, action_id: int, now: d
 
 
 def _open_appeals(session: Session, vote_ids: list[str]) -> list[Flag]:
-    chunks = (vote_ids[i:i + exclusions.CHUNK] for i in range(0, len(vote_ids), exclusions.CHUNK))
-    return [flag for chunk in chunks for flag in session.scalars(
+    return [flag for chunk in exclusions.chunks(vote_ids) for flag in session.scalars(
         select(Flag).where(Flag.source == "appeal", Flag.status == "open", Flag.vote_id.in_(chunk)).with_for_update())]
 
 
@@ -417,12 +415,7 @@ def _locked_flag(session: Session, flag_id: Any) -> Flag:
 
 
 def _flag(session: Session, flag_id: Any, lock: bool = False) -> Flag:
-    if not _is_id(flag_id):
-        raise ModerationError("flag_not_found", 404)
-    flag = session.get(Flag, flag_id, with_for_update=lock or None, populate_existing=lock)
-    if flag is None:
-        raise ModerationError("flag_not_found", 404)
-    return flag
+    return _found(session, Flag, flag_id, "flag_not_found", lock)
 
 
 def _not_about(actor: User, flag: Flag | None, target: dict) -> None:
@@ -437,12 +430,15 @@ def _not_about(actor: User, flag: Flag | None, target: dict) -> None:
 
 
 def _user(session: Session, user_id: Any, lock: bool = False) -> User:
-    if not _is_id(user_id):
-        raise ModerationError("user_not_found", 404)
-    user = session.get(User, user_id, with_for_update=lock or None, populate_existing=lock)
-    if user is None:
-        raise ModerationError("user_not_found", 404)
-    return user
+    return _found(session, User, user_id, "user_not_found", lock)
+
+
+def _found(session: Session, model: type, row_id: Any, missing: str, lock: bool) -> Any:
+    """The row of `model` with this integer id (row-locked and read afresh with `lock`), or 404 `missing`."""
+    row = session.get(model, row_id, with_for_update=lock or None, populate_existing=lock) if _is_id(row_id) else None
+    if row is None:
+        raise ModerationError(missing, 404)
+    return row
 
 
 def _is_id(value: Any) -> bool:

@@ -11,6 +11,7 @@ from anti_abuse.blueprint import bp
 from anti_abuse.models import ACTIONS, FLAG_SOURCES, FLAG_STATUSES
 from anti_abuse.moderation import ModerationError
 from anti_abuse.routes import refused
+from app.models import STAFF_ROLES
 from app.auth import guard_blueprint, require_user
 from app.bodies import Body, Text, parse_body
 from app.db import get_session, utcnow
@@ -19,7 +20,7 @@ from app.openapi import api_doc
 from voting.runtime import ensure_embedded_worker
 
 moderation_bp = Blueprint("moderation", __name__, url_prefix="/api/moderation")
-guard_blueprint(moderation_bp, "moderator", "ministry")
+guard_blueprint(moderation_bp, *STAFF_ROLES)
 
 MAX_PAGE = 200
 TargetValue = Annotated[StrictInt | Text, "an id, or an RFC 3339 time"]

@@ -9,18 +9,18 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anti_abuse import moderation, page_messages
 from anti_abuse.blueprint import bp
 from anti_abuse.models import FLAG_SOURCES, FLAG_STATUSES
-from app.auth import current_user, guard_blueprint
+from app.auth import guard_pages
 from app.db import get_session
 from app.errors import NotFound
 from app.i18n import t
-from app.models import User
+from app.models import STAFF_ROLES, User
 
 QUEUE_PAGE = 25
 AUDIT_PAGE = 50
@@ -28,16 +28,7 @@ AUDIT_PAGE = 50
 pages_bp = Blueprint("moderation_pages", __name__, url_prefix="/moderation")
 pages_bp.record_once(lambda _state: page_messages.register())
 
-
-@pages_bp.before_request
-def _send_anonymous_to_login():
-    """Someone not logged in is sent to log in and brought back (before the role guard answers 401)."""
-    if current_user() is None:
-        return redirect(url_for("auth.login_page", next=request.full_path.rstrip("?")))
-    return None
-
-
-guard_blueprint(pages_bp, "moderator", "ministry")
+guard_pages(pages_bp, *STAFF_ROLES)
 
 
 def as_dict(value: Any) -> dict:

@@ -20,10 +20,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from anti_abuse import queries
 from anti_abuse.detectors import DetectorPolicy, Finding, VoteEvent, board, detect
 from anti_abuse.identity import find_identity_leak
-from anti_abuse.lexicon_versions import lexicon_version
+from anti_abuse.lexicon_versions import round_names
 from anti_abuse.models import Flag
 from contest.models import BankAnswer, Battle, BattleTurn, Model, Round, RoundModel
 from voting.models import Vote
@@ -85,8 +84,7 @@ def scan_bank(session: Session, round_id: str, now: datetime) -> int:
     """File a queue item for each bank answer of the round's entrants that names its model, team or maker
     of itself (under the round's lexicon version): served in a battle, it would unblind it, and every vote
     on it would be excluded. Returns how many were new."""
-    lexicon = lexicon_version(session, queries.round_protocol(session, round_id).get("identity_lexicon"))
-    names = lexicon.names.with_names(queries.contest_names(session))
+    lexicon, names = round_names(session, round_id)
     filed = 0
     rows = session.execute(select(BankAnswer.id, BankAnswer.prompt_id, BankAnswer.sample, BankAnswer.text, Model.slug)
                            .join(Model, Model.id == BankAnswer.model_id)

@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from anti_abuse.blueprint import bp
 from anti_abuse.scan import scan_rounds
+from app.models import STAFF_ROLES
 from app.auth import guard_blueprint
 from app.db import could_be_id, get_session, utcnow
 from app.errors import NotFound
@@ -13,7 +14,7 @@ from app.openapi import api_doc
 from contest.models import Round
 
 scan_bp = Blueprint("moderation_scan", __name__, url_prefix="/api/moderation")
-guard_blueprint(scan_bp, "moderator", "ministry")
+guard_blueprint(scan_bp, *STAFF_ROLES)
 
 
 @scan_bp.post("/scan")

@@ -29,12 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from anti_abuse.identity import find_terms
+from app.text import visible
 
 BLOCKLIST_FILE = Path(__file__).with_name("blocklist.json")
 
@@ -122,11 +122,6 @@ def message(finding: ScreenFinding, lang: str = "ko") -> str:
     """The finding's message in `lang` ('ko' or 'en'; anything else gets Korean)."""
     templates = MESSAGES[finding.key]
     return templates.get(lang, templates["ko"]).format(excerpt=finding.excerpt, limit=finding.limit)
-
-
-def _fold(text: str) -> str:
-    """NFKC (full-width digits and letters become ASCII) with invisible format characters dropped."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch) != "Cf")
 
 
 def _mask(span: str, head: int, tail: int) -> str:
@@ -222,7 +217,7 @@ def _personal(text: str) -> list[ScreenFinding]:
 
 def screen_prompt(text: str, policy: ScreenPolicy = DEFAULT_POLICY) -> Screening:
     """Every reason to refuse `text` (empty when it may be sent): length, personal data, blocklist."""
-    folded = _fold(text).strip()
+    folded = visible(text).strip()
     findings: list[ScreenFinding] = []
     if len(folded) < policy.min_chars:
         findings.append(ScreenFinding("too_short", str(len(folded)), "screen.too_short", limit=policy.min_chars))

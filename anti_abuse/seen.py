@@ -13,14 +13,13 @@ from app.models import User
 from voting.queries import VoteTarget
 
 REASON = "answer_seen"
-# Staff see answers beside their models: moderators in the queue (every voted battle), the ministry in
-# the bank it uploads. Their own votes are stored and never counted, for the same reason.
-STAFF_ROLES = ("moderator", "ministry")
+# Staff (User.is_staff) see answers beside their models: moderators in the queue (every voted battle),
+# the ministry in the bank it uploads. Their own votes are stored and never counted, for the same reason.
 
 
 def answer_seen_check(session: Session, target: VoteTarget, user: User) -> str | None:
     """`answer_seen` when the battle shows an answer this voter saw in a battle already revealed to them,
     or the voter is staff (who can see any answer with its model)."""
-    if any(user.has_role(role) for role in STAFF_ROLES):
+    if user.is_staff:
         return REASON
     return REASON if queries.answer_revealed_before(session, user.id, target.battle_id) else None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from datetime import datetime
 from typing import Callable
 
@@ -15,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import ROLES, OAuthIdentity, User, UserRole
+from app.text import visible
 
 GRANTABLE_ROLES = tuple(r for r in ROLES if r != "citizen")  # every account is a citizen
 NAME_MIN, NAME_MAX = 2, 20
@@ -67,8 +67,7 @@ def normalise_display_name(raw: object) -> str:
     """A valid display name from user input, or AccountError('invalid_display_name')."""
     if not isinstance(raw, str):
         raise AccountError("invalid_display_name")
-    visible = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if unicodedata.category(ch) != "Cf")
-    name = " ".join(visible.split())  # zero-width and other format characters dropped, spaces collapsed
+    name = " ".join(visible(raw).split())  # zero-width and other format characters dropped, spaces collapsed
     if not NAME_MIN <= len(name) <= NAME_MAX or not NAME_PATTERN.match(name):
         raise AccountError("invalid_display_name")
     folded = name.casefold().replace(" ", "")

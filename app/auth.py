@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import Blueprint, Flask, g, session
+from flask import Blueprint, Flask, g, redirect, request, session, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_session
@@ -55,6 +55,19 @@ def guard_blueprint(bp: Blueprint, *roles: str) -> None:
         user = require_user()
         if not any(user.has_role(role) for role in roles):
             raise Forbidden()
+
+
+def guard_pages(bp: Blueprint, *roles: str) -> None:
+    """guard_blueprint for pages: someone not logged in is sent to log in and brought back (before the
+    role guard would answer 401); other roles get the 403 page."""
+
+    @bp.before_request
+    def _send_anonymous_to_login():
+        if current_user() is None:
+            return redirect(url_for("auth.login_page", next=request.full_path.rstrip("?")))
+        return None
+
+    guard_blueprint(bp, *roles)
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, UTCDateTime, utcnow
 
 ROLES = ("citizen", "moderator", "ministry")
+STAFF_ROLES = ("moderator", "ministry")
 
 
 class User(Base):
@@ -37,6 +38,11 @@ class User(Base):
 
     def has_role(self, role: str) -> bool:
         return role in self.role_names
+
+    @property
+    def is_staff(self) -> bool:
+        """A moderator or the ministry: sees answers beside their models, never rules on itself."""
+        return any(self.has_role(role) for role in STAFF_ROLES)
 
     @property
     def is_active(self) -> bool:

@@ -5,9 +5,9 @@ so the console can do nothing a program holding the ministry role could not.
 """
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 
-from app.auth import current_user, guard_blueprint
+from app.auth import guard_pages
 from app.db import could_be_id, get_session
 from app.errors import NotFound
 from app.i18n import t
@@ -18,16 +18,7 @@ from contest.protocol import DEFAULT_PROTOCOL, KNOWN_EXCLUSIONS
 console_bp = Blueprint("console", __name__, url_prefix="/admin")
 console_bp.record_once(lambda _state: console_messages.register())
 
-
-@console_bp.before_request
-def _send_anonymous_to_login():
-    """Someone not logged in is sent to log in and brought back (before the role guard answers 401)."""
-    if current_user() is None:
-        return redirect(url_for("auth.login_page", next=request.full_path.rstrip("?")))
-    return None
-
-
-guard_blueprint(console_bp, "ministry")
+guard_pages(console_bp, "ministry")
 
 # The strings console.js shows, handed over as a JSON data block (no inline script).
 JS_STRINGS = ("console.saved", "console.sending", "console.failed", "console.confirm", "console.published",

@@ -88,7 +88,8 @@ def votes_of(session: Session, user_id: int, start: datetime | None = None, end:
 CHUNK = 5000  # ids per IN list: a voter or a ring may have more votes than a statement takes parameters
 
 
-def _chunks(ids: list[str]) -> Iterable[list[str]]:
+def chunks(ids: list[str]) -> Iterable[list[str]]:
+    """`ids` in lists of at most CHUNK (one IN list each)."""
     return (ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK))
 
 
@@ -97,12 +98,12 @@ def _locked_votes(session: Session, vote_ids: Iterable[str]) -> list[Vote]:
     ids = sorted(set(vote_ids))
     if not ids:
         return []
-    rounds = sorted({r for chunk in _chunks(ids) for r in session.scalars(select(Vote.round_id)
+    rounds = sorted({r for chunk in chunks(ids) for r in session.scalars(select(Vote.round_id)
                                                                           .where(Vote.id.in_(chunk)))})
     for round_id in rounds:
         lock_round_writes(session, round_id)
     votes = []
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         stmt = select(Vote).where(Vote.id.in_(chunk))
         # populate_existing: the votes as they are now that the locks are held, not as this session last saw them
         votes += session.scalars(stmt.execution_options(populate_existing=True))
