@@ -36,6 +36,10 @@ DEFAULT_LIMITS = {
     "FLAG_ACCOUNT": "10 per hour",
     "FLAG_ADDRESS": "30 per hour",
     "FLAG_GLOBAL": "600 per minute",
+    # Only failed redemptions count (a wrong or spent code): guessing is slowed, joining is not.
+    "PANEL_REDEEM_ACCOUNT": "10 per hour",
+    "PANEL_REDEEM_ADDRESS": "30 per hour",
+    "PANEL_REDEEM_GLOBAL": "600 per minute",
 }
 
 
@@ -60,19 +64,19 @@ def _anonymous() -> bool:
     return session.get("uid") is None
 
 
-def _layered(prefix: str, with_account: bool = True) -> Callable:
+def _layered(prefix: str, with_account: bool = True, deduct_when: Callable | None = None) -> Callable:
     decorators = []
     if with_account:
         decorators.append(limiter.limit(configured(f"{prefix}_ACCOUNT"), key_func=account_key,
-                                        scope=f"{prefix.lower()}-account"))
+                                        scope=f"{prefix.lower()}-account", deduct_when=deduct_when))
     decorators.append(limiter.limit(configured(f"{prefix}_ADDRESS"), key_func=client_address,
-                                    scope=f"{prefix.lower()}-address"))
+                                    scope=f"{prefix.lower()}-address", deduct_when=deduct_when))
     # The global tier is everyone's: on a route that needs an account, requests without one (answered
     # 401 anyway) must not use it up, or a few hundred anonymous addresses could lock every citizen out.
     # They still count against their address's tier, which runs before the login check.
     decorators.append(limiter.limit(configured(f"{prefix}_GLOBAL"), key_func=global_key,
                                     scope=f"{prefix.lower()}-global",
-                                    exempt_when=_anonymous if with_account else None))
+                                    exempt_when=_anonymous if with_account else None, deduct_when=deduct_when))
 
     def apply(view: Callable) -> Callable:
         for decorate in decorators:
@@ -86,6 +90,13 @@ vote_limits = _layered("VOTE")
 battle_limits = _layered("BATTLE")
 flag_limits = _layered("FLAG")
 login_limits = _layered("LOGIN", with_account=False)
+
+
+def _failed(response) -> bool:
+    return response.status_code in (404, 409, 422)
+
+
+redeem_limits = _layered("PANEL_REDEEM", deduct_when=_failed)
 
 
 def _check_limit(name: str, value: object) -> None:
@@ -104,6 +115,7 @@ PROTECTED = {
     "auth.login": login_limits,
     "auth.callback": login_limits,
     "anti_abuse.flag": flag_limits,
+    "contest.panel.panel_redeem": redeem_limits,
 }
 
 

@@ -216,7 +216,36 @@ ROUNDS_EN = {
 }
 
 
+PANEL_KO = {
+    "error.unknown_panel": "없는 시민 평가단입니다.",
+    "error.panel_exists": "같은 이름의 시민 평가단이 이미 있습니다.",
+    "error.margins_sum": "한 항목의 인구 비율을 모두 더하면 1이어야 합니다 ({field}).",
+    "error.targets_margins": "모집 목표가 있는 층에만 인구 비율이 있어야 하고, 그 반대도 같아야 합니다 ({field}).",
+    "error.targets_sizes": "항목마다 모집 목표를 더한 값(평가단 규모)이 같아야 합니다.",
+    "error.unknown_invitation": "확인되지 않는 초대 코드입니다. 초대장에 적힌 코드를 다시 확인해 주세요.",
+    "error.invitation_used": "이미 사용된 초대 코드입니다.",
+    "error.already_member": "이미 이 시민 평가단에 참여하고 계십니다.",
+    "error.not_a_member": "참여 중인 시민 평가단이 없습니다. 초대 코드를 먼저 입력해 주세요.",
+    "error.quota_done": "배정된 평가를 모두 마치셨습니다. 감사합니다.",
+    "error.battle_in_progress": "진행 중인 배정 평가가 있습니다. 그 평가를 먼저 마쳐 주세요.",
+}
+
+PANEL_EN = {
+    "error.unknown_panel": "No such citizen panel.",
+    "error.panel_exists": "A citizen panel with this id already exists.",
+    "error.margins_sum": "A dimension's population shares must add up to 1 ({field}).",
+    "error.targets_margins": "A level has a recruitment target exactly when it has a population share ({field}).",
+    "error.targets_sizes": "Every dimension's targets must add up to the same panel size.",
+    "error.unknown_invitation": "This invitation code is not recognised. Please check the code on your letter.",
+    "error.invitation_used": "This invitation code has already been used.",
+    "error.already_member": "You are already on this citizen panel.",
+    "error.not_a_member": "You are not on a citizen panel. Enter your invitation code first.",
+    "error.quota_done": "You have completed every assigned comparison. Thank you.",
+    "error.battle_in_progress": "An assigned comparison is in progress; please finish it first.",
+}
+
+
 def register() -> None:
-    """Add the arena and round-administration strings to the shared catalogue."""
-    register_messages("ko", {**KO, **ROUNDS_KO})
-    register_messages("en", {**EN, **ROUNDS_EN})
+    """Add the arena, round-administration and panel strings to the shared catalogue."""
+    register_messages("ko", {**KO, **ROUNDS_KO, **PANEL_KO})
+    register_messages("en", {**EN, **ROUNDS_EN, **PANEL_EN})

@@ -223,3 +223,7 @@ class BattleTurn(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     battle: Mapped[Battle] = relationship(back_populates="turns")
+
+
+# The citizen panel's tables live in their own module; imported here so they are on the metadata.
+from contest.panel_models import Panel, PanelAssignment, PanelInvitation, PanelMember  # noqa: E402,F401

@@ -127,7 +127,7 @@ class Draw:
 
     a: ModelId
     b: ModelId
-    propensity: float
+    propensity: float | None  # None: a designed pair (a panel assignment), not drawn
 
 
 class NotEnoughModels(Exception):

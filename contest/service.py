@@ -18,7 +18,7 @@ from app.db import could_be_id
 from contest import queries
 from contest.backends import Backend, BackendSettings, BankBackend, BackendError, Messages, is_bank, openai_backend
 from contest.models import BankAnswer, Battle, BattleTurn, Model, Prompt, Round
-from contest.sampling import NotEnoughModels, choose_pair
+from contest.sampling import Draw, NotEnoughModels, choose_pair
 
 
 class ArenaError(Exception):
@@ -59,6 +59,7 @@ class BattleRequest:
     prompt: str | None = None
     prompt_id: str | None = None
     category: str | None = None
+    pair: tuple[int, int] | None = None  # a panel assignment's ordered pair (model ids), not drawn
 
 
 @dataclass
@@ -178,10 +179,15 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     bank = queries.bank_answers(session, prompt.id, roster_ids) if prompt is not None else {}
     models = _available(round_, now, bank)
     queries.lock_draws(session, round_.id)
-    try:
-        draw = choose_pair(queries.round_exposure(session, round_.id), category, models, rng)
-    except NotEnoughModels:
-        raise ArenaError("no_models_available", 503) from None
+    if req.pair is not None:  # designed, not drawn: no propensity
+        if not all(m in models for m in req.pair):
+            raise ArenaError("no_models_available", 503)
+        draw = Draw(req.pair[0], req.pair[1], None)
+    else:
+        try:
+            draw = choose_pair(queries.round_exposure(session, round_.id), category, models, rng)
+        except NotEnoughModels:
+            raise ArenaError("no_models_available", 503) from None
     battle = Battle(user_id=user_id, round_id=round_.id, category=category, model_a_id=draw.a, model_b_id=draw.b,
                     prompt_id=prompt.id if prompt else None, status="answering", pair_propensity=draw.propensity,
                     created_at=now)

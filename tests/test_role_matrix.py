@@ -50,6 +50,9 @@ def console_page() -> dict:
     return expect(302, 403, 403, 403, 200)
 
 
+PANEL_DESIGN = {"strata": {"age": ["young", "old"]}, "margins": {"age": {"young": 0.4, "old": 0.6}},
+                "targets": {"age": {"young": 10, "old": 10}}}
+
 MATRIX: dict[tuple[str, str], dict] = {
     # shell
     ("GET", "/"): everyone(200),
@@ -151,9 +154,23 @@ MATRIX: dict[tuple[str, str], dict] = {
     # the moderators' pages: anonymous is sent to log in (302), citizens get the 403 page
     ("GET", "/moderation"): expect(302, 403, 403, 200, 200),
     ("GET", "/moderation/audit"): expect(302, 403, 403, 200, 200),
+    # the citizen panel (issue 14): the ministry designs it and issues codes; members redeem and work
+    ("GET", "/api/admin/panels"): only_ministry(200),
+    ("POST", "/api/admin/panels"): only_ministry(201, json={"id": "matrix-panel-2", "round": "demo-2026h2",
+                                                            **PANEL_DESIGN}),
+    ("GET", "/api/admin/panels/<panel_id>"): only_ministry(200),
+    ("POST", "/api/admin/panels/<panel_id>/invitations"): only_ministry(201, json={"count": 1,
+                                                                                  "stratum": {"age": "old"}}),
+    ("POST", "/api/admin/panels/<panel_id>/invitations/revoke"): only_ministry(404, json={
+        "codes": ["0000-0000-0000-0000"]}),
+    ("GET", "/api/admin/panels/<panel_id>/report"): only_ministry(200),
+    ("GET", "/api/admin/panels/<panel_id>/report.csv"): only_ministry(200),
+    ("POST", "/api/panel/redeem"): logged_in(404, json={"code": "0000-0000-0000-0000"}),
+    ("GET", "/api/panel/next"): logged_in(404),
+    ("POST", "/api/panel/battles"): logged_in(404),
 }
 
-PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2",
+PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2", "panel_id": "matrix-panel",
           "team_slug": "lg", "model_slug": "exaone-demo", "version": 3}
 
 
@@ -182,6 +199,7 @@ def test_no_state_change_is_open_to_anonymous():
 
 def clients_by_role(app, db, login) -> tuple[dict, dict]:
     from contest.demo import seed_demo
+    from contest.panels import create_panel
     from contest.queries import current_round
     from voting.snapshots import publish_snapshot
 
@@ -191,6 +209,7 @@ def clients_by_role(app, db, login) -> tuple[dict, dict]:
              "ministry": make_user(db, "부처", roles=("ministry",))}
     battle = make_battle(db, users["citizen"], current_round(db, utcnow()))
     snapshot = publish_snapshot(db, current_round(db, utcnow()), users["ministry"], utcnow(), "test")
+    create_panel(db, users["ministry"], {"id": "matrix-panel", "round": "demo-2026h2", **PANEL_DESIGN}, utcnow())
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():
         clients[role] = app.test_client()

@@ -7,7 +7,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 # The route modules that attach to `voting.bp`.
-ROUTE_MODULES = ("routes", "log_routes", "snapshot_routes", "publication_pages")
+ROUTE_MODULES = ("routes", "log_routes", "snapshot_routes", "publication_pages", "panel_routes")
 
 
 def __getattr__(name: str) -> Any:

@@ -22,6 +22,7 @@ from voting.queries import exclusion_stats, round_vote_count
 from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, client_hash, vote_event
+from voting.panel_routes import panel_board_json
 
 REJECTION_STATUS = {"invalid_winner": 422, "battle_not_found": 404, "already_voted": 409,
                     "battle_not_ready": 409, "battle_voided": 409, "round_closed": 409, "daily_cap": 429}
@@ -94,7 +95,9 @@ def round_exclusions(round_id: str) -> dict:
 @bp.get("/api/leaderboard")
 @api_doc(params=BOARD_PARAMS, responses={200: LEADERBOARD_SCHEMA}, tags=["leaderboard"])
 def leaderboard_api():
-    """The live leaderboard of a round and category."""
+    """The live leaderboard of a round and category; with `?panel=`, that citizen panel's weighted board."""
+    if request.args.get("panel"):
+        return jsonify(panel_board_json(request.args["panel"]))
     round_, category, counts = board_scope()
     settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
     body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
