@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
 
-ROUTE_MODULES = ("admin", "admin_catalog", "admin_rounds", "console", "pages", "routes", "panel_routes")
+ROUTE_MODULES = ("admin", "admin_catalog", "admin_rounds", "console", "pages", "routes", "panel_routes", "panel_pages")
 
 
 def __getattr__(name: str) -> Any:

@@ -226,4 +226,4 @@ class BattleTurn(Base):
 
 
 # The citizen panel's tables live in their own module; imported here so they are on the metadata.
-from contest.panel_models import Panel, PanelAssignment, PanelInvitation, PanelMember  # noqa: E402,F401
+from contest import panel_models  # noqa: E402,F401

@@ -168,6 +168,9 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("POST", "/api/panel/redeem"): logged_in(404, json={"code": "0000-0000-0000-0000"}),
     ("GET", "/api/panel/next"): logged_in(404),
     ("POST", "/api/panel/battles"): logged_in(404),
+    ("GET", "/panel"): expect(302, 200, 200, 200, 200),
+    ("GET", "/admin/panels"): console_page(),
+    ("GET", "/admin/panels/<panel_id>"): console_page(),
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2", "panel_id": "matrix-panel",

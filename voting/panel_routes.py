@@ -1,14 +1,15 @@
 """The citizen panel's report (ministry) and board (public, beside the open board)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from app.auth import guard_blueprint
+from app.auth import guard_blueprint, guard_pages
 from app.db import get_session, utcnow
 from app.errors import NotFound, Unprocessable
 from app.i18n import current_lang
 from app.openapi import api_doc
-from contest.panels import PanelError, find_panel
+from app.i18n import t
+from contest.panels import PanelError, find_panel, list_panels, panel_json
 from voting.blueprint import bp
 from voting.panel_report import panel_leaderboard, report, report_csv, round_of
 from voting.runtime import board_settings_for
@@ -61,4 +62,24 @@ def panel_board_json(panel_id: str) -> dict:
     return panel_leaderboard(session, panel, settings, current_lang(), utcnow())
 
 
+report_pages_bp = Blueprint("panel_report_pages", __name__, url_prefix="/admin/panels")
+guard_pages(report_pages_bp, "ministry")
+PAGE_STRINGS = ("panel.codes_issued", "panel.failed", "panel.offline")
+
+
+@report_pages_bp.get("")
+def panels_page():
+    """The ministry's panels (the console's panel section)."""
+    return render_template("voting/panel_list.html", panels=[panel_json(p) for p in list_panels(get_session())])
+
+
+@report_pages_bp.get("/<panel_id>")
+def panel_report_page(panel_id: str):
+    """One panel's report: recruitment, completion, weights, both boards and their difference."""
+    panel = _panel(panel_id)
+    return render_template("voting/panel_report.html", panel=panel_json(panel), report=_report(panel_id),
+                           panel_strings={k.removeprefix("panel."): t(k) for k in PAGE_STRINGS})
+
+
 bp.register_blueprint(report_bp)
+bp.register_blueprint(report_pages_bp)
