@@ -6,9 +6,10 @@ contest and registers into the hooks they offer when it is initialised.
 from flask import Flask
 
 # Route modules attach to the blueprint when imported.
-from anti_abuse import (cli, lexicon_routes, limits, messages, moderation_routes, pages, routes,  # noqa: F401
-                        scan_routes)
+from anti_abuse import (cli, conflict_routes, lexicon_routes, limits, messages, moderation_routes,  # noqa: F401
+                        pages, routes, scan_routes)
 from anti_abuse.blueprint import bp  # noqa: F401  (registered by the factory)
+from anti_abuse.conflicts import conflict_check
 from anti_abuse.display_names import display_name_rule
 from anti_abuse.identity_check import identity_leak_check
 from anti_abuse.lexicon_versions import protocol_lexicon_check
@@ -23,7 +24,7 @@ def init_app(app: Flask) -> None:
     messages.register()
     # Order matters only for the reason stored: an answer naming its model is the graver finding.
     checks = app.extensions.setdefault("vote_exclusion_checks", [])
-    checks.extend([identity_leak_check, answer_seen_check])
+    checks.extend([identity_leak_check, answer_seen_check, conflict_check])
     policy = policy_for(int(app.config["MAX_PROMPT_CHARS"]), str(app.config.get("PROMPT_BLOCKLIST_FILE") or ""))
     app.extensions.setdefault("prompt_checks", []).append(prompt_check(policy))
     app.extensions["display_name_rule"] = display_name_rule  # the shell's hook for display names

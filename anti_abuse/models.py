@@ -61,3 +61,15 @@ class IdentityLexicon(Base):
     note: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConflictDeclaration(Base):
+    """A citizen's declaration of ties to participating teams (empty: none), append-only: the latest one
+    holds, and the earlier ones show what was declared when."""
+
+    __tablename__ = "conflict_declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    teams: Mapped[list[str]] = mapped_column(JSON)  # team slugs
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

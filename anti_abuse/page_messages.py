@@ -7,7 +7,6 @@ independently; both register into the one catalogue of app.i18n.
 from app.i18n import register_messages
 
 FLAG_REASONS = ("identity_leak", "harmful", "personal_data", "wrong_answer", "spam", "other")
-EXCLUSION_REASONS = ("identity_leak", "answer_seen", "moderation", "anomaly", "suspended_user", "backend_error")
 
 KO = {
     "nav.moderation": "검토",
@@ -95,6 +94,7 @@ KO = {
     "exclusion_label.anomaly": "비정상 투표 패턴",
     "exclusion_label.suspended_user": "정지된 계정",
     "exclusion_label.backend_error": "모델 오류",
+    "exclusion_label.conflict_of_interest": "이해관계 신고",
 }
 
 EN = {
@@ -184,6 +184,7 @@ EN = {
     "exclusion_label.anomaly": "Unusual voting pattern",
     "exclusion_label.suspended_user": "Suspended account",
     "exclusion_label.backend_error": "Model failure",
+    "exclusion_label.conflict_of_interest": "Declared conflict of interest",
 }
 
 # Handed to the browser scripts as JSON data blocks (no inline script).

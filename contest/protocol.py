@@ -15,7 +15,8 @@ LEGACY_RATING_METHOD = "bootstrap-centred-1"
 RATING_METHOD = "anchored-sandwich-1"
 RATING_METHODS = (LEGACY_RATING_METHOD, RATING_METHOD)
 # Every reason a vote may be kept out of the ranking (voting.models.EXCLUSION_REASONS).
-KNOWN_EXCLUSIONS = ("identity_leak", "answer_seen", "moderation", "anomaly", "suspended_user", "backend_error")
+KNOWN_EXCLUSIONS = ("identity_leak", "answer_seen", "moderation", "anomaly", "suspended_user", "backend_error",
+                    "conflict_of_interest")
 
 DEFAULT_PROTOCOL: dict[str, Any] = {
     "method": METHOD,

@@ -169,6 +169,8 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/panel/next"): logged_in(404),
     ("POST", "/api/panel/battles"): logged_in(404),
     ("GET", "/panel"): expect(302, 200, 200, 200, 200),
+    ("GET", "/api/me/conflicts"): logged_in(200),
+    ("PUT", "/api/me/conflicts"): logged_in(200, json={"teams": []}),
     ("GET", "/admin/panels"): console_page(),
     ("GET", "/admin/panels/<panel_id>"): console_page(),
 }

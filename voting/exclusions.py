@@ -21,6 +21,8 @@ from voting.models import EXCLUSION_REASONS, BoardRebuild, Vote
 
 # The reasons a moderator's decision sets, and so the only ones a restore removes.
 MODERATION_REASONS = ("moderation", "anomaly", "suspended_user")
+# Also voided later, but never restored: a citizen's own declaration of ties to a team.
+VOIDABLE_REASONS = MODERATION_REASONS + ("conflict_of_interest",)
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ def _state(reason: str | None) -> dict:
 
 def plan_void(session: Session, vote_ids: Iterable[str], reason: str) -> list[Change]:
     """The counted votes among `vote_ids` that voiding for `reason` would exclude (rounds locked)."""
-    if reason not in MODERATION_REASONS:
-        raise ValueError(f"not a moderation reason: {reason!r}")
+    if reason not in VOIDABLE_REASONS:
+        raise ValueError(f"not a reason to void for: {reason!r}")
     return [Change(v.id, v.round_id, v.user_id, None, reason) for v in _locked_votes(session, vote_ids)
             if not v.excluded]
 

@@ -38,6 +38,7 @@ KO = {
     "exclusion.anomaly": "비정상적인 투표 패턴이 감지되어 집계에서 제외되었습니다.",
     "exclusion.suspended_user": "이용이 정지된 계정의 투표라 집계에서 제외되었습니다.",
     "exclusion.backend_error": "모델 오류가 있었던 대결이라 집계에서 제외되었습니다.",
+    "exclusion.conflict_of_interest": "신고하신 이해관계가 있는 팀의 모델이 나온 대결이라 집계에서 제외되었습니다.",
 }
 EN = {
     "nav.leaderboard": "Leaderboard",
@@ -75,6 +76,7 @@ EN = {
     "exclusion.anomaly": "Excluded from the ranking: an unusual voting pattern was detected.",
     "exclusion.suspended_user": "Excluded from the ranking: the account is suspended.",
     "exclusion.backend_error": "Excluded from the ranking: a model failed in this battle.",
+    "exclusion.conflict_of_interest": "Excluded from the ranking: a model of a team you declared ties to took part.",
 }
 
 

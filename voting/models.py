@@ -14,7 +14,8 @@ from contest.models import Battle
 
 WINNERS = ("a", "b", "tie", "bothbad")
 # Exclusion reason codes; a vote with a reason never enters the ranking.
-EXCLUSION_REASONS = ("identity_leak", "answer_seen", "moderation", "anomaly", "suspended_user", "backend_error")
+EXCLUSION_REASONS = ("identity_leak", "answer_seen", "moderation", "anomaly", "suspended_user", "backend_error",
+                     "conflict_of_interest")
 
 
 def new_vote_id() -> str:

@@ -58,6 +58,7 @@ KO = {
     "reason.identity_leak": "모델 정체 노출", "reason.answer_seen": "이미 공개된 답변의 재등장",
     "reason.moderation": "운영진 검토", "reason.anomaly": "비정상 투표 패턴",
     "reason.suspended_user": "정지된 계정", "reason.backend_error": "모델 응답 오류",
+    "reason.conflict_of_interest": "이해관계 신고",
     "board.too_few": "표본 부족",
     "board.too_few_note": "대결이 기준보다 적거나, 순위가 매겨진 모델을 상대로 이긴 적과 진 적이 모두 있지는 않아 순위를 "
                           "매기지 않습니다. 점수와 범위는 순위가 매겨진 모델들의 점수를 고정해 두고 계산한 참고값입니다.",
@@ -138,6 +139,7 @@ EN = {
     "reason.identity_leak": "Model identity revealed", "reason.answer_seen": "Already revealed answer shown again",
     "reason.moderation": "Moderator review", "reason.anomaly": "Anomalous voting pattern",
     "reason.suspended_user": "Suspended account", "reason.backend_error": "Model answer failed",
+    "reason.conflict_of_interest": "Declared conflict of interest",
     "board.too_few": "too few votes",
     "board.too_few_note": "Fewer battles than the threshold, or not both a win and a loss against the ranked models: "
                           "not ranked. Its score and range are for reference, computed with the ranked models' scores "
