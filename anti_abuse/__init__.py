@@ -9,7 +9,7 @@ from flask import Flask
 from anti_abuse import (cli, conflict_routes, lexicon_routes, limits, messages, moderation_routes,  # noqa: F401
                         pages, routes, scan_routes)
 from anti_abuse.blueprint import bp  # noqa: F401  (registered by the factory)
-from anti_abuse.conflicts import conflict_check
+from anti_abuse.conflicts import conflict_check, declared_teams
 from anti_abuse.display_names import display_name_rule
 from anti_abuse.identity_check import identity_leak_check
 from anti_abuse.lexicon_versions import protocol_lexicon_check
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     # Order matters only for the reason stored: an answer naming its model is the graver finding.
     checks = app.extensions.setdefault("vote_exclusion_checks", [])
     checks.extend([identity_leak_check, answer_seen_check, conflict_check])
+    app.extensions["conflict_teams"] = declared_teams  # contest's hook: panel battles avoid declared teams
     policy = policy_for(int(app.config["MAX_PROMPT_CHARS"]), str(app.config.get("PROMPT_BLOCKLIST_FILE") or ""))
     app.extensions.setdefault("prompt_checks", []).append(prompt_check(policy))
     app.extensions["display_name_rule"] = display_name_rule  # the shell's hook for display names

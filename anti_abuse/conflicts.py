@@ -67,6 +67,13 @@ def _counted_votes_on_teams(session: Session, user_id: int, slugs: set[str]) -> 
     return list(session.scalars(stmt))
 
 
+def declared_teams(session: Session, user_id: int) -> set[str]:
+    """Slugs of the teams the citizen declared ties to (contest's `conflict_teams` hook: panel assignments
+    avoid them)."""
+    row = current(session, user_id)
+    return set(row.teams) if row is not None else set()
+
+
 def conflict_check(session: Session, target: VoteTarget, user: User) -> str | None:
     """`conflict_of_interest` when the voter declared ties to the team of either side (a vote check)."""
     declared = current(session, user.id)

@@ -36,7 +36,8 @@ DEFAULT_LIMITS = {
     "FLAG_ACCOUNT": "10 per hour",
     "FLAG_ADDRESS": "30 per hour",
     "FLAG_GLOBAL": "600 per minute",
-    # Only failed redemptions count (a wrong or spent code): guessing is slowed, joining is not.
+    # Every redemption counts (counting only failures would be a read-then-write race): a citizen
+    # joins a panel once, a guesser meets 429 after a handful of tries.
     "PANEL_REDEEM_ACCOUNT": "10 per hour",
     "PANEL_REDEEM_ADDRESS": "30 per hour",
     "PANEL_REDEEM_GLOBAL": "600 per minute",
@@ -64,19 +65,19 @@ def _anonymous() -> bool:
     return session.get("uid") is None
 
 
-def _layered(prefix: str, with_account: bool = True, deduct_when: Callable | None = None) -> Callable:
+def _layered(prefix: str, with_account: bool = True) -> Callable:
     decorators = []
     if with_account:
         decorators.append(limiter.limit(configured(f"{prefix}_ACCOUNT"), key_func=account_key,
-                                        scope=f"{prefix.lower()}-account", deduct_when=deduct_when))
+                                        scope=f"{prefix.lower()}-account"))
     decorators.append(limiter.limit(configured(f"{prefix}_ADDRESS"), key_func=client_address,
-                                    scope=f"{prefix.lower()}-address", deduct_when=deduct_when))
+                                    scope=f"{prefix.lower()}-address"))
     # The global tier is everyone's: on a route that needs an account, requests without one (answered
     # 401 anyway) must not use it up, or a few hundred anonymous addresses could lock every citizen out.
     # They still count against their address's tier, which runs before the login check.
     decorators.append(limiter.limit(configured(f"{prefix}_GLOBAL"), key_func=global_key,
                                     scope=f"{prefix.lower()}-global",
-                                    exempt_when=_anonymous if with_account else None, deduct_when=deduct_when))
+                                    exempt_when=_anonymous if with_account else None))
 
     def apply(view: Callable) -> Callable:
         for decorate in decorators:
@@ -90,13 +91,7 @@ vote_limits = _layered("VOTE")
 battle_limits = _layered("BATTLE")
 flag_limits = _layered("FLAG")
 login_limits = _layered("LOGIN", with_account=False)
-
-
-def _failed(response) -> bool:
-    return response.status_code in (404, 409, 422)
-
-
-redeem_limits = _layered("PANEL_REDEEM", deduct_when=_failed)
+redeem_limits = _layered("PANEL_REDEEM")
 
 
 def _check_limit(name: str, value: object) -> None:
@@ -116,6 +111,7 @@ PROTECTED = {
     "auth.callback": login_limits,
     "anti_abuse.flag": flag_limits,
     "contest.panel.panel_redeem": redeem_limits,
+    "contest.panel.panel_battle": battle_limits,
 }
 
 

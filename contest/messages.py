@@ -228,6 +228,7 @@ PANEL_KO = {
     "error.not_a_member": "참여 중인 시민 평가단이 없습니다. 초대 코드를 먼저 입력해 주세요.",
     "error.quota_done": "배정된 평가를 모두 마치셨습니다. 감사합니다.",
     "error.battle_in_progress": "진행 중인 배정 평가가 있습니다. 그 평가를 먼저 마쳐 주세요.",
+    "error.round_not_started": "이 경연은 아직 시작하지 않았습니다.",
 }
 
 PANEL_PAGE_KO = {
@@ -239,6 +240,8 @@ PANEL_PAGE_KO = {
     "panel.start": "다음 배정 평가 시작",
     "panel.continue": "진행 중인 평가 이어 하기",
     "panel.finished": "배정된 평가를 모두 마치셨습니다. 참여해 주셔서 감사합니다.",
+    "panel.not_open": "이 경연은 아직 시작하지 않았습니다. 경연이 열리면 배정된 평가를 시작할 수 있습니다.",
+    "panel.closed": "이 경연은 끝났습니다. 남은 배정 평가는 더 할 수 없습니다. 참여해 주셔서 감사합니다.",
     "panel.how": "평가마다 같은 질문에 대한 두 모델의 답변을 읽고 더 나은 쪽에 투표해 주세요. 모델 이름은 투표한 뒤에 공개됩니다.",
     "panel.redeem_heading": "초대 코드 입력",
     "panel.redeem_another": "다른 평가단 초대 코드 입력",
@@ -283,6 +286,11 @@ PANEL_PAGE_KO = {
     "panel.too_few": "표본 부족",
     "panel.no_votes": "아직 집계된 투표가 없습니다.",
     "panel.recruitment": "모집 및 완료 현황",
+    "panel.difference": "평가단과 공개 경연의 차이",
+    "panel.difference_caption": "평가단 순위표에서 공개 경연 순위표를 뺀 값 (각 순위표는 자기 모델 평균을 1000으로 맞춤)",
+    "panel.col_panel_rank": "평가단 순위", "panel.col_open_rank": "공개 경연 순위",
+    "panel.col_rating_delta": "점수 차", "panel.col_points_delta": "환산 점수 차",
+    "panel.margin_error": "인구 비율과의 최대 오차",
     "panel.invite": "초대 코드 발급",
     "panel.invite_count": "발급 수 (1–1000)",
     "panel.invite_submit": "코드 발급",
@@ -299,6 +307,8 @@ PANEL_PAGE_EN = {
     "panel.start": "Start the next assigned comparison",
     "panel.continue": "Continue the comparison in progress",
     "panel.finished": "You have completed every assigned comparison. Thank you for taking part.",
+    "panel.not_open": "This round has not opened yet. You can start your assigned comparisons once it opens.",
+    "panel.closed": "This round has closed; the remaining assigned comparisons can no longer be done. Thank you.",
     "panel.how": "Each comparison shows two models' answers to the same question; vote for the better one. "
                  "The models are named after you vote.",
     "panel.redeem_heading": "Enter your invitation code",
@@ -345,6 +355,11 @@ PANEL_PAGE_EN = {
     "panel.too_few": "Too few votes",
     "panel.no_votes": "No counted votes yet.",
     "panel.recruitment": "Recruitment and completion",
+    "panel.difference": "Panel against the open contest",
+    "panel.difference_caption": "Panel board minus open board (each board centred on its own models' mean of 1000)",
+    "panel.col_panel_rank": "Panel rank", "panel.col_open_rank": "Open rank",
+    "panel.col_rating_delta": "Score difference", "panel.col_points_delta": "Points difference",
+    "panel.margin_error": "Largest miss of a population share",
     "panel.invite": "Issue invitation codes",
     "panel.invite_count": "How many (1–1000)",
     "panel.invite_submit": "Issue codes",
@@ -364,6 +379,7 @@ PANEL_EN = {
     "error.not_a_member": "You are not on a citizen panel. Enter your invitation code first.",
     "error.quota_done": "You have completed every assigned comparison. Thank you.",
     "error.battle_in_progress": "An assigned comparison is in progress; please finish it first.",
+    "error.round_not_started": "This round has not opened yet.",
 }
 
 

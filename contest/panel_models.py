@@ -35,7 +35,8 @@ class Panel(Base):
     trim_low: Mapped[float] = mapped_column(Float)  # weights trimmed to [low, high] x the mean
     trim_high: Mapped[float] = mapped_column(Float)
     max_points: Mapped[float] = mapped_column(Float)  # the user evaluation's share of the stage's points
-    seed: Mapped[int] = mapped_column(Integer)  # the assignments' and the bootstrap's randomness
+    seed: Mapped[int] = mapped_column(Integer)  # the report's bootstrap (the assignments use secret randomness)
+    deck: Mapped[list[Any] | None] = mapped_column(JSON)  # the rest of the current block of cells to deal
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

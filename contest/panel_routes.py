@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint, jsonify, request
+import random
+
+from flask import Blueprint, current_app, jsonify, request
 from pydantic import Field, StringConstraints
+from sqlalchemy import select
 from pydantic.json_schema import SkipJsonSchema
 
 from app.auth import guard_blueprint, login_required, require_user
@@ -16,10 +19,10 @@ from app.i18n import t
 from app.openapi import api_doc
 from contest.api import answer_response, arena_settings, sampling_rng
 from contest.blueprint import bp
-from contest.models import Prompt, Round
-from contest.panels import (PanelError, create_panel, find_panel, issue_invitations, list_panels, next_for,
-                            panel_json, redeem, replacement_prompt, revoke_invitations)
-from contest.service import BattleRequest, start_battle
+from contest.models import Model, Prompt, Team
+from contest.panels import (PanelError, claim, create_panel, find_panel, issue_invitations, list_panels, next_for,
+                            panel_json, playable, redeem, revoke_invitations)
+from contest.service import BattleRequest, available_models, start_battle
 
 panel_admin_bp = Blueprint("panel_admin", __name__, url_prefix="/api/admin")
 guard_blueprint(panel_admin_bp, "ministry")
@@ -90,7 +93,7 @@ def panels_create():
     """Create a citizen panel for a round (ministry only)."""
     body = parse_body(PanelCreate)
     data = body.model_dump()
-    data["id"] = body.id or f"{body.round}-panel"
+    data["id"] = body.id or f"{body.round[:34]}-panel"
     panel = create_panel(get_session(), require_user(), data, utcnow())
     return _created({"id": panel.id, **panel_json(panel)})
 
@@ -127,35 +130,60 @@ def panels_revoke(panel_id: str):
 def panel_redeem():
     """Join a panel with an invitation code: 404 unknown, 409 already used (failures are rate-limited)."""
     body = parse_body(RedeemBody)
-    member = redeem(get_session(), require_user(), body.code, utcnow())
+    member = redeem(get_session(), require_user(), body.code, utcnow(), _secret_rng())
     get_session().commit()
     return jsonify({"panel": member.panel_id, "stratum": member.stratum})
 
 
+def _secret_rng() -> random.Random:
+    """Assignments must not be predictable from anything a citizen can see."""
+    return random.SystemRandom()
+
+
 def _next_json(found) -> dict:
     a = found.assignment
-    out = {"panel": found.panel.id, "round": found.panel.round_id,
+    out = {"panel": found.panel.id, "round": found.panel.round_id, "state": found.state,
            "progress": {"done": found.progress.done, "quota": found.progress.quota}}
     if a is not None:
         prompt = get_session().get(Prompt, a.prompt_id)
-        out.update({"position": a.position + 1, "category": a.category,
+        out.update({"position": found.progress.done + 1, "category": a.category,
                     "prompt": {"id": prompt.id, "text": prompt.text, "language": prompt.language},
                     "battle": found.battle.id if found.battle is not None else None})
     return out
+
+
+def _standing():
+    found = next_for(get_session(), require_user().id, _secret_rng(), request.args.get("panel"))
+    if found is None:
+        raise PanelError("not_a_member", 404)
+    if found.state in ("not_open", "closed"):
+        raise PanelError("round_not_started" if found.state == "not_open" else "round_closed", 409)
+    return found
 
 
 @panel_bp.get("/next")
 @login_required
 @api_doc()
 def panel_next():
-    """The member's next assigned battle and progress; 204 when the quota is done; 404 for a non-member."""
-    found = next_for(get_session(), require_user().id, request.args.get("panel"))
-    get_session().commit()  # the sequence is drawn on first use
-    if found is None:
-        raise PanelError("not_a_member", 404)
+    """The member's next assigned battle and progress; 204 when the quota is done; 404 for a non-member,
+    409 while the round has not opened or after it closed."""
+    found = _standing()
+    get_session().commit()  # a sequence may have been dealt
     if found.assignment is None:
         return "", 204
     return jsonify(_next_json(found))
+
+
+def _avoided_models(round_) -> set[int]:
+    """Models of the teams this citizen declared ties to (anti_abuse's `conflict_teams` hook)."""
+    teams_of = current_app.extensions.get("conflict_teams")
+    slugs = teams_of(get_session(), require_user().id) if teams_of else set()
+    if not slugs:
+        return set()
+    ids = {rm.model_id for rm in round_.roster}
+    rows = get_session().execute(select(Model.id).join(Team, Team.id == Model.team_id)
+                                 .where(Model.id.in_(ids), Team.slug.in_(slugs)))
+    return {model_id for (model_id,) in rows}
 
 
 @panel_bp.post("/battles")
@@ -165,19 +193,19 @@ def panel_battle():
     """Start the member's next assigned battle (its prompt and its pair), answered like POST /api/battles."""
     session = get_session()
     user = require_user()
-    found = next_for(session, user.id, request.args.get("panel"))
-    if found is None:
-        raise PanelError("not_a_member", 404)
+    found = _standing()
     if found.assignment is None:
         raise PanelError("quota_done", 409)
     if found.battle is not None:
-        raise PanelError("battle_in_progress", 409, battle=found.battle.id)
-    round_ = session.get(Round, found.panel.round_id)
-    a = found.assignment
-    prompt_id = replacement_prompt(session, round_, a, user.id)
-    req = BattleRequest(prompt_id=prompt_id, pair=(a.model_a_id, a.model_b_id))
-    prepared = start_battle(session, user.id, round_, req, arena_settings(), sampling_rng(), utcnow())
-    a.battle_id = prepared.battle.id
+        raise PanelError("battle_in_progress", 409)
+    a, round_, rng, now = found.assignment, found.round, _secret_rng(), utcnow()
+    previous = a.battle_id  # a voided battle of this assignment, or None
+    prompt_id, pair = playable(session, round_, a, user.id, lambda p: available_models(session, round_, p, now),
+                               _avoided_models(round_), rng)
+    prepared = start_battle(session, user.id, round_, BattleRequest(prompt_id=prompt_id, pair=pair),
+                            arena_settings(), sampling_rng(), now)
+    claim(session, a, previous, prepared.battle.id)
+    a.prompt_id, a.model_a_id, a.model_b_id = prompt_id, prepared.battle.model_a_id, prepared.battle.model_b_id
     session.commit()
     return answer_response(prepared)
 

@@ -2,11 +2,9 @@
 member's pre-drawn sequence of battles. No Flask: session, actor, clock and randomness are arguments;
 every ministry change appends an audit entry in the caller's transaction.
 
-Assignments tile the panel: the round's ordered pairs are put in one shuffled order (seeded by the
-panel) and member number k takes positions k*quota .. k*quota+quota-1 of that order, cycling; the
-category turns one step further at every full cycle of the pairs, so each pair meets every category.
-Across any set of consecutive members every ordered pair (so every pair, and every side) is assigned
-within one of every other, and likewise each category.
+Assignments are dealt from the panel's deck (see `deal`): blocks of every (ordered pair, category) cell,
+shuffled with secret randomness, dealt in turn to members as they start, so the panel covers every pair,
+side and category evenly and no member can predict the models of a battle from the ones before it.
 """
 from __future__ import annotations
 
@@ -16,9 +14,10 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import record_change
@@ -157,6 +156,8 @@ def issue_invitations(session: Session, actor: User | str, panel_id: str, count:
     _check_open(session, panel)
     if set(stratum) != set(panel.strata) or any(stratum[d] not in panel.strata[d] for d in panel.strata):
         raise PanelError("invalid_field", field="stratum")
+    if any(panel.margins[d][stratum[d]] == 0 for d in panel.strata):  # a member no weight could count
+        raise PanelError("invalid_field", field="stratum")
     if not (1 <= count <= MAX_INVITATIONS):
         raise PanelError("invalid_field", field="count")
     codes = [new_code() for _ in range(count)]
@@ -206,8 +207,9 @@ def _label(actor: User | str) -> str:
 
 # --- The member's side ---
 
-def redeem(session: Session, user: User, text: str, now: datetime) -> PanelMember:
-    """Join the panel the code belongs to, with the code's stratum; the code is spent."""
+def redeem(session: Session, user: User, text: str, now: datetime, rng: random.Random) -> PanelMember:
+    """Join the panel the code belongs to, with the code's stratum; the code is spent, and in an open round
+    the member's sequence is dealt at once."""
     normal = normalise_code(text)
     invitation = None
     if normal is not None:
@@ -232,7 +234,13 @@ def redeem(session: Session, user: User, text: str, now: datetime) -> PanelMembe
     member = PanelMember(panel_id=panel.id, user_id=user.id, invitation_id=invitation.id, seq=int(seq),
                          stratum=dict(invitation.stratum), joined_at=now)
     session.add(member)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # SQLite: the same citizen's second code redeemed at the same moment
+        raise PanelError("already_member", 409) from None
+    round_ = session.get(Round, panel.round_id)
+    if round_.status == "open":
+        draw_assignments(session, panel, member, round_, rng)
     return member
 
 
@@ -240,6 +248,90 @@ def memberships(session: Session, user_id: int) -> list[tuple[PanelMember, Panel
     rows = session.execute(select(PanelMember, Panel).join(Panel, Panel.id == PanelMember.panel_id)
                            .where(PanelMember.user_id == user_id).order_by(PanelMember.joined_at, PanelMember.id))
     return [(m, p) for m, p in rows]
+
+
+# --- Assignments: dealt from the panel's deck ---
+
+def deck_block(roster: list[int], categories: list[str], rng: random.Random) -> list[list]:
+    """One block of the deck: every (ordered pair, category) cell once, as len(categories) runs in which
+    every ordered pair occurs once. In run j pair number i takes category (i + j) mod C, so over the block
+    each pair meets each category; the runs come in random order and each run is shuffled."""
+    pairs = [(a, b) for a in roster for b in roster if a != b]
+    runs = []
+    for j in range(len(categories)):
+        run = [[a, b, categories[(i + j) % len(categories)]] for i, (a, b) in enumerate(pairs)]
+        rng.shuffle(run)
+        runs.append(run)
+    rng.shuffle(runs)
+    return [cell for run in runs for cell in run]
+
+
+def deal(panel: Panel, roster: list[int], categories: list[str], count: int, rng: random.Random) -> list[list]:
+    """The next `count` cells of the panel's deck (a new block is shuffled when one runs out). The caller
+    holds the panel row lock. Every member takes consecutive cells, so across the panel every cell, and
+    so every ordered pair, is dealt within one of every other; a member cannot tell where in a block their
+    cells sat, and the deck is shuffled with secret randomness, so nothing dealt predicts a pair."""
+    deck = list(panel.deck or [])
+    valid = set(roster)
+    deck = [c for c in deck if c[0] in valid and c[1] in valid and c[2] in categories]  # a changed roster
+    out = []
+    while len(out) < count:
+        if not deck:
+            deck = deck_block(roster, categories, rng)
+        out.append(deck.pop(0))
+    panel.deck = deck
+    return out
+
+
+def draw_assignments(session: Session, panel: Panel, member: PanelMember, round_: Round,
+                     rng: random.Random) -> list[PanelAssignment]:
+    """The member's sequence (once, while the round is open: its roster and categories are frozen then),
+    dealt under the panel's row lock; the prompts are unseen ones of each cell's category, none twice."""
+    roster = sorted(rm.model_id for rm in round_.roster)
+    if len(roster) < 2:
+        raise PanelError("no_models_available", 503)
+    categories = list(round_.categories)
+    pools = {c: [p.id for p in queries.prompts_for(session, categories, c, unseen_by=member.user_id)]
+             for c in categories}
+    usable = [c for c in categories if pools[c]]
+    if not usable:
+        raise PanelError("no_prompts", 404)
+    cells = deal(panel, roster, categories, panel.quota, rng)
+    order = {c: rng.sample(pools[c], len(pools[c])) for c in usable}
+    used = dict.fromkeys(usable, 0)
+    out = []
+    for position, (a, b, category) in enumerate(cells):
+        if category not in order:  # this citizen has seen every prompt of it: another category's
+            category = rng.choice(usable)
+        prompt = order[category][used[category] % len(order[category])]
+        used[category] += 1
+        out.append(PanelAssignment(member_id=member.id, position=position, category=category, prompt_id=prompt,
+                                   model_a_id=a, model_b_id=b))
+    session.add_all(out)
+    session.flush()
+    return out
+
+
+def assignments_of(session: Session, member: PanelMember) -> list[PanelAssignment]:
+    return list(session.scalars(select(PanelAssignment).where(PanelAssignment.member_id == member.id)
+                                .order_by(PanelAssignment.position)))
+
+
+def ensure_assignments(session: Session, panel: Panel, member: PanelMember, round_: Round,
+                       rng: random.Random) -> list[PanelAssignment]:
+    """The member's sequence, drawn on first need in an open round (redemption draws it when it can)."""
+    existing = assignments_of(session, member)
+    if existing or round_.status != "open":
+        return existing
+    find_panel(session, panel.id, lock=True)  # deals one member at a time
+    existing = assignments_of(session, member)
+    if existing:
+        return existing
+    try:
+        with session.begin_nested():  # SQLite takes no row lock: a parallel first draw may win
+            return draw_assignments(session, panel, member, round_, rng)
+    except IntegrityError:
+        return assignments_of(session, member)
 
 
 @dataclass(frozen=True)
@@ -250,70 +342,45 @@ class Progress:
 
 @dataclass(frozen=True)
 class Next:
-    """A member's next assignment (None when the quota is done), with progress."""
+    """Where a member stands: `state` is "open" (an assignment to do), "done" (quota completed),
+    "not_open" (the round has not opened) or "closed" (the round has closed)."""
 
     panel: Panel
     member: PanelMember
+    round: Round
+    state: str
     assignment: PanelAssignment | None
     progress: Progress
     battle: Battle | None  # started and not yet voted: continue it
 
 
-def ensure_assignments(session: Session, panel: Panel, member: PanelMember, round_: Round) -> list[PanelAssignment]:
-    """The member's sequence, drawn once when first needed while the round is open (the roster and the
-    categories are frozen then)."""
-    existing = list(session.scalars(select(PanelAssignment).where(PanelAssignment.member_id == member.id)
-                                    .order_by(PanelAssignment.position)))
-    if existing or round_.status != "open":
-        return existing
-    roster = sorted(rm.model_id for rm in round_.roster)
-    pairs = [(a, b) for a in roster for b in roster if a != b]
-    if not pairs:
-        raise PanelError("no_models_available", 503)
-    random.Random(panel.seed).shuffle(pairs)
-    categories = list(round_.categories)
-    pools = {c: [p.id for p in queries.prompts_for(session, categories, c, unseen_by=member.user_id)]
-             for c in categories}
-    pools = {c: ids for c, ids in pools.items() if ids}
-    if not pools:
-        raise PanelError("no_prompts", 404)
-    usable = [c for c in categories if c in pools]
-    rng = random.Random(f"{panel.seed}:{member.seq}")
-    order = {c: rng.sample(ids, len(ids)) for c, ids in pools.items()}
-    used = {c: 0 for c in usable}
-    out = []
-    for j in range(panel.quota):
-        g = member.seq * panel.quota + j
-        a, b = pairs[g % len(pairs)]
-        category = usable[(g + g // len(pairs)) % len(usable)]
-        prompt = order[category][used[category] % len(order[category])]
-        used[category] += 1
-        out.append(PanelAssignment(member_id=member.id, position=j, category=category, prompt_id=prompt,
-                                   model_a_id=a, model_b_id=b))
-    session.add_all(out)
-    session.flush()
-    return out
+def standing(session: Session, panel: Panel, member: PanelMember, rng: random.Random) -> Next:
+    round_ = session.get(Round, panel.round_id)
+    assignments = ensure_assignments(session, panel, member, round_, rng)
+    battles = _battles(session, [a.battle_id for a in assignments if a.battle_id])
+    done = sum(1 for a in assignments if a.battle_id and battles[a.battle_id].status == "voted")
+    progress = Progress(done=done, quota=panel.quota)
+    todo = next((a for a in assignments if not a.battle_id or battles[a.battle_id].status != "voted"), None)
+    live = battles.get(todo.battle_id) if todo is not None and todo.battle_id else None
+    if live is not None and live.status == "voided":
+        live = None  # a backend failed: the assignment is started again as a new battle
+    if round_.status == "draft" or (round_.status == "open" and not assignments):
+        state = "not_open"
+    elif round_.status != "open":
+        state = "done" if assignments and todo is None else "closed"
+    else:
+        state = "open" if todo is not None else "done"
+    return Next(panel, member, round_, state, todo if state == "open" else None, progress, live)
 
 
-def next_for(session: Session, user_id: int, panel_id: str | None = None) -> Next | None:
-    """The first of the citizen's panels (or the one named) with work left in an open round; None when the
-    citizen is on no such panel."""
+def next_for(session: Session, user_id: int, rng: random.Random, panel_id: str | None = None) -> Next | None:
+    """The first of the citizen's panels (or the one named) with an assignment to do, else the last one's
+    standing; None when the citizen is on no such panel."""
     found = [(m, p) for m, p in memberships(session, user_id) if panel_id is None or p.id == panel_id]
-    if not found:
-        return None
     last = None
     for member, panel in found:
-        round_ = session.get(Round, panel.round_id)
-        assignments = ensure_assignments(session, panel, member, round_)
-        battles = _battles(session, [a.battle_id for a in assignments if a.battle_id])
-        done = sum(1 for a in assignments if a.battle_id and battles[a.battle_id].status == "voted")
-        progress = Progress(done=done, quota=panel.quota)
-        todo = next((a for a in assignments if not a.battle_id or battles[a.battle_id].status != "voted"), None)
-        live = battles.get(todo.battle_id) if todo is not None and todo.battle_id else None
-        if live is not None and live.status == "voided":
-            live = None  # a backend failed: the assignment is drawn again as a new battle
-        last = Next(panel=panel, member=member, assignment=todo, progress=progress, battle=live)
-        if todo is not None and round_.status == "open":
+        last = standing(session, panel, member, rng)
+        if last.state == "open":
             return last
     return last
 
@@ -324,14 +391,32 @@ def _battles(session: Session, ids: list[str]) -> dict[str, Battle]:
     return {b.id: b for b in session.scalars(select(Battle).where(Battle.id.in_(ids)))}
 
 
-def replacement_prompt(session: Session, round_: Round, assignment: PanelAssignment, user_id: int) -> str:
-    """The assignment's prompt, or another unseen one of its category when this citizen has meanwhile had
-    its answers revealed in the open contest."""
-    if not queries.prompt_seen_by(session, assignment.prompt_id, user_id) and \
-            queries.prompt_by_id(session, assignment.prompt_id) is not None:
-        return assignment.prompt_id
-    pool = queries.prompts_for(session, round_.categories, assignment.category, unseen_by=user_id)
-    if not pool:
-        raise PanelError("no_unseen_prompts", 404)
-    assignment.prompt_id = pool[0].id
-    return assignment.prompt_id
+def playable(session: Session, round_: Round, assignment: PanelAssignment, user_id: int,
+             available_for: Callable[[str], set[int]], avoid: set[int], rng: random.Random) -> tuple[str, tuple[int, int]]:
+    """(prompt, ordered pair) to start the assignment with now. The prompt is replaced by another unseen
+    one of its category if this citizen has meanwhile had its answers revealed; the pair by another one
+    of the models available for that prompt if one of its models cannot answer now (dropped, in outage,
+    no bank answer) or belongs to a team the citizen declared ties to (`avoid`)."""
+    prompt_id = assignment.prompt_id
+    if queries.prompt_seen_by(session, prompt_id, user_id) or queries.prompt_by_id(session, prompt_id) is None:
+        pool = queries.prompts_for(session, round_.categories, assignment.category, unseen_by=user_id)
+        if not pool:
+            raise PanelError("no_unseen_prompts", 404)
+        prompt_id = rng.choice(pool).id
+    pair = (assignment.model_a_id, assignment.model_b_id)
+    usable = sorted(available_for(prompt_id) - avoid)
+    if not set(pair) <= set(usable):
+        if len(usable) < 2:
+            raise PanelError("no_models_available", 503)
+        pair = tuple(rng.sample(usable, 2))
+    return prompt_id, pair
+
+
+def claim(session: Session, assignment: PanelAssignment, previous: str | None, battle_id: str) -> None:
+    """Link the new battle to the assignment if nobody else did meanwhile (one statement, any database):
+    a second start of the same assignment finds it taken and is refused."""
+    stmt = update(PanelAssignment).where(PanelAssignment.id == assignment.id)
+    stmt = stmt.where(PanelAssignment.battle_id.is_(None) if previous is None else
+                      PanelAssignment.battle_id == previous)
+    if session.execute(stmt.values(battle_id=battle_id)).rowcount != 1:
+        raise PanelError("battle_in_progress", 409)

@@ -163,6 +163,14 @@ def _available(round_: Round, now: datetime, bank: Mapping[int, list[BankAnswer]
     return models
 
 
+def available_models(session: Session, round_: Round, prompt_id: str | None, now: datetime) -> set[int]:
+    """Ids of the roster models that could answer this prompt now (a panel assignment's pair is checked
+    against them before its battle starts)."""
+    roster_ids = [rm.model_id for rm in round_.roster]
+    bank = queries.bank_answers(session, prompt_id, roster_ids) if prompt_id is not None else {}
+    return set(_available(round_, now, bank))
+
+
 def _draw_sample(bank: Mapping[int, list[BankAnswer]], model: Model, rng: random.Random) -> BankAnswer | None:
     """One of the model's samples at random, so no answer text stands for the model for good."""
     samples = bank.get(model.id)

@@ -16,6 +16,7 @@ import redis as redis_lib
 from flask.testing import FlaskCliRunner, FlaskClient
 
 from app.cli import upgrade_db
+from voting.runtime import stop_embedded_worker
 from app.db import new_session, utcnow
 from app.sessions import open_user_session
 from tests.builders import make_test_app
@@ -123,6 +124,7 @@ def make_app():
 
     yield build
     for built in apps:
+        stop_embedded_worker(built)  # its step may hold a connection: let it finish first
         built.extensions["db_engine"].dispose()
 
 

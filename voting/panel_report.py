@@ -1,10 +1,12 @@
 """The citizen panel's board and the ministry's report: the panel's counted votes weighted to the
 population (voting.panel_maths), beside the open board of the same round.
 
-A member's votes are those counted in the panel's round and cast since the member joined (a vote
-excluded from the open board, e.g. for conflict of interest or moderation, is excluded here too). The
-weights are raked over the members who voted (the respondents): a member who never voted stands for
-nobody, and their stratum's share is carried by the others of it.
+The panel's votes are its members' counted votes on their assigned battles (a designed sample: a
+member's other battles in the open contest are not the panel's, and an excluded vote, e.g. for conflict of
+interest or moderation, is excluded here too). The weights are raked over the members who voted (the
+respondents): a member who never voted stands for nobody, and their stratum's share is carried by the
+others of it. Weights that miss a margin (respondents so far cannot be weighted to it, e.g. every older
+member lives in the capital) are refused rather than shown as weighted.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contest.models import Battle, Model, Round
@@ -27,6 +29,8 @@ from voting.leaderboard import model_name, team_name
 from voting.models import Vote
 from voting.panel_maths import PanelBoard, PanelVotes, WeightingError, panel_board, points, rake
 from voting.rating import OUTCOME_OF_WINNER, tally_from_cells
+
+MARGIN_TOLERANCE = 1e-6  # largest relative miss of a population margin the report still calls weighted
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,9 @@ def panel_data(session: Session, panel: Panel) -> PanelData:
     position = {m.id: i for i, m in enumerate(members)}
     rows = session.execute(
         select(Vote.model_a_id, Vote.model_b_id, Vote.winner, PanelMember.id)
-        .join(PanelMember, and_(PanelMember.user_id == Vote.user_id, PanelMember.panel_id == panel.id))
-        .where(Vote.round_id == panel.round_id, Vote.excluded.is_(False), Vote.created_at >= PanelMember.joined_at)
+        .join(PanelAssignment, PanelAssignment.battle_id == Vote.battle_id)
+        .join(PanelMember, PanelMember.id == PanelAssignment.member_id)
+        .where(PanelMember.panel_id == panel.id, Vote.round_id == panel.round_id, Vote.excluded.is_(False))
         .order_by(Vote.id))
     a, b, o, who = [], [], [], []
     for ma, mb, winner, member_id in rows:
@@ -93,6 +98,8 @@ def weigh(panel: Panel, data: PanelData) -> Weighted:
     try:
         pw = rake(levels, margins, trim=(panel.trim_low, panel.trim_high))
     except WeightingError:
+        return Weighted(data, None, "cannot_weight")
+    if pw.margin_error > MARGIN_TOLERANCE:
         return Weighted(data, None, "cannot_weight")
     return Weighted(data, pw, ("empty_levels:" + ",".join(missing)) if missing else None)
 
@@ -186,9 +193,13 @@ def _difference(panel_rows: list[dict], open_rows: list[dict]) -> list[dict]:
     """Per model on either board: panel minus open, in rating (each board centred on its own rated
     models' mean) and in rank and points."""
     by_open = {r["name"]: r for r in open_rows}
+    names = [r["name"] for r in panel_rows] + [r["name"] for r in open_rows
+                                                if r["name"] not in {p["name"] for p in panel_rows}]
+    by_panel = {r["name"]: r for r in panel_rows}
     out = []
-    for r in panel_rows:
-        o = by_open.get(r["name"], {})
+    for name in names:
+        r = by_panel.get(name, {"name": name, "rating": None, "rank": None, "points": None})
+        o = by_open.get(name, {})
         out.append({"name": r["name"], "panel_rating": r["rating"], "open_rating": o.get("rating"),
                     "rating_delta": _delta(r["rating"], o.get("rating")),
                     "panel_rank": r["rank"], "open_rank": o.get("rank"),

@@ -1,6 +1,8 @@
 """The citizen panel's report (ministry) and board (public, beside the open board)."""
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from app.auth import guard_blueprint, guard_pages
@@ -51,15 +53,25 @@ def panel_report_csv(panel_id: str):
                     headers={"Content-Disposition": f'attachment; filename="{panel_id}-{part}.csv"'})
 
 
-def panel_board_json(panel_id: str) -> dict:
-    """`GET /api/leaderboard?panel=`: the public weighted board of a panel whose round is public."""
+PANEL_BOARD_FRESH_S = 10.0  # a public panel board is recomputed (raking, member bootstrap) at most this often
+_panel_boards: dict[tuple[str, str, str], tuple[float, dict]] = {}
+
+
+def panel_board_json(panel_id: str, round_id: str | None) -> dict:
+    """`GET /api/leaderboard?panel=`: the public weighted board of a panel whose round is public (and is
+    the `round` named, if one is), computed at most every PANEL_BOARD_FRESH_S seconds per process."""
     session = get_session()
     panel = _panel(panel_id)
     round_ = round_of(session, panel)
-    if round_.status == "draft":
+    if round_.status == "draft" or (round_id and round_id != round_.id):
         raise NotFound(code="unknown_panel")
-    settings = board_settings_for(round_.protocol, current_app.config)
-    return panel_leaderboard(session, panel, settings, current_lang(), utcnow())
+    key = (str(session.get_bind().url), panel.id, current_lang())
+    cached = _panel_boards.get(key)
+    if cached is None or time.monotonic() - cached[0] > PANEL_BOARD_FRESH_S:
+        settings = board_settings_for(round_.protocol, current_app.config)
+        cached = _panel_boards[key] = (time.monotonic(),
+                                       panel_leaderboard(session, panel, settings, current_lang(), utcnow()))
+    return cached[1]
 
 
 report_pages_bp = Blueprint("panel_report_pages", __name__, url_prefix="/admin/panels")

@@ -97,7 +97,7 @@ def round_exclusions(round_id: str) -> dict:
 def leaderboard_api():
     """The live leaderboard of a round and category; with `?panel=`, that citizen panel's weighted board."""
     if request.args.get("panel"):
-        return jsonify(panel_board_json(request.args["panel"]))
+        return jsonify(panel_board_json(request.args["panel"], request.args.get("round")))
     round_, category, counts = board_scope()
     settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
     body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())

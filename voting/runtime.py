@@ -182,14 +182,25 @@ def ensure_embedded_worker(app: Flask) -> None:
         worker = make_worker(app)
         worker.start()  # rebuilds the in-memory board from SQL before anyone reads it
         app.extensions["embedded_worker"] = True
-        threading.Thread(target=_embedded_loop, args=(weakref.ref(app), worker), daemon=True,
-                         name="rating-worker").start()
+        stop = threading.Event()
+        thread = threading.Thread(target=_embedded_loop, args=(weakref.ref(app), worker, stop), daemon=True,
+                                  name="rating-worker")
+        app.extensions["embedded_worker_stop"] = (stop, thread)
+        thread.start()
 
 
-def _embedded_loop(app_ref: weakref.ref, worker: RatingWorker) -> None:
-    """Steps the worker while its app is alive (tests create many short-lived apps)."""
-    stop = threading.Event()
-    while app_ref() is not None:
+def stop_embedded_worker(app: Flask, timeout: float = 10.0) -> None:
+    """Stop the embedded worker after its current step (before the app's engine is disposed, so no
+    connection is left checked out)."""
+    stop, thread = app.extensions.get("embedded_worker_stop", (None, None))
+    if stop is not None:
+        stop.set()
+        thread.join(timeout)
+
+
+def _embedded_loop(app_ref: weakref.ref, worker: RatingWorker, stop: threading.Event) -> None:
+    """Steps the worker while its app is alive (tests create many short-lived apps) and not stopped."""
+    while app_ref() is not None and not stop.is_set():
         try:
             worker.step()
         except AppGone:  # the app was disposed between the check and the step: the thread ends quietly

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column('trim_high', sa.Float(), nullable=False),
         sa.Column('max_points', sa.Float(), nullable=False),
         sa.Column('seed', sa.Integer(), nullable=False),
+        sa.Column('deck', sa.JSON(), nullable=True),
         sa.Column('created_by', sa.String(length=80), nullable=False),
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.CheckConstraint('quota > 0', name=op.f('ck_panels_quota_positive')),

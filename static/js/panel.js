@@ -37,18 +37,17 @@
     });
   }
 
-  var start = document.getElementById("panel-start");
-  if (start) {
-    var startError = document.getElementById("panel-start-error");
+  Array.prototype.forEach.call(document.querySelectorAll("button.panel-start"), function (start) {
+    var panel = start.getAttribute("data-panel");
+    var startError = document.getElementById("panel-start-error-" + panel);
     start.addEventListener("click", function () {
       start.disabled = true;
       say(startError, S.starting);
-      var panel = start.getAttribute("data-panel");
       window.ArenaApi.send("POST", "/api/panel/battles?panel=" + encodeURIComponent(panel)).then(function (r) {
         if (r.ok) { window.location.assign("/arena/b/" + encodeURIComponent(r.data.battle_id)); return; }
         start.disabled = false;
         say(startError, message(r));
       });
     });
-  }
+  });
 }());

@@ -50,7 +50,7 @@ def test_a_member_redeems_a_code_completes_the_assigned_battles_and_sees_progres
     shoot(page, f"panel-member-{tag}")
     for done in range(2):
         with page.expect_navigation():
-            page.click("#panel-start")
+            page.click("button.panel-start")
         assert "/arena/b/" in page.url
         page.wait_for_selector('button.vote[data-winner="a"]:not([disabled])', timeout=15_000)
         page.locator('button.vote[data-winner="b"]').click()
@@ -58,7 +58,7 @@ def test_a_member_redeems_a_code_completes_the_assigned_battles_and_sees_progres
         page.goto(live.url + "/panel")
         assert f"2개 중 {done + 1}개 완료" in page.inner_text("main")
     assert "모두 마치셨습니다" in page.inner_text("main")
-    assert page.locator("#panel-start").count() == 0
+    assert page.locator("button.panel-start").count() == 0
     shoot(page, f"panel-finished-{tag}")
     context.close()
     assert found == {name: [] for name in found}
@@ -78,7 +78,7 @@ def test_the_ministry_report_renders_both_boards_and_issues_codes(browser, live,
         page.click("#panel-redeem button[type=submit]")
     for _ in range(2):
         with page.expect_navigation():
-            page.click("#panel-start")
+            page.click("button.panel-start")
         page.wait_for_selector('button.vote[data-winner="a"]:not([disabled])', timeout=15_000)
         page.locator('button.vote[data-winner="a"]').click()
         page.wait_for_selector("#reveal:not([hidden])")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections import Counter
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.models import AuditEntry
 from contest.demo import DEMO_ROUND_ID
-from contest.models import Battle
+from contest.models import Battle, Model, Team
 from contest.panel_models import Panel, PanelAssignment, PanelInvitation, PanelMember
 from contest.panels import CODE_ALPHABET, code_hash, new_code, normalise_code
 from tests.builders import make_user
@@ -144,13 +145,13 @@ def test_a_second_code_of_the_same_panel_does_not_make_a_second_membership(clien
     assert len(db.scalars(select(PanelInvitation).where(PanelInvitation.redeemed_at.is_not(None))).all()) == 1
 
 
-def test_guessing_is_refused_then_rate_limited_while_a_real_code_still_works_before_that(client, ministry, db, login):
+def test_guessing_is_refused_then_rate_limited(client, ministry, db, login):
     panel_id = create(client)
     code = invite(client, panel_id)[0]
     login.as_user(make_user(db, "추측하는 시민"))
-    assert client.post("/api/panel/redeem", json={"code": code}).status_code == 200  # success is not counted
-    statuses = [client.post("/api/panel/redeem", json={"code": new_code()}).status_code for _ in range(6)]
-    assert statuses[:4] == [404] * 4 and statuses[4:] == [429, 429]
+    assert client.post("/api/panel/redeem", json={"code": code}).status_code == 200
+    statuses = [client.post("/api/panel/redeem", json={"code": new_code()}).status_code for _ in range(5)]
+    assert statuses == [404, 404, 404, 429, 429]  # every attempt counts, the successful one too
     limited = client.post("/api/panel/redeem", json={"code": new_code()})
     assert limited.get_json()["error"]["code"] == "rate_limited"
 
@@ -220,11 +221,12 @@ def test_a_citizen_on_no_panel_gets_404(client, demo, login, db):
 
 
 def test_assignments_cover_every_ordered_pair_and_category_evenly_across_the_panel(client, ministry, db, login):
+    """The demo round: 4 models (12 ordered pairs) and 5 categories, so a block of the deck is 60 cells;
+    9 members x 7 = 63 cells is one block and 3 cells of the next."""
     panel_id = create(client, quota=7)
     codes = invite(client, panel_id, count=9)
     for k, code in enumerate(codes):
-        join(client, login, db, code, f"단원{k}")
-        assert client.get("/api/panel/next").status_code == 200  # draws the sequence
+        join(client, login, db, code, f"단원{k}")  # an open round: the sequence is dealt at redemption
     db.rollback()
     rows = db.scalars(select(PanelAssignment)).all()
     assert len(rows) == 63
@@ -232,50 +234,170 @@ def test_assignments_cover_every_ordered_pair_and_category_evenly_across_the_pan
     models = {m for pair in ordered for m in pair}
     every = [(a, b) for a in models for b in models if a != b]
     counts = [ordered.get(p, 0) for p in every]
-    assert max(counts) - min(counts) <= 1
-    per_model = Counter(m for r in rows for m in (r.model_a_id, r.model_b_id))
-    assert max(per_model.values()) - min(per_model.values()) <= 2
-    sides = Counter(r.model_a_id for r in rows)
-    assert max(sides.values()) - min(sides.values()) <= 2
+    assert len(every) == 12 and max(counts) - min(counts) <= 1  # every pair and both its sides
+    cells = Counter((r.model_a_id, r.model_b_id, r.category) for r in rows)
+    assert len(cells) == 60 and max(cells.values()) - min(cells.values()) <= 1  # every pair meets every category
     categories = Counter(r.category for r in rows)
-    assert max(categories.values()) - min(categories.values()) <= 1
+    assert max(categories.values()) - min(categories.values()) <= 3  # 12 each, and the 3 cells beyond
     for member_id in {r.member_id for r in rows}:  # a member does not see a prompt twice
         prompts = [r.prompt_id for r in rows if r.member_id == member_id]
         assert len(set(prompts)) == len(prompts)
 
 
+def test_the_deal_is_secret_two_identical_panels_give_different_sequences(client, ministry, db, login):
+    sequences = []
+    for panel_id in ("twin-a", "twin-b"):
+        create(client, id=panel_id, quota=12)
+    for panel_id in ("twin-a", "twin-b"):
+        code = invite(client, panel_id)[0]
+        minister_cookie = client.get_cookie("arena_session").value
+        join(client, login, db, code, f"쌍둥이 {panel_id}")
+        client.set_cookie("arena_session", minister_cookie)
+        db.rollback()
+        member = db.scalars(select(PanelMember).where(PanelMember.panel_id == panel_id)).one()
+        sequences.append([(r.model_a_id, r.model_b_id, r.category) for r in
+                          db.scalars(select(PanelAssignment).where(PanelAssignment.member_id == member.id)
+                                     .order_by(PanelAssignment.position))])
+    assert len(sequences[0]) == 12 and sequences[0] != sequences[1]  # equal by chance: 1 in 60!/48!
+
+
+def vote_assigned(client, times: int, winner: str = "a") -> None:
+    for _ in range(times):
+        started = client.post("/api/panel/battles")
+        assert started.status_code == 201, started.get_json()
+        assert client.post(f"/api/battles/{started.get_json()['battle_id']}/vote",
+                           json={"winner": winner}).status_code == 200
+
+
 def test_report_and_panel_board_weight_members_to_the_population(client, ministry, db, login):
     panel_id = create(client, quota=2)
-    young = invite(client, panel_id, count=2, stratum={**STRATUM, "age": "20s", "region": "capital"})
-    old = invite(client, panel_id, count=1)
+    cells = [("20s", "capital"), ("20s", "capital"), ("20s", "other"), ("60+", "capital"), ("60+", "other")]
+    codes = [invite(client, panel_id, stratum={**STRATUM, "age": age, "region": region})[0] for age, region in cells]
     minister_cookie = client.get_cookie("arena_session").value
-    for k, code in enumerate(young + old):
+    for k, code in enumerate(codes):
         join(client, login, db, code, f"단원{k}")
-        for _ in range(2):
-            battle_id = client.post("/api/panel/battles").get_json()["battle_id"]
-            assert client.post(f"/api/battles/{battle_id}/vote", json={"winner": "a"}).status_code == 200
+        vote_assigned(client, 2)
+    # A member's battles in the open contest are not the panel's.
+    assert client.post(f"/api/battles/{client.post('/api/battles', json={}).get_json()['battle_id']}/vote",
+                       json={"winner": "b"}).status_code == 200
     client.set_cookie("arena_session", minister_cookie)
     resp = client.get(f"/api/admin/panels/{panel_id}/report")
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
-    assert (body["members"], body["respondents"], body["votes"], body["size"]) == (3, 3, 6, 500)
-    assert body["recruitment"]["age"]["20s"] == {"target": 100, "members": 2, "respondents": 2, "assigned": 4,
-                                                 "completed": 4, "completion": 1.0}
+    assert (body["members"], body["respondents"], body["votes"], body["size"]) == (5, 5, 10, 500)
+    assert body["recruitment"]["age"]["20s"] == {"target": 100, "members": 3, "respondents": 3, "assigned": 6,
+                                                 "completed": 6, "completion": 1.0}
     assert body["recruitment"]["age"]["30s"]["completion"] is None
     weights = body["weights"]
-    # Raked on the respondents' levels only: the lone 60+ member carries the 60+ share (0.29) against
-    # two members in their 20s carrying 0.16, renormalised over the levels present.
-    assert weights["respondents"] == 3 and weights["max"] > weights["min"]
-    assert body["problem"].startswith("empty_levels:")
+    # Raked over the levels respondents hold (the others' shares spread over them, and named): the two
+    # members aged 60+ carry that band's larger share, the three in their 20s the smaller one.
+    assert weights["respondents"] == 5 and weights["max"] > weights["min"] and weights["margin_error"] < 1e-6
+    assert body["problem"].startswith("empty_levels:") and "age:30s" in body["problem"]
     assert {"board", "open_board", "difference"} <= set(body)
-    assert len(body["difference"]) == len(body["board"])
+    names = {d["name"] for d in body["difference"]}
+    assert names == {r["name"] for r in body["board"]} | {r["name"] for r in body["open_board"]}
     table = list(csv.reader(io.StringIO(client.get(f"/api/admin/panels/{panel_id}/report.csv").text.lstrip("\ufeff"))))
     assert table[0][:3] == ["model", "panel_rank", "panel_rating"] and len(table) == 1 + len(body["difference"])
     strata = client.get(f"/api/admin/panels/{panel_id}/report.csv?part=strata").text
-    assert "age,20s,100,2,2,4,4,1.0" in strata
+    assert "age,20s,100,3,3,6,6,1.0" in strata
     assert client.get(f"/api/admin/panels/{panel_id}/report.csv?part=x").status_code == 422
     public = client.get(f"/api/leaderboard?panel={panel_id}").get_json()
-    assert public["panel"] == panel_id and public["votes"] == 6
-    assert public["effective_sample_size"] == pytest.approx(3 / weights["design_effect"], abs=0.05)
+    assert public["panel"] == panel_id and public["votes"] == 10
+    assert public["effective_sample_size"] == pytest.approx(5 / weights["design_effect"], abs=0.05)
+    assert client.get(f"/api/leaderboard?panel={panel_id}&round=other-round").status_code == 404
     assert client.get("/api/leaderboard?panel=nope").status_code == 404
     assert client.get("/api/admin/panels/nope/report").status_code == 404
+
+
+def test_respondents_that_cannot_be_weighted_to_the_margins_give_no_board(client, ministry, db, login):
+    """Every member in their 20s lives in the capital and every older one elsewhere: no weights can give
+    both the age and the region margins, so the report says so instead of showing a board."""
+    panel_id = create(client, quota=1)
+    codes = [invite(client, panel_id, stratum={**STRATUM, "age": age, "region": region})[0]
+             for age, region in (("20s", "capital"), ("60+", "other"))]
+    minister_cookie = client.get_cookie("arena_session").value
+    for k, code in enumerate(codes):
+        join(client, login, db, code, f"단원{k}")
+        vote_assigned(client, 1)
+    client.set_cookie("arena_session", minister_cookie)
+    body = client.get(f"/api/admin/panels/{panel_id}/report").get_json()
+    assert body["problem"] == "cannot_weight" and body["weights"] is None and body["board"] == []
+
+
+def test_one_assignment_starts_one_battle_however_many_requests_race(app, client, ministry, db, login):
+    panel_id = create(client, quota=3)
+    code = invite(client, panel_id)[0]
+    join(client, login, db, code, "서두르는 단원")
+    cookie = client.get_cookie("arena_session").value
+    token = client.csrf_token()
+    results: list[int] = []
+    barrier = threading.Barrier(6)
+
+    def start():
+        racer = app.test_client()
+        racer.set_cookie("arena_session", cookie)
+        barrier.wait()
+        resp = racer.post("/api/panel/battles", headers={"X-CSRF-Token": token})
+        results.append(resp.status_code)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(201) == 1 and set(results) <= {201, 409}, results
+    db.rollback()
+    member = db.scalars(select(PanelMember)).one()
+    battles = db.scalars(select(Battle).where(Battle.user_id == member.user_id)).all()
+    assert len(battles) == 1
+    first = db.scalars(select(PanelAssignment).where(PanelAssignment.position == 0)).one()
+    assert first.battle_id == battles[0].id
+
+
+def test_a_member_in_a_draft_round_waits_for_it_to_open(client, ministry, db, login):
+    draft = client.post("/api/admin/rounds", json={
+        "id": "r-later", "title": "다음 경연", "opens_at": "2030-01-01T00:00:00Z", "closes_at": "2030-02-01T00:00:00Z",
+        "categories": ["daily"], "roster": []})
+    assert draft.status_code == 201, draft.get_json()
+    create(client, id="later-panel", round="r-later")
+    code = invite(client, "later-panel")[0]
+    join(client, login, db, code, "기다리는 단원")
+    waiting = client.get("/api/panel/next")
+    assert (waiting.status_code, waiting.get_json()["error"]["code"]) == (409, "round_not_started")
+    assert "아직 시작하지 않았습니다" in client.get("/panel").text
+
+
+def test_an_assignment_whose_model_was_dropped_is_played_with_an_available_pair(client, ministry, db, login):
+    panel_id = create(client, quota=2)
+    code = invite(client, panel_id)[0]
+    join(client, login, db, code, "단원")
+    db.rollback()
+    first = db.scalars(select(PanelAssignment).where(PanelAssignment.position == 0)).one()
+    dropped = db.get(Model, first.model_a_id)
+    dropped.active = False
+    db.commit()
+    started = client.post("/api/panel/battles")
+    assert started.status_code == 201, started.get_json()
+    db.rollback()
+    db.expire_all()
+    battle = db.get(Battle, started.get_json()["battle_id"])
+    assert dropped.id not in (battle.model_a_id, battle.model_b_id)
+    first = db.get(PanelAssignment, first.id)
+    assert (first.model_a_id, first.model_b_id, first.battle_id) == (battle.model_a_id, battle.model_b_id, battle.id)
+
+
+def test_assigned_battles_avoid_the_teams_a_member_declared_ties_to(client, ministry, db, login):
+    panel_id = create(client, quota=6)
+    code = invite(client, panel_id)[0]
+    join(client, login, db, code, "LG 직원")
+    db.rollback()
+    tied = db.scalars(select(Team).join(Model, Model.team_id == Team.id)
+                      .where(Model.id == db.scalars(select(PanelAssignment.model_a_id)).first())).first()
+    assert client.put("/api/me/conflicts", json={"teams": [tied.slug]}).status_code == 200
+    for _ in range(6):
+        started = client.post("/api/panel/battles")
+        assert started.status_code == 201, started.get_json()
+        battle = db.get(Battle, started.get_json()["battle_id"])
+        assert tied.id not in (db.get(Model, battle.model_a_id).team_id, db.get(Model, battle.model_b_id).team_id)
+        vote = client.post(f"/api/battles/{battle.id}/vote", json={"winner": "a"}).get_json()
+        assert vote["counted"] is True
