@@ -59,6 +59,8 @@ KO = {
     "round.allows_free": "이번 회차는 준비된 질문을 고르거나 직접 질문을 쓸 수 있습니다. 이어서 하는 질문은 받지 않습니다.",
     "round.allows_free_followups": "이번 회차는 준비된 질문을 고르거나 직접 질문을 쓸 수 있고, "
                                    "한 대결에서 {n}번까지 이어서 질문할 수 있습니다.",
+    "home.lead": "정부의 독자 AI 파운데이션 모델 사업에 참여한 팀들의 모델을 시민 여러분이 직접 비교합니다. "
+                 "한 질문에 이름을 가린 두 모델이 나란히 답하고, 더 나은 답에 투표하면 그때 어느 모델이었는지 공개됩니다.",
     "home.step2_curated": "준비된 질문 가운데 하나를 고릅니다.",
     "home.step2_free": "준비된 질문을 고르거나 직접 질문을 씁니다.",
     "share.heading": "이 대결 공유하기",
@@ -179,6 +181,8 @@ EN = {
                          "not taken.",
     "round.allows_free_followups": "In this round you can pick a prepared question or write your own, and ask up to "
                                    "{n} follow-up questions in a battle.",
+    "home.lead": "Citizens compare the models of the teams in the national foundation model programme. Two unnamed "
+                 "models answer the same question side by side, and after you vote you learn which was which.",
     "home.step2_curated": "Pick one of the prepared questions.",
     "home.step2_free": "Pick a prepared question or write your own.",
     "share.heading": "Share this battle",

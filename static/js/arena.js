@@ -316,6 +316,7 @@
         if (!heading || !heading.id.startsWith("answer-" + side + "-")) return;
         const name = el("p", "answer-model", S["arena.card_model"].replace("{name}", m.name).replace("{team}", m.team));
         heading.insertAdjacentElement("afterend", name);
+        card.classList.toggle("chosen", side === winner);
       });
     });
     $("reveal-choice").textContent = S["arena.your_choice"].replace("{choice}", S["arena.vote_" + winner]);

@@ -35,9 +35,10 @@ def test_a_prepared_questions_round_promises_no_own_questions_or_follow_ups(clie
         text = text_of(client.get(path).get_data(as_text=True))
         assert "준비된 질문 가운데 하나를 골라 대결합니다" in text, path
         assert "직접 질문을 쓰거나" not in text and "질문을 직접 쓰거나" not in text, path
+        assert "질문을 입력하면" not in text, path
         assert "이어서 하는 질문은 받지 않습니다" in text or "이어서 하는 질문은 받지" in text, path
     english = text_of(client.get("/?lang=en").get_data(as_text=True))
-    assert "Write a question" not in english and "pick one of the prepared questions" in english
+    assert "Write a question" not in english and "Ask a question" not in english and "pick one of the prepared questions" in english
 
 
 def test_a_free_round_says_how_many_follow_ups_it_takes(client, login, db, app):
