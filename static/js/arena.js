@@ -259,7 +259,15 @@
       });
       if (!finished) voided();
     } catch (e) {
-      voided(S["arena.failed"]);
+      if (bodies) voided(S["arena.failed"]);
+      else { // the request never got through (offline): nothing changed, so say so where the citizen is
+        say("");
+        setVotes(wasVotable);
+        $("followup-form").hidden = !wasVotable || bankOnly;
+        const node = battleId ? $("status") : $("start-error");
+        if (!battleId) control.insertAdjacentElement("afterend", node);
+        showError(node, { status: 0, code: "", message: S["arena.failed"] });
+      }
     } finally {
       busy = false;
     }

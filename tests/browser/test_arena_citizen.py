@@ -386,3 +386,33 @@ def test_home_and_a_streaming_battle_offer_nothing_early(browser, live, viewport
         page.wait_for_selector(READY, timeout=20_000)
         assert not any(n in page.content() for n in model_names(live))
     context.close()
+
+
+@pytest.mark.parametrize("viewport", SIZES)
+def test_dark_mode_keeps_the_other_public_pages_readable(browser, live, viewport):
+    """app.css themes every page: the pages other packages own must stay AA in dark mode too."""
+    context = browser.new_context(viewport=viewport, color_scheme="dark", bypass_csp=True)
+    page = context.new_page()
+    found = {}
+    for path in ("/leaderboard", "/snapshots", "/methodology", "/login", "/s/no-such-link"):
+        page.goto(live.url + path)
+        found[path] = axe_violations(page)
+    log_in(page, live.url, subject=f"citizen-dark-pages-{name(viewport)}", next_path="/account")
+    found["/account"] = axe_violations(page)
+    page.screenshot(path=str(artifact_path(f"dark-account-{name(viewport)}.png")), full_page=True)
+    context.close()
+    assert found == {path: [] for path in found}
+
+
+def test_a_battle_start_that_never_reaches_the_server_is_explained_at_the_button(browser, live):
+    context, page = citizen(browser, live, PHONE, "citizen-offline", battle=False)
+    page.route("**/api/battles", lambda route: route.abort())  # the network drops the request
+    button = page.locator("#prompt-list li:not([hidden]) button.prompt-choice").last
+    button.click()
+    page.wait_for_selector("#start-error:not(:empty)")
+    assert page.locator("#start-error").inner_text() == "요청을 처리하지 못했습니다."
+    assert in_view(page, "#start-error") and page.locator("#start").is_visible()
+    page.unroute("**/api/battles")
+    button.click()  # trying again works
+    page.wait_for_selector(READY, timeout=15_000)
+    context.close()
