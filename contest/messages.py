@@ -78,6 +78,10 @@ KO = {
     "share.page_intro": "한 참여자가 투표를 마친 뒤 공유한 대결입니다. 읽기 전용입니다.",
     "share.their_choice": "공유한 참여자의 선택: {choice}",
     "share.try": "나도 경연에 참여하기",
+    "share.later": "이번 회차는 준비된 답변으로 진행되어, 같은 답변이 다른 참여자에게도 나올 수 있습니다. 그래서 공유한 대결은 "
+                   "경연이 끝난 뒤({date})부터 열립니다. 링크는 지금 만들어 둘 수 있습니다.",
+    "share.later_page": "이 대결은 경연이 끝난 뒤({date})부터 볼 수 있습니다. 그전에 보면 아직 투표하지 않은 참여자가 "
+                        "어느 모델의 답변인지 알게 될 수 있기 때문입니다.",
     "error.share_not_found": "공유가 중지되었거나 없는 링크입니다.",
     "error.battle_not_voted": "투표를 마친 대결만 공유할 수 있습니다.",
     # ministry console: catalogue (contest.admin_catalog)
@@ -201,6 +205,10 @@ EN = {
     "share.page_intro": "A participant shared this battle after voting. It is read-only.",
     "share.their_choice": "The sharer's choice: {choice}",
     "share.try": "Take part yourself",
+    "share.later": "This round answers from prepared answers, which other participants may also be shown, so a shared "
+                   "battle opens once the round has closed ({date}). You can make the link now.",
+    "share.later_page": "This battle can be read once the round has closed ({date}). Before then it could tell "
+                        "participants who have not voted yet which model wrote an answer.",
     "error.share_not_found": "This link was revoked or never existed.",
     "error.battle_not_voted": "Only a battle you voted on can be shared.",
     # ministry console: catalogue (contest.admin_catalog)

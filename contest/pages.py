@@ -13,7 +13,7 @@ from contest.models import Round
 from contest.queries import current_round, prompts_for
 from contest.render import render_answer
 from contest.reveal import revealed_battle
-from contest.service import ArenaError, free_prompts_allowed, owned_battle
+from contest.service import ArenaError, free_prompts_allowed, owned_battle, round_is_bank
 
 # The strings arena.js needs, handed over as a JSON data block (no inline script).
 JS_STRINGS = [k for k in KO if k.startswith(("arena.", "share."))] + ["error.generic"]
@@ -49,6 +49,8 @@ def _page(battle=None, turns=(), outcome=None):
                            bank_only=bool(round_) and not free_prompts_allowed(round_), battle=battle, turns=turns,
                            allows=allowance(round_), reveal=outcome.get("reveal"), choice=outcome.get("winner"),
                            counted=outcome.get("counted"),
+                           # bank answers recur: a shared battle opens to others once the round closes (voting.shares)
+                           share_after=round_.closes_at if round_ and round_is_bank(round_) else None,
                            share_url=url_for("voting.shared_battle_page", token=token, _external=True) if token else None,
                            js_strings={k: t(k) for k in JS_STRINGS})
 

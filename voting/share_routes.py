@@ -10,7 +10,7 @@ from app.i18n import current_lang
 from app.openapi import api_doc
 from contest.render import render_answer
 from voting.blueprint import bp
-from voting.shares import ShareRefused, share_battle, shared_battle, shared_view, unshare_battle
+from voting.shares import ShareRefused, opens_at, share_battle, shared_battle, shared_view, unshare_battle
 
 SHARE_RESPONSE = {"description": "The battle's read-only link", "content": {"application/json": {"schema": {
     "type": "object", "required": ["token", "url"],
@@ -55,11 +55,15 @@ def shared_battle_page(token: str):
     battle = shared_battle(session, token)
     if battle is None:
         raise NotFound(code="share_not_found")
-    view = shared_view(session, battle, current_lang())
-    turns = [{"no": no, "prompt": prompt, "a": render_answer(a), "b": render_answer(b)}
-             for no, prompt, a, b in view["turns"]]
-    resp = make_response(render_template("voting/shared_battle.html", turns=turns, reveal=view["reveal"],
-                                         choice=view["winner"], category=view["category"]))
+    later = opens_at(session, battle, utcnow())
+    if later is not None:  # blind means blind: other citizens may still be shown these answers
+        resp = make_response(render_template("voting/shared_later.html", opens_at=later))
+    else:
+        view = shared_view(session, battle, current_lang())
+        turns = [{"no": no, "prompt": prompt, "a": render_answer(a), "b": render_answer(b)}
+                 for no, prompt, a, b in view["turns"]]
+        resp = make_response(render_template("voting/shared_battle.html", turns=turns, reveal=view["reveal"],
+                                             choice=view["winner"], category=view["category"]))
     resp.headers["Cache-Control"] = "no-store"  # a revoked link must stop working at once
     resp.headers["X-Robots-Tag"] = "noindex"
     return resp

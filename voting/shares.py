@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import could_be_id
-from contest.models import Battle
+from contest.models import Battle, Round
 from contest.reveal import revealed_battle
+from contest.service import round_is_bank
 from voting.models import BattleShare, Vote
 
 TokenSource = Callable[[], str]
@@ -75,6 +76,18 @@ def shared_battle(session: Session, token: str) -> Battle | None:
         return None
     share = session.get(BattleShare, token)
     return session.get(Battle, share.battle_id) if share is not None else None
+
+
+def opens_at(session: Session, battle: Battle, now: datetime) -> datetime | None:
+    """When a shared battle may be read by others: None (now), or the close of its round.
+
+    A round answered from the curated bank shows the same answers to other citizens: a shared
+    battle read while that round still takes votes would tell them which model wrote an answer
+    before they vote on it. Such a link works once the round closes."""
+    round_ = session.get(Round, battle.round_id)
+    if round_ is not None and round_is_bank(round_) and round_.is_open(now):
+        return round_.closes_at
+    return None
 
 
 def battle_outcome(session: Session, battle_id: str) -> dict[str, Any]:

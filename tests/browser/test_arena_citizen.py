@@ -86,6 +86,16 @@ def live_models(live, llm, model: str) -> None:
         session.commit()
 
 
+def close_round(live) -> None:
+    """The demo round stops taking votes: its bank answers can no longer be shown to a voter."""
+    from contest.demo import DEMO_ROUND_ID
+    from contest.models import Round
+
+    with live.app.app_context(), new_session() as session:
+        session.get(Round, DEMO_ROUND_ID).status = "closed"
+        session.commit()
+
+
 def vote(page, winner: str) -> None:
     """Click a vote button and wait for the reveal."""
     page.locator(f'button.vote[data-winner="{winner}"]').click()
@@ -268,8 +278,14 @@ def test_share_a_voted_battle_open_it_without_login_and_revoke_it(browser, live,
     reveal = page.locator("#reveal-list").inner_text()
     prompt = page.locator(".prompt-text").first.inner_text()
 
+    assert "경연이 끝난 뒤" in page.locator("#share-help").inner_text()  # a bank round: said before sharing
+
     stranger = browser.new_context(viewport=viewport, locale="ko-KR")
     view = stranger.new_page()
+    assert view.goto(url).status == 200
+    early = view.locator("main").inner_text()
+    assert "경연이 끝난 뒤" in early and prompt not in early and not any(n in view.content() for n in model_names(live))
+    close_round(live)
     assert view.goto(url).status == 200
     text = view.locator("main").inner_text()
     assert prompt in text and all(line in text for line in reveal.splitlines())
@@ -305,9 +321,12 @@ def test_dark_mode_and_reduced_motion_keep_every_page_accessible(browser, live, 
     found["reveal"] = axe_violations(page)
     page.screenshot(path=str(artifact_path(f"dark-arena-revealed-{name(viewport)}.png")), full_page=True)
     page.goto(shared)
+    found["shared-later"] = axe_violations(page)
+    close_round(live)
+    page.goto(shared)
     found["shared"] = axe_violations(page)
     context.close()
-    assert found == {"home": [], "answers": [], "reveal": [], "shared": []}
+    assert found == {"home": [], "answers": [], "reveal": [], "shared-later": [], "shared": []}
 
 
 @pytest.mark.parametrize("viewport", SIZES)
@@ -327,6 +346,7 @@ def test_light_mode_code_error_and_shared_pages_are_accessible(browser, live, vi
     page.keyboard.press("1")
     page.wait_for_selector("#vote-error:not(:empty)")
     found["error"] = axe_violations(page)
+    close_round(live)
     page.goto(shared)
     found["shared"] = axe_violations(page)
     context.close()

@@ -17,6 +17,12 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
+def close(db, round_) -> None:
+    """The round stops taking votes (its answers can no longer be shown to a voter)."""
+    db.get(type(round_), round_.id).status = "closed"
+    db.commit()
+
+
 def shares(db) -> int:
     db.expire_all()
     return db.scalar(select(func.count()).select_from(BattleShare))
@@ -52,6 +58,7 @@ def test_the_shared_page_shows_the_battle_and_nothing_about_its_owner(app, clien
     login.as_user(owner)
     voted = client.post(f"/api/battles/{battle.id}/vote", json={"winner": "b"}).get_json()
     token = client.post(f"/api/battles/{battle.id}/share").get_json()["token"]
+    close(db, arena["round"])
     anonymous = app.test_client()
     page = anonymous.get(f"/s/{token}")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
@@ -107,3 +114,23 @@ def test_an_unvoted_battle_page_names_no_model(client, login, db, arena):
     for model in arena["models"]:
         assert model.display_name not in html and model.team.name_ko not in html
     assert "answer-model" not in html and "share-url\" readonly value=\"\"" in html
+
+
+def test_a_bank_battle_shared_while_its_round_runs_opens_only_after_the_close(app, client, login, db, arena):
+    """Bank answers recur: read early, a shared battle would tell other voters which model wrote one."""
+    owner, battle = arena["user"], arena["battles"][4]
+    login.as_user(owner)
+    client.post(f"/api/battles/{battle.id}/vote", json={"winner": "a"})
+    token = client.post(f"/api/battles/{battle.id}/share").get_json()["token"]
+    anonymous = app.test_client()
+    early = anonymous.get(f"/s/{token}")
+    assert early.status_code == 200 and early.headers["Cache-Control"] == "no-store"
+    text = text_of(early.get_data(as_text=True))
+    assert "경연이 끝난 뒤" in text and arena["round"].closes_at.strftime("%Y-%m-%d") in text
+    assert battle.turns[0].answer_a not in text and battle.turns[0].prompt_text not in text
+    for model in arena["models"]:
+        assert model.display_name not in text and model.team.name_ko not in text
+    owner_page = text_of(client.get(f"/arena/b/{battle.id}").get_data(as_text=True))
+    assert "공유한 대결은 경연이 끝난 뒤" in owner_page  # the owner is told before making the link
+    close(db, arena["round"])
+    assert battle.turns[0].answer_a in text_of(anonymous.get(f"/s/{token}").get_data(as_text=True))
