@@ -23,6 +23,14 @@ def close(db, round_) -> None:
     db.commit()
 
 
+def voted_and_shared(client, login, arena, index: int, winner: str) -> tuple:
+    """The owner votes on battle `index` and shares it: (battle, token)."""
+    battle = arena["battles"][index]
+    login.as_user(arena["user"])
+    client.post(f"/api/battles/{battle.id}/vote", json={"winner": winner})
+    return battle, client.post(f"/api/battles/{battle.id}/share").get_json()["token"]
+
+
 def shares(db) -> int:
     db.expire_all()
     return db.scalar(select(func.count()).select_from(BattleShare))
@@ -75,10 +83,7 @@ def test_the_shared_page_shows_the_battle_and_nothing_about_its_owner(app, clien
 
 
 def test_revoking_stops_the_link_at_once_and_a_new_link_has_a_new_token(app, client, login, db, arena):
-    owner, battle = arena["user"], arena["battles"][0]
-    login.as_user(owner)
-    client.post(f"/api/battles/{battle.id}/vote", json={"winner": "tie"})
-    token = client.post(f"/api/battles/{battle.id}/share").get_json()["token"]
+    battle, token = voted_and_shared(client, login, arena, 0, "tie")
     anonymous = app.test_client()
     assert anonymous.get(f"/s/{token}").status_code == 200
     assert client.delete(f"/api/battles/{battle.id}/share").status_code == 204
@@ -118,10 +123,7 @@ def test_an_unvoted_battle_page_names_no_model(client, login, db, arena):
 
 def test_a_bank_battle_shared_while_its_round_runs_opens_only_after_the_close(app, client, login, db, arena):
     """Bank answers recur: read early, a shared battle would tell other voters which model wrote one."""
-    owner, battle = arena["user"], arena["battles"][4]
-    login.as_user(owner)
-    client.post(f"/api/battles/{battle.id}/vote", json={"winner": "a"})
-    token = client.post(f"/api/battles/{battle.id}/share").get_json()["token"]
+    battle, token = voted_and_shared(client, login, arena, 4, "a")
     anonymous = app.test_client()
     early = anonymous.get(f"/s/{token}")
     assert early.status_code == 200 and early.headers["Cache-Control"] == "no-store"
