@@ -1,7 +1,7 @@
 """The arena pages: start a battle, read A and B, vote, see the reveal (the page uses the API)."""
 from __future__ import annotations
 
-from flask import make_response, render_template
+from flask import current_app, make_response, render_template, url_for
 
 from app.auth import current_user
 from app.db import get_session, utcnow
@@ -9,30 +9,50 @@ from app.errors import NotFound
 from app.i18n import current_lang, t
 from contest.blueprint import bp
 from contest.messages import KO
+from contest.models import Round
 from contest.queries import current_round, prompts_for
 from contest.render import render_answer
-from contest.service import ArenaError, free_prompts_allowed, owned_battle
+from contest.reveal import revealed_battle
+from contest.service import ArenaError, free_prompts_allowed, owned_battle, round_is_bank
 
 # The strings arena.js needs, handed over as a JSON data block (no inline script).
-JS_STRINGS = [k for k in KO if k.startswith("arena.")] + ["error.generic"]
+JS_STRINGS = [k for k in KO if k.startswith(("arena.", "share."))] + ["error.generic"]
+
+
+def allowance(round_: Round | None) -> str:
+    """What this round lets a citizen do, said plainly (never more than the round allows)."""
+    if round_ is None:
+        return ""
+    if not free_prompts_allowed(round_):
+        return t("round.allows_curated")  # a bank answers only its own prompts: no free prompts, no follow-ups
+    turns = int(current_app.config["MAX_TURNS"])
+    return t("round.allows_free_followups", n=turns - 1) if turns > 1 else t("round.allows_free")
 
 
 @bp.get("/")
 def home():
     """The contest, its rules and the open round."""
     round_ = current_round(get_session(), utcnow())
-    return render_template("contest/home.html", round=round_)
+    return render_template("contest/home.html", round=round_, allows=allowance(round_),
+                           free=bool(round_) and free_prompts_allowed(round_))
 
 
-def _page(battle=None, turns=(), reveal=None):
+def _page(battle=None, turns=(), outcome=None):
     session = get_session()
     round_ = current_round(session, utcnow())
     user = current_user()
     # A citizen is offered only prompts whose answers were not revealed to them yet.
     prompts = prompts_for(session, round_.categories, unseen_by=user.id if user else None) if round_ else []
+    outcome = outcome or {}
+    token = outcome.get("share_token")
     return render_template("contest/arena.html", round=round_, user=user, prompts=prompts,
                            bank_only=bool(round_) and not free_prompts_allowed(round_), battle=battle, turns=turns,
-                           reveal=reveal, js_strings={k: t(k) for k in JS_STRINGS})
+                           allows=allowance(round_), reveal=outcome.get("reveal"), choice=outcome.get("winner"),
+                           counted=outcome.get("counted"),
+                           # bank answers recur: a shared battle opens to others once the round closes (voting.shares)
+                           share_after=round_.closes_at if round_ and round_is_bank(round_) else None,
+                           share_url=url_for("voting.shared_battle_page", token=token, _external=True) if token else None,
+                           js_strings={k: t(k) for k in JS_STRINGS})
 
 
 @bp.get("/arena")
@@ -47,20 +67,18 @@ def battle_page(battle_id: str):
     user = current_user()
     if user is None:
         return _page()
+    session = get_session()
     try:
-        battle = owned_battle(get_session(), battle_id, user.id)
+        battle = owned_battle(session, battle_id, user.id)
     except ArenaError:
         raise NotFound(code="battle_not_found") from None
     turns = [{"no": t.turn_no, "prompt": t.prompt_text, "a": render_answer(t.answer_a or ""),
               "b": render_answer(t.answer_b or "")} for t in battle.turns]
-    reveal = None
+    outcome = None
     if battle.status == "voted":
-        reveal = {s: {"name": m.display_name, "team": m.team.name_ko if _ko() else m.team.name_en}
-                  for s, m in (("a", battle.model_a), ("b", battle.model_b))}
-    resp = make_response(_page(battle, turns, reveal))
+        # The vote lives in `voting`, which registers this lookup (contest may not import it).
+        lookup = current_app.extensions.get("battle_outcome")
+        outcome = {**(lookup(session, battle.id) if lookup else {}), "reveal": revealed_battle(battle, current_lang())}
+    resp = make_response(_page(battle, turns, outcome))
     resp.headers["Cache-Control"] = "private, no-store"  # one citizen's battle; names it once voted
     return resp
-
-
-def _ko() -> bool:
-    return current_lang() == "ko"

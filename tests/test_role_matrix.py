@@ -111,6 +111,10 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/admin/audit"): only_ministry(200),
     # voting
     ("POST", "/api/battles/<battle_id>/vote"): owner_only(200, json={"winner": "a"}),
+    # sharing (voting/share_routes.py): the battle here is not voted yet, so even its owner cannot share it
+    ("POST", "/api/battles/<battle_id>/share"): owner_only(409),
+    ("DELETE", "/api/battles/<battle_id>/share"): owner_only(204),
+    ("GET", "/s/<token>"): everyone(404),  # an unknown or revoked link (tests/voting/test_shares.py opens real ones)
     ("GET", "/api/leaderboard"): everyone(200),
     ("GET", "/api/leaderboard/matrix"): everyone(200),
     ("GET", "/leaderboard"): everyone(200),
@@ -176,7 +180,7 @@ MATRIX: dict[tuple[str, str], dict] = {
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2", "panel_id": "matrix-panel",
-          "team_slug": "lg", "model_slug": "exaone-demo", "version": 3}
+          "team_slug": "lg", "model_slug": "exaone-demo", "version": 3, "token": "no-such-share-token"}
 
 
 def routes(app) -> set[tuple[str, str]]:

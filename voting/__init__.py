@@ -7,7 +7,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 # The route modules that attach to `voting.bp`.
-ROUTE_MODULES = ("routes", "log_routes", "snapshot_routes", "publication_pages", "panel_routes")
+ROUTE_MODULES = ("routes", "log_routes", "snapshot_routes", "publication_pages", "panel_routes", "share_routes")
 
 
 def __getattr__(name: str) -> Any:
@@ -26,10 +26,11 @@ def init_app(app: Flask) -> None:
     Anti-abuse can keep votes out of the ranking at cast time by appending checks
     (`voting.service.ExclusionCheck`) to `app.extensions["vote_exclusion_checks"]`.
     """
-    from voting import cli, messages, runtime, snapshots
+    from voting import cli, messages, runtime, shares, snapshots
 
     runtime.init_runtime(app)
     app.extensions.setdefault("vote_exclusion_checks", [])
+    app.extensions["battle_outcome"] = shares.battle_outcome  # the arena page's hook (contest cannot import voting)
     if not app.config.get("CODE_VERSION"):  # ARENA_CODE_VERSION, else git; read once at start
         app.config["CODE_VERSION"] = snapshots.detect_code_version()
     app.cli.add_command(cli.ratings_cli)

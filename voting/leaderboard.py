@@ -9,6 +9,7 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from contest.models import Model, Round
+from contest.reveal import revealed_name, revealed_team
 from voting import queries
 from voting.board import METHOD, Board, BoardSettings, compute_board, matrix_payload
 from voting.live import ALL, Cells, LiveBoard
@@ -20,12 +21,12 @@ log = logging.getLogger("arena.voting.leaderboard")
 
 def model_name(model: Model) -> str:
     """What voters see after voting: display name and version."""
-    return f"{model.display_name} {model.version}".strip()
+    return revealed_name(model.display_name, model.version)
 
 
 def team_name(model: Model, lang: str) -> str:
     """The team's name in the request's language (Korean by default)."""
-    return model.team.name_en if lang == "en" else model.team.name_ko
+    return revealed_team(model.team.name_ko, model.team.name_en, lang)
 
 
 # How many of the most recently applied votes must be on the live board for it to be trusted: more

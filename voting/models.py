@@ -176,3 +176,14 @@ class BoardRebuild(Base):
     reason: Mapped[str] = mapped_column(String(80))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BattleShare(Base):
+    """A read-only public link to one voted battle, made by its owner on request (nothing is shared by
+    default). At most one link per battle; revoking deletes it, and a new link gets a new token."""
+
+    __tablename__ = "battle_shares"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)  # unguessable (secrets.token_urlsafe)
+    battle_id: Mapped[str] = mapped_column(ForeignKey("battles.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from app.db import could_be_id, hold_until_transaction_end
 
 from contest.models import Battle, Model, Round, RoundModel, Team
+from contest.reveal import revealed_name, revealed_side, revealed_team
 from voting.models import BoardRebuild, Vote, VoteOutbox
 from voting.rating import OUTCOME_OF_WINNER
 
@@ -30,11 +31,15 @@ class Revealed(NamedTuple):
     @property
     def name(self) -> str:
         """Display name and version, as on the leaderboard."""
-        return f"{self.display_name} {self.version}".strip()
+        return revealed_name(self.display_name, self.version)
 
     def team(self, lang: str) -> str:
         """The team's name in the request's language (Korean by default)."""
-        return self.team_en if lang == "en" else self.team_ko
+        return revealed_team(self.team_ko, self.team_en, lang)
+
+    def revealed(self, lang: str) -> dict[str, str]:
+        """`{"name", "team"}` as the vote response, the battle page and a shared battle show it."""
+        return revealed_side(self.display_name, self.version, self.team_ko, self.team_en, lang)
 
 
 class VoteTarget(NamedTuple):

@@ -52,8 +52,7 @@ def vote(battle_id: str):
     publish_vote(vote_event(vote_))
     lang = current_lang()
     body = {"vote_id": vote_.id, "counted": not vote_.excluded,
-            "models": {side: {"name": m.name, "team": m.team(lang)}
-                       for side, m in (("a", cast.model_a), ("b", cast.model_b))}}
+            "models": {"a": cast.model_a.revealed(lang), "b": cast.model_b.revealed(lang)}}
     if vote_.excluded:
         body["excluded_reason"] = vote_.excluded_reason
     return jsonify(body)

@@ -1,12 +1,67 @@
-// The arena page: start a battle, stream answers A and B, vote, show the reveal.
+// The arena page: start a battle, stream answers A and B, vote, show the reveal, share a finished battle.
 // Streamed text is only ever set with textContent; the final answer HTML comes from the server,
 // already rendered from Markdown and sanitised, and replaces it once a turn is complete.
+// The shared-battle page loads this file too, for the code blocks' copy buttons only.
 (function () {
   "use strict";
-  const root = document.getElementById("arena");
-  if (!root || !document.getElementById("battle")) return;
-  const S = JSON.parse(document.getElementById("arena-strings").textContent);
   const $ = (id) => document.getElementById(id);
+  const stringsNode = $("arena-strings");
+  const S = stringsNode ? JSON.parse(stringsNode.textContent) : {};
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  async function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return;
+    }
+    const area = el("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    if (!ok) throw new Error("copy refused");
+  }
+
+  // Code blocks: a copy button, and keyboard-scrollable long lines (a focusable, labelled region).
+  function enhanceCode(container) {
+    container.querySelectorAll(".answer-body pre").forEach((pre) => {
+      if (pre.parentElement.classList.contains("code-block")) return;
+      const block = el("div", "code-block");
+      const bar = el("div", "code-bar");
+      const button = el("button", "copy-code secondary", S["arena.copy_code"] || "Copy");
+      button.type = "button";
+      const note = el("span", "copy-status");
+      note.setAttribute("role", "status");
+      button.addEventListener("click", async () => {
+        try {
+          await copyText(pre.textContent);
+          note.textContent = S["arena.copied"] || "";
+        } catch (e) {
+          note.textContent = S["arena.copy_failed"] || "";
+        }
+      });
+      bar.append(button, note);
+      pre.replaceWith(block);
+      block.append(bar, pre);
+      pre.tabIndex = 0;
+      pre.setAttribute("role", "region");
+      pre.setAttribute("aria-label", S["arena.code"] || "Code");
+    });
+  }
+  enhanceCode(document);
+
+  const root = $("arena");
+  if (!root || !$("battle")) return;
   const voteButtons = Array.from(document.querySelectorAll("button.vote"));
   const bankOnly = root.dataset.bankOnly === "true";
   let battleId = root.dataset.battle || "";
@@ -20,21 +75,68 @@
 
   function setVotes(enabled) {
     voteButtons.forEach((b) => { b.disabled = !enabled; });
+    $("votes").classList.toggle("ready", enabled); // the sticky vote bar on phones
   }
 
   function say(text) { $("status").textContent = text || ""; }
 
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
+  // Errors: shown next to the control used, in view, with the cure (log in again, wait N seconds).
+  async function failureOf(response) {
+    let code = "", message = S["arena.failed"];
+    try {
+      const body = await response.json();
+      code = body.error.code || "";
+      message = body.error.message || message;
+    } catch (e) { /* not the JSON error shape: keep the generic text */ }
+    const wait = parseInt(response.headers.get("Retry-After") || "", 10);
+    if (response.status === 429) {
+      message = Number.isFinite(wait) && wait > 0 ? S["arena.retry_after"].replace("{n}", wait) : S["arena.retry_soon"];
+    } else if (response.status === 401) {
+      message = S["arena.login_expired"];
+    }
+    return { status: response.status, code: code, message: message };
+  }
+
+  function showError(node, failure) {
+    node.textContent = failure.message;
+    if (failure.status === 401) {
+      const link = el("a", "error-action", S["arena.login_again"]);
+      link.href = "/login?next=" + encodeURIComponent(location.pathname);
+      node.append(" ", link);
+    } else if (failure.code === "already_voted") {
+      const link = el("a", "error-action", S["arena.reload"]);
+      link.href = location.pathname;
+      node.append(" ", link);
+    }
+    node.scrollIntoView({ block: "center" });
+  }
+
+  function clearError(node) { node.textContent = ""; }
+
+  // A fetch with the CSRF token; an expired token is renewed (GET /api/me) and the request sent once more.
+  async function send(url, options) {
+    const attempt = () => fetch(url, Object.assign({ credentials: "same-origin" }, options, {
+      headers: Object.assign({ "X-CSRF-Token": csrfToken() }, options.headers || {}),
+    }));
+    let response = await attempt();
+    if (response.status === 400) {
+      const failure = await failureOf(response.clone());
+      if (failure.code === "csrf_failed") {
+        const me = await fetch("/api/me", { credentials: "same-origin", headers: { "Accept": "application/json" } });
+        if (!me.ok) return me; // logged out meanwhile: the 401 says so
+        const meta = document.querySelector('meta[name="csrf-token"]');
+        if (meta) meta.content = (await me.json()).csrf_token;
+        response = await attempt();
+      }
+    }
+    return response;
   }
 
   function addTurn(prompt) {
     turnNo += 1;
     const turn = el("div", "turn");
     const p = el("p", "turn-prompt");
+    p.tabIndex = -1;
     p.append(el("span", "label", S["arena.turn"].replace("{n}", turnNo)), " ", el("span", "prompt-text", prompt));
     const answers = el("div", "answers");
     const bodies = {};
@@ -51,6 +153,7 @@
     });
     turn.append(p, answers);
     $("transcript").append(turn);
+    p.focus(); // after a prompt button, a screen reader continues at the question just asked
     return bodies;
   }
 
@@ -71,11 +174,12 @@
       bodies[side].innerHTML = data.answers[side].html; // sanitised on the server
       bodies[side].removeAttribute("aria-busy");
       bodies[side].classList.remove("streaming");
+      enhanceCode(bodies[side].parentElement);
     });
     $("demo-notice").hidden = !data.demo;
     setVotes(true);
     $("followup-form").hidden = bankOnly;
-    say("");
+    say(S["arena.ready"]);
   }
 
   // Read a text/event-stream response: "event: x\ndata: {...}\n\n" blocks.
@@ -102,16 +206,8 @@
     }
   }
 
-  async function errorMessage(response) {
-    try {
-      const body = await response.json();
-      return body.error.message;
-    } catch (e) {
-      return S["arena.failed"];
-    }
-  }
-
-  async function runTurn(url, body, prompt) {
+  // `control` is what the citizen used (a prompt button, the free form, the follow-up form): errors go next to it.
+  async function runTurn(url, body, prompt, control) {
     if (busy) return;
     busy = true;
     const wasVotable = voteButtons.some((b) => !b.disabled); // a ready battle asking a follow-up
@@ -122,17 +218,25 @@
     const texts = { a: "", b: "" };
     let finished = false;
     try {
-      const response = await fetch(url, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "Accept": "text/event-stream", "X-CSRF-Token": csrfToken() },
+      const response = await send(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
         body: JSON.stringify(body),
       });
       if (!response.ok) {
-        const message = await errorMessage(response);
-        if (!battleId) { say(""); $("start-error").textContent = message; } else say(message);
+        const failure = await failureOf(response);
         // A refused follow-up (turn limit, rate limit, too long) changed nothing: still votable.
         setVotes(wasVotable);
         $("followup-form").hidden = !wasVotable || bankOnly;
+        if (!battleId) {
+          say("");
+          const node = $("start-error");
+          control.insertAdjacentElement("afterend", node);
+          showError(node, failure);
+        } else {
+          say("");
+          showError($("status"), failure);
+        }
         return;
       }
       showBattle();
@@ -155,50 +259,122 @@
       });
       if (!finished) voided();
     } catch (e) {
-      voided(S["arena.failed"]);
+      if (bodies) voided(S["arena.failed"]);
+      else { // the request never got through (offline): nothing changed, so say so where the citizen is
+        say("");
+        setVotes(wasVotable);
+        $("followup-form").hidden = !wasVotable || bankOnly;
+        const node = battleId ? $("status") : $("start-error");
+        if (!battleId) control.insertAdjacentElement("afterend", node);
+        showError(node, { status: 0, code: "", message: S["arena.failed"] });
+      }
     } finally {
       busy = false;
     }
   }
 
-  function startBattle(body, prompt) {
-    $("start-error").textContent = "";
-    runTurn("/api/battles", body, prompt);
+  function startBattle(body, prompt, control) {
+    clearError($("start-error"));
+    runTurn("/api/battles", body, prompt, control);
   }
+
+  // Errors after which voting again cannot work: the page (reloaded) tells the rest.
+  const FINAL = ["already_voted", "battle_voided", "round_closed", "battle_not_found", "battle_not_ready"];
 
   async function vote(winner) {
     if (!battleId || busy) return;
     busy = true;
     setVotes(false);
+    clearError($("vote-error"));
     try {
-      const response = await fetch("/api/battles/" + encodeURIComponent(battleId) + "/vote", {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+      const response = await send("/api/battles/" + encodeURIComponent(battleId) + "/vote", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ winner: winner }),
       });
-      if (!response.ok) { say(await errorMessage(response)); return; }
-      showReveal(await response.json());
+      if (!response.ok) {
+        const failure = await failureOf(response);
+        setVotes(FINAL.indexOf(failure.code) < 0); // never leave the buttons dead when trying again can work
+        showError($("vote-error"), failure);
+        return;
+      }
+      showReveal(await response.json(), winner);
     } catch (e) {
-      say(S["arena.failed"]);
       setVotes(true);
+      showError($("vote-error"), { status: 0, code: "", message: S["arena.failed"] });
     } finally {
       busy = false;
     }
   }
 
-  function showReveal(data) {
+  // The reveal: names in the list and on every answer card, the citizen's own choice echoed.
+  // The reloaded page renders the same strings on the server (contest.reveal builds both).
+  function revealLine(side, m) {
+    return S["arena.reveal_side"].replace("{side}", side.toUpperCase()).replace("{name}", m.name).replace("{team}", m.team);
+  }
+
+  function showReveal(data, winner) {
     const list = $("reveal-list");
     list.textContent = "";
     ["a", "b"].forEach((side) => {
       const m = data.models[side];
-      list.append(el("li", "", S["arena.reveal_side"].replace("{side}", side.toUpperCase())
-        .replace("{name}", m.name).replace("{team}", m.team)));
+      list.append(el("li", "", revealLine(side, m)));
+      document.querySelectorAll("#transcript .answer").forEach((card) => {
+        const heading = card.querySelector("h2");
+        if (!heading || !heading.id.startsWith("answer-" + side + "-")) return;
+        const name = el("p", "answer-model", S["arena.card_model"].replace("{name}", m.name).replace("{team}", m.team));
+        heading.insertAdjacentElement("afterend", name);
+        card.classList.toggle("chosen", side === winner);
+      });
     });
+    $("reveal-choice").textContent = S["arena.your_choice"].replace("{choice}", S["arena.vote_" + winner]);
     $("reveal-note").textContent = data.counted ? S["arena.counted"] : S["arena.not_counted"];
     $("followup-form").hidden = true;
     $("reveal").hidden = false;
     $("reveal-heading").focus();
     say("");
+  }
+
+  // Sharing a voted battle: nothing is shared until the owner asks; the owner can stop it.
+  const share = $("share");
+  function shareState(url) {
+    $("share-url").value = url || "";
+    $("share-link").hidden = !url;
+    $("share-create").hidden = !!url;
+  }
+  async function shareRequest(method) {
+    const response = await send("/api/battles/" + encodeURIComponent(battleId) + "/share", { method: method });
+    if (!response.ok) {
+      showError($("share-status"), await failureOf(response));
+      return null;
+    }
+    return response;
+  }
+  if (share) {
+    $("share-create").addEventListener("click", async () => {
+      const response = await shareRequest("POST");
+      if (!response) return;
+      shareState((await response.json()).url);
+      $("share-status").textContent = S["share.created"];
+      $("share-url").focus();
+      $("share-url").select();
+    });
+    $("share-copy").addEventListener("click", async () => {
+      try {
+        await copyText($("share-url").value);
+        $("share-status").textContent = S["share.copied"];
+      } catch (e) {
+        $("share-url").select();
+        $("share-status").textContent = S["arena.copy_failed"];
+      }
+    });
+    $("share-revoke").addEventListener("click", async () => {
+      const response = await shareRequest("DELETE");
+      if (!response) return;
+      shareState("");
+      $("share-status").textContent = S["share.revoked"];
+      $("share-create").focus();
+    });
   }
 
   // Start controls.
@@ -210,7 +386,7 @@
   }
   if (category) category.addEventListener("change", filterPrompts);
   document.querySelectorAll("button.prompt-choice").forEach((b) => {
-    b.addEventListener("click", () => startBattle({ prompt_id: b.dataset.promptId }, b.textContent.trim()));
+    b.addEventListener("click", () => startBattle({ prompt_id: b.dataset.promptId }, b.textContent.trim(), b));
   });
   const random = $("random-prompt");
   if (random) {
@@ -218,7 +394,7 @@
       const shown = Array.from(document.querySelectorAll("#prompt-list li:not([hidden]) button"));
       if (shown.length === 0) return;
       const pick = shown[Math.floor(Math.random() * shown.length)];
-      startBattle({ prompt_id: pick.dataset.promptId }, pick.textContent.trim());
+      startBattle({ prompt_id: pick.dataset.promptId }, pick.textContent.trim(), random);
     });
   }
   const free = $("free-form");
@@ -226,7 +402,7 @@
     free.addEventListener("submit", (ev) => {
       ev.preventDefault();
       const text = $("free-prompt").value.trim();
-      if (text) startBattle({ prompt: text, category: category.value }, text);
+      if (text) startBattle({ prompt: text, category: category.value }, text, free.querySelector("button[type=submit]"));
     });
   }
   $("followup-form").addEventListener("submit", (ev) => {
@@ -234,7 +410,7 @@
     const text = $("followup-prompt").value.trim();
     if (!text || !battleId) return;
     $("followup-prompt").value = "";
-    runTurn("/api/battles/" + encodeURIComponent(battleId) + "/turns", { prompt: text }, text);
+    runTurn("/api/battles/" + encodeURIComponent(battleId) + "/turns", { prompt: text }, text, $("followup-form"));
   });
   ["free-prompt", "followup-prompt"].forEach((id) => {
     const area = $(id);

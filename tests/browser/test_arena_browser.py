@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.db import new_session, utcnow
+from app.db import new_session
 from contest.models import BankAnswer
 from tests.browser.conftest import AXE, DESKTOP, PHONE, log_in, need, run_battle
 from tests.builders import artifact_path
@@ -83,19 +83,11 @@ def test_home_arena_and_reveal_have_no_serious_accessibility_violations(browser,
 
 
 def test_a_refused_follow_up_leaves_the_battle_votable(browser, live):
-    from contest.demo import DEMO_ROUND_ID
-    from contest.models import Model
-    from contest.rounds import change_protocol
+    from tests.browser.test_arena_citizen import live_models
     from tests.contest.llm_server import LoopbackLLM
 
     with LoopbackLLM() as llm:
-        with live.app.app_context(), new_session() as session:
-            for model in session.scalars(select(Model)):
-                model.backend = {"kind": "openai", "base_url": llm.url, "model": "steady"}
-            # live models may take free prompts once the round's terms say so (a new protocol version)
-            change_protocol(session, "cli:test", DEMO_ROUND_ID, "live models in this test", {"free_prompts": True},
-                            utcnow())
-            session.commit()
+        live_models(live, llm, "steady")
         live.app.config["MAX_TURNS"] = 1  # the follow-up will be refused with 409 turn_limit
         context = browser.new_context(viewport=DESKTOP)
         page = context.new_page()
