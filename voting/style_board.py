@@ -1,0 +1,132 @@
+"""The style-controlled board from per-vote rows: the anchored method's rules, style covariates fitted jointly.
+
+Pure; no Flask, no SQL. The maths is in voting.style; this module decides who is fitted (the identified
+components of voting.rating, as on the plain board), builds the rows and publishes the coefficients.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from statistics import NormalDist
+
+import numpy as np
+
+from voting.board import RANKED, TOO_FEW_VOTES, BoardSettings, Row
+from voting.rating import (OUTCOME_SCORE, effective_wins, fit_bt, identified_components, pair_matrices,
+                           ranks_from_ci, tally)
+from voting.style import FEATURES, Design, Standardiser, conditional, fit, relative_differences, sandwich
+
+STYLE_METHOD = "bradley-terry-style-control-1"
+
+
+@dataclass(frozen=True)
+class StyleBoard:
+    """Rows (the plain board's shape and order rules), components, and per feature its coefficient or None."""
+
+    rows: list[Row]
+    components: list[list[int]]
+    coefficients: dict[str, dict | None]
+    votes: int
+
+    @property
+    def warnings(self) -> list[str]:
+        return ["disconnected"] if len(self.components) > 1 else []
+
+
+def describe(settings: BoardSettings) -> dict:
+    """The method's parameters beside the plain board's (published with the board)."""
+    return {**settings.describe(), "style_method": STYLE_METHOD, "features": list(FEATURES),
+            "length": "tokens: a Hangul syllable, jamo, kana or CJK character each; a run of other letters or "
+                      "digits each",
+            "markdown": "outside fenced code: header lines, list items, bold spans",
+            "feature_normalisation": "(A - B) / (A + B + 1), standardised over the fitted votes",
+            "coefficients": "log-odds of A winning per standard deviation of the feature, robust intervals"}
+
+
+def compute_style_board(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, style_a: np.ndarray,
+                        style_b: np.ndarray, n_models: int, settings: BoardSettings) -> StyleBoard:
+    """The style-controlled board of the votes (model indices, outcomes, raw style counts per side)."""
+    a, b, outcome = (np.asarray(v, dtype=np.int64) for v in (a, b, outcome))
+    t = tally(a, b, outcome, n_models)
+    battles, _ = pair_matrices(t)
+    n_battles, score = battles.sum(1), effective_wins(t.counts.astype(float))
+    groups = identified_components(t.counts, settings.provisional_below)
+    local = np.full(n_models, -1)
+    comp = np.full(n_models, -1)
+    members = np.concatenate(groups) if groups else np.array([], dtype=np.int64)
+    local[members] = np.arange(len(members))
+    for c, g in enumerate(groups):
+        comp[g] = c
+    y, diff = OUTCOME_SCORE[outcome], relative_differences(style_a, style_b)
+    inside = (comp[a] >= 0) & (comp[a] == comp[b])
+    standardise = Standardiser.over(diff[inside])
+    z_all = standardise(diff)
+    design = Design(pair=local[a[inside]] * len(members) + local[b[inside]], y=y[inside], w=np.ones(int(inside.sum())),
+                    z=z_all[inside], m=len(members), groups=[local[g] for g in groups])
+    unit = np.log(settings.params.base) / settings.params.scale
+    start = np.zeros(design.size)
+    for g in groups:  # the plain ratings are a close start: Newton then needs a few steps
+        plain = fit_bt(effective_wins(t.counts[np.ix_(g, g)].astype(float)), replace(settings.params, ridge=0.0))
+        start[local[g]] = (plain - settings.params.initial) * unit
+    theta = fit(design, start) if len(members) else start
+    cov = sandwich(theta, design) if len(members) else np.zeros((design.size, design.size))
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    z = NormalDist().inv_cdf(0.5 + settings.confidence / 2)
+
+    def elo(x):
+        return x / unit + settings.params.initial
+
+    def row(m: int, x: float, e: float, rank: int | None, component: int | None) -> Row:
+        return Row(index=m, rating=float(elo(x)), ci=(float(elo(x - z * e)), float(elo(x + z * e))), rank=rank,
+                   battles=int(n_battles[m]), win_rate=float(score[m].sum() / n_battles[m]),
+                   provisional=bool(n_battles[m] < settings.provisional_below),
+                   status=RANKED if rank is not None else TOO_FEW_VOTES, component=component)
+
+    ranked = []
+    for c, g in enumerate(groups):
+        s, e = theta[local[g]], se[local[g]]
+        ranks = ranks_from_ci(elo(s - z * e), elo(s + z * e))
+        ranked += [row(int(m), s[i], e[i], int(ranks[i]), c) for i, m in enumerate(g)]
+    ranked.sort(key=lambda r: (r.component, r.rank, -r.rating, r.index))
+    beta = np.zeros(len(FEATURES))
+    beta[standardise.kept] = theta[design.m:]
+    s_all = np.zeros(n_models)
+    s_all[members] = theta[:design.m]
+    too_few = []
+    for m in np.flatnonzero((n_battles > 0) & (comp < 0)):
+        best, x, e = _given_the_fitted(int(m), a, b, y, z_all @ theta[design.m:], s_all, comp, groups, score)
+        too_few.append(row(int(m), x, e, None, best))
+    too_few.sort(key=lambda r: (-r.battles, r.index))
+    coefficients = _coefficients(theta[design.m:], se[design.m:], standardise.kept, z) if len(members) else \
+        {f: None for f in FEATURES}
+    return StyleBoard(ranked + too_few, [[int(m) for m in g] for g in groups], coefficients, int(len(a)))
+
+
+def _coefficients(beta: np.ndarray, se: np.ndarray, kept: np.ndarray, z: float) -> dict[str, dict | None]:
+    out: dict[str, dict | None] = {}
+    j = 0
+    for f, k in zip(FEATURES, kept):
+        if not k:
+            out[f] = None
+            continue
+        out[f] = {"estimate": float(beta[j]), "ci": [float(beta[j] - z * se[j]), float(beta[j] + z * se[j])],
+                  "se": float(se[j])}
+        j += 1
+    return out
+
+
+def _given_the_fitted(m: int, a: np.ndarray, b: np.ndarray, y: np.ndarray, style_term: np.ndarray,
+                      s: np.ndarray, comp: np.ndarray, groups: list[np.ndarray], score: np.ndarray
+                      ) -> tuple[int | None, float, float]:
+    """(component, rating, standard error) of a model below the minimum: against the component it met most,
+    whose ratings and the style coefficients are held fixed; None when it met no ranked model."""
+    met = [float((score[m] + score[:, m])[g].sum()) for g in groups]
+    best = int(np.argmax(met)) if met and max(met) > 0 else None
+    if best is None:
+        x, e = conditional(np.array([]), np.array([]), np.array([]))
+        return None, x, e
+    as_a = (a == m) & (comp[b] == best)
+    as_b = (b == m) & (comp[a] == best)
+    yy = np.concatenate([y[as_a], 1.0 - y[as_b]])
+    offset = np.concatenate([style_term[as_a] - s[b[as_a]], -style_term[as_b] - s[a[as_b]]])
+    x, e = conditional(yy, np.ones(len(yy)), offset)
+    return best, x, e
