@@ -92,18 +92,18 @@ class Design:
     pair: np.ndarray
     y: np.ndarray
     w: np.ndarray
-    z: np.ndarray  # (votes, covariates), standardised
+    zt: np.ndarray  # (covariates, votes), standardised: one covariate's values contiguous
     m: int  # fitted models
     groups: list[np.ndarray]  # local indices of each component: ratings are centred within each
 
     @property
     def size(self) -> int:
-        return self.m + self.z.shape[1]
+        return self.m + self.zt.shape[0]
 
 
 def _eta(theta: np.ndarray, d: Design) -> np.ndarray:
     s = theta[:d.m]
-    return (s[:, None] - s[None, :]).ravel()[d.pair] + d.z @ theta[d.m:]
+    return (s[:, None] - s[None, :]).ravel()[d.pair] + theta[d.m:] @ d.zt
 
 
 def _loss(theta: np.ndarray, d: Design) -> float:
@@ -113,15 +113,15 @@ def _loss(theta: np.ndarray, d: Design) -> float:
 
 def _sum_of_squares(v: np.ndarray, d: Design) -> np.ndarray:
     """sum over votes of v x x^T, where x = (e_a - e_b, z): by model pairs, never one row at a time."""
-    m, k = d.m, d.z.shape[1]
+    m = d.m
     out = np.empty((d.size, d.size))
     c = np.bincount(d.pair, v, m * m).reshape(m, m)
     out[:m, :m] = np.diag(c.sum(1) + c.sum(0)) - c - c.T
-    vz = d.z * v[:, None]
-    for j in range(k):
-        cj = np.bincount(d.pair, vz[:, j], m * m).reshape(m, m)
+    vz = d.zt * v
+    for j, row in enumerate(vz):
+        cj = np.bincount(d.pair, row, m * m).reshape(m, m)
         out[:m, m + j] = out[m + j, :m] = cj.sum(1) - cj.sum(0)
-    out[m:, m:] = d.z.T @ vz
+    out[m:, m:] = vz @ d.zt.T
     return out
 
 
@@ -129,7 +129,7 @@ def _gradient(p: np.ndarray, d: Design) -> np.ndarray:
     """Gradient of the negative log-likelihood."""
     r = d.w * (p - d.y)
     c = np.bincount(d.pair, r, d.m * d.m).reshape(d.m, d.m)
-    return np.concatenate([c.sum(1) - c.sum(0), d.z.T @ r])
+    return np.concatenate([c.sum(1) - c.sum(0), d.zt @ r])
 
 
 def _centre(theta: np.ndarray, d: Design) -> np.ndarray:

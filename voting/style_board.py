@@ -61,7 +61,7 @@ def compute_style_board(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, style
     standardise = Standardiser.over(diff[inside])
     z_all = standardise(diff)
     design = Design(pair=local[a[inside]] * len(members) + local[b[inside]], y=y[inside], w=np.ones(int(inside.sum())),
-                    z=z_all[inside], m=len(members), groups=[local[g] for g in groups])
+                    zt=np.ascontiguousarray(z_all[inside].T), m=len(members), groups=[local[g] for g in groups])
     unit = np.log(settings.params.base) / settings.params.scale
     start = np.zeros(design.size)
     for g in groups:  # the plain ratings are a close start: Newton then needs a few steps
