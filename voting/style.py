@@ -125,6 +125,24 @@ def _sum_of_squares(v: np.ndarray, d: Design) -> np.ndarray:
     return out
 
 
+def identifiable(d: Design) -> np.ndarray:
+    """Which covariates the data can tell apart, taken in order: one that is a linear combination of the model
+    differences and the covariates kept before it (e.g. bold and list counts that always go together) is left
+    out, its coefficient unreported, instead of splitting an effect arbitrarily between the two."""
+    full = _sum_of_squares(np.ones(len(d.y)), d)
+    for g in d.groups:
+        full[np.ix_(g, g)] += 1.0
+    kept: list[int] = []
+    base = np.linalg.matrix_rank(full[:d.m, :d.m], hermitian=True)
+    for j in range(d.zt.shape[0]):
+        idx = list(range(d.m)) + [d.m + i for i in kept + [j]]
+        if np.linalg.matrix_rank(full[np.ix_(idx, idx)], hermitian=True) > base + len(kept):
+            kept.append(j)
+    mask = np.zeros(d.zt.shape[0], dtype=bool)
+    mask[kept] = True
+    return mask
+
+
 def _gradient(p: np.ndarray, d: Design) -> np.ndarray:
     """Gradient of the negative log-likelihood."""
     r = d.w * (p - d.y)
@@ -138,8 +156,14 @@ def _centre(theta: np.ndarray, d: Design) -> np.ndarray:
     return theta
 
 
-def fit(d: Design, start: np.ndarray | None = None, tol: float = 1e-10, max_iter: int = 100) -> np.ndarray:
-    """Maximum likelihood (ratings in natural units, mean zero per group; then the coefficients) by Newton."""
+DIVERGED = 15.0  # natural units (about 2,600 Elo points, or odds of 3 million to 1 per standard deviation)
+
+
+def fit(d: Design, start: np.ndarray | None = None, tol: float = 1e-10, max_iter: int = 60) -> np.ndarray | None:
+    """Maximum likelihood (ratings in natural units, mean zero per group; then the coefficients) by Newton.
+
+    None when there is no maximum: some combination of covariates separates the votes, and the estimate runs
+    off (past DIVERGED, or still moving after max_iter steps)."""
     theta = np.zeros(d.size) if start is None else _centre(np.array(start, dtype=float), d)
     for _ in range(max_iter):
         p = 1.0 / (1.0 + np.exp(-_eta(theta, d)))
@@ -147,16 +171,18 @@ def fit(d: Design, start: np.ndarray | None = None, tol: float = 1e-10, max_iter
         hess = _sum_of_squares(d.w * p * (1.0 - p), d)
         for g in d.groups:  # the ratings' constant per group is free: fix it without changing the step
             hess[np.ix_(g, g)] += hess[g, g].mean() / len(g) + 1e-12
-        step = -np.linalg.solve(hess, grad)
+        step = -np.linalg.lstsq(hess, grad, rcond=None)[0]  # lstsq: a nearly singular H raises no error
         t = 1.0
         if np.max(np.abs(step), initial=0.0) > 0.25:  # far from the optimum: Armijo backtracking
             f, slope = _loss(theta, d), float(grad @ step)
             while t > 1e-9 and _loss(theta + t * step, d) > f + 1e-4 * t * slope:
                 t /= 2
         theta = _centre(theta + t * step, d)
+        if np.max(np.abs(theta), initial=0.0) > DIVERGED:
+            return None
         if np.max(np.abs(t * step), initial=0.0) < tol:
-            break
-    return theta
+            return theta
+    return None
 
 
 def sandwich(theta: np.ndarray, d: Design) -> np.ndarray:

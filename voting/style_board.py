@@ -13,7 +13,8 @@ import numpy as np
 from voting.board import RANKED, TOO_FEW_VOTES, BoardSettings, Row
 from voting.rating import (OUTCOME_SCORE, effective_wins, fit_bt, identified_components, pair_matrices,
                            ranks_from_ci, tally)
-from voting.style import FEATURES, Design, Standardiser, conditional, fit, relative_differences, sandwich
+from voting.style import (FEATURES, Design, Standardiser, conditional, fit, identifiable, relative_differences,
+                          sandwich)
 
 STYLE_METHOD = "bradley-terry-style-control-1"
 
@@ -63,11 +64,12 @@ def compute_style_board(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, style
     design = Design(pair=local[a[inside]] * len(members) + local[b[inside]], y=y[inside], w=np.ones(int(inside.sum())),
                     zt=np.ascontiguousarray(z_all[inside].T), m=len(members), groups=[local[g] for g in groups])
     unit = np.log(settings.params.base) / settings.params.scale
-    start = np.zeros(design.size)
+    plain = np.zeros(len(members))
     for g in groups:  # the plain ratings are a close start: Newton then needs a few steps
-        plain = fit_bt(effective_wins(t.counts[np.ix_(g, g)].astype(float)), replace(settings.params, ridge=0.0))
-        start[local[g]] = (plain - settings.params.initial) * unit
-    theta = fit(design, start) if len(members) else start
+        elo = fit_bt(effective_wins(t.counts[np.ix_(g, g)].astype(float)), replace(settings.params, ridge=0.0))
+        plain[local[g]] = (elo - settings.params.initial) * unit
+    theta, design, kept = _joint_fit(design, plain, standardise.kept.copy())
+    z_all = z_all[:, kept[standardise.kept]]
     cov = sandwich(theta, design) if len(members) else np.zeros((design.size, design.size))
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     z = NormalDist().inv_cdf(0.5 + settings.confidence / 2)
@@ -87,8 +89,6 @@ def compute_style_board(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, style
         ranks = ranks_from_ci(elo(s - z * e), elo(s + z * e))
         ranked += [row(int(m), s[i], e[i], int(ranks[i]), c) for i, m in enumerate(g)]
     ranked.sort(key=lambda r: (r.component, r.rank, -r.rating, r.index))
-    beta = np.zeros(len(FEATURES))
-    beta[standardise.kept] = theta[design.m:]
     s_all = np.zeros(n_models)
     s_all[members] = theta[:design.m]
     too_few = []
@@ -96,9 +96,29 @@ def compute_style_board(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, style
         best, x, e = _given_the_fitted(int(m), a, b, y, z_all @ theta[design.m:], s_all, comp, groups, score)
         too_few.append(row(int(m), x, e, None, best))
     too_few.sort(key=lambda r: (-r.battles, r.index))
-    coefficients = _coefficients(theta[design.m:], se[design.m:], standardise.kept, z) if len(members) else \
+    coefficients = _coefficients(theta[design.m:], se[design.m:], kept, z) if len(members) else \
         {f: None for f in FEATURES}
     return StyleBoard(ranked + too_few, [[int(m) for m in g] for g in groups], coefficients, int(len(a)))
+
+
+def _joint_fit(design: Design, plain: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, Design, np.ndarray]:
+    """The fit with the covariates the votes can estimate: those that are linear combinations of the others are
+    left out first; then, while the estimate runs off (separation), the last remaining one in FEATURES order."""
+    if design.m == 0:
+        return np.zeros(design.size), design, kept
+
+    def keep_only(mask: np.ndarray) -> Design:
+        kept[np.flatnonzero(kept)[~mask]] = False
+        return replace(design, zt=np.ascontiguousarray(design.zt[mask]))
+
+    design = keep_only(identifiable(design))
+    while True:
+        theta = fit(design, np.concatenate([plain, np.zeros(design.zt.shape[0])]))
+        if theta is not None:
+            return theta, design, kept
+        if design.zt.shape[0] == 0:  # cannot happen on identified components; the plain ratings, then
+            return plain, design, kept
+        design = keep_only(np.arange(design.zt.shape[0]) < design.zt.shape[0] - 1)
 
 
 def _coefficients(beta: np.ndarray, se: np.ndarray, kept: np.ndarray, z: float) -> dict[str, dict | None]:

@@ -198,3 +198,31 @@ def test_no_identified_model_gives_unranked_rows_and_no_coefficients():
     assert board.components == [] and board.coefficients == {f: None for f in FEATURES}
     assert {r.index for r in board.rows} == {0, 1}
     assert all(r.rank is None and np.isfinite(r.rating) and r.ci[0] < r.rating < r.ci[1] for r in board.rows)
+
+
+def test_covariates_that_always_go_together_or_separate_the_votes_are_left_out_not_split_or_run_off():
+    a, b, outcome, sa, sb = synthetic(3000, [1050, 1000, 950], [200, 100, 150], beta_length=0.3, seed=4)
+    sb, sa = sb.copy(), sa.copy()
+    sa[:, 3], sb[:, 3] = sa[:, 2], sb[:, 2]  # bold counts equal list counts in every answer: one effect, not two
+    board = compute_style_board(a, b, outcome, sa, sb, 3, BoardSettings())
+    assert board.coefficients["bold"] is None and board.coefficients["lists"] is not None
+    # Model 2 always writes one header and eight list items, the others none; in one vote (two turns) it wrote
+    # two headers and sixteen items, and won. Headers and lists then differ in that vote only, and the fit could
+    # explain it perfectly by sending the two coefficients off to infinity in opposite directions.
+    rng = np.random.default_rng(5)
+    pairs = np.array([(0, 1), (1, 2), (2, 0)] * 50)
+    a, b = pairs[:, 0], pairs[:, 1]
+    outcome = rng.integers(0, 3, 150)
+
+    def style(m):
+        return np.where((m == 2)[:, None], [120, 1, 8, 0], np.c_[rng.integers(5, 9, len(m)), np.zeros((len(m), 3))])
+
+    sa, sb = style(a), style(b)
+    a, b, outcome = np.r_[a, 0], np.r_[b, 2], np.r_[outcome, B_WINS]
+    sa, sb = np.r_[sa, [[10, 0, 0, 0]]], np.r_[sb, [[240, 2, 16, 0]]]
+    board = compute_style_board(a, b, outcome, sa, sb, 3, BoardSettings())
+    assert board.components == [[0, 1, 2]]
+    assert board.coefficients["length"] is not None and board.coefficients["bold"] is None
+    kept = [f for f in FEATURES if board.coefficients[f] is not None]
+    assert len(kept) < 3 and all(abs(board.coefficients[f]["estimate"]) < 5 for f in kept)
+    assert all(abs(r.rating - 1000) < 500 for r in board.rows)
