@@ -110,7 +110,7 @@ def test_the_style_board_is_computed_at_most_once_per_few_seconds_per_scope(clie
 
 def test_the_page_shows_both_boards_and_says_what_style_control_means(client, verbose_round):
     html = client.get("/leaderboard?round=r-style").get_data(as_text=True)
-    assert 'id="style-board"' in html and "스타일 통제" in html and "js/style_board.js" in html
+    assert 'id="style-board"' in html and "스타일 통제" in html and "css/style_board.css" in html
     assert "Model 2 1" in html[html.index('id="style-board"'):]
     english = client.get("/leaderboard?round=r-style&lang=en").get_data(as_text=True)
     assert "Style control" in english and "length" in english.lower()
