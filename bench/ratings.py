@@ -162,3 +162,41 @@ def end_to_end(sizes=E2E_SIZES, repeats: int = 3) -> list[dict]:
             results.append(row)
             path.unlink()
     return results
+
+
+# --- (f) style control: the style-controlled board beside the plain one on the same 1M votes -------------------
+
+def synthetic_styles(n_votes: int, n_models: int = N_MODELS, seed: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Raw style counts per side (tokens, headers, list items, bold), each model with a verbosity of its own."""
+    rng = np.random.default_rng(seed)
+    a, b, _ = synthetic_votes(n_votes, 7, n_models)
+    profile = np.column_stack([rng.uniform(80, 600, n_models), rng.uniform(0, 3, n_models),
+                               rng.uniform(0, 10, n_models), rng.uniform(0, 6, n_models)])
+    return rng.poisson(profile[a]), rng.poisson(profile[b])
+
+
+def style_control(n_votes: int = 1_000_000, repeats: int = 3) -> dict:
+    """Seconds (best of `repeats`, after a warm-up) from raw votes to the plain board and to the style-controlled
+    board (raw votes and raw style counts: normalisation, joint Newton fit, sandwich intervals, rows)."""
+    from voting.style_board import compute_style_board
+
+    a, b, outcome = synthetic_votes(n_votes)
+    style_a, style_b = synthetic_styles(n_votes)
+    compute_style_board(a[:1000], b[:1000], outcome[:1000], style_a[:1000], style_b[:1000], N_MODELS, BoardSettings())
+    plain = style = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        compute_rows(tally(a, b, outcome, N_MODELS), BoardSettings())
+        plain = min(plain, time.perf_counter() - start)
+        start = time.perf_counter()
+        board = compute_style_board(a, b, outcome, style_a, style_b, N_MODELS, BoardSettings())
+        style = min(style, time.perf_counter() - start)
+    return {"votes": n_votes, "plain_s": plain, "style_s": style, "ratio": style / plain,
+            "ranked": sum(r.rank is not None for r in board.rows)}
+
+
+def style_lines(r: dict) -> list[str]:
+    """The (f) rows of the bench table."""
+    return [f"| (f) style-controlled board vs the plain board from raw votes, {r['votes']:,} votes, {N_MODELS} models "
+            f"(best of 3) | {r['style_s']:.3f} s | plain board {r['plain_s']:.3f} s | {r['ratio']:.1f}x | <= 2x | "
+            f"{'ok' if r['ratio'] <= 2 else 'MISSED'} |"]
