@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.db import utcnow
 from contest.models import Battle, BattleTurn
@@ -114,3 +114,45 @@ def test_the_page_shows_both_boards_and_says_what_style_control_means(client, ve
     assert "Model 2 1" in html[html.index('id="style-board"'):]
     english = client.get("/leaderboard?round=r-style&lang=en").get_data(as_text=True)
     assert "Style control" in english and "length" in english.lower()
+
+
+def test_two_processes_filling_the_same_votes_on_postgresql_store_each_once(make_app, pg_url):
+    """A second filler waits on the first one's uncommitted rows and then skips them: no error, no duplicate."""
+    import threading
+
+    from app.db import new_session
+
+    pg_app = make_app(pg_url)
+    with pg_app.app_context():
+        first, second = new_session(), new_session()
+    round_ = make_round(first, "r-style-pg", models=2)
+    voter = make_user(first, "동시")
+    for i in range(30):
+        add_vote(first, round_, voter, i % 2, (i + 1) % 2, "a", answers=(LONG, SHORT))
+    first.commit()
+    assert style_store.fill_missing(first, "r-style-pg") == 30  # not committed yet
+    outcome = {}
+
+    def fill_too():
+        try:
+            outcome["added"] = style_store.fill_missing(second, "r-style-pg")
+            second.commit()
+        except Exception as exc:  # the assertion below reports it
+            outcome["error"] = exc
+
+    racer = threading.Thread(target=fill_too)
+    racer.start()
+    with pg_app.app_context():
+        watcher = new_session()
+    for _ in range(200):  # until the second filler waits on the first one's rows (a lock not granted)
+        if watcher.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")) or not racer.is_alive():
+            break
+        watcher.rollback()
+        threading.Event().wait(0.05)
+    assert racer.is_alive() and "error" not in outcome  # waiting, not failed
+    watcher.close()
+    first.commit()
+    racer.join(10)
+    assert "error" not in outcome and outcome["added"] == 30  # it tried them all; the database kept one each
+    assert first.scalar(select(func.count()).select_from(VoteStyle)) == 30
+    first.close(), second.close()
