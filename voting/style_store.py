@@ -14,14 +14,14 @@ from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from contest.models import BattleTurn
 from contest.protocol import RATING_METHOD
 from voting.board import BoardSettings
 from voting.models import Vote, VoteStyle
-from voting.rating import OUTCOME_OF_WINNER
+from voting.rating import A_WINS, B_WINS, TIE
 from voting.style import conversation_style
 from voting.style_board import STYLE_METHOD, StyleBoard, compute_style_board, describe
 
@@ -70,24 +70,25 @@ _STYLE_A = [getattr(VoteStyle, f"{c}_a") for c in _COLUMNS]
 _STYLE_B = [getattr(VoteStyle, f"{c}_b") for c in _COLUMNS]
 
 
-def style_votes(session: Session, round_id: str, category: str | None, index: dict[int, int]
+def style_votes(session: Session, round_id: str, category: str | None, model_ids: list[int]
                 ) -> tuple[np.ndarray, ...]:
-    """The counted votes of a round (one category or all) with their styles: a, b (indices into the roster
-    via `index`), outcome, style_a and style_b (votes x 4). Votes of models off the roster are left out."""
-    stmt = (select(Vote.model_a_id, Vote.model_b_id, Vote.winner, *_STYLE_A, *_STYLE_B)
+    """The counted votes of a round (one category or all) with their styles: a, b (indices into `model_ids`),
+    outcome, style_a and style_b (votes x 4). Votes of models not in `model_ids` are left out."""
+    outcome = case((Vote.winner == "a", A_WINS), (Vote.winner == "b", B_WINS), else_=TIE)
+    stmt = (select(Vote.model_a_id, Vote.model_b_id, outcome, *_STYLE_A, *_STYLE_B)
             .join(VoteStyle, VoteStyle.vote_id == Vote.id)
             .where(Vote.round_id == round_id, Vote.excluded.is_(False)))
     if category is not None:
         stmt = stmt.where(Vote.category == category)
-    rows = [r for r in session.connection().execute(stmt) if r[0] in index and r[1] in index]
-    if not rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, np.zeros((0, 4)), np.zeros((0, 4))
-    a = np.array([index[r[0]] for r in rows])
-    b = np.array([index[r[1]] for r in rows])
-    outcome = np.array([OUTCOME_OF_WINNER[r[2]] for r in rows])
-    styles = np.array([r[3:] for r in rows], dtype=float)
-    return a, b, outcome, styles[:, :4], styles[:, 4:]
+    rows = np.array(session.connection().execute(stmt).all(), dtype=np.int64).reshape(-1, 11)
+    index = np.full(max(model_ids, default=0) + 1, -1)
+    index[model_ids] = np.arange(len(model_ids))
+    known = (rows[:, :2] < len(index)).all(1)
+    rows = rows[known]
+    a, b = index[rows[:, 0]], index[rows[:, 1]]
+    on_roster = (a >= 0) & (b >= 0)
+    rows = rows[on_roster]
+    return a[on_roster], b[on_roster], rows[:, 2], rows[:, 3:7].astype(float), rows[:, 7:11].astype(float)
 
 
 class Cached(NamedTuple):
@@ -118,9 +119,8 @@ def style_board(session: Session, round_id: str, category: str, model_ids: list[
     try:
         start = time.monotonic()
         fill_missing(session, round_id)
-        index = {m: i for i, m in enumerate(model_ids)}
         a, b, outcome, style_a, style_b = style_votes(session, round_id, None if category == "all" else category,
-                                                      index)
+                                                      model_ids)
         board = compute_style_board(a, b, outcome, style_a, style_b, len(model_ids), settings)
         end = time.monotonic()
         _cache[key] = Cached(end, end - start, tuple(model_ids), board)
