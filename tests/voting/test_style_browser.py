@@ -2,12 +2,11 @@
 side by side in one table, the coefficients, no sideways scrolling of the page, no serious accessibility issue."""
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from app.db import new_session
+from tests.browser import test_arena_browser as arena_browser  # its axe helper (a module: not collected)
 from tests.browser.conftest import AXE, DESKTOP, PHONE, browser, live, need  # noqa: F401  (fixtures)
 from tests.builders import artifact_path, make_round, make_user
 from tests.voting.test_style_api import LONG, SHORT, add_vote
@@ -31,13 +30,6 @@ def seed_style_round(app) -> None:
     db.close()
 
 
-def serious_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => JSON.stringify(await axe.run(document, {resultTypes: ['violations']}))")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in json.loads(result)["violations"] if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_style_board_beside_the_plain_one_reads_on_a_phone_and_a_desktop(browser, live, viewport):  # noqa: F811
     need(AXE.exists(), f"{AXE} is missing: run `npm ci` (make test does)")
@@ -56,9 +48,9 @@ def test_style_board_beside_the_plain_one_reads_on_a_phone_and_a_desktop(browser
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     section.screenshot(path=str(artifact_path(f"style-board-{viewport['width']}.png")))
     page.screenshot(path=str(artifact_path(f"style-board-page-{viewport['width']}.png")), full_page=True)
-    found = serious_violations(page)
+    found = arena_browser.axe_violations(page)
     page.goto(live.url + "/leaderboard?round=r-style-page&lang=en")
     assert "Style control" in page.locator("#style-board h2").inner_text()
-    found += serious_violations(page)
+    found += arena_browser.axe_violations(page)
     context.close()
     assert found == []
