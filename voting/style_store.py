@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from itertools import chain
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -80,7 +81,7 @@ def style_votes(session: Session, round_id: str, category: str | None, model_ids
             .where(Vote.round_id == round_id, Vote.excluded.is_(False)))
     if category is not None:
         stmt = stmt.where(Vote.category == category)
-    rows = np.array(session.connection().execute(stmt).all(), dtype=np.int64).reshape(-1, 11)
+    rows = _int_rows(session, stmt, 11)
     index = np.full(max(model_ids, default=0) + 1, -1)
     index[model_ids] = np.arange(len(model_ids))
     known = (rows[:, :2] < len(index)).all(1)
@@ -89,6 +90,25 @@ def style_votes(session: Session, round_id: str, category: str | None, model_ids
     on_roster = (a >= 0) & (b >= 0)
     rows = rows[on_roster]
     return a[on_roster], b[on_roster], rows[:, 2], rows[:, 3:7].astype(float), rows[:, 7:11].astype(float)
+
+
+def _int_rows(session: Session, stmt, width: int) -> np.ndarray:
+    """The rows of a query of `width` non-null 32-bit integer columns as an (n, width) array. On PostgreSQL by
+    binary COPY, parsed as fixed-width records (a million rows in well under a second); elsewhere row by row."""
+    if session.get_bind().dialect.name != "postgresql":
+        result = session.connection().execute(stmt).all()
+        return np.fromiter(chain.from_iterable(result), dtype=np.int64, count=len(result) * width).reshape(-1, width)
+    sql = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    with session.connection().connection.driver_connection.cursor() as cur:
+        with cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+            data = b"".join(bytes(block) for block in copy)
+    # Header: 11-byte signature, 4-byte flags, 4-byte extension length (+ extension); trailer: int16 -1.
+    start = 19 + int.from_bytes(data[15:19], "big")
+    record = np.dtype([("fields", ">i2")] + [(f"{kind}{i}", ">i4") for i in range(width) for kind in ("len", "v")])
+    records = np.frombuffer(data[start:len(data) - 2], dtype=record)
+    if not ((records["fields"] == width).all() and all((records[f"len{i}"] == 4).all() for i in range(width))):
+        raise ValueError("unexpected binary COPY layout: every column must be a non-null int4")
+    return np.column_stack([records[f"v{i}"] for i in range(width)]).astype(np.int64).reshape(-1, width)
 
 
 class Cached(NamedTuple):

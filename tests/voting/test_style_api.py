@@ -156,3 +156,26 @@ def test_two_processes_filling_the_same_votes_on_postgresql_store_each_once(make
     assert "error" not in outcome and outcome["added"] == 30  # it tried them all; the database kept one each
     assert first.scalar(select(func.count()).select_from(VoteStyle)) == 30
     first.close(), second.close()
+
+
+def test_the_style_rows_read_on_postgresql_by_binary_copy_are_the_stored_ones(make_app, pg_url):
+    from app.db import new_session
+
+    pg_app = make_app(pg_url)
+    with pg_app.app_context():
+        db = new_session()
+    round_ = make_round(db, "r-style-copy", models=3, categories=("daily", "coding"))
+    voter = make_user(db, "복사")
+    plan = [(0, 1, "a", "daily"), (1, 2, "b", "daily"), (2, 0, "tie", "coding"), (0, 2, "bothbad", "daily")]
+    for a, b, winner, category in plan:
+        add_vote(db, round_, voter, a, b, winner, answers=(LONG, SHORT), category=category)
+    add_vote(db, round_, voter, 1, 0, "a", excluded=True)
+    style_store.fill_missing(db, "r-style-copy")
+    ids = [rm.model_id for rm in round_.roster]
+    a, b, outcome, style_a, style_b = style_store.style_votes(db, "r-style-copy", None, ids)
+    order = np.lexsort((b, a))
+    assert list(zip(a[order], b[order], outcome[order])) == [(0, 1, 0), (0, 2, 2), (1, 2, 1), (2, 0, 2)]
+    assert (style_a == answer_style(LONG)).all() and (style_b == answer_style(SHORT)).all()
+    assert len(style_store.style_votes(db, "r-style-copy", "coding", ids)[0]) == 1
+    assert len(style_store.style_votes(db, "r-style-copy", None, ids[:2])[0]) == 1  # off the list: left out
+    db.close()
