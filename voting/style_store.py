@@ -98,9 +98,9 @@ def _int_rows(session: Session, stmt, width: int) -> np.ndarray:
     if session.get_bind().dialect.name != "postgresql":
         result = session.connection().execute(stmt).all()
         return np.fromiter(chain.from_iterable(result), dtype=np.int64, count=len(result) * width).reshape(-1, width)
-    sql = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    sql = stmt.compile(dialect=session.get_bind().dialect)  # parameters bound by the driver, never inlined
     with session.connection().connection.driver_connection.cursor() as cur:
-        with cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+        with cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", sql.params) as copy:
             data = b"".join(bytes(block) for block in copy)
     # Header: 11-byte signature, 4-byte flags, 4-byte extension length (+ extension); trailer: int16 -1.
     start = 19 + int.from_bytes(data[15:19], "big")
