@@ -179,3 +179,10 @@ def test_the_style_rows_read_on_postgresql_by_binary_copy_are_the_stored_ones(ma
     assert len(style_store.style_votes(db, "r-style-copy", "coding", ids)[0]) == 1
     assert len(style_store.style_votes(db, "r-style-copy", None, ids[:2])[0]) == 1  # off the list: left out
     db.close()
+
+
+def test_the_methodology_page_explains_style_control_in_korean_and_english(client):
+    ko = client.get("/methodology").get_data(as_text=True)
+    assert 'id="method-style_h"' in ko and "스타일 통제 순위표" in ko and "(A − B) ÷ (A + B + 1)" in ko
+    en = client.get("/methodology?lang=en").get_data(as_text=True)
+    assert "What the style-controlled board is" in en and "a token per Hangul syllable" in en
