@@ -7,7 +7,7 @@ import pytest
 
 from app.db import new_session
 from tests.browser import test_arena_browser as arena_browser  # its axe helper (a module: not collected)
-from tests.browser.conftest import AXE, DESKTOP, PHONE, browser, live, need  # noqa: F401  (fixtures)
+from tests.browser.conftest import AXE, DESKTOP, PHONE, need
 from tests.builders import artifact_path, make_round, make_user
 from tests.voting.test_style_api import LONG, SHORT, add_vote
 
@@ -31,7 +31,7 @@ def seed_style_round(app) -> None:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_style_board_beside_the_plain_one_reads_on_a_phone_and_a_desktop(browser, live, viewport):  # noqa: F811
+def test_style_board_beside_the_plain_one_reads_on_a_phone_and_a_desktop(browser, live, viewport):
     need(AXE.exists(), f"{AXE} is missing: run `npm ci` (make test does)")
     seed_style_round(live.app)
     context = browser.new_context(viewport=viewport, bypass_csp=True, locale="ko-KR")  # bypass: inject axe
