@@ -14,6 +14,8 @@ def main() -> None:
     print("measuring (e) ratings compute end to end (10M-line files written to a temporary directory) ...",
           file=sys.stderr, flush=True)
     e2e = ratings.end_to_end()
+    print("measuring (f) style control (in memory, then from PostgreSQL) ...", file=sys.stderr, flush=True)
+    style, style_sql = ratings.style_control(), ratings.style_from_postgresql()
     print("measuring (b) rebuild from PostgreSQL ...", file=sys.stderr, flush=True)
     board = rebuild.run()
     print("measuring (c) votes/s under gunicorn ...", file=sys.stderr, flush=True)
@@ -36,6 +38,7 @@ def main() -> None:
                  f"no-op endpoint {web['noop_rps']:.0f}/s | {web['ratio'] * 100:.0f}% | >= 40% | "
                  f"{'ok' if web['ratio'] >= 0.4 else 'MISSED'} (errors: {web['errors']}) |")
     lines += end_to_end_lines(e2e, rating_rows)
+    lines += ratings.style_lines(style, style_sql)
     print("\n".join(lines))
     print("measuring (d) sybil campaigns against the detectors ...", file=sys.stderr, flush=True)
     print()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -162,3 +161,83 @@ def end_to_end(sizes=E2E_SIZES, repeats: int = 3) -> list[dict]:
             results.append(row)
             path.unlink()
     return results
+
+
+# --- (f) style control: the style-controlled board beside the plain one on the same 1M votes -------------------
+
+def synthetic_styles(n_votes: int, n_models: int = N_MODELS, seed: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Raw style counts per side (tokens, headers, list items, bold), each model with a verbosity of its own."""
+    rng = np.random.default_rng(seed)
+    a, b, _ = synthetic_votes(n_votes, 7, n_models)
+    profile = np.column_stack([rng.uniform(80, 600, n_models), rng.uniform(0, 3, n_models),
+                               rng.uniform(0, 10, n_models), rng.uniform(0, 6, n_models)])
+    return rng.poisson(profile[a]), rng.poisson(profile[b])
+
+
+def style_control(n_votes: int = 1_000_000, repeats: int = 3) -> dict:
+    """Seconds (best of `repeats`, after a warm-up) from raw votes to the plain board and to the style-controlled
+    board (raw votes and raw style counts: normalisation, joint Newton fit, sandwich intervals, rows)."""
+    from voting.style_board import compute_style_board
+
+    a, b, outcome = synthetic_votes(n_votes)
+    style_a, style_b = synthetic_styles(n_votes)
+    compute_style_board(a[:1000], b[:1000], outcome[:1000], style_a[:1000], style_b[:1000], N_MODELS, BoardSettings())
+    plain = style = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        compute_rows(tally(a, b, outcome, N_MODELS), BoardSettings())
+        plain = min(plain, time.perf_counter() - start)
+        start = time.perf_counter()
+        board = compute_style_board(a, b, outcome, style_a, style_b, N_MODELS, BoardSettings())
+        style = min(style, time.perf_counter() - start)
+    return {"votes": n_votes, "plain_s": plain, "style_s": style, "ratio": style / plain,
+            "ranked": sum(r.rank is not None for r in board.rows)}
+
+
+def style_lines(r: dict, sql: dict | None = None) -> list[str]:
+    """The (f) rows of the bench table: the maths alone, and (when measured) the live path from PostgreSQL."""
+    lines = [f"| (f) style-controlled board vs the plain board, from raw votes in memory (the maths), {r['votes']:,} "
+             f"votes, {N_MODELS} models (best of 3) | {r['style_s']:.3f} s | plain board {r['plain_s']:.3f} s | "
+             f"{r['ratio']:.1f}x | <= 2x | {'ok' if r['ratio'] <= 2 else 'MISSED'} |"]
+    if sql:
+        lines.append(f"| (f) the same from PostgreSQL (plain: SQL aggregate + board; style: each counted vote's stored "
+                     f"styles + fit), {sql['votes']:,} votes (best of 2) | {sql['style_s']:.2f} s | plain board "
+                     f"{sql['plain_s']:.2f} s | {sql['ratio']:.1f}x | <= 2x | {'ok' if sql['ratio'] <= 2 else 'MISSED'} |")
+    return lines
+
+
+def style_from_postgresql(n_votes: int = 1_000_000, repeats: int = 2) -> dict:
+    """The live path of both boards on PostgreSQL (votes and their stored styles bulk-loaded; the styles as the
+    first style board would have filled them): seconds from SQL to rows, best of `repeats`. Plain: the SQL
+    aggregate + the board (bench (b)'s measure). Style: every counted vote's row with its styles + the style fit."""
+    import psycopg
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from bench.rebuild import load_votes, sql_board
+    from bench.scratch import scratch_database
+    from voting.queries import roster_models
+    from voting.style_board import compute_style_board
+    from voting.style_store import style_votes
+
+    style_a, style_b = synthetic_styles(n_votes)
+    with scratch_database() as (url, conninfo):
+        load_votes(conninfo, n_votes)
+        with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+            with cur.copy("COPY vote_styles (vote_id, tokens_a, headers_a, lists_a, bold_a, tokens_b, headers_b, "
+                          "lists_b, bold_b) FROM STDIN") as copy:
+                for i, (sa, sb) in enumerate(zip(style_a.tolist(), style_b.tolist())):
+                    copy.write_row((f"v{i:031d}", *sa, *sb))
+            cur.execute("ANALYZE vote_styles")
+        plain = min(sql_board(url) for _ in range(repeats))
+        engine = create_engine(url)
+        style = float("inf")
+        with Session(engine) as session:
+            ids = [m.id for m in roster_models(session, "bench")]
+            for _ in range(repeats):
+                start = time.perf_counter()
+                a, b, outcome, sa, sb = style_votes(session, "bench", None, ids)
+                compute_style_board(a, b, outcome, sa, sb, len(ids), BoardSettings())
+                style = min(style, time.perf_counter() - start)
+        engine.dispose()
+    return {"votes": n_votes, "plain_s": plain, "style_s": style, "ratio": style / plain}

@@ -134,15 +134,20 @@ def leaderboard(counts: ScopeCounts, round_: Round, category: str, settings: Boa
         "round": round_.id, "category": category, "computed_at": now.isoformat().replace("+00:00", "Z"),
         "votes": sum(mapped.values()), "method": METHOD, "rating_method": settings.method,
         "params": settings.describe(), "source": counts.source,
-        "models": [{"rank": r.rank, "name": model_name(models[r.index]), "team": team_name(models[r.index], lang),
-                    "rating": round(r.rating, 2), "ci": [round(r.ci[0], 2), round(r.ci[1], 2)],
-                    "battles": r.battles, "win_rate": round(r.win_rate, 4), "provisional": r.provisional,
-                    "status": r.status, "component": r.component}
-                   for r in board.rows],
+        "models": board_rows(board.rows, models, lang),
         "components": [[model_name(models[i]) for i in group] for group in board.components],
         "warnings": board.warnings,
         "unrated": [model_name(m) for i, m in enumerate(models) if i not in rated],
     }
+
+
+def board_rows(rows: list, models: list[Model], lang: str) -> list[dict]:
+    """A board's rows as the API shows them (the plain and the style-controlled board alike)."""
+    return [{"rank": r.rank, "name": model_name(models[r.index]), "team": team_name(models[r.index], lang),
+             "rating": round(r.rating, 2), "ci": [round(r.ci[0], 2), round(r.ci[1], 2)],
+             "battles": r.battles, "win_rate": round(r.win_rate, 4), "provisional": r.provisional,
+             "status": r.status, "component": r.component}
+            for r in rows]
 
 
 def matrix(counts: ScopeCounts, round_: Round, category: str, lang: str) -> dict:

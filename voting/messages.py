@@ -84,3 +84,46 @@ def register() -> None:
     """Add the voting strings to the shared catalogue."""
     register_messages("ko", KO)
     register_messages("en", EN)
+
+
+# The style-controlled board (templates/voting/_style_board.html, voting/style.py).
+KO.update({
+    "style.heading": "스타일 통제 순위표",
+    "style.intro": "사람들은 길고 제목·목록·굵은 글씨가 많은 답변을 더 좋게 보는 경향이 있어, 이 표는 답변의 길이와 "
+                   "꾸밈이 같았다면 어땠을지를 계산해 내용만으로 비교한 점수를 보여 줍니다.",
+    "style.compare": "기본 순위표와 나란히 (순위 · 점수, 아래는 95% 신뢰구간)",
+    "style.styled": "스타일 통제", "style.plain": "기본", "style.change": "변화",
+    "style.rank_n": "{n}위",
+    "style.votes": "스타일 통제에 쓴 투표: {n}건",
+    "style.coefficients": "답변 스타일이 승패에 미친 영향",
+    "style.feature": "스타일", "style.effect": "효과 (95% 신뢰구간)", "style.meaning": "해석",
+    "style.feature.length": "길이 (토큰 수)", "style.feature.headers": "제목 수",
+    "style.feature.lists": "목록 항목 수", "style.feature.bold": "굵은 글씨 수",
+    "style.favoured": "많을수록 더 이김", "style.disfavoured": "많을수록 더 짐", "style.no_effect": "뚜렷한 영향 없음",
+    "style.not_estimable": "추정할 수 없음",
+    "style.effect_note": "효과는 두 답변의 차이가 보통 수준(표준편차 하나)만큼 클 때 이길 승산의 로그 값이 얼마나 "
+                         "바뀌는지입니다. 0이면 영향이 없고, 신뢰구간이 0을 포함하지 않을 때만 뚜렷한 영향으로 봅니다.",
+    "style.not_estimable_note": "투표에서 이 스타일의 차이가 없거나 다른 스타일과 늘 함께 움직여서 따로 추정할 수 없습니다.",
+    "style.empty": "스타일 통제 순위를 계산할 투표가 아직 없습니다.",
+})
+EN.update({
+    "style.heading": "Style control",
+    "style.intro": "Voters tend to favour longer answers with more headers, lists and bold text, so this board "
+                   "estimates how the models would compare if both answers were equally long and equally formatted.",
+    "style.compare": "The plain and the style-controlled board side by side (rank · rating, 95% CI below)",
+    "style.styled": "Style-controlled", "style.plain": "Plain", "style.change": "Change",
+    "style.rank_n": "#{n}",
+    "style.votes": "Votes used for style control: {n}",
+    "style.coefficients": "How answer style affected the votes",
+    "style.feature": "Style", "style.effect": "Effect (95% CI)", "style.meaning": "Reading",
+    "style.feature.length": "Length (tokens)", "style.feature.headers": "Headers",
+    "style.feature.lists": "List items", "style.feature.bold": "Bold spans",
+    "style.favoured": "more wins more", "style.disfavoured": "more loses more", "style.no_effect": "no clear effect",
+    "style.not_estimable": "cannot be estimated",
+    "style.effect_note": "The effect is the change in the log-odds of winning when the two answers differ by a typical "
+                         "amount (one standard deviation). 0 means no effect; only an interval that excludes 0 is read "
+                         "as a clear effect.",
+    "style.not_estimable_note": "The votes show no difference in this style, or it always moves with another one, so "
+                                "its effect cannot be told apart.",
+    "style.empty": "No votes to compute the style-controlled board from yet.",
+})

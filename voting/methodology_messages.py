@@ -163,3 +163,27 @@ def register() -> None:
     """Add the methodology strings to the shared catalogue."""
     register_messages("ko", KO)
     register_messages("en", EN)
+
+
+# Style control (voting/style.py): appended after the sections above.
+SECTIONS.append(("method.style_h", ("method.style_1", "method.style_2")))
+KO.update({
+    "method.style_h": "스타일 통제 순위표는 무엇인가요",
+    "method.style_1": "사람들은 내용이 같아도 더 길고 제목·목록·굵은 글씨가 많은 답변에 표를 주는 경향이 있습니다. "
+                      "스타일 통제 순위표는 투표마다 두 답변의 길이(한글은 음절마다, 영어는 낱말마다 한 토큰)와 제목·목록 "
+                      "항목·굵은 글씨의 수가 얼마나 다른지를 함께 넣어 계산하므로, 두 답변의 스타일이 같았다면 어느 모델이 "
+                      "이겼을지를 보여 줍니다. 차이는 (A − B) ÷ (A + B + 1)로 재고 투표 전체에서 표준화합니다.",
+    "method.style_2": "스타일의 영향(계수)도 신뢰구간과 함께 공개합니다. 순위를 매기는 규칙, 표본 부족, 그룹, 강건 신뢰구간은 "
+                      "기본 순위표와 같습니다. 두 순위표가 크게 다르면 그 모델의 점수 일부가 답변 스타일 덕분이라는 뜻입니다.",
+})
+EN.update({
+    "method.style_h": "What the style-controlled board is",
+    "method.style_1": "Voters tend to favour longer answers with more headers, lists and bold text, even when the content "
+                      "is the same. The style-controlled board adds, for every vote, how the two answers differ in length "
+                      "(a token per Hangul syllable, per English word) and in headers, list items and bold spans, so it "
+                      "shows which model would have won had both answers been styled alike. Each difference is measured "
+                      "as (A − B) ÷ (A + B + 1) and standardised over the votes.",
+    "method.style_2": "The style effects (coefficients) are published with their intervals. The ranking rule, 'too few "
+                      "votes', groups and robust intervals are those of the plain board. When the two boards differ a "
+                      "lot, part of a model's score came from the style of its answers.",
+})

@@ -187,3 +187,20 @@ class BattleShare(Base):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)  # unguessable (secrets.token_urlsafe)
     battle_id: Mapped[str] = mapped_column(ForeignKey("battles.id", ondelete="CASCADE"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VoteStyle(Base):
+    """Each side's answer style in a voted battle (voting.style.conversation_style, summed over its turns):
+    the style-controlled board's covariates, computed once from the stored answers instead of per board."""
+
+    __tablename__ = "vote_styles"
+
+    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True)
+    tokens_a: Mapped[int] = mapped_column(Integer)
+    headers_a: Mapped[int] = mapped_column(Integer)
+    lists_a: Mapped[int] = mapped_column(Integer)
+    bold_a: Mapped[int] = mapped_column(Integer)
+    tokens_b: Mapped[int] = mapped_column(Integer)
+    headers_b: Mapped[int] = mapped_column(Integer)
+    lists_b: Mapped[int] = mapped_column(Integer)
+    bold_b: Mapped[int] = mapped_column(Integer)

@@ -23,6 +23,7 @@ from voting.runtime import board_settings_for, ensure_embedded_worker, get_board
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, client_hash, vote_event
 from voting.panel_routes import panel_board_json
+from voting.style_store import style_control
 
 REJECTION_STATUS = {"invalid_winner": 422, "battle_not_found": 404, "already_voted": 409,
                     "battle_not_ready": 409, "battle_voided": 409, "round_closed": 409, "daily_cap": 429}
@@ -101,6 +102,8 @@ def leaderboard_api():
     settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
     body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
     body["exclusions"] = round_exclusions(round_.id)  # public: what was kept out, by reason and team
+    body["style_control"] = style_control(get_session(), round_.id, category, counts.models, settings, current_lang())
+    get_session().commit()  # the styles of votes the style board read for the first time
     return jsonify(body)
 
 
@@ -137,6 +140,8 @@ def leaderboard_page():
     settings = board_settings_for(round_.protocol, current_app.config)
     board = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
     pairs = matrix(counts, round_, category, current_lang())
+    board["style_control"] = style_control(get_session(), round_.id, category, counts.models, settings, current_lang())
+    get_session().commit()  # the styles of votes the style board read for the first time
     return render_template("voting/leaderboard.html", board=board, round=round_, category=category, rounds=rounds,
                            live=round_.is_open(utcnow()), exclusions=round_exclusions(round_.id),
                            ci_chart=charts.ci_chart(board["models"]), heatmap=charts.heatmap(pairs))

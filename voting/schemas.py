@@ -31,6 +31,16 @@ EXCLUSIONS = {"type": "object", "properties": {
     "by_team": {"type": "array", "items": {"type": "object", "properties": {
         "team": {"type": "string"}, "name_ko": {"type": "string"}, "name_en": {"type": "string"},
         "excluded": {"type": "integer"}, "by_reason": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}}
+# The style-controlled board beside the plain one (voting.style_store.style_control).
+COEFFICIENT = {"type": ["object", "null"], "description": "null: the votes cannot estimate it", "properties": {
+    "estimate": {"type": "number", "description": "log-odds of A winning per standard deviation of the feature"},
+    "ci": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}}}
+STYLE_CONTROL = {"type": "object", "properties": {
+    "method": {"type": "string"}, "votes": {"type": "integer"}, "params": {"type": "object"},
+    "coefficients": {"type": "object", "properties": {f: COEFFICIENT for f in ("length", "headers", "lists", "bold")}},
+    "models": {"type": "array", "items": ROW},
+    "components": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+    "warnings": {"type": "array", "items": {"type": "string"}}}}
 LEADERBOARD_SCHEMA = {"description": "The live leaderboard", "content": {"application/json": {"schema": {
     "type": "object", "properties": {
         "round": {"type": "string"}, "category": {"type": "string"},
@@ -39,7 +49,7 @@ LEADERBOARD_SCHEMA = {"description": "The live leaderboard", "content": {"applic
         "rating_method": {"type": "string"},
         "components": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
         "warnings": {"type": "array", "items": {"type": "string"}},
-        "exclusions": EXCLUSIONS}}}}}
+        "exclusions": EXCLUSIONS, "style_control": STYLE_CONTROL}}}}}
 
 
 class VoteBody(Body):

@@ -1,0 +1,164 @@
+"""Where the style board's covariates come from, and its per-scope cache. No Flask.
+
+Each vote's answer styles are computed once from the battle's stored answers (voting.style) and kept in
+`vote_styles`; a board reads those small integers, never the texts. Votes without a row yet (new ones, or cast
+before the table existed) are filled when a style board is recomputed, which happens at most once every
+STYLE_FRESH_S seconds per process, round and category (longer when a computation itself takes long): the style
+fit reads every counted vote's row, so unlike the plain board it cannot follow each vote.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from itertools import chain
+from dataclasses import replace
+from typing import NamedTuple
+
+import numpy as np
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from contest.models import BattleTurn
+from contest.protocol import RATING_METHOD
+from voting.board import BoardSettings
+from voting.models import Vote, VoteStyle
+from voting.rating import A_WINS, B_WINS, TIE
+from voting.style import conversation_style
+from voting.style_board import STYLE_METHOD, StyleBoard, compute_style_board, describe
+
+STYLE_FRESH_S = 5.0  # at least this long between two computations of one scope's style board
+FRESH_PER_COMPUTE = 10  # ... and at least ten times as long as the last computation took
+FILL_CHUNK = 500
+_COLUMNS = ("tokens", "headers", "lists", "bold")
+
+
+def fill_missing(session: Session, round_id: str) -> int:
+    """Compute and store the styles of the round's votes that have none yet; how many were added."""
+    added = 0
+    while True:
+        ids = list(session.scalars(select(Vote.id).outerjoin(VoteStyle, VoteStyle.vote_id == Vote.id)
+                                   .where(Vote.round_id == round_id, VoteStyle.vote_id.is_(None))
+                                   .order_by(Vote.id).limit(FILL_CHUNK)))
+        if not ids:
+            return added
+        battles = dict(session.execute(select(Vote.battle_id, Vote.id).where(Vote.id.in_(ids))).all())
+        turns: dict[str, list[tuple]] = {}
+        for battle_id, turn_no, answer_a, answer_b in session.execute(
+                select(BattleTurn.battle_id, BattleTurn.turn_no, BattleTurn.answer_a, BattleTurn.answer_b)
+                .where(BattleTurn.battle_id.in_(list(battles)))):
+            turns.setdefault(battle_id, []).append((turn_no, answer_a, answer_b))
+        rows = []
+        for battle_id, vote_id in battles.items():
+            ordered = sorted(turns.get(battle_id, []), key=lambda t: t[0])
+            side_a = conversation_style(t[1] for t in ordered)
+            side_b = conversation_style(t[2] for t in ordered)
+            rows.append({"vote_id": vote_id, **{f"{c}_a": v for c, v in zip(_COLUMNS, side_a)},
+                         **{f"{c}_b": v for c, v in zip(_COLUMNS, side_b)}})
+        # Another process may fill the same votes at the same time: a row already there is the same row.
+        session.execute(_insert_ignoring_existing(session), rows)
+        added += len(rows)
+
+
+def _insert_ignoring_existing(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(VoteStyle).on_conflict_do_nothing(index_elements=["vote_id"])
+
+
+_STYLE_A = [getattr(VoteStyle, f"{c}_a") for c in _COLUMNS]
+_STYLE_B = [getattr(VoteStyle, f"{c}_b") for c in _COLUMNS]
+
+
+def style_votes(session: Session, round_id: str, category: str | None, model_ids: list[int]
+                ) -> tuple[np.ndarray, ...]:
+    """The counted votes of a round (one category or all) with their styles: a, b (indices into `model_ids`),
+    outcome, style_a and style_b (votes x 4). Votes of models not in `model_ids` are left out."""
+    outcome = case((Vote.winner == "a", A_WINS), (Vote.winner == "b", B_WINS), else_=TIE)
+    stmt = (select(Vote.model_a_id, Vote.model_b_id, outcome, *_STYLE_A, *_STYLE_B)
+            .join(VoteStyle, VoteStyle.vote_id == Vote.id)
+            .where(Vote.round_id == round_id, Vote.excluded.is_(False)))
+    if category is not None:
+        stmt = stmt.where(Vote.category == category)
+    rows = _int_rows(session, stmt, 11)
+    index = np.full(max(model_ids, default=0) + 1, -1)
+    index[model_ids] = np.arange(len(model_ids))
+    known = (rows[:, :2] < len(index)).all(1)
+    rows = rows[known]
+    a, b = index[rows[:, 0]], index[rows[:, 1]]
+    on_roster = (a >= 0) & (b >= 0)
+    rows = rows[on_roster]
+    return a[on_roster], b[on_roster], rows[:, 2], rows[:, 3:7].astype(float), rows[:, 7:11].astype(float)
+
+
+def _int_rows(session: Session, stmt, width: int) -> np.ndarray:
+    """The rows of a query of `width` non-null 32-bit integer columns as an (n, width) array. On PostgreSQL by
+    binary COPY, parsed as fixed-width records (a million rows in well under a second); elsewhere row by row."""
+    if session.get_bind().dialect.name != "postgresql":
+        result = session.connection().execute(stmt).all()
+        return np.fromiter(chain.from_iterable(result), dtype=np.int64, count=len(result) * width).reshape(-1, width)
+    sql = stmt.compile(dialect=session.get_bind().dialect)  # parameters bound by the driver, never inlined
+    with session.connection().connection.driver_connection.cursor() as cur:
+        with cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", sql.params) as copy:
+            data = b"".join(bytes(block) for block in copy)
+    # Header: 11-byte signature, 4-byte flags, 4-byte extension length (+ extension); trailer: int16 -1.
+    start = 19 + int.from_bytes(data[15:19], "big")
+    record = np.dtype([("fields", ">i2")] + [(f"{kind}{i}", ">i4") for i in range(width) for kind in ("len", "v")])
+    records = np.frombuffer(data[start:len(data) - 2], dtype=record)
+    if not ((records["fields"] == width).all() and all((records[f"len{i}"] == 4).all() for i in range(width))):
+        raise ValueError("unexpected binary COPY layout: every column must be a non-null int4")
+    return np.column_stack([records[f"v{i}"] for i in range(width)]).astype(np.int64).reshape(-1, width)
+
+
+class Cached(NamedTuple):
+    computed: float  # time.monotonic() at the end of the computation
+    took: float
+    model_ids: tuple[int, ...]
+    board: StyleBoard
+
+
+_cache: dict[tuple, Cached] = {}
+_lock = threading.Lock()
+
+
+def style_board(session: Session, round_id: str, category: str, model_ids: list[int],
+                settings: BoardSettings) -> StyleBoard:
+    """The scope's style board: the cached one while fresh, else filled, read and computed (one thread at a time;
+    the others keep serving the cached board meanwhile)."""
+    key = (str(session.get_bind().url), round_id, category, settings)
+    cached = _cache.get(key)
+    now = time.monotonic()
+    if cached and cached.model_ids == tuple(model_ids) and \
+            now - cached.computed < max(STYLE_FRESH_S, FRESH_PER_COMPUTE * cached.took):
+        return cached.board
+    if cached and cached.model_ids == tuple(model_ids) and not _lock.acquire(blocking=False):
+        return cached.board
+    if not (cached and cached.model_ids == tuple(model_ids)):
+        _lock.acquire()
+    try:
+        start = time.monotonic()
+        fill_missing(session, round_id)
+        a, b, outcome, style_a, style_b = style_votes(session, round_id, None if category == "all" else category,
+                                                      model_ids)
+        board = compute_style_board(a, b, outcome, style_a, style_b, len(model_ids), settings)
+        end = time.monotonic()
+        _cache[key] = Cached(end, end - start, tuple(model_ids), board)
+        return board
+    finally:
+        _lock.release()
+
+
+def style_control(session: Session, round_id: str, category: str, models: list, settings: BoardSettings,
+                  lang: str) -> dict:
+    """The API's "style_control" block: the style-controlled board beside the plain one, with its coefficients."""
+    from voting.leaderboard import board_rows, model_name
+
+    board = style_board(session, round_id, category, [m.id for m in models], settings)
+    return {"method": STYLE_METHOD, "votes": board.votes, "params": describe(replace(settings, method=RATING_METHOD)),
+            "coefficients": {f: None if c is None else {"estimate": round(c["estimate"], 4),
+                                                        "ci": [round(c["ci"][0], 4), round(c["ci"][1], 4)]}
+                             for f, c in board.coefficients.items()},
+            "models": board_rows(board.rows, models, lang),
+            "components": [[model_name(models[i]) for i in group] for group in board.components],
+            "warnings": board.warnings}
