@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, make_response, render_template, url_for
+from sqlalchemy import select
 
 from app.auth import current_user
 from app.db import get_session, utcnow
@@ -10,6 +11,7 @@ from app.i18n import current_lang, t
 from contest.blueprint import bp
 from contest.messages import KO
 from contest.models import Round
+from contest.panel_models import PanelAssignment
 from contest.queries import current_round, prompts_for
 from contest.render import render_answer
 from contest.reveal import revealed_battle
@@ -37,7 +39,7 @@ def home():
                            free=bool(round_) and free_prompts_allowed(round_))
 
 
-def _page(battle=None, turns=(), outcome=None):
+def _page(battle=None, turns=(), outcome=None, panel_battle=False):
     session = get_session()
     round_ = current_round(session, utcnow())
     user = current_user()
@@ -52,7 +54,7 @@ def _page(battle=None, turns=(), outcome=None):
                            # bank answers recur: a shared battle opens to others once the round closes (voting.shares)
                            share_after=round_.closes_at if round_ and round_is_bank(round_) else None,
                            share_url=url_for("voting.shared_battle_page", token=token, _external=True) if token else None,
-                           js_strings={k: t(k) for k in JS_STRINGS})
+                           panel_battle=panel_battle, js_strings={k: t(k) for k in JS_STRINGS})
 
 
 @bp.get("/arena")
@@ -79,6 +81,7 @@ def battle_page(battle_id: str):
         # The vote lives in `voting`, which registers this lookup (contest may not import it).
         lookup = current_app.extensions.get("battle_outcome")
         outcome = {**(lookup(session, battle.id) if lookup else {}), "reveal": revealed_battle(battle, current_lang())}
-    resp = make_response(_page(battle, turns, outcome))
+    panel_battle = session.scalar(select(PanelAssignment.id).where(PanelAssignment.battle_id == battle.id)) is not None
+    resp = make_response(_page(battle, turns, outcome, panel_battle))
     resp.headers["Cache-Control"] = "private, no-store"  # one citizen's battle; names it once voted
     return resp

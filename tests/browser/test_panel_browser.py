@@ -55,7 +55,9 @@ def test_a_member_redeems_a_code_completes_the_assigned_battles_and_sees_progres
         page.wait_for_selector('button.vote[data-winner="a"]:not([disabled])', timeout=15_000)
         page.locator('button.vote[data-winner="b"]').click()
         page.wait_for_selector("#reveal:not([hidden])")
-        page.goto(live.url + "/panel")
+        with page.expect_navigation():
+            page.click("#new-battle")  # on a panel battle it leads back to the panel
+        assert page.url.endswith("/panel")
         assert f"2개 중 {done + 1}개 완료" in page.inner_text("main")
     assert "모두 마치셨습니다" in page.inner_text("main")
     assert page.locator("button.panel-start").count() == 0
