@@ -6,8 +6,8 @@ contest and registers into the hooks they offer when it is initialised.
 from flask import Flask
 
 # Route modules attach to the blueprint when imported.
-from anti_abuse import (cli, lexicon_routes, limits, messages, moderation_routes, pages, routes,  # noqa: F401
-                        scan_routes)
+from anti_abuse import (cli, lexicon_routes, limits, messages, moderation_routes, my_data, pages,  # noqa: F401
+                        routes, scan_routes)
 from anti_abuse.blueprint import bp  # noqa: F401  (registered by the factory)
 from anti_abuse.display_names import display_name_rule
 from anti_abuse.identity_check import identity_leak_check
@@ -28,3 +28,4 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("prompt_checks", []).append(prompt_check(policy))
     app.extensions["display_name_rule"] = display_name_rule  # the shell's hook for display names
     app.extensions.setdefault("protocol_checks", []).append(protocol_lexicon_check)
+    my_data.register(app.extensions)  # votes, flags and appeals in the citizen's data copy; notes erased on deletion
