@@ -13,8 +13,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.audit import record_change
 from app.consent import Choices, record_choices
 from app.models import ROLES, OAuthIdentity, User, UserConsent, UserRole
+from app.sessions import revoke_user_sessions
 from app.text import visible
 
 GRANTABLE_ROLES = tuple(r for r in ROLES if r != "citizen")  # every account is a citizen
@@ -161,9 +163,8 @@ def delete_account(db: Session, user: User, now: datetime) -> dict[str, int]:
     emptied and marked deleted, so the votes it cast stay in the ranking and the vote log as anonymous
     records (the log is never rewritten). Staff accounts are refused (the ministry revokes the role first).
     Packages erase what else the citizen wrote through the `account_erasers` hook (the caller runs them)."""
-    from app.sessions import revoke_user_sessions
-
     check_deletable(user)
+    before = {"status": user.status}
     identities = db.execute(delete(OAuthIdentity).where(OAuthIdentity.user_id == user.id)).rowcount or 0
     db.execute(delete(UserConsent).where(UserConsent.user_id == user.id))
     user.roles = []
@@ -171,4 +172,6 @@ def delete_account(db: Session, user: User, now: datetime) -> dict[str, int]:
     user.display_name, user.display_key = DELETED_NAME, None
     db.flush()
     sessions = revoke_user_sessions(db, user.id)
+    record_change(db, user, "account.delete", "user", str(user.id), now, before=before,
+                  after={"status": "deleted", "identities_deleted": identities, "sessions_ended": sessions})
     return {"identities": identities, "sessions": sessions}
