@@ -35,7 +35,7 @@ register_messages("ko", {
     "pages.updated": "수정",
     "pages.back_to_notices": "공지사항 목록",
     "error.unknown_notice": "없거나 내려간 공지사항입니다.",
-    "error.invalid_notice": "제목(한국어·영어)과 한국어 본문을 채워 주세요. 제목은 200자, 본문은 2만 자까지입니다.",
+    "error.invalid_notice": "제목(한국어·영어)과 한국어 본문을 채워 주세요. 제목은 200자, 본문은 2,400자까지입니다.",
     "console.notices": "공지사항",
     "console.notices_intro": "공지사항은 게시하는 즉시 모든 페이지 아래의 '공지사항'에 보입니다. 내리면 목록에서 빠지지만 "
                              "기록은 남습니다. 모든 변경은 감사 기록에 남습니다.",
@@ -82,7 +82,7 @@ register_messages("en", {
     "pages.updated": "Updated",
     "pages.back_to_notices": "All notices",
     "error.unknown_notice": "This notice does not exist or was withdrawn.",
-    "error.invalid_notice": "Fill in both titles and the Korean body. Titles up to 200 characters, bodies up to 20,000.",
+    "error.invalid_notice": "Fill in both titles and the Korean body. Titles up to 200 characters, bodies up to 2,400.",
     "console.notices": "Notices",
     "console.notices_intro": "A notice shows under 'Notices' at the foot of every page as soon as it is posted. "
                              "Withdrawing takes it off the list; the record stays. Every change is in the audit log.",
