@@ -3,11 +3,10 @@ and the round schedule. Korean first; each legal text is one template per langua
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import render_template
 
-from app.consent import MIN_AGE, POLICY_DATE, POLICY_VERSION
+from app.consent import KST, MIN_AGE, POLICY_DATE, POLICY_VERSION
 from app.db import get_session
 from app.errors import NotFound
 from app.i18n import current_lang
@@ -15,7 +14,6 @@ from contest import notices, page_messages  # noqa: F401  (page_messages registe
 from contest.blueprint import bp
 from contest.rounds import list_rounds
 
-KST = ZoneInfo("Asia/Seoul")
 MAX_ID = 2**31 - 1
 
 

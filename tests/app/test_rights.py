@@ -156,7 +156,8 @@ def test_release_consent_changes_on_the_account_page_and_keeps_history(client, d
     history = [(c.item, c.granted) for c in db.scalars(select(UserConsent).where(UserConsent.item == "release")
                                                         .order_by(UserConsent.id))]
     assert history == [("release", False), ("release", True), ("release", False)]
-    assert "선택 동의" in client.get("/account?consent_saved=1").get_data(as_text=True)
+    page = client.get("/account?consent_saved=1").get_data(as_text=True)
+    assert "선택 동의를 저장했습니다" in page and "KST · 방침 1.0" in page
 
 
 @pytest.mark.parametrize("body,status", [({"release": "yes"}, 422), ({}, 422), ({"release": True, "x": 1}, 422)])
@@ -280,3 +281,17 @@ def test_deletion_leaves_the_vote_log_and_published_snapshots_valid(any_db_url, 
     export(world, second["id"], tmp_path / "after")
     assert verify_dir(tmp_path / "after").startswith("match")
     world.db.close()
+
+
+@pytest.mark.parametrize("action", ["reinstate_user", "suspend_user"])
+def test_moderation_cannot_bring_a_deleted_account_back(client, db, login, action):
+    citizen = make_user(db, "떠난 시민")
+    login.as_user(citizen)
+    assert client.delete("/api/me").status_code == 200
+    moderator = client.application.test_client()
+    login.as_user(make_user(db, "검토자", roles=("moderator",)), client=moderator)
+    resp = moderator.post("/api/moderation/actions", json={"action": action, "target": {"user_id": citizen.id},
+                                                            "reason": "점검"})
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "account_deleted"
+    db.expire_all()
+    assert db.get(User, citizen.id).status == "deleted"
