@@ -7,7 +7,7 @@ from flask import Flask
 
 # Route modules attach to the blueprint when imported.
 from anti_abuse import (cli, conflict_routes, lexicon_routes, limits, messages, moderation_routes,  # noqa: F401
-                        pages, routes, scan_routes)
+                        my_data, pages, routes, scan_routes)
 from anti_abuse.blueprint import bp  # noqa: F401  (registered by the factory)
 from anti_abuse.conflicts import conflict_check, declared_teams
 from anti_abuse.display_names import display_name_rule
@@ -30,3 +30,4 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("prompt_checks", []).append(prompt_check(policy))
     app.extensions["display_name_rule"] = display_name_rule  # the shell's hook for display names
     app.extensions.setdefault("protocol_checks", []).append(protocol_lexicon_check)
+    my_data.register(app.extensions)  # votes, flags and appeals in the citizen's data copy; notes erased on deletion

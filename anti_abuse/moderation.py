@@ -365,6 +365,8 @@ def _set_status(session: Session, actor: User, action: str, target: dict, reason
     if set(target) != {"user_id"}:
         raise ModerationError("invalid_target", 422)
     user = _user(session, target["user_id"], lock=True)
+    if user.status == "deleted":  # the citizen deleted it: neither suspending nor reinstating brings it back
+        raise ModerationError("account_deleted", 409)
     suspend = action == "suspend_user"
     if suspend and user.id == actor.id:
         raise ModerationError("cannot_suspend_self", 403)

@@ -40,10 +40,14 @@ def register_blueprints(app: Flask) -> None:
     import contest
     import voting
     from app.auth_routes import bp as auth_bp
+    from app.rights_routes import bp as rights_bp
+    from app.signup import bp as signup_bp
     from app.web import bp as web_bp
 
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(signup_bp)
+    app.register_blueprint(rights_bp)
     app.register_blueprint(contest.bp)
     app.register_blueprint(voting.bp)
     app.register_blueprint(anti_abuse.bp)

@@ -9,11 +9,14 @@ import re
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import ROLES, OAuthIdentity, User, UserRole
+from app.audit import record_change
+from app.consent import Choices, record_choices
+from app.models import ROLES, OAuthIdentity, User, UserConsent, UserRole
+from app.sessions import revoke_user_sessions
 from app.text import visible
 
 GRANTABLE_ROLES = tuple(r for r in ROLES if r != "citizen")  # every account is a citizen
@@ -44,21 +47,29 @@ def find_identity(db: Session, provider: str, subject: str) -> OAuthIdentity | N
 
 
 def login_or_register(db: Session, provider: str, subject: str, now: datetime,
-                      rng: random.Random) -> tuple[User, bool]:
-    """The account of (provider, subject), created on first login; returns (user, created)."""
+                      rng: random.Random, choices: Choices | None = None) -> tuple[User, bool]:
+    """The account of (provider, subject), created on first login with the consent `choices` it gave
+    (ConsentError when they cannot make an account); returns (user, created)."""
     identity = find_identity(db, provider, subject)
     created = False
     if identity is None:
+        if choices is not None:
+            choices.check()  # before anything is written: an under-14 citizen leaves no row behind
         try:
             with db.begin_nested():
                 user = User(display_name=generate_pseudonym(rng), created_at=now)
                 identity = OAuthIdentity(user=user, provider=provider, subject=subject, created_at=now)
                 db.add(identity)
+                db.flush()
+                if choices is not None:
+                    record_choices(db, user.id, choices, now)
             created = True
         except IntegrityError:  # a concurrent first login won the race
             identity = find_identity(db, provider, subject)
             if identity is None:
                 raise
+    if not created and choices is not None:  # an existing account agreeing to the policy in force
+        record_choices(db, identity.user_id, choices, now)
     identity.last_login_at = now
     return identity.user, created
 
@@ -134,3 +145,33 @@ def revoke_role(db: Session, user: User, role: str) -> bool:
 def privileged_users(db: Session) -> list[User]:
     """Users holding any granted role, by id."""
     return list(db.scalars(select(User).join(UserRole).distinct().order_by(User.id)))
+
+
+DELETED_NAME = "탈퇴한 참여자"
+
+
+def check_deletable(user: User) -> None:
+    """AccountError when the account cannot be deleted: already deleted, or a staff account."""
+    if user.status == "deleted":
+        raise AccountError("account_deleted")
+    if user.is_staff:
+        raise AccountError("staff_account")
+
+
+def delete_account(db: Session, user: User, now: datetime) -> dict[str, int]:
+    """Delete a citizen's account: login identities, roles, consents and sessions go; the row stays,
+    emptied and marked deleted, so the votes it cast stay in the ranking and the vote log as anonymous
+    records (the log is never rewritten). Staff accounts are refused (the ministry revokes the role first).
+    Packages erase what else the citizen wrote through the `account_erasers` hook (the caller runs them)."""
+    check_deletable(user)
+    before = {"status": user.status}
+    identities = db.execute(delete(OAuthIdentity).where(OAuthIdentity.user_id == user.id)).rowcount or 0
+    db.execute(delete(UserConsent).where(UserConsent.user_id == user.id))
+    user.roles = []
+    user.status, user.deleted_at = "deleted", now
+    user.display_name, user.display_key = DELETED_NAME, None
+    db.flush()
+    sessions = revoke_user_sessions(db, user.id)
+    record_change(db, user, "account.delete", "user", str(user.id), now, before=before,
+                  after={"status": "deleted", "identities_deleted": identities, "sessions_ended": sessions})
+    return {"identities": identities, "sessions": sessions}

@@ -7,15 +7,17 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from app.accounts import AccountError, change_display_name, login_or_register
+from app.accounts import AccountError, change_display_name, find_identity, login_or_register
 from app.auth import current_user, require_user
 from app.db import get_session, utcnow
 from app.bodies import Body, Text, parse_body
+from app.consent import consents_json, in_korean_time, needs_consent
 from app.errors import ApiError, Forbidden, Unprocessable, wants_json
 from app.login import finish_login, get_provider, start_login
 from app.observability import audit
 from app.openapi import api_doc
-from app.sessions import begin_login, end_session
+from app.sessions import begin_login, end_session, revoke_user_sessions
+from app.signup import hold_signup
 from app import auth_messages  # noqa: F401  (registers the page strings)
 
 bp = Blueprint("auth", __name__)
@@ -79,14 +81,18 @@ def login(provider: str):
 @bp.get("/auth/callback/<provider>")
 @api_doc(tags=["identity"], responses={302: "Logged in; redirect to `next`"})
 def callback(provider: str):
-    """Finish logging in; the first login creates the account."""
+    """Finish logging in. A first login (or an account that has not agreed to the policy in force) goes to
+    the consent screen first: the account is created only once the citizen agreed there."""
     p = get_provider(provider)
     try:
         subject = finish_login(p)
         db = get_session()
-        user, created = login_or_register(db, p.name, subject, utcnow(), secrets.SystemRandom())
-        if not user.is_active:
+        identity = find_identity(db, p.name, subject)
+        if identity is not None and not identity.user.is_active:
             raise Forbidden(code="account_suspended")
+        if identity is None or needs_consent(db, identity.user_id):
+            return ask_consent(p.name, subject)
+        user, created = login_or_register(db, p.name, subject, utcnow(), secrets.SystemRandom())
     except ApiError as exc:
         get_session().rollback()  # nothing of a failed login is kept
         audit("login_failure", provider=p.name, code=exc.code, stage="callback")
@@ -98,14 +104,25 @@ def callback(provider: str):
     return redirect(next_path)
 
 
+def ask_consent(provider: str, subject: str):
+    """Keep the verified login in this (not yet logged-in) session and show the consent screen."""
+    hold_signup(session, provider, subject, session.get("login_next") or "/", utcnow())
+    audit("consent_asked", provider=provider)
+    return redirect(url_for("signup.consent_page"), code=303)
+
+
 @bp.post("/auth/logout")
 @api_doc(tags=["identity"], responses={204: "Logged out (JSON clients)", 303: "Logged out; to the home page"})
 def logout():
-    """End this session."""
+    """End this session; with `everywhere=1` (form field or query) every session of the account."""
     user = current_user()
+    everywhere = (request.values.get("everywhere") or "") in ("1", "true")
+    if user is not None and everywhere:
+        revoke_user_sessions(get_session(), user.id)
+        get_session().commit()
     end_session(session)
     if user is not None:
-        audit("logout", user_id=user.id)
+        audit("logout", user_id=user.id, everywhere=everywhere)
     if wants_json():
         return "", 204
     return redirect(request.script_root + "/", code=303)
@@ -134,17 +151,21 @@ def me_update():
 
 @bp.route("/account", methods=["GET", "POST"])
 def account():
-    """The citizen's account page: pseudonym, roles, logout."""
+    """The citizen's account page: pseudonym, consents, my votes, my data, logout, deleting the account."""
     user = require_user()
-    error = None
+    error, typed = None, None
     if request.method == "POST":
+        typed = request.form.get("display_name", "")
         try:
-            change_display_name(get_session(), user, request.form.get("display_name", ""),
-                                current_app.extensions.get("display_name_rule"))
+            change_display_name(get_session(), user, typed, current_app.extensions.get("display_name_rule"))
             get_session().commit()
             return redirect(url_for("auth.account", saved=1), code=303)
         except AccountError as exc:
+            get_session().rollback()
             error = exc.code
     status = 422 if error else 200
-    return render_template("app/account.html", user=user, error=error,
-                           saved=request.args.get("saved") == "1", **vote_counts(user)), status
+    flags = {name: request.args.get(name) == "1" for name in ("saved", "consent_saved", "delete_unconfirmed")}
+    consents = {item: {**c, "shown": in_korean_time(c["at"])}
+                for item, c in consents_json(get_session(), user.id)["consents"].items()}
+    return render_template("app/account.html", user=user, error=error, typed_name=typed, consents=consents,
+                           **flags, **vote_counts(user)), status

@@ -80,7 +80,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.rules": "Contest rules",
         "home.rule1": "Models are anonymous until you vote. Battles where a model's identity is asked for or revealed are not counted.",
         "home.rule2": "One vote per battle; voting pace is limited per account and per address.",
-        "home.rule3": "Do not put personal data in prompts. Prompts and answers are anonymised and may be released for research.",
+        "home.rule3": "Do not put personal data in prompts. Prompts and answers are released for research, anonymised, only with your consent.",
         "home.rule4": "Anyone can recompute and verify the leaderboard from the released votes.",
         "home.round": "Current round",
         "home.no_round": "No round is open right now.",

@@ -39,6 +39,16 @@ class LocalProvider:
         self.server.server_close()
 
 
+def use_korean_page(wsgi: Any) -> None:
+    """The provider's login form says, in Korean first, that it is the demo's test login and any name works
+    (templates/local_idp/authorization_form.html shadows the mock's English one; its fields stay the same)."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from app.config import ROOT
+
+    wsgi.jinja_loader = ChoiceLoader([FileSystemLoader(str(ROOT / "templates" / "local_idp")), wsgi.jinja_loader])
+
+
 def start_local_provider(port: int = 0, require_nonce: bool = True) -> LocalProvider:
     """Start oidc-provider-mock on 127.0.0.1 (ephemeral port by default) in a daemon thread."""
     import authlib.deprecate  # noqa: F401  (installs an "always" filter on import; ours must come after it)
@@ -48,6 +58,7 @@ def start_local_provider(port: int = 0, require_nonce: bool = True) -> LocalProv
         import oidc_provider_mock  # development dependency only
 
         wsgi = oidc_provider_mock.app(require_nonce=require_nonce, issue_refresh_token=False)
+    use_korean_page(wsgi)
     server = make_server("127.0.0.1", port, wsgi, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                               name="local-oidc-provider", daemon=True)

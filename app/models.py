@@ -1,22 +1,25 @@
-"""Accounts: users, their roles, OAuth identities and server-side web sessions."""
+"""Accounts: users, their roles, OAuth identities, consents, server-side web sessions; the ministry's notices."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
 
 ROLES = ("citizen", "moderator", "ministry")
 STAFF_ROLES = ("moderator", "ministry")
+# What a citizen is asked at first login (app/consent.py): two required consents, one optional, one confirmation.
+CONSENT_ITEMS = ("privacy", "terms", "release", "age_14")
 
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("status IN ('active', 'suspended')", name="status"),)
+    # 'deleted': the citizen deleted the account; the row stays, emptied, so their votes stay anonymous records.
+    __table_args__ = (CheckConstraint("status IN ('active', 'suspended', 'deleted')", name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(40))
@@ -25,6 +28,7 @@ class User(Base):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The display name's confusable skeleton (anti_abuse.names), unique: look-alike names are one name.
     display_key: Mapped[str | None] = mapped_column(String(80), index=True, unique=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -79,6 +83,43 @@ class OAuthIdentity(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="identities")
+
+
+class UserConsent(Base):
+    """One decision of a citizen on one consent item, with its time and the policy version it answered.
+
+    Append-only history: a change is a new row; the newest row per item is in force.
+    """
+
+    __tablename__ = "user_consents"
+    __table_args__ = (
+        CheckConstraint("item IN ('privacy', 'terms', 'release', 'age_14')", name="item"),
+        Index("ix_user_consents_user_item", "user_id", "item"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(20))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    policy_version: Mapped[str] = mapped_column(String(20))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notice(Base):
+    """A notice (공지사항) the ministry posts from its console; public while `published`."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_published_at", "published", "posted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title_ko: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    body_ko: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    posted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class WebSession(Base):

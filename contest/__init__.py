@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
 
-ROUTE_MODULES = ("admin", "admin_catalog", "admin_rounds", "console", "pages", "routes", "panel_routes", "panel_pages")
+ROUTE_MODULES = ("admin", "admin_catalog", "admin_rounds", "console", "notice_routes", "pages", "public_pages",
+                 "routes", "panel_routes", "panel_pages")
 
 
 def __getattr__(name: str) -> Any:
@@ -30,12 +31,13 @@ DEFAULTS = {
     "BACKEND_MAX_TOKENS": 1024,
     "BACKEND_OUTAGE_SECONDS": 300,  # a failing model sits out of sampling this long
     "SAMPLING_SEED": "",  # empty: a system random source
+    "CONTACT_EMAIL": "contact@arena.example",  # shown on the privacy policy and contact pages: set it in production
 }
 
 
 def init_app(app: Flask) -> None:
     """Contest settings, the sampling random source, the arena's messages, the CLI commands and the demo seeding hook."""
-    from contest import cli, messages
+    from contest import cli, messages, my_data
 
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
@@ -47,3 +49,4 @@ def init_app(app: Flask) -> None:
     for command in cli.COMMANDS:
         app.cli.add_command(command)
     app.extensions["seed_demo"] = cli.seed_demo_data  # `make run` seeds the demo contest through it
+    my_data.register(app.extensions)  # the citizen's battles in their data copy; their prompts erased on deletion

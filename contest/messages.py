@@ -7,8 +7,8 @@ KO = {
     "category.reasoning": "추론", "category.culture": "한국 문화",
     "arena.heading": "두 답변을 비교하고 투표하세요",
     "arena.intro": "이름을 가린 두 AI 모델 A와 B가 같은 질문에 답합니다. 두 답변을 모두 읽은 뒤 투표하면 어느 모델이었는지 공개됩니다.",
-    "arena.data_notice": "질문과 답변은 개인을 알 수 없게 익명 처리되어 연구용 공개 데이터로 배포될 수 있습니다. "
-                         "이름, 연락처 같은 개인정보는 넣지 마세요.",
+    "arena.data_notice": "질문은 답변을 만들기 위해 참가팀의 모델 서버로 보내집니다. 질문과 답변은 공개에 동의한 "
+                         "경우에만 익명으로 연구용 공개 데이터에 들어갑니다. 이름, 연락처 같은 개인정보는 넣지 마세요.",
     "arena.login_needed": "경연에 참여하려면 먼저 로그인하세요.",
     "arena.login": "로그인하고 참여하기",
     "arena.no_round": "지금 진행 중인 경연이 없습니다.",
@@ -131,8 +131,9 @@ EN = {
     "category.reasoning": "Reasoning", "category.culture": "Korean culture",
     "arena.heading": "Compare two answers and vote",
     "arena.intro": "Two unnamed AI models, A and B, answer the same question. Read both, vote, and then see which was which.",
-    "arena.data_notice": "Prompts and answers are anonymised and may be released as open research data. "
-                         "Do not include names, contact details or other personal data.",
+    "arena.data_notice": "Your prompt is sent to the teams' model servers to be answered. Prompts and answers enter "
+                         "the open research data, anonymised, only if you agreed to it. Do not include names, contact "
+                         "details or other personal data.",
     "arena.login_needed": "Log in to take part.",
     "arena.login": "Log in to take part",
     "arena.no_round": "No round is open right now.",

@@ -9,7 +9,9 @@ Fixtures
 
 How a test logs in through the real flow
 - Flask test client: `log_in(client, "alice")` below: GET /auth/login/local, submit the
-  provider's authorize form with the field `sub` set, then GET the callback it redirects to.
+  provider's authorize form with the field `sub` set, then GET the callback it redirects to; a first
+  login then answers the consent screen (/auth/consent) with the required consents and "14 or older"
+  (`consent=None` stops at the callback's answer, or pass the form fields to send).
 - Browser (Playwright): open `/auth/login/local?next=/arena` (or the nav's login link and the
   provider button on /login); on the provider's "Authorize Client" page fill the text input
   `input[name="sub"]` with any subject (e.g. "alice"; the same subject is the same account) and
@@ -19,6 +21,8 @@ How a test logs in through the real flow
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+
+import re
 
 import pytest
 import requests
@@ -58,10 +62,26 @@ def local_path(url: str) -> str:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
-def log_in(client, subject: str, provider: str = "local", next_path: str | None = None):
-    """Log `client` in through the real redirect flow; returns the callback response."""
+AGREE = {"privacy": "yes", "terms": "yes", "age_14": "yes"}
+
+
+def answer_consent(client, form: dict):
+    """Submit the consent screen of the login under way with `form` (its CSRF token read from the page)."""
+    page = client.get("/auth/consent")
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post("/auth/consent", data={**form, "csrf_token": token})
+
+
+def log_in(client, subject: str, provider: str = "local", next_path: str | None = None,
+           consent: dict | None = AGREE):
+    """Log `client` in through the real redirect flow, answering the consent screen of a first login with
+    `consent`; returns the last response (the redirect to `next`)."""
     query = {"next": next_path} if next_path else {}
     start = client.get(f"/auth/login/{provider}", query_string=query)
     assert start.status_code == 302, start.get_data(as_text=True)[:500]
     callback = authorize_at_provider(start.headers["Location"], subject)
-    return client.get(local_path(callback))
+    resp = client.get(local_path(callback))
+    if consent is not None and resp.status_code == 303 and resp.headers["Location"].endswith("/auth/consent"):
+        return answer_consent(client, consent)
+    return resp

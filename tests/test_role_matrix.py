@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.db import utcnow
+from app.models import Notice
 from contest.demo import DATA as DEMO_DATA
 from tests.builders import make_battle, make_user
 
@@ -71,6 +72,33 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/me"): expect(401, 200, 422, 422, 422, json={"display_name": "바뀐 별명"}),
     ("GET", "/account"): logged_in(200),
     ("POST", "/account"): expect(401, 303, 422, 422, 422, data={"display_name": "바뀐 별명"}),
+    # consent before the account (app/signup.py): no login under way, so nothing to agree to (400 for everyone;
+    # an anonymous POST is refused by its own CSRF check first)
+    ("GET", "/auth/consent"): everyone(400),
+    ("POST", "/auth/consent"): everyone(400, data={"privacy": "yes", "terms": "yes", "age_14": "yes"}),
+    # the citizen's rights (app/rights_routes.py); staff accounts cannot delete themselves (409)
+    ("GET", "/api/me/data"): logged_in(200),
+    ("GET", "/account/data"): logged_in(200),
+    ("DELETE", "/api/me"): expect(401, 200, 200, 409, 409),
+    ("POST", "/account/delete"): expect(401, 200, 200, 409, 409, data={"confirm": "yes"}),
+    ("GET", "/api/me/consents"): logged_in(200),
+    ("PATCH", "/api/me/consents"): logged_in(200, json={"release": True}),
+    ("POST", "/account/consents"): logged_in(303, data={"release": "yes"}),
+    # public pages and notices (contest/public_pages.py, contest/notice_routes.py); notice 1 is seeded below
+    ("GET", "/privacy"): everyone(200),
+    ("GET", "/terms"): everyone(200),
+    ("GET", "/rules"): everyone(200),
+    ("GET", "/contact"): everyone(200),
+    ("GET", "/schedule"): everyone(200),
+    ("GET", "/notices"): everyone(200),
+    ("GET", "/notices/<int:notice_id>"): everyone(200),
+    ("GET", "/api/notices"): everyone(200),
+    ("GET", "/api/notices/<int:notice_id>"): everyone(200),
+    ("GET", "/api/admin/notices"): only_ministry(200),
+    ("POST", "/api/admin/notices"): only_ministry(201, json={"title_ko": "점검 안내", "title_en": "Maintenance",
+                                                             "body_ko": "12월 1일 새벽 점검합니다."}),
+    ("PATCH", "/api/admin/notices/<int:notice_id>"): only_ministry(200, json={"published": False}),
+    ("GET", "/admin/notices"): console_page(),
     # contest
     ("GET", "/api/rounds/current"): everyone(200),
     ("GET", "/api/prompts"): everyone(200),
@@ -180,7 +208,7 @@ MATRIX: dict[tuple[str, str], dict] = {
 }
 
 PARAMS = {"filename": "css/app.css", "provider": "local", "round_id": "demo-2026h2", "panel_id": "matrix-panel",
-          "team_slug": "lg", "model_slug": "exaone-demo", "version": 3, "token": "no-such-share-token"}
+          "team_slug": "lg", "model_slug": "exaone-demo", "version": 3, "token": "no-such-share-token", "notice_id": 1}
 
 
 def routes(app) -> set[tuple[str, str]]:
@@ -203,7 +231,8 @@ def test_no_state_change_is_open_to_anonymous():
     """CSRF is only checked for logged-in sessions (app/security.py): that is safe only while this holds."""
     open_to_anonymous = {key for key, row in MATRIX.items()
                          if key[0] in ("POST", "PUT", "PATCH", "DELETE") and row["status"]["anonymous"] != 401}
-    assert open_to_anonymous == {("POST", "/auth/logout")}
+    # the consent screen is the one step of a login before there is an account: it checks the CSRF token itself
+    assert open_to_anonymous == {("POST", "/auth/logout"), ("POST", "/auth/consent")}
 
 
 def clients_by_role(app, db, login) -> tuple[dict, dict]:
@@ -219,6 +248,7 @@ def clients_by_role(app, db, login) -> tuple[dict, dict]:
     battle = make_battle(db, users["citizen"], current_round(db, utcnow()))
     snapshot = publish_snapshot(db, current_round(db, utcnow()), users["ministry"], utcnow(), "test")
     create_panel(db, users["ministry"], {"id": "matrix-panel", "round": "demo-2026h2", **PANEL_DESIGN}, utcnow())
+    db.add(Notice(id=1, title_ko="공지", title_en="Notice", body_ko="본문", body_en="Body", posted_by=users["ministry"].id))
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():
         clients[role] = app.test_client()

@@ -171,15 +171,21 @@ def _handler_for(idp: HostileProvider) -> type[BaseHTTPRequestHandler]:
 
 
 def hostile_login(client, provider: str = "hostile"):
-    """Run the redirect flow against the hostile provider; the callback response."""
+    """Run the redirect flow against the hostile provider; the callback response (a first login's, after
+    agreeing on the consent screen)."""
     import requests
+
+    from tests.oidc_provider import AGREE, answer_consent
 
     start = client.get(f"/auth/login/{provider}", headers={"Accept": "application/json"})
     if start.status_code != 302:
         return start
     back = requests.get(start.headers["Location"], allow_redirects=False, timeout=5).headers["Location"]
     parts = urlsplit(back)
-    return client.get(parts.path + "?" + parts.query, headers={"Accept": "application/json"})
+    resp = client.get(parts.path + "?" + parts.query, headers={"Accept": "application/json"})
+    if resp.status_code == 303 and resp.headers["Location"].endswith("/auth/consent"):
+        return answer_consent(client, AGREE)
+    return resp
 
 
 def with_discovery(**changes: Any) -> Callable[[dict], dict]:

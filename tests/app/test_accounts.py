@@ -70,11 +70,13 @@ def test_account_page_needs_login(client):
     assert page.status_code == 401 and "text/html" in page.content_type
 
 
-def test_nav_shows_login_or_logout(client, login, db):
+def test_nav_shows_login_or_account_and_the_account_page_logs_out(client, login, db):
     assert "/login" in client.get("/").get_data(as_text=True)
     login.as_user(make_user(db))
     html = client.get("/").get_data(as_text=True)
-    assert 'action="/auth/logout"' in html and "/account" in html
+    assert "/account" in html and "/login" not in html
+    account = client.get("/account").get_data(as_text=True)
+    assert account.count('action="/auth/logout"') == 2  # this device, and every device (issue 12, defect 11)
 
 
 def test_roles_cli_grant_revoke_list(runner, db, caplog):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.local_idp import start_local_provider
 from app.models import OAuthIdentity, User, WebSession
-from tests.oidc_provider import authorize_at_provider, local_path, log_in
+from tests.oidc_provider import AGREE, answer_consent, authorize_at_provider, local_path, log_in
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # /auth/* pages are for browsers only
 
@@ -36,7 +36,10 @@ def test_first_login_creates_account_second_finds_it(client, db, caplog):
     query = parse_qs(urlsplit(start.headers["Location"]).query)
     assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
     assert query["state"][0] and query["nonce"][0]
-    done = client.get(local_path(authorize_at_provider(start.headers["Location"], "alice")))
+    asked = client.get(local_path(authorize_at_provider(start.headers["Location"], "alice")))
+    assert asked.status_code == 303 and asked.headers["Location"] == "/auth/consent"
+    assert counts(db) == (0, 0)  # no account before the citizen agreed
+    done = answer_consent(client, AGREE)
     assert done.status_code == 302 and done.headers["Location"] == "/account"
     me = client.get("/api/me").get_json()
     assert me["roles"] == ["citizen"] and me["display_name"] and me["csrf_token"]
@@ -87,7 +90,8 @@ def test_tampered_state_gives_clear_error_and_no_session(client, db, caplog):
 def test_replayed_code_is_refused(client, db):
     start = client.get("/auth/login/local")
     callback = urlsplit(authorize_at_provider(start.headers["Location"], "carol"))
-    assert client.get(callback.path + "?" + callback.query).status_code == 302
+    assert client.get(callback.path + "?" + callback.query).status_code == 303  # to the consent screen
+    assert answer_consent(client, AGREE).status_code == 302
     # An attacker replays the used code with a login of their own.
     attacker = client.application.test_client()
     fresh_state = parse_qs(urlsplit(attacker.get("/auth/login/local").headers["Location"]).query)["state"][0]

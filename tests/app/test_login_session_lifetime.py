@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.db import utcnow
 from app.models import WebSession
 from app.sessions import purge_expired, token_id
-from tests.oidc_provider import authorize_at_provider, local_path
+from tests.oidc_provider import AGREE, answer_consent, authorize_at_provider, local_path
 
 
 def row_of(client, db) -> WebSession:
@@ -27,6 +27,8 @@ def test_logged_out_login_start_stores_a_short_lived_row(oidc_app, db):
     assert "Expires=" in cookie
 
     client.get(local_path(authorize_at_provider(start.headers["Location"], "alice")))
+    assert row_of(client, db).user_id is None  # the consent screen comes before the account
+    answer_consent(client, AGREE)
     logged_in = row_of(client, db)
     assert logged_in.user_id is not None
     assert logged_in.expires_at - logged_in.updated_at == oidc_app.permanent_session_lifetime

@@ -76,11 +76,18 @@ def live(sqlite_url, oidc_app_config):
 
 
 def log_in(page, base_url: str, subject: str = "citizen-1", next_path: str = "/arena") -> None:
-    """Log in through the local provider as a person would."""
+    """Log in through the local provider as a person would (a first login agrees on the consent screen)."""
     page.goto(f"{base_url}/auth/login/local?next={next_path}")
     page.fill('input[name="sub"]', subject)
     page.locator('button[type="submit"]').first.click()
-    page.wait_for_url(f"{base_url}{next_path}")
+    page.wait_for_url(lambda url: "/auth/consent" in url
+                      or (url.startswith(f"{base_url}{next_path}") and "/auth/callback" not in url))
+    if "/auth/consent" in page.url:
+        page.check('input[name="privacy"]')
+        page.check('input[name="terms"]')
+        page.check('input[name="age_14"][value="yes"]')
+        page.click('button[name="action"][value="agree"]')
+        page.wait_for_url(f"{base_url}{next_path}")
 
 
 def run_battle(page, prompt_id: str | None = None) -> None:
