@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     checks = app.extensions.setdefault("vote_exclusion_checks", [])
     checks.extend([identity_leak_check, answer_seen_check, conflict_check])
     app.extensions["conflict_teams"] = declared_teams  # contest's hook: panel battles avoid declared teams
+    app.extensions["after_signup"] = conflict_routes.after_signup  # the shell's: asked right after signing up
     policy = policy_for(int(app.config["MAX_PROMPT_CHARS"]), str(app.config.get("PROMPT_BLOCKLIST_FILE") or ""))
     app.extensions.setdefault("prompt_checks", []).append(prompt_check(policy))
     app.extensions["display_name_rule"] = display_name_rule  # the shell's hook for display names

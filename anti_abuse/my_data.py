@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from anti_abuse.models import Flag
+from anti_abuse.models import ConflictDeclaration, Flag
 from anti_abuse.moderation import my_votes
 from app.models import User
 
@@ -28,9 +28,22 @@ def erase_notes(session: Session, user: User) -> None:
     session.flush()
 
 
+def my_conflicts(session: Session, user: User, lang: str) -> list[dict[str, Any]]:
+    """Every declaration of ties the citizen made, oldest first (the latest holds)."""
+    rows = session.scalars(select(ConflictDeclaration).where(ConflictDeclaration.user_id == user.id)
+                           .order_by(ConflictDeclaration.id))
+    return [{"teams": list(r.teams), "at": r.declared_at.isoformat().replace("+00:00", "Z")} for r in rows]
+
+
+def erase_conflicts(session: Session, user: User) -> None:
+    """Drop the declarations (the votes they kept out stay out: their exclusions are in the vote log)."""
+    session.execute(delete(ConflictDeclaration).where(ConflictDeclaration.user_id == user.id))
+
+
 def register(extensions: dict[str, Any]) -> None:
     """Fill the shell's hooks."""
     parts = extensions.setdefault("personal_data_parts", {})
     parts["votes"] = my_votes
     parts["flags"] = my_flags
-    extensions.setdefault("account_erasers", []).append(erase_notes)
+    parts["conflicts"] = my_conflicts
+    extensions.setdefault("account_erasers", []).extend([erase_notes, erase_conflicts])

@@ -9,6 +9,19 @@ from app.i18n import register_messages
 FLAG_REASONS = ("identity_leak", "harmful", "personal_data", "wrong_answer", "spam", "other")
 
 KO = {
+    # conflict of interest (anti_abuse/conflict_routes.py)
+    "conflicts.heading": "이해관계 신고",
+    "conflicts.welcome": "가입을 마쳤습니다. 경연에 참여하기 전에 한 가지만 알려 주세요.",
+    "conflicts.intro": "참여 팀에서 일하거나(직원, 계약자, 연구 협력자 포함) 가족 등 가까운 관계에 있는 팀이 있으면 고르세요. "
+                       "공정한 순위를 위한 질문이며, 신고한 내용은 공개되지 않습니다.",
+    "conflicts.teams": "관계가 있는 참여 팀",
+    "conflicts.none": "관계가 있는 팀이 없습니다",
+    "conflicts.effect": "신고한 팀의 모델이 나온 대결의 투표는 저장되지만 순위 집계에서는 빠집니다. 이미 한 투표도 같습니다. "
+                        "신고는 계정 페이지에서 언제든 바꿀 수 있지만, 한 번 신고한 관계로 빠진 투표는 되돌리지 않습니다.",
+    "conflicts.submit": "신고하고 계속하기",
+    "conflicts.current": "마지막 신고: {when}",
+    "conflicts.change": "이해관계 신고 보기·바꾸기",
+    "error.conflict_choice": "관계가 있는 팀을 고르거나 '관계가 있는 팀이 없습니다'를 고르세요 (둘 중 하나만).",
     "nav.moderation": "검토",
     # moderators' pages
     "mod.title": "운영진 검토",
@@ -98,6 +111,19 @@ KO = {
 }
 
 EN = {
+    "conflicts.heading": "Conflict of interest",
+    "conflicts.welcome": "Your account is ready. One question before you take part.",
+    "conflicts.intro": "Choose any participating team you work for (staff, contractor or research partner) or are "
+                       "closely tied to (e.g. family). The question keeps the ranking fair; what you declare is not published.",
+    "conflicts.teams": "Participating teams you are tied to",
+    "conflicts.none": "I have no ties to any participating team",
+    "conflicts.effect": "Your votes on battles with a declared team's model are stored but not counted, earlier ones "
+                        "too. You can change this on your account page at any time; votes left out for a tie you "
+                        "declared are not counted again.",
+    "conflicts.submit": "Declare and continue",
+    "conflicts.current": "Last declared: {when}",
+    "conflicts.change": "See or change your declaration of ties",
+    "error.conflict_choice": "Choose the teams you are tied to, or 'no ties' (one of the two).",
     "nav.moderation": "Moderation",
     "mod.title": "Moderation",
     "mod.queue": "Review queue",

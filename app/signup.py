@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from app.accounts import login_or_register
 from app.consent import MIN_AGE, POLICY_DATE, POLICY_VERSION, Choices, ConsentError
@@ -95,4 +95,7 @@ def consent_submit():
     begin_login(session, user.id)
     db.commit()
     audit("login_success", provider=held["provider"], user_id=user.id, created=created, consent=POLICY_VERSION)
+    after = current_app.extensions.get("after_signup")  # anti_abuse: the conflict-of-interest question
+    if created and after is not None:
+        return redirect(after(held["next"]), code=303)
     return redirect(held["next"])  # 302, as a login that needed no consent

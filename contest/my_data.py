@@ -1,4 +1,6 @@
-"""A citizen's battles in their copy of their data, and erasing their own prompts when they delete the account.
+"""A citizen's battles and panel memberships in their copy of their data, and erasing their own prompts when
+they delete the account. (A member's stratum stays with the emptied account: it weighs the member's votes,
+which stay in the rankings as anonymous records.)
 
 Registered into the shell's hooks (`personal_data_parts`, `account_erasers`) by contest.init_app.
 """
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.models import User
 from contest.models import Battle
+from contest.panel_models import Panel, PanelAssignment, PanelMember
 
 ERASED = ""  # what a deleted account's own prompt (and the answers to it) reads afterwards
 
@@ -47,7 +50,21 @@ def erase_own_prompts(session: Session, user: User) -> None:
     session.flush()
 
 
+def my_panels(session: Session, user: User, lang: str) -> list[dict[str, Any]]:
+    """The citizen panels the citizen joined: the stratum from the invitation and the assigned battles."""
+    out = []
+    for member in session.scalars(select(PanelMember).where(PanelMember.user_id == user.id).order_by(PanelMember.id)):
+        panel = session.get(Panel, member.panel_id)
+        assigned = session.scalars(select(PanelAssignment.battle_id).where(PanelAssignment.member_id == member.id)
+                                   .order_by(PanelAssignment.position))
+        out.append({"panel": panel.id, "round": panel.round_id, "stratum": member.stratum,
+                    "joined_at": _iso(member.joined_at), "quota": panel.quota,
+                    "battles": [b for b in assigned if b is not None]})
+    return out
+
+
 def register(extensions: dict[str, Any]) -> None:
     """Fill the shell's hooks."""
     extensions.setdefault("personal_data_parts", {})["battles"] = my_battles
+    extensions["personal_data_parts"]["panels"] = my_panels
     extensions.setdefault("account_erasers", []).append(erase_own_prompts)

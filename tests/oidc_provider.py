@@ -65,18 +65,22 @@ def local_path(url: str) -> str:
 AGREE = {"privacy": "yes", "terms": "yes", "age_14": "yes"}
 
 
-def answer_consent(client, form: dict):
-    """Submit the consent screen of the login under way with `form` (its CSRF token read from the page)."""
+def answer_consent(client, form: dict, ties: bool = True):
+    """Submit the consent screen of the login under way with `form` (its CSRF token read from the page);
+    with `ties`, a new account's conflict-of-interest question that follows is answered "no ties" too."""
     page = client.get("/auth/consent")
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    return client.post("/auth/consent", data={**form, "csrf_token": token})
+    resp = client.post("/auth/consent", data={**form, "csrf_token": token})
+    if ties and resp.status_code == 303 and "/account/conflicts" in resp.headers["Location"]:
+        return declare_no_ties(client, local_path(resp.headers["Location"]))
+    return resp
 
 
 def log_in(client, subject: str, provider: str = "local", next_path: str | None = None,
            consent: dict | None = AGREE):
     """Log `client` in through the real redirect flow, answering the consent screen of a first login with
-    `consent`; returns the last response (the redirect to `next`)."""
+    `consent` and declaring no ties to a team; returns the last response (the redirect to `next`)."""
     query = {"next": next_path} if next_path else {}
     start = client.get(f"/auth/login/{provider}", query_string=query)
     assert start.status_code == 302, start.get_data(as_text=True)[:500]
@@ -85,3 +89,13 @@ def log_in(client, subject: str, provider: str = "local", next_path: str | None 
     if consent is not None and resp.status_code == 303 and resp.headers["Location"].endswith("/auth/consent"):
         return answer_consent(client, consent)
     return resp
+
+
+def declare_no_ties(client, path: str):
+    """A new account's conflict-of-interest question, answered "no ties" (the redirect to `next` follows)."""
+    page = client.get(path)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    text = page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
+    next_path = re.search(r'name="next" value="([^"]*)"', text).group(1)
+    return client.post("/account/conflicts", data={"none": "yes", "csrf_token": token, "next": next_path})

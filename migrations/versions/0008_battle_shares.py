@@ -4,14 +4,14 @@ One link per battle at most (unique battle_id); revoking deletes the row, so the
 working at once and a new link gets a new token. The token is 256 random bits (URL-safe base64).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

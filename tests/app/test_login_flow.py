@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.local_idp import start_local_provider
 from app.models import OAuthIdentity, User, WebSession
-from tests.oidc_provider import AGREE, answer_consent, authorize_at_provider, local_path, log_in
+from tests.oidc_provider import AGREE, answer_consent, authorize_at_provider, declare_no_ties, local_path, log_in
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # /auth/* pages are for browsers only
 
@@ -39,7 +39,10 @@ def test_first_login_creates_account_second_finds_it(client, db, caplog):
     asked = client.get(local_path(authorize_at_provider(start.headers["Location"], "alice")))
     assert asked.status_code == 303 and asked.headers["Location"] == "/auth/consent"
     assert counts(db) == (0, 0)  # no account before the citizen agreed
-    done = answer_consent(client, AGREE)
+    asked_ties = answer_consent(client, AGREE, ties=False)
+    assert asked_ties.status_code == 303
+    assert asked_ties.headers["Location"] == "/account/conflicts?next=/account&first=1"
+    done = declare_no_ties(client, asked_ties.headers["Location"])
     assert done.status_code == 302 and done.headers["Location"] == "/account"
     me = client.get("/api/me").get_json()
     assert me["roles"] == ["citizen"] and me["display_name"] and me["csrf_token"]

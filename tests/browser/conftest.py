@@ -76,7 +76,8 @@ def live(sqlite_url, oidc_app_config):
 
 
 def log_in(page, base_url: str, subject: str = "citizen-1", next_path: str = "/arena") -> None:
-    """Log in through the local provider as a person would (a first login agrees on the consent screen)."""
+    """Log in through the local provider as a person would (a first login agrees on the consent screen and
+    declares no ties to a team)."""
     page.goto(f"{base_url}/auth/login/local?next={next_path}")
     page.fill('input[name="sub"]', subject)
     page.locator('button[type="submit"]').first.click()
@@ -87,6 +88,10 @@ def log_in(page, base_url: str, subject: str = "citizen-1", next_path: str = "/a
         page.check('input[name="terms"]')
         page.check('input[name="age_14"][value="yes"]')
         page.click('button[name="action"][value="agree"]')
+        page.wait_for_url(lambda url: "/account/conflicts" in url or url.startswith(f"{base_url}{next_path}"))
+    if "/account/conflicts" in page.url:  # a new account declares its ties to teams (here: none)
+        page.check('input[name="none"]')
+        page.click('form button[type="submit"]')
         page.wait_for_url(f"{base_url}{next_path}")
 
 
