@@ -52,6 +52,7 @@ class RoundCreate(Body):
 
     id: RoundId
     title: Title
+    title_en: Title | None = None  # the title in English; null: the Korean one is shown
     opens_at: Time
     closes_at: Time
     categories: Categories
@@ -64,6 +65,7 @@ class RoundPatch(Body):
     """`PATCH /api/admin/rounds/<id>`: the fields to change (terms only while a draft)."""
 
     title: Title | SkipJsonSchema[None] = None
+    title_en: Title | None = None  # null clears it
     opens_at: Time | SkipJsonSchema[None] = None
     closes_at: Time | SkipJsonSchema[None] = None
     categories: Categories | SkipJsonSchema[None] = None

@@ -15,6 +15,8 @@ BOARD_PARAMS = [
      "description": "Round id (default: the open round)"},
     {"name": "category", "in": "query", "required": False, "schema": {"type": "string"},
      "description": "A category of the round, or 'all' (default)"},
+    {"name": "prompt_lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["all", "ko", "en"]},
+     "description": "Only battles whose prompt was Korean ('ko') or English ('en'); 'all' (default) for every one"},
 ]
 ROW = {"type": "object", "properties": {
     "rank": {"type": ["integer", "null"], "description": "null: too few votes to rank (see status)"},
@@ -34,6 +36,7 @@ EXCLUSIONS = {"type": "object", "properties": {
 LEADERBOARD_SCHEMA = {"description": "The live leaderboard", "content": {"application/json": {"schema": {
     "type": "object", "properties": {
         "round": {"type": "string"}, "category": {"type": "string"},
+        "prompt_lang": {"type": "string", "enum": ["all", "ko", "en"]},
         "computed_at": {"type": "string", "format": "date-time"}, "votes": {"type": "integer"},
         "method": {"type": "string"}, "params": {"type": "object"}, "models": {"type": "array", "items": ROW},
         "rating_method": {"type": "string"},
