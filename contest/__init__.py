@@ -47,3 +47,4 @@ def init_app(app: Flask) -> None:
     for command in cli.COMMANDS:
         app.cli.add_command(command)
     app.extensions["seed_demo"] = cli.seed_demo_data  # `make run` seeds the demo contest through it
+    app.extensions.setdefault("demo_seeders", [])  # (session, now) -> counts: higher packages' demo data
