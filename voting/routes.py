@@ -71,7 +71,7 @@ def board_scope():
     category = request.args.get("category") or "all"
     if category != "all" and category not in round_.categories:
         raise Unprocessable(code="unknown_category")
-    prompt_lang = request.args.get("prompt_lang") or "all"
+    prompt_lang = request.args.get("prompt_lang", "all")  # present but empty is refused, as the schema says
     if prompt_lang != "all" and prompt_lang not in BOARD_LANGUAGES:
         raise Unprocessable(code="unknown_prompt_lang")
     ensure_embedded_worker(current_app._get_current_object())

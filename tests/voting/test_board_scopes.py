@@ -124,7 +124,7 @@ def test_the_api_serves_a_prompt_language_and_refuses_others(client, login, aren
     assert korean["votes"] == 2 and korean["prompt_lang"] == "ko" and korean["category"] == "daily"
     assert client.get("/api/leaderboard?round=r-vote").get_json()["prompt_lang"] == "all"
     assert client.get("/api/leaderboard/matrix?round=r-vote&prompt_lang=en").get_json()["prompt_lang"] == "en"
-    for bad in ("fr", "other", "x" * 300, "KO"):
+    for bad in ("fr", "other", "x" * 300, "KO", ""):
         for path in ("/api/leaderboard", "/api/leaderboard/matrix"):
             resp = client.get(f"{path}?round=r-vote&prompt_lang={bad}")
             assert (resp.status_code, resp.get_json()["error"]["code"]) == (422, "unknown_prompt_lang")
