@@ -17,7 +17,8 @@ KO = {
                          "표시합니다. 표가 더 모이면 점수와 순위가 나타납니다.",
     "board.chart_withheld": "순위가 매겨진 모델이 없어 점수 그래프는 아직 그리지 않습니다.",
     "board.heatmap_order": "모델 순서는 위 표의 순위와 같습니다. 칸의 숫자는 왼쪽(행) 모델이 위쪽(열) 모델을 이긴 "
-                           "비율이며, 위쪽 번호는 왼쪽 번호와 같은 모델입니다.",
+                           "비율이고 n은 두 모델의 대결 수입니다(대결이 적으면 비율이 크게 흔들립니다). 위쪽 번호는 "
+                           "왼쪽 번호와 같은 모델입니다.",
     "board.howto": "순위표 읽는 법",
     "board.howto_score": "점수는 시민 투표의 승패로 계산합니다. 기준은 {initial}점이고, 점수가 100점 높은 모델은 "
                          "낮은 모델을 약 {p}%의 확률로 이긴다고 봅니다.",
@@ -74,13 +75,13 @@ EN = {
     "board.demo_votes": "Demo: the votes on this board are made-up examples that show what the board looks like, "
                         "not citizens' votes.",
     "board.kst": "KST (Korea Standard Time)",
-    "board.rank_n": "{n}",
+    "board.rank_n": "#{n}",
     "board.too_few_all": "No model has enough votes to be ranked yet, so 'too few votes' is shown instead of scores "
                          "and ranks. They appear once more votes come in.",
     "board.chart_withheld": "No model is ranked yet, so the score chart is not drawn.",
     "board.heatmap_order": "Models are in the table's rank order. Each cell is the share of battles the model on the "
-                           "left (row) won against the model on top (column); the numbers on top are the same models "
-                           "as those on the left.",
+                           "left (row) won against the model on top (column), and n the number of their battles (few "
+                           "battles, shaky shares); the numbers on top are the same models as those on the left.",
     "board.howto": "How to read the leaderboard",
     "board.howto_score": "Scores come from the wins and losses in citizens' votes. {initial} is the reference point; "
                          "a model 100 points higher is expected to win about {p}% of the time.",
