@@ -10,13 +10,15 @@ VOTE_RESPONSE = {"description": "The stored vote and the revealed models", "cont
     "schema": {"type": "object", "required": ["vote_id", "counted", "models"], "properties": {
         "vote_id": {"type": "string"}, "counted": {"type": "boolean"}, "excluded_reason": {"type": "string"},
         "models": {"type": "object", "properties": {"a": NAMED, "b": NAMED}}}}}}}
+PROMPT_LANG_PARAM = {"name": "prompt_lang", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": ["all", "ko", "en"]},
+                     "description": "Only battles whose prompt was Korean ('ko') or English ('en'); 'all' (default)"}
 BOARD_PARAMS = [
     {"name": "round", "in": "query", "required": False, "schema": {"type": "string"},
      "description": "Round id (default: the open round)"},
     {"name": "category", "in": "query", "required": False, "schema": {"type": "string"},
      "description": "A category of the round, or 'all' (default)"},
-    {"name": "prompt_lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["all", "ko", "en"]},
-     "description": "Only battles whose prompt was Korean ('ko') or English ('en'); 'all' (default) for every one"},
+    PROMPT_LANG_PARAM,
 ]
 ROW = {"type": "object", "properties": {
     "rank": {"type": ["integer", "null"], "description": "null: too few votes to rank (see status)"},

@@ -124,8 +124,11 @@ def test_the_api_serves_a_prompt_language_and_refuses_others(client, login, aren
     assert korean["votes"] == 2 and korean["prompt_lang"] == "ko" and korean["category"] == "daily"
     assert client.get("/api/leaderboard?round=r-vote").get_json()["prompt_lang"] == "all"
     assert client.get("/api/leaderboard/matrix?round=r-vote&prompt_lang=en").get_json()["prompt_lang"] == "en"
+    csv = client.get("/api/leaderboard.csv?round=r-vote&prompt_lang=en")
+    assert csv.status_code == 200 and "r-vote-all-en.csv" in csv.headers["Content-Disposition"]
+    assert csv.get_data(as_text=True).lstrip("\ufeff").count("\r\n") == 1 + 2  # the header, and the two models of the English battles
     for bad in ("fr", "other", "x" * 300, "KO", ""):
-        for path in ("/api/leaderboard", "/api/leaderboard/matrix"):
+        for path in ("/api/leaderboard", "/api/leaderboard/matrix", "/api/leaderboard.csv"):
             resp = client.get(f"{path}?round=r-vote&prompt_lang={bad}")
             assert (resp.status_code, resp.get_json()["error"]["code"]) == (422, "unknown_prompt_lang")
     assert client.get("/leaderboard?round=r-vote&prompt_lang=fr").status_code == 422
