@@ -60,7 +60,8 @@ def create_round(session: Session, actor: Actor, data: dict[str, Any], now: date
         raise RoundError("round_exists", 409)
     check_window(data["opens_at"], data["closes_at"])
     terms = checked_terms(session, None, {k: data[k] for k in TERMS if k in data})
-    round_ = Round(id=data["id"], title=data["title"], title_en=data.get("title_en") or None, opens_at=data["opens_at"], closes_at=data["closes_at"],
+    round_ = Round(id=data["id"], title=data["title"], title_en=data.get("title_en") or None,
+                   opens_at=data["opens_at"], closes_at=data["closes_at"],
                    status="draft", protocol_version=0, created_at=now)
     write_terms(round_, terms)
     try:

@@ -145,7 +145,8 @@ def leaderboard(counts: ScopeCounts, round_: Round, category: str, settings: Boa
     board = _cached_board(len(models), tuple(sorted(mapped.items())), settings)
     rated = {r.index for r in board.rows}
     return {
-        "round": round_.id, "category": category, "prompt_lang": counts.prompt_lang, "computed_at": now.isoformat().replace("+00:00", "Z"),
+        "round": round_.id, "category": category, "prompt_lang": counts.prompt_lang,
+        "computed_at": now.isoformat().replace("+00:00", "Z"),
         "votes": sum(mapped.values()), "method": METHOD, "rating_method": settings.method,
         "params": settings.describe(), "source": counts.source,
         "models": [{"rank": r.rank, "name": model_name(models[r.index]), "team": team_name(models[r.index], lang),

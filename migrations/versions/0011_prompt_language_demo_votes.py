@@ -49,6 +49,7 @@ def downgrade() -> None:
     with op.batch_alter_table('rounds', schema=None) as batch_op:
         batch_op.drop_column('title_en')
     with op.batch_alter_table('votes', schema=None) as batch_op:
-        batch_op.drop_index('ix_votes_round_demo', postgresql_where=sa.text('is_demo'), sqlite_where=sa.text('is_demo = 1'))
+        batch_op.drop_index('ix_votes_round_demo', postgresql_where=sa.text('is_demo'),
+                            sqlite_where=sa.text('is_demo = 1'))
         batch_op.drop_column('is_demo')
         batch_op.drop_column('prompt_lang')

@@ -126,7 +126,8 @@ def test_the_api_serves_a_prompt_language_and_refuses_others(client, login, aren
     assert client.get("/api/leaderboard/matrix?round=r-vote&prompt_lang=en").get_json()["prompt_lang"] == "en"
     csv = client.get("/api/leaderboard.csv?round=r-vote&prompt_lang=en")
     assert csv.status_code == 200 and "r-vote-all-en.csv" in csv.headers["Content-Disposition"]
-    assert csv.get_data(as_text=True).lstrip("\ufeff").count("\r\n") == 1 + 2  # the header, and the two models of the English battles
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").count("\r\n")
+    assert lines == 1 + 2  # the header, and the two models of the English battles
     for bad in ("fr", "other", "x" * 300, "KO", ""):
         for path in ("/api/leaderboard", "/api/leaderboard/matrix", "/api/leaderboard.csv"):
             resp = client.get(f"{path}?round=r-vote&prompt_lang={bad}")
