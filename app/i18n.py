@@ -1,6 +1,8 @@
 """Korean-first messages with English via `?lang=en`, a cookie or Accept-Language."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, current_app, g, has_request_context, request
 
 LANGS = ("ko", "en")
@@ -134,8 +136,14 @@ def t(key: str, default: str | None = None, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def switch_lang_url(lang: str) -> str:
+    """This page in `lang`: the same path and query (a board's round, category, filters), `lang` replaced."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
+    return request.path + "?" + urlencode(args)
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(t=t, current_lang=current_lang)
+    app.jinja_env.globals.update(t=t, current_lang=current_lang, switch_lang_url=switch_lang_url)
 
     @app.after_request
     def _remember_lang(resp):

@@ -50,3 +50,4 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     app.extensions["seed_demo"] = cli.seed_demo_data  # `make run` seeds the demo contest through it
     my_data.register(app.extensions)  # the citizen's battles in their data copy; their prompts erased on deletion
+    app.extensions.setdefault("demo_seeders", [])  # (session, now) -> counts: higher packages' demo data

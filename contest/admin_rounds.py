@@ -28,6 +28,7 @@ RoundId = Annotated[Text, StringConstraints(pattern=SLUG, max_length=40)]
 Category = Annotated[Text, StringConstraints(pattern=SLUG, max_length=40)]
 ModelSlug = Annotated[Text, StringConstraints(min_length=1, max_length=60)]
 Title = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+TitleEn = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=200)]  # "": none (the Korean one shows)
 
 
 def _rfc3339(value: str) -> datetime:
@@ -52,6 +53,7 @@ class RoundCreate(Body):
 
     id: RoundId
     title: Title
+    title_en: TitleEn | SkipJsonSchema[None] = None  # the title in English
     opens_at: Time
     closes_at: Time
     categories: Categories
@@ -64,6 +66,7 @@ class RoundPatch(Body):
     """`PATCH /api/admin/rounds/<id>`: the fields to change (terms only while a draft)."""
 
     title: Title | SkipJsonSchema[None] = None
+    title_en: TitleEn | SkipJsonSchema[None] = None  # "" clears it
     opens_at: Time | SkipJsonSchema[None] = None
     closes_at: Time | SkipJsonSchema[None] = None
     categories: Categories | SkipJsonSchema[None] = None

@@ -31,10 +31,15 @@ def void_stalled(grace: int) -> None:
 
 
 def seed_demo_data() -> dict[str, int]:
-    """Seed the demo contest in a session of its own (idempotent); how many rows of each kind were added."""
+    """Seed the demo contest in a session of its own (idempotent), then whatever the packages above contest
+    registered in `demo_seeders` (voting's demo votes); how many rows of each kind were added."""
     with new_session() as session:
-        created = seed_demo(session, utcnow())
+        now = utcnow()
+        created = seed_demo(session, now)
         session.commit()
+        for seeder in current_app.extensions.get("demo_seeders", ()):
+            created.update(seeder(session, now))
+            session.commit()
     return created
 
 

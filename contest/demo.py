@@ -14,6 +14,7 @@ from contest.rounds import create_round, open_round
 DATA = Path(__file__).resolve().parent / "demo_data"
 DEMO_ROUND_ID = "demo-2026h2"
 DEMO_ACTOR = "cli:seed-demo"  # how the seeding is named in the audit log
+DEMO_TITLE_EN = "2026 H2 public contest (demo)"
 CATEGORIES = ["daily", "writing", "coding", "reasoning", "culture"]
 
 # The four teams still in the programme after the first evaluation; the fourth stands for the
@@ -41,14 +42,17 @@ def seed_demo(session: Session, now: datetime) -> dict[str, int]:
                               backend={"kind": "bank"}, active=True))
             created["models"] += 1
     session.flush()
-    if session.get(Round, DEMO_ROUND_ID) is None:
+    existing = session.get(Round, DEMO_ROUND_ID)
+    if existing is None:
         # Made as the ministry would: a draft, then opened, which freezes its terms as protocol version 1.
-        draft = {"id": DEMO_ROUND_ID, "title": "2026년 하반기 공개 경연 (데모)", "opens_at": now - timedelta(days=1),
-                 "closes_at": now + timedelta(days=365), "categories": CATEGORIES,
+        draft = {"id": DEMO_ROUND_ID, "title": "2026년 하반기 공개 경연 (데모)", "title_en": DEMO_TITLE_EN,
+                 "opens_at": now - timedelta(days=1), "closes_at": now + timedelta(days=365), "categories": CATEGORIES,
                  "roster": [team[3] for team in TEAMS], "free_prompts": False}  # bank-backed: curated prompts only
         create_round(session, DEMO_ACTOR, draft, now)
         open_round(session, DEMO_ACTOR, DEMO_ROUND_ID, now)
         created["rounds"] += 1
+    elif existing.title_en is None:  # seeded before rounds had an English title
+        existing.title_en = DEMO_TITLE_EN
     with open(DATA / "prompts.jsonl", encoding="utf-8") as fh:
         created["prompts"] = import_prompts(session, fh).created
     session.flush()

@@ -74,6 +74,7 @@ class Round(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(200))  # shown in English; the Korean title when empty
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)

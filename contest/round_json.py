@@ -13,7 +13,8 @@ _TIME = {"type": "string", "format": "date-time"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 # OpenAPI schemas of the shapes below (fields shown to the ministry only are simply absent publicly).
 ROUND_SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "string"}, "opens_at": _TIME,
+    "id": {"type": "string"}, "title": {"type": "string"}, "title_en": {"type": ["string", "null"]},
+    "status": {"type": "string"}, "opens_at": _TIME,
     "closes_at": _TIME, "categories": _STRINGS, "free_prompts": {"type": "boolean"},
     "protocol_version": {"type": "integer"}, "roster": _STRINGS, "protocol": {"type": "object"}}}
 ROUNDS_SCHEMA = {"type": "object", "properties": {"rounds": {"type": "array", "items": ROUND_SCHEMA}}}
@@ -40,7 +41,7 @@ def terms_of(round_: Round) -> dict[str, Any]:
 
 def round_json(round_: Round) -> dict[str, Any]:
     """The ministry's view of a round (also the audit log's before/after)."""
-    return {"id": round_.id, "title": round_.title, "status": round_.status,
+    return {"id": round_.id, "title": round_.title, "title_en": round_.title_en, "status": round_.status,
             "opens_at": rfc3339(round_.opens_at), "closes_at": rfc3339(round_.closes_at), **terms_of(round_),
             "protocol_version": round_.protocol_version, "opened_at": rfc3339(round_.opened_at),
             "closed_at": rfc3339(round_.closed_at), "published_at": rfc3339(round_.published_at)}
@@ -48,7 +49,7 @@ def round_json(round_: Round) -> dict[str, Any]:
 
 def public_round_json(round_: Round) -> dict[str, Any]:
     """What anyone may see of a round that is no longer a draft."""
-    return {"id": round_.id, "title": round_.title, "status": round_.status,
+    return {"id": round_.id, "title": round_.title, "title_en": round_.title_en, "status": round_.status,
             "opens_at": rfc3339(round_.opens_at), "closes_at": rfc3339(round_.closes_at),
             "categories": list(round_.categories or []), "free_prompts": bool(round_.free_prompts),
             "protocol_version": round_.protocol_version}

@@ -60,7 +60,8 @@ def create_round(session: Session, actor: Actor, data: dict[str, Any], now: date
         raise RoundError("round_exists", 409)
     check_window(data["opens_at"], data["closes_at"])
     terms = checked_terms(session, None, {k: data[k] for k in TERMS if k in data})
-    round_ = Round(id=data["id"], title=data["title"], opens_at=data["opens_at"], closes_at=data["closes_at"],
+    round_ = Round(id=data["id"], title=data["title"], title_en=data.get("title_en") or None,
+                   opens_at=data["opens_at"], closes_at=data["closes_at"],
                    status="draft", protocol_version=0, created_at=now)
     write_terms(round_, terms)
     try:
@@ -86,6 +87,7 @@ def update_round(session: Session, actor: Actor, round_id: str, changes: dict[st
     terms = checked_terms(session, round_, changes) if round_.status == "draft" else None
     before = round_json(round_)
     round_.title, round_.opens_at, round_.closes_at = changes.get("title", round_.title), opens_at, closes_at
+    round_.title_en = changes.get("title_en", round_.title_en) or None
     if terms is not None:
         write_terms(round_, terms)
     session.flush()

@@ -29,8 +29,9 @@ def init_app(app: Flask) -> None:
     from voting import cli, messages, runtime, shares, snapshots
 
     runtime.init_runtime(app)
-    app.extensions.setdefault("vote_exclusion_checks", [])
+    checks = app.extensions.setdefault("vote_exclusion_checks", [])
     app.extensions["battle_outcome"] = shares.battle_outcome  # the arena page's hook (contest cannot import voting)
+    app.extensions.setdefault("demo_seeders", []).append(runtime.demo_vote_seeder(checks))
     if not app.config.get("CODE_VERSION"):  # ARENA_CODE_VERSION, else git; read once at start
         app.config["CODE_VERSION"] = snapshots.detect_code_version()
     app.cli.add_command(cli.ratings_cli)

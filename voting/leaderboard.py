@@ -12,11 +12,21 @@ from contest.models import Model, Round
 from contest.reveal import revealed_name, revealed_team
 from voting import queries
 from voting.board import METHOD, Board, BoardSettings, compute_board, matrix_payload
-from voting.live import ALL, Cells, LiveBoard
+from voting.live import ALL, Cells, LiveBoard, scope_key
 from voting.rating import tally_from_cells
 from voting.served import ServedMarks
 
 log = logging.getLogger("arena.voting.leaderboard")
+
+
+# Korea Standard Time (Asia/Seoul), which has kept no daylight saving since 1988: a fixed offset needs
+# no time-zone database on the server.
+KST = timezone(timedelta(hours=9), "KST")
+
+
+def seoul_time(moment: datetime) -> str:
+    """A UTC moment as Seoul's wall-clock time, "YYYY-MM-DD HH:MM:SS" (the page names the zone)."""
+    return moment.astimezone(KST).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def model_name(model: Model) -> str:
@@ -40,8 +50,9 @@ STALLED_AFTER = timedelta(seconds=3)
 
 
 def current_cells(session: Session, board: LiveBoard, marks: ServedMarks, round_id: str,
-                  category: str, now: datetime) -> tuple[Cells, str]:
-    """Pair counts from the live board when it lost nothing and keeps up, else from SQL.
+                  category: str, now: datetime, prompt_lang: str | None = None) -> tuple[Cells, str]:
+    """Pair counts of a scope (a category or ALL, of one prompt language when given) from the live
+    board when it lost nothing and keeps up, else from SQL.
 
     The live board is served when it is not rebuilding, holds the votes the worker most recently
     marked applied (read from SQL first: missing when Redis came back empty, flushed or from an old
@@ -56,19 +67,21 @@ def current_cells(session: Session, board: LiveBoard, marks: ServedMarks, round_
     waiting_since = queries.oldest_unpublished_at(session)
     stalled = waiting_since is not None and now - waiting_since > STALLED_AFTER
     cells, source, cutoff = None, "live", None
+    live_scope = scope_key(category, prompt_lang)
     try:
         if not stalled and not board.rebuilding():
-            cells, cutoff = _trusted_live_cells(board, marks, round_id, category, recent)
+            cells, cutoff = _trusted_live_cells(board, marks, round_id, live_scope, recent)
     except Exception as exc:  # Redis down: SQL is the truth anyway
         log.warning("live board unavailable, reading SQL: %s", exc)
     scope = None if category == ALL else category
     new_cutoff = None
     if cells is None and cutoff is not None:  # sound but catching up: the fixed target
-        cells, source = queries.counted_cells(session, round_id, scope, until=cutoff), "sql"
+        cells, source = queries.counted_cells(session, round_id, scope, until=cutoff, prompt_lang=prompt_lang), "sql"
     elif cells is None:
-        cells, source, new_cutoff = queries.counted_cells(session, round_id, scope), "sql", now.timestamp()
+        cells, source = queries.counted_cells(session, round_id, scope, prompt_lang=prompt_lang), "sql"
+        new_cutoff = now.timestamp()
     try:
-        marks.raise_to(round_id, category, sum(cells.values()), new_cutoff)
+        marks.raise_to(round_id, live_scope, sum(cells.values()), new_cutoff)
     except Exception as exc:  # Redis down: the live board cannot be served either, and SQL only grows
         log.warning("could not record the served count: %s", exc)
     return cells, source
@@ -98,17 +111,19 @@ def _cached_board(n: int, cells: tuple, settings: BoardSettings) -> Board:
 
 
 class ScopeCounts(NamedTuple):
-    """A round's models (stable order), its counted cells keyed by their indices, and the source."""
+    """A round's models (stable order), its counted cells keyed by their indices, the source, and the
+    prompt language the counts are of ("all", "ko" or "en")."""
 
     models: list[Model]
     cells: dict[tuple, int]
     source: str
+    prompt_lang: str = ALL
 
 
 def scope_counts(session: Session, board: LiveBoard, marks: ServedMarks, round_id: str,
-                 category: str, now: datetime) -> ScopeCounts:
+                 category: str, now: datetime, prompt_lang: str | None = None) -> ScopeCounts:
     """Read the counts once (live or SQL) and map them onto the round's roster."""
-    cells, source = current_cells(session, board, marks, round_id, category, now)
+    cells, source = current_cells(session, board, marks, round_id, category, now, prompt_lang)
     models = queries.roster_models(session, round_id)
     index = {m.id: i for i, m in enumerate(models)}
     mapped: dict[tuple, int] = {}
@@ -116,7 +131,7 @@ def scope_counts(session: Session, board: LiveBoard, marks: ServedMarks, round_i
         if a in index and b in index:
             key = (index[a], index[b], o)
             mapped[key] = mapped.get(key, 0) + n
-    return ScopeCounts(models, mapped, source)
+    return ScopeCounts(models, mapped, source, prompt_lang or ALL)
 
 
 def leaderboard(counts: ScopeCounts, round_: Round, category: str, settings: BoardSettings, lang: str,
@@ -131,7 +146,8 @@ def leaderboard(counts: ScopeCounts, round_: Round, category: str, settings: Boa
     board = _cached_board(len(models), tuple(sorted(mapped.items())), settings)
     rated = {r.index for r in board.rows}
     return {
-        "round": round_.id, "category": category, "computed_at": now.isoformat().replace("+00:00", "Z"),
+        "round": round_.id, "category": category, "prompt_lang": counts.prompt_lang,
+        "computed_at": now.isoformat().replace("+00:00", "Z"),
         "votes": sum(mapped.values()), "method": METHOD, "rating_method": settings.method,
         "params": settings.describe(), "source": counts.source,
         "models": board_rows(board.rows, models, lang),
@@ -154,5 +170,5 @@ def matrix(counts: ScopeCounts, round_: Round, category: str, lang: str) -> dict
     """Pairwise battle counts and win rates of the round's models."""
     models = counts.models
     payload = matrix_payload(tally_from_cells(len(models), counts.cells)) if models else {"battles": [], "win_rate": []}
-    return {"round": round_.id, "category": category, "source": counts.source,
+    return {"round": round_.id, "category": category, "prompt_lang": counts.prompt_lang, "source": counts.source,
             "models": [{"name": model_name(m), "team": team_name(m, lang)} for m in models], **payload}

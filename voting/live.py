@@ -1,8 +1,10 @@
-"""The live board: pair counts and online Elo per round and category, in Redis or in process.
+"""The live board: pair counts and online Elo per round and scope, in Redis or in process.
 
-Applying a vote is atomic and idempotent by vote id (an applied-set checked in the same Lua
-script that updates the counts). A rebuild from SQL holds a lock that makes applies answer BUSY,
-so no vote can slip between the SQL snapshot and the rewrite.
+A scope is a category or ALL, either of them narrowed to one prompt language ("coding@en", "all@ko":
+`scope_key`); one vote counts in its category, in ALL and, when its prompt language is known, in both
+narrowed to that language. Applying a vote is atomic and idempotent by vote id (an applied-set checked
+in the same Lua script that updates every scope's counts). A rebuild from SQL holds a lock that makes
+applies answer BUSY, so no vote can slip between the SQL snapshot and the rewrite.
 """
 from __future__ import annotations
 
@@ -18,8 +20,23 @@ from voting.rating import OUTCOME_OF_WINNER, RatingParams, elo_update
 
 ALL = "all"
 BUSY, DUPLICATE, APPLIED, NOT_COUNTED = -1, 0, 1, 2
-PREFIX = "arena:live:"
+# v2: the prompt-language scopes. A board written before them lacks those scopes' older votes; under the
+# new prefix it reads as empty, so the worker's audit rebuilds it from SQL (and `load` clears the old keys).
+ROOT = "arena:live:"
+PREFIX = ROOT + "v2:"
 Cells = dict[tuple[int, int, int], int]
+
+
+def scope_key(category: str, prompt_lang: str | None = None) -> str:
+    """The live board's name of a scope: a category (or ALL), narrowed to one prompt language when given."""
+    return f"{category}@{prompt_lang}" if prompt_lang else category
+
+
+def vote_scopes(category: str, prompt_lang: str | None) -> tuple[str, ...]:
+    """Every scope one counted vote adds to."""
+    if not prompt_lang:
+        return category, ALL
+    return category, ALL, scope_key(category, prompt_lang), scope_key(ALL, prompt_lang)
 
 
 @dataclass
@@ -38,7 +55,8 @@ class BoardState:
         if event.get("counted") != "1":
             return NOT_COUNTED
         a, b, o = int(event["a"]), int(event["b"]), int(event["outcome"])
-        for scope in ((event["round_id"], event["category"]), (event["round_id"], ALL)):
+        for name in vote_scopes(event["category"], event.get("prompt_lang")):
+            scope = (event["round_id"], name)
             cells = self.cells[scope]
             cells[(a, b, o)] = cells.get((a, b, o), 0) + 1
             elo = self.elo[scope]
@@ -46,18 +64,19 @@ class BoardState:
         return APPLIED
 
     def replay(self, rows: Iterable[tuple], params: RatingParams) -> None:
-        """Apply stored votes (id, round, category, a, b, winner, excluded) in order; same result as
-        `apply` one by one, written as one tight loop because a rebuild replays every vote."""
+        """Apply stored votes (id, round, category, a, b, winner, excluded, prompt_lang) in order; same
+        result as `apply` one by one, written as one tight loop because a rebuild replays every vote."""
         applied, all_cells, all_elo = self.applied, self.cells, self.elo
         initial = params.initial
-        for vote_id, round_id, category, a, b, winner, excluded in rows:
+        for vote_id, round_id, category, a, b, winner, excluded, prompt_lang in rows:
             if vote_id in applied:
                 continue
             applied.add(vote_id)
             if excluded:
                 continue
             o = OUTCOME_OF_WINNER[winner]
-            for scope in ((round_id, category), (round_id, ALL)):
+            for name in vote_scopes(category, prompt_lang):
+                scope = (round_id, name)
                 cells = all_cells[scope]
                 cells[(a, b, o)] = cells.get((a, b, o), 0) + 1
                 elo = all_elo[scope]
@@ -124,6 +143,7 @@ class MemoryLiveBoard:
         self._rebuild_until = 0.0
 
 
+# KEYS: the rebuild lock, the applied set, then the n scopes' cells keys and their n elo keys.
 APPLY_LUA = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
@@ -132,12 +152,13 @@ local a, b, o = ARGV[3], ARGV[4], tonumber(ARGV[5])
 local k, scale, base, initial = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local score = 0.5
 if o == 0 then score = 1 elseif o == 1 then score = 0 end
-for i = 3, 4 do
+local n = (#KEYS - 2) / 2
+for i = 3, 2 + n do
   redis.call('HINCRBY', KEYS[i], a .. ':' .. b .. ':' .. o, 1)
-  local ra = tonumber(redis.call('HGET', KEYS[i + 2], a) or initial)
-  local rb = tonumber(redis.call('HGET', KEYS[i + 2], b) or initial)
+  local ra = tonumber(redis.call('HGET', KEYS[i + n], a) or initial)
+  local rb = tonumber(redis.call('HGET', KEYS[i + n], b) or initial)
   local delta = k * (score - 1 / (1 + base ^ ((rb - ra) / scale)))
-  redis.call('HSET', KEYS[i + 2], a, string.format('%.17g', ra + delta), b, string.format('%.17g', rb - delta))
+  redis.call('HSET', KEYS[i + n], a, string.format('%.17g', ra + delta), b, string.format('%.17g', rb - delta))
 end
 return 1
 """
@@ -161,8 +182,8 @@ class RedisLiveBoard:
         self._apply = client.register_script(APPLY_LUA)
 
     def apply(self, event: dict[str, str], params: RatingParams) -> int:
-        r, c = event["round_id"], event["category"]
-        keys = [self.LOCK, self.APPLIED, _cells_key(r, c), _cells_key(r, ALL), _elo_key(r, c), _elo_key(r, ALL)]
+        r, scopes = event["round_id"], vote_scopes(event["category"], event.get("prompt_lang"))
+        keys = [self.LOCK, self.APPLIED, *(_cells_key(r, s) for s in scopes), *(_elo_key(r, s) for s in scopes)]
         args = [event["vote_id"], event.get("counted", "1"), event["a"], event["b"], event["outcome"],
                 params.k, params.scale, params.base, params.initial]
         return int(self._apply(keys=keys, args=args))
@@ -188,7 +209,8 @@ class RedisLiveBoard:
         return bool(self.client.set(self.LOCK, "1", nx=True, px=ttl_ms))
 
     def load(self, state: BoardState, chunk: int = 10_000) -> None:
-        old = [k for k in self.client.scan_iter(match=PREFIX + "*", count=1000) if k != self.LOCK]
+        # ROOT, not PREFIX: the keys of a board written before the current layout go too.
+        old = [k for k in self.client.scan_iter(match=ROOT + "*", count=1000) if k != self.LOCK]
         pipe = self.client.pipeline(transaction=False)
         if old:
             pipe.delete(*old)

@@ -4,8 +4,33 @@ from app.i18n import register_messages
 KO = {
     "nav.leaderboard": "순위표",
     "board.heading": "순위표",
-    "board.intro": "시민 투표를 브래들리-테리 모형으로 계산한 순위입니다. 괄호 안은 95% 신뢰구간이며, "
+    "board.intro": "시민이 두 답변을 비교해 고른 표를 모아 계산한 순위입니다. 점수 옆의 범위는 95% 신뢰구간이며, "
                    "신뢰구간이 겹치는 모델은 같은 순위일 수 있습니다.",
+    "board.howto_link": "순위표 읽는 법",
+    "board.prompt_lang": "프롬프트 언어", "board.prompt_lang.all": "전체",
+    "board.prompt_lang.ko": "한국어 프롬프트", "board.prompt_lang.en": "영어 프롬프트",
+    "board.demo_votes": "데모: 이 순위표의 표는 화면이 어떻게 보이는지 보여 주려고 만든 예시 투표입니다. "
+                        "실제 시민의 투표가 아닙니다.",
+    "board.kst": "(한국 표준시, KST)",
+    "board.rank_n": "{n}위",
+    "board.too_few_all": "아직 어느 모델도 순위를 매길 만큼 표가 모이지 않아 점수와 순위 대신 '표본 부족'으로 "
+                         "표시합니다. 표가 더 모이면 점수와 순위가 나타납니다.",
+    "board.chart_withheld": "순위가 매겨진 모델이 없어 점수 그래프는 아직 그리지 않습니다.",
+    "board.heatmap_order": "모델 순서는 위 표의 순위와 같습니다. 칸의 숫자는 왼쪽(행) 모델이 위쪽(열) 모델을 이긴 "
+                           "비율이고 n은 두 모델의 대결 수입니다(대결이 적으면 비율이 크게 흔들립니다). 위쪽 번호는 "
+                           "왼쪽 번호와 같은 모델입니다.",
+    "board.howto": "순위표 읽는 법",
+    "board.howto_score": "점수는 시민 투표의 승패로 계산합니다. 기준은 {initial}점이고, 점수가 100점 높은 모델은 "
+                         "낮은 모델을 약 {p}%의 확률로 이긴다고 봅니다.",
+    "board.howto_ci": "점수 옆의 범위는 {confidence}% 신뢰구간입니다. 표가 더 모이면 점수가 움직일 수 있는데, 실제 점수는 "
+                      "대개 이 범위 안에 있다고 봅니다. 표가 적을수록 범위가 넓습니다.",
+    "board.howto_shared_term": "공동 순위",
+    "board.howto_shared": "두 모델의 신뢰구간이 겹치면 어느 쪽이 낫다고 말할 수 없어 같은 순위가 될 수 있습니다. "
+                          "순위는 '신뢰구간이 확실히 더 높은 모델의 수 + 1'입니다.",
+    "board.howto_too_few": "대결이 {n}번 미만이거나 승패 기록이 한쪽으로만 쌓인 모델은 점수와 순위 대신 '표본 부족'으로 "
+                           "표시합니다. 표가 모이면 순위가 매겨집니다.",
+    "board.howto_more": "계산 방법 자세히 보기",
+    "error.unknown_prompt_lang": "프롬프트 언어는 all, ko, en 중 하나여야 합니다.",
     "board.category": "분야", "board.all": "전체", "board.show": "보기",
     "board.rank": "순위", "board.model": "모델", "board.team": "팀", "board.rating": "점수",
     "board.ci": "95% 신뢰구간", "board.battles": "대결 수", "board.win_rate": "승률",
@@ -43,8 +68,33 @@ KO = {
 EN = {
     "nav.leaderboard": "Leaderboard",
     "board.heading": "Leaderboard",
-    "board.intro": "Ranking from citizens' votes with a Bradley-Terry model. Brackets show 95% confidence "
-                   "intervals; models whose intervals overlap may share a rank.",
+    "board.intro": "A ranking computed from citizens' votes between two answers. The range beside each score is its "
+                   "95% confidence interval; models whose intervals overlap may share a rank.",
+    "board.howto_link": "How to read this board",
+    "board.prompt_lang": "Prompt language", "board.prompt_lang.all": "All",
+    "board.prompt_lang.ko": "Korean prompts", "board.prompt_lang.en": "English prompts",
+    "board.demo_votes": "Demo: the votes on this board are made-up examples that show what the board looks like, "
+                        "not citizens' votes.",
+    "board.kst": "KST (Korea Standard Time)",
+    "board.rank_n": "#{n}",
+    "board.too_few_all": "No model has enough votes to be ranked yet, so 'too few votes' is shown instead of scores "
+                         "and ranks. They appear once more votes come in.",
+    "board.chart_withheld": "No model is ranked yet, so the score chart is not drawn.",
+    "board.heatmap_order": "Models are in the table's rank order. Each cell is the share of battles the model on the "
+                           "left (row) won against the model on top (column), and n the number of their battles (few "
+                           "battles, shaky shares); the numbers on top are the same models as those on the left.",
+    "board.howto": "How to read the leaderboard",
+    "board.howto_score": "Scores come from the wins and losses in citizens' votes. {initial} is the reference point; "
+                         "a model 100 points higher is expected to win about {p}% of the time.",
+    "board.howto_ci": "The range beside a score is its {confidence}% confidence interval: scores can still move as "
+                      "votes come in, and the true score most likely lies in this range. Fewer votes, wider range.",
+    "board.howto_shared_term": "Shared rank",
+    "board.howto_shared": "When two models' intervals overlap, neither can be said to be better, so they may share a "
+                          "rank. A model's rank is one plus the number of models whose interval lies wholly above its own.",
+    "board.howto_too_few": "A model with fewer than {n} battles, or whose record is all wins or all losses, shows "
+                           "'too few votes' instead of a score and a rank until more votes come in.",
+    "board.howto_more": "More on the method",
+    "error.unknown_prompt_lang": "prompt_lang must be one of all, ko, en.",
     "board.category": "Category", "board.all": "All", "board.show": "Show",
     "board.rank": "Rank", "board.model": "Model", "board.team": "Team", "board.rating": "Rating",
     "board.ci": "95% CI", "board.battles": "Battles", "board.win_rate": "Win rate",

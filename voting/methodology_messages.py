@@ -12,6 +12,7 @@ SECTIONS = [
     ("method.versions_h", ("method.versions_1",)),
     ("method.excluded_h", ("method.excluded_1", "method.excluded_2")),
     ("method.fair_h", ("method.fair_1",)),
+    ("method.language_h", ("method.language_1", "method.language_2")),
     ("method.frozen_h", ("method.frozen_1", "method.frozen_2")),
     ("method.verify_h", ("method.verify_1", "method.verify_2")),
 ]
@@ -69,6 +70,12 @@ KO = {
     "method.fair_h": "모든 팀을 똑같이 대합니다",
     "method.fair_1": "대결 상대는 회차 전체와 분야별로 모든 모델이 거의 같은 횟수로, A와 B 자리에 고르게 나오도록 "
                      "배정합니다. 실제 배정 횟수는 각 순위표의 노출 통계에 공개됩니다.",
+    "method.language_h": "한국어 프롬프트와 영어 프롬프트 순위는 어떻게 나누나요",
+    "method.language_1": "순위표는 분야와 함께 프롬프트 언어별로도 볼 수 있습니다. 경연 운영진이 준비한 프롬프트는 등록할 때 "
+                         "적어 둔 언어를 그대로 쓰고, 시민이 직접 쓴 프롬프트는 글자 가운데 한글이 5분의 1 이상이면 한국어, "
+                         "거의 모두 로마자이면 영어, 그 밖(다른 문자나 글자가 없는 글)은 어느 쪽에도 넣지 않습니다.",
+    "method.language_2": "언어는 투표가 저장될 때 첫 프롬프트로 한 번 정해 투표와 함께 기록하므로, 실시간 순위표와 다시 계산한 "
+                         "순위표가 같은 기준을 씁니다. 언어별 순위표는 전체 투표의 일부만 쓰므로 '표본 부족'이 더 자주 보입니다.",
     "method.frozen_h": "규칙은 미리 정하고, 발표는 바꾸지 않습니다",
     "method.frozen_1": "계산 방법과 기준, 참가 모델, 분야는 회차가 열릴 때 고정됩니다. 바꿔야 할 때는 사유를 적은 새 버전을 "
                        "공개적으로 남깁니다.",
@@ -143,6 +150,14 @@ EN = {
     "method.fair_1": "Battles are assigned so that, across the round and within each category, every model appears "
                      "about equally often and equally often as A and as B. The actual counts are published with each "
                      "leaderboard as its exposure statistics.",
+    "method.language_h": "How are the Korean-prompt and English-prompt boards split?",
+    "method.language_1": "Besides categories, the board can be viewed by the language of the prompt. A curated prompt keeps "
+                         "the language it was registered with; a citizen's own prompt counts as Korean when at least a fifth "
+                         "of its letters are Hangul, as English when nearly all are Latin, and as neither otherwise (other "
+                         "scripts, or no letters).",
+    "method.language_2": "The language is decided once, from the first prompt, when the vote is stored and is kept with the "
+                         "vote, so the live board and a recomputed one use the same rule. A language board uses only part "
+                         "of the votes, so 'too few votes' shows there more often.",
     "method.frozen_h": "Rules fixed in advance, publications never changed",
     "method.frozen_1": "The method and its parameters, the competing models and the categories are fixed when a round "
                        "opens. A change needs a new, public version that states its reason.",

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        UniqueConstraint, text)
+                        UniqueConstraint, false, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -34,6 +34,8 @@ class Vote(Base):
         # The excluded votes of a round, read for the public exclusion statistics: a small index.
         Index("ix_votes_round_excluded", "round_id", postgresql_where=text("excluded"),
               sqlite_where=text("excluded = 1")),
+        # Whether a round holds demo votes (the board says so): a small index, empty outside the demo.
+        Index("ix_votes_round_demo", "round_id", postgresql_where=text("is_demo"), sqlite_where=text("is_demo = 1")),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_vote_id)
@@ -50,6 +52,10 @@ class Vote(Base):
     excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A keyed hash of the client address (never the address): which votes came from one address.
     client_hash: Mapped[str | None] = mapped_column(String(24), index=True)
+    # The prompt's language (voting.prompt_language: "ko", "en" or "other"), decided when the vote is stored.
+    prompt_lang: Mapped[str | None] = mapped_column(String(8))
+    # A vote of the demo contest's made-up voters (`make run`), not a citizen's.
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     battle: Mapped[Battle] = relationship()
 

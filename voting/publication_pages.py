@@ -46,7 +46,7 @@ def snapshot_page(snapshot_id: str):
     if view is None:
         raise NotFound(code="unknown_snapshot")
     return render_template("voting/snapshot.html", **view, ci_chart=charts.ci_chart(view["models"]),
-                           heatmap=charts.heatmap(view["matrix"]), downloads=download_links(snapshot_id),
+                           heatmap=charts.heatmap(view["matrix"], view["models"]), downloads=download_links(snapshot_id),
                            verify_script=verify_script(snapshot_id), verify_commands=VERIFY_COMMANDS)
 
 

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session, aliased
 
 from app.db import could_be_id, hold_until_transaction_end
 
-from contest.models import Battle, Model, Round, RoundModel, Team
+from contest.models import Battle, BattleTurn, Model, Prompt, Round, RoundModel, Team
 from contest.reveal import revealed_name, revealed_side, revealed_team
 from voting.models import BoardRebuild, Vote, VoteOutbox
+from voting.prompt_language import prompt_language
 from voting.rating import OUTCOME_OF_WINNER
 
 Cells = dict[tuple[int, int, int], int]
@@ -56,6 +57,7 @@ class VoteTarget(NamedTuple):
     opens_at: datetime
     closes_at: datetime
     pseudonym_salt: str  # the round's secret key of voter pseudonyms (the vote log's voter ids)
+    prompt_lang: str  # voting.prompt_language: the curated prompt's language, else the first prompt's
     model_a: Revealed
     model_b: Revealed
 
@@ -64,11 +66,14 @@ _ModelA, _ModelB, _TeamA, _TeamB = aliased(Model), aliased(Model), aliased(Team)
 _VOTE_TARGET = (
     select(Battle.id, Battle.user_id, Battle.status, Battle.round_id, Battle.category, Battle.model_a_id,
            Battle.model_b_id, Round.status, Round.opens_at, Round.closes_at, Round.pseudonym_salt,
+           Prompt.language, BattleTurn.prompt_text,
            _ModelA.display_name, _ModelA.version, _TeamA.name_ko, _TeamA.name_en, _ModelA.slug, _TeamA.slug,
            _ModelB.display_name, _ModelB.version, _TeamB.name_ko, _TeamB.name_en, _ModelB.slug, _TeamB.slug)
     .join(Round, Round.id == Battle.round_id)
     .join(_ModelA, _ModelA.id == Battle.model_a_id).join(_TeamA, _TeamA.id == _ModelA.team_id)
     .join(_ModelB, _ModelB.id == Battle.model_b_id).join(_TeamB, _TeamB.id == _ModelB.team_id)
+    .outerjoin(Prompt, Prompt.id == Battle.prompt_id)
+    .outerjoin(BattleTurn, (BattleTurn.battle_id == Battle.id) & (BattleTurn.turn_no == 1))
     .with_for_update(of=Battle)  # serialises concurrent votes on the same battle
 )
 
@@ -80,7 +85,8 @@ def vote_target(session: Session, battle_id: str) -> VoteTarget | None:
     row = session.connection().execute(_VOTE_TARGET.where(Battle.id == battle_id)).first()
     if row is None:
         return None
-    return VoteTarget(*row[:11], model_a=Revealed(*row[11:17]), model_b=Revealed(*row[17:23]))
+    return VoteTarget(*row[:11], prompt_language(row[11], row[12]), model_a=Revealed(*row[13:19]),
+                      model_b=Revealed(*row[19:25]))
 
 
 # Namespace (first key) of the PostgreSQL advisory locks that serialise one account's votes.
@@ -119,14 +125,16 @@ def roster_models(session: Session, round_id: str) -> list[Model]:
 
 
 def counted_cells(session: Session, round_id: str, category: str | None = None,
-                  until: datetime | None = None) -> Cells:
-    """Counted votes of a round (one category or all; cast at or before `until` if given)
-    aggregated to {(a, b, outcome): n}."""
+                  until: datetime | None = None, prompt_lang: str | None = None) -> Cells:
+    """Counted votes of a round (one category or all; one prompt language or all; cast at or before
+    `until` if given) aggregated to {(a, b, outcome): n}."""
     stmt = select(Vote.model_a_id, Vote.model_b_id, Vote.winner, func.count()).where(
         Vote.round_id == round_id, Vote.excluded.is_(False)).group_by(
         Vote.model_a_id, Vote.model_b_id, Vote.winner)
     if category is not None:
         stmt = stmt.where(Vote.category == category)
+    if prompt_lang is not None:
+        stmt = stmt.where(Vote.prompt_lang == prompt_lang)
     if until is not None:
         stmt = stmt.where(Vote.created_at <= until)
     cells: Cells = {}
@@ -137,9 +145,9 @@ def counted_cells(session: Session, round_id: str, category: str | None = None,
 
 
 def votes_for_board(session: Session, chunk: int = 20_000) -> Iterator[tuple]:
-    """Every vote as (id, round_id, category, a, b, winner, excluded) in casting order, streamed."""
+    """Every vote as (id, round_id, category, a, b, winner, excluded, prompt_lang) in casting order, streamed."""
     stmt = select(Vote.id, Vote.round_id, Vote.category, Vote.model_a_id, Vote.model_b_id, Vote.winner,
-                  Vote.excluded).order_by(Vote.created_at, Vote.id)
+                  Vote.excluded, Vote.prompt_lang).order_by(Vote.created_at, Vote.id)
     # Core execution on the session's connection: plain tuples, no ORM row processing. yield_per goes on
     # the statement: set on the connection it would stay there and make every later statement of the
     # transaction a server-side cursor (PostgreSQL then refuses `SELECT ... FOR UPDATE` as a cursor).
@@ -212,6 +220,12 @@ def finish_rebuilds(session: Session, ids: list[int], now: datetime) -> None:
 
 # "excluded = true", not "IS TRUE": PostgreSQL uses the partial index ix_votes_round_excluded only for the former.
 EXCLUDED = Vote.excluded == true()
+
+
+def round_has_demo_votes(session: Session, round_id: str) -> bool:
+    """Whether the round holds demo votes (voting.demo), read through the small partial index."""
+    demo = Vote.is_demo == true()  # "= true", not "IS TRUE": the form the partial index matches
+    return session.scalar(select(Vote.id).where(Vote.round_id == round_id, demo).limit(1)) is not None
 
 
 def round_vote_count(session: Session, round_id: str) -> int:

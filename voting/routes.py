@@ -13,13 +13,15 @@ from app.i18n import current_lang
 from app.limiter import client_address
 from app.metrics import VOTES
 from app.openapi import api_doc
+from contest.protocol import normalise_protocol
 from contest.queries import current_round, public_round
 from voting import charts
 from voting.blueprint import bp
-from voting.leaderboard import leaderboard, matrix, scope_counts
+from voting.leaderboard import leaderboard, matrix, scope_counts, seoul_time
+from voting.prompt_language import BOARD_LANGUAGES
 from voting.publication_view import board_rounds
-from voting.queries import exclusion_stats, round_vote_count
-from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
+from voting.queries import exclusion_stats, round_has_demo_votes, round_vote_count
+from voting.runtime import board_settings_for, config_protocol, ensure_embedded_worker, get_board, get_served_marks, publish_vote
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, client_hash, vote_event
 from voting.panel_routes import panel_board_json
@@ -60,7 +62,8 @@ def vote(battle_id: str):
 
 
 def board_scope():
-    """The round (`?round=`, default the open one), category (`?category=`, default all) and their counts."""
+    """The round (`?round=`, default the open one), category (`?category=`, default all), prompt language
+    (`?prompt_lang=ko|en`, default all) and their counts."""
     session = get_session()
     round_id = request.args.get("round")
     round_ = public_round(session, round_id) if round_id else current_round(session, utcnow())
@@ -69,8 +72,12 @@ def board_scope():
     category = request.args.get("category") or "all"
     if category != "all" and category not in round_.categories:
         raise Unprocessable(code="unknown_category")
+    prompt_lang = request.args.get("prompt_lang", "all")  # present but empty is refused, as the schema says
+    if prompt_lang != "all" and prompt_lang not in BOARD_LANGUAGES:
+        raise Unprocessable(code="unknown_prompt_lang")
     ensure_embedded_worker(current_app._get_current_object())
-    return round_, category, scope_counts(session, get_board(), get_served_marks(), round_.id, category, utcnow())
+    return round_, category, scope_counts(session, get_board(), get_served_marks(), round_.id, category, utcnow(),
+                                          None if prompt_lang == "all" else prompt_lang)
 
 
 _vote_totals: dict[tuple[str, str], tuple[float, int]] = {}
@@ -117,15 +124,17 @@ def leaderboard_matrix():
 
 def _board_page_moved(rounds: list) -> str | None:
     """Where the page should go instead: the latest round when none is open and none was asked for,
-    or all categories when the chosen round has no such category (the round selector keeps the category)."""
+    or all categories when the chosen round has no such category (the round selector keeps the category
+    and the prompt language)."""
     round_id, category = request.args.get("round"), request.args.get("category")
+    prompt_lang = request.args.get("prompt_lang")
     if not round_id:
         if rounds and current_round(get_session(), utcnow()) is None:
-            return url_for("voting.leaderboard_page", round=rounds[0].id, category=category)
+            return url_for("voting.leaderboard_page", round=rounds[0].id, category=category, prompt_lang=prompt_lang)
         return None
     chosen = next((r for r in rounds if r.id == round_id), None)
     if chosen and category and category != "all" and category not in chosen.categories:
-        return url_for("voting.leaderboard_page", round=round_id)
+        return url_for("voting.leaderboard_page", round=round_id, prompt_lang=prompt_lang)
     return None
 
 
@@ -138,10 +147,14 @@ def leaderboard_page():
         return redirect(moved)
     round_, category, counts = board_scope()  # one read of the counts serves the table and both charts
     settings = board_settings_for(round_.protocol, current_app.config)
-    board = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
+    now = utcnow()
+    board = leaderboard(counts, round_, category, settings, current_lang(), now)
     pairs = matrix(counts, round_, category, current_lang())
     board["style_control"] = style_control(get_session(), round_.id, category, counts.models, settings, current_lang())
     get_session().commit()  # the styles of votes the style board read for the first time
+    protocol = normalise_protocol(round_.protocol) if round_.protocol else config_protocol(current_app.config)
     return render_template("voting/leaderboard.html", board=board, round=round_, category=category, rounds=rounds,
-                           live=round_.is_open(utcnow()), exclusions=round_exclusions(round_.id),
-                           ci_chart=charts.ci_chart(board["models"]), heatmap=charts.heatmap(pairs))
+                           prompt_lang=counts.prompt_lang, protocol=protocol, updated=seoul_time(now),
+                           demo_votes=round_has_demo_votes(get_session(), round_.id),
+                           live=round_.is_open(now), exclusions=round_exclusions(round_.id),
+                           ci_chart=charts.ci_chart(board["models"]), heatmap=charts.heatmap(pairs, board["models"]))

@@ -84,6 +84,16 @@ def pipeline_metrics():
     return metric_families(_pipeline_health())
 
 
+def demo_vote_seeder(checks: list):
+    """contest's `demo_seeders` hook: the demo votes (voting.demo), judged by the app's exclusion checks
+    (the list anti_abuse fills at start-up, read when the seeder runs)."""
+    def seed(session, now) -> dict[str, int]:
+        from voting.demo import seed_demo_votes
+
+        return {"votes": seed_demo_votes(session, now, tuple(checks))}
+    return seed
+
+
 def rating_params(config) -> RatingParams:
     """Rating scale and Elo step from the config."""
     return RatingParams(k=config["RATING_ELO_K"], scale=config["RATING_SCALE"], base=config["RATING_BASE"],

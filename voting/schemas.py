@@ -10,11 +10,15 @@ VOTE_RESPONSE = {"description": "The stored vote and the revealed models", "cont
     "schema": {"type": "object", "required": ["vote_id", "counted", "models"], "properties": {
         "vote_id": {"type": "string"}, "counted": {"type": "boolean"}, "excluded_reason": {"type": "string"},
         "models": {"type": "object", "properties": {"a": NAMED, "b": NAMED}}}}}}}
+PROMPT_LANG_PARAM = {"name": "prompt_lang", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": ["all", "ko", "en"]},
+                     "description": "Only battles whose prompt was Korean ('ko') or English ('en'); 'all' (default)"}
 BOARD_PARAMS = [
     {"name": "round", "in": "query", "required": False, "schema": {"type": "string"},
      "description": "Round id (default: the open round)"},
     {"name": "category", "in": "query", "required": False, "schema": {"type": "string"},
      "description": "A category of the round, or 'all' (default)"},
+    PROMPT_LANG_PARAM,
 ]
 ROW = {"type": "object", "properties": {
     "rank": {"type": ["integer", "null"], "description": "null: too few votes to rank (see status)"},
@@ -44,6 +48,7 @@ STYLE_CONTROL = {"type": "object", "properties": {
 LEADERBOARD_SCHEMA = {"description": "The live leaderboard", "content": {"application/json": {"schema": {
     "type": "object", "properties": {
         "round": {"type": "string"}, "category": {"type": "string"},
+        "prompt_lang": {"type": "string", "enum": ["all", "ko", "en"]},
         "computed_at": {"type": "string", "format": "date-time"}, "votes": {"type": "integer"},
         "method": {"type": "string"}, "params": {"type": "object"}, "models": {"type": "array", "items": ROW},
         "rating_method": {"type": "string"},

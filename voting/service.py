@@ -57,10 +57,11 @@ def client_hash(secret: str, address: str) -> str:
 
 def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: datetime,
               exclusion_checks: Sequence[ExclusionCheck] = (), caps: Sequence[VoteCap] = (),
-              client: str | None = None) -> CastVote:
+              client: str | None = None, demo: bool = False) -> CastVote:
     """Store `user`'s vote on the battle (flushed, not committed) or raise VoteRejected.
 
-    `client` is the keyed hash of the client address (`client_hash`), kept for the anomaly detectors.
+    `client` is the keyed hash of the client address (`client_hash`), kept for the anomaly detectors;
+    `demo` marks a made-up vote of the demo contest (voting.demo).
 
     With `caps`, the account's votes are serialised until the caller's transaction ends, so the
     count of stored votes that decides the cap cannot race; a refused vote leaves nothing behind.
@@ -78,7 +79,8 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
     fields = dict(id=new_vote_id(), battle_id=target.battle_id, user_id=user.id, round_id=target.round_id,
                   category=target.category, model_a_id=target.model_a_id, model_b_id=target.model_b_id,
                   winner=winner, created_at=now, excluded=reason is not None, excluded_reason=reason,
-                  excluded_at=now if reason else None, client_hash=client)
+                  excluded_at=now if reason else None, client_hash=client, prompt_lang=target.prompt_lang,
+                  is_demo=demo)
     # Core statements: plain round trips, none of the unit-of-work bookkeeping on the hot path.
     try:
         session.execute(insert(Vote).values(**fields))
@@ -142,4 +144,5 @@ def vote_event(vote: Vote) -> dict[str, str]:
     """The stream message of a stored vote (everything the live board needs)."""
     return {"event": "cast", "vote_id": vote.id, "round_id": vote.round_id, "category": vote.category,
             "a": str(vote.model_a_id), "b": str(vote.model_b_id),
-            "outcome": str(OUTCOME_OF_WINNER[vote.winner]), "counted": "0" if vote.excluded else "1"}
+            "outcome": str(OUTCOME_OF_WINNER[vote.winner]), "counted": "0" if vote.excluded else "1",
+            "prompt_lang": vote.prompt_lang or ""}

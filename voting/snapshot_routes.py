@@ -22,6 +22,7 @@ from voting.leaderboard import leaderboard, model_name
 from voting.models import Snapshot
 from voting.routes import board_scope
 from voting.runtime import board_settings
+from voting.schemas import PROMPT_LANG_PARAM
 from voting.snapshot_store import file_gzip, file_info, gunzip_chunks
 from voting.snapshot_views import SNAPSHOT_LIST_SCHEMA, SNAPSHOT_SCHEMA, board_csv, snapshot_summary
 from voting.snapshots import (SnapshotRefused, list_snapshots, log_export, publish_snapshot, release_votes,
@@ -155,7 +156,7 @@ def snapshot_csv(snapshot_id: str):
 
 @bp.get("/api/leaderboard.csv")
 @api_doc(params=ROUND_PARAM + [{"name": "category", "in": "query", "required": False,
-                                "schema": {"type": "string"}}],
+                                "schema": {"type": "string"}}, PROMPT_LANG_PARAM],
          responses={200: _file("The live board as CSV (UTF-8 with BOM)", "text/csv"),
                     404: "Unknown or no open round", 422: "Unknown category"}, tags=["leaderboard"])
 def leaderboard_csv():
@@ -164,7 +165,8 @@ def leaderboard_csv():
     board = leaderboard(counts, round_, category, board_settings(current_app.config), "ko", utcnow())
     team_en = {model_name(m): m.team.name_en for m in counts.models}
     rows = [{**row, "team_en": team_en.get(row["name"], "")} for row in board["models"]]
-    return _download(board_csv(rows), "text/csv", f"{round_.id}-{category}.csv")
+    scope = category if counts.prompt_lang == "all" else f"{category}-{counts.prompt_lang}"
+    return _download(board_csv(rows), "text/csv", f"{round_.id}-{scope}.csv")
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:

@@ -51,7 +51,7 @@ def test_the_public_sees_rounds_but_not_drafts(client, demo):
     listed = client.get("/api/rounds").get_json()["rounds"]
     assert {r["id"] for r in listed} == {DEMO_ROUND_ID, "pilot-closed"}
     closed = next(r for r in listed if r["id"] == "pilot-closed")
-    assert set(closed) == {"id", "title", "status", "opens_at", "closes_at", "categories", "free_prompts",
+    assert set(closed) == {"id", "title", "title_en", "status", "opens_at", "closes_at", "categories", "free_prompts",
                            "protocol_version"}
     assert closed["status"] == "closed" and closed["protocol_version"] == 1
     for hidden in ("secret-draft", "nope", "x" * 300):

@@ -15,7 +15,7 @@ from tests.builders import make_battle, make_round, make_test_app, make_user
 from tests.clients import CsrfClient
 from tests.redis_server import PrivateRedis
 from voting import queries
-from voting.live import ALL
+from voting.live import ALL, RedisLiveBoard
 from voting.models import Vote, VoteOutbox
 from voting.runtime import make_worker
 from voting.service import VoteRejected, cast_vote
@@ -87,7 +87,7 @@ def check_board_equals_sql(app, acknowledged):
         for category in ("daily", "coding", ALL):
             assert board.cells("r-f", category) == queries.counted_cells(
                 session, "r-f", None if category == ALL else category)
-    assert app.extensions["redis"].scard("arena:live:applied") == len(stored)  # applied once each
+    assert app.extensions["redis"].scard(RedisLiveBoard.APPLIED) == len(stored)  # applied once each
     board_api = app.test_client().get("/api/leaderboard?round=r-f").get_json()
     assert board_api["votes"] == len(stored) and board_api["source"] == "live"
 

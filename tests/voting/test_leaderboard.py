@@ -68,7 +68,8 @@ def test_page_has_table_charts_and_live_script(client, login, arena):
     vote_all(client, login, arena)
     board_when(client, "/api/leaderboard?round=r-vote", 6)
     html = client.get("/leaderboard?round=r-vote").get_data(as_text=True)
-    assert "순위표" in html and "<table" in html and 'class="ci-chart"' in html and 'class="heatmap"' in html
+    assert "순위표" in html and "<table" in html and 'class="heatmap chart-wide"' in html
+    assert 'class="ci-chart' not in html and "표본 부족" in html  # four battles each: below the minimum, no chart
     assert 'role="img"' in html and "js/leaderboard.js" in html and "style=" not in html
     assert "Model 0 1" in html
     english = client.get("/leaderboard?round=r-vote&lang=en").get_data(as_text=True)

@@ -50,7 +50,7 @@ def test_snapshot_page_shows_board_charts_statistics_provenance_and_downloads(cl
     html = page(client, "/snapshots/s-new")
     assert "발표된 순위표: 1차 공개 경연" in html
     assert html.count('<th scope="row">Model ') >= 3 and "팀0" in html  # the board, teams in Korean
-    assert 'class="ci-chart"' in html and 'class="heatmap"' in html
+    assert 'class="ci-chart chart-wide"' in html and 'class="heatmap chart-wide"' in html
     assert "모델 정체 노출" in html and "identity_leak" in html  # exclusions by reason, in words
     assert "노출 통계" in html and "A 자리" in html and "한도 이내" in html  # exposure per model, its gaps
     assert "분야별 균형" in html and "모델 쌍별 대결 수" in html

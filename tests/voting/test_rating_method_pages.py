@@ -16,10 +16,10 @@ def test_the_live_board_shows_too_few_votes_instead_of_a_rank(client, login, are
     assert {m["status"] for m in body["models"]} == {"too_few_votes"}
     html = client.get("/leaderboard?round=r-vote", headers=HTML).get_data(as_text=True)
     plain = html.split('id="style-board"')[0]  # the style-controlled board below repeats the badges
-    assert plain.count("표본 부족</span>") == 3 and "순위가 매겨진 모델을 상대로" in html
+    assert plain.count('<span class="badge">표본 부족</span>') == 3 and "순위가 매겨진 모델을 상대로" in html
     assert "None" not in html
     english = client.get("/leaderboard?round=r-vote&lang=en", headers=HTML).get_data(as_text=True)
-    assert english.split('id="style-board"')[0].count("too few votes</span>") == 3
+    assert english.split('id="style-board"')[0].count('<span class="badge">too few votes</span>') == 3
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_a_published_snapshot_page_shows_too_few_votes_and_the_method_version(wo
     assert "anchored-sandwich-1" in html and "강건(샌드위치) 표준오차" in html and "부트스트랩" not in html
     too_few = sum(1 for status, _ in statuses.values() if status == "too_few_votes")
     assert 0 < too_few < len(statuses), statuses  # both kinds on one page
-    assert html.count("표본 부족</span>") == too_few
+    assert html.count('<span class="badge">표본 부족</span>') == too_few
     assert all((rank is None) == (status == "too_few_votes") for status, rank in statuses.values())
     csv = client.get(f"/api/snapshots/{snap_id}/board.csv").get_data(as_text=True)
     assert csv.count("\r\n") == 1 + len(statuses)
