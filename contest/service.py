@@ -131,11 +131,11 @@ def _resolve_prompt(session: Session, user_id: int, round_: Round, req: BattleRe
         if not free_prompts_allowed(round_):
             raise ArenaError("free_prompt_unavailable")
         return None, _checked_prompt(req.prompt, settings), req.category or round_.categories[0]
-    pool = queries.prompts_for(session, round_.categories, req.category, unseen_by=user_id)
+    pool = queries.prompt_ids_for(session, round_.categories, req.category, unseen_by=user_id)
     if not pool:
-        seen_all = bool(queries.prompts_for(session, round_.categories, req.category))
+        seen_all = bool(queries.prompt_ids_for(session, round_.categories, req.category))
         raise ArenaError("no_unseen_prompts" if seen_all else "no_prompts", 404)
-    prompt = pool[rng.randrange(len(pool))]
+    prompt = session.get(Prompt, pool[rng.randrange(len(pool))])
     return prompt, prompt.text, prompt.category
 
 
