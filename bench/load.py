@@ -35,7 +35,7 @@ class Report:
 
     @property
     def errors(self) -> int:
-        return sum(n for status, n in self.statuses.items() if not 200 <= status < 300)
+        return sum(n for status, n in self.statuses.items() if not isinstance(status, int) or not 200 <= status < 300)
 
     def merge(self, other: "Report") -> None:
         self.requests += other.requests
@@ -48,7 +48,7 @@ class Client:
     def __init__(self, base_url: str):
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname, parts.port
-        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
 
     def send(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         for attempt in (1, 2):  # a keep-alive connection the server closed: once more on a new one
@@ -58,7 +58,7 @@ class Client:
                 return resp.status, resp.read()
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.conn.close()
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -92,7 +92,18 @@ def _cycle(client: Client, headers: dict, rng: random.Random, report: Report) ->
 
 def worker(index: int, base_url: str, kind: str, citizens: list, duration: float, rate: float | None,
            interval: float, barrier, out) -> None:
-    client, report, rng = Client(base_url), Report(), random.Random(index)
+    report, start = Report(), time.monotonic()
+    try:
+        start = _work(index, base_url, kind, citizens, duration, rate, interval, barrier, report)
+    except Exception as exc:  # a lost connection, a timeout, a malformed answer: counted, never a hang
+        report.statuses[f"{type(exc).__name__}"] += 1
+        barrier.abort()
+    out.put((index, report, time.monotonic() - start))
+
+
+def _work(index: int, base_url: str, kind: str, citizens: list, duration: float, rate: float | None,
+          interval: float, barrier, report: Report) -> float:
+    client, rng = Client(base_url), random.Random(index)
     client.send("GET", "/healthz")  # connected before the clock starts
     barrier.wait()
     start = time.monotonic()
@@ -125,7 +136,7 @@ def worker(index: int, base_url: str, kind: str, citizens: list, duration: float
         report.requests += 1
         report.statuses[status] += 1
         turn += 1
-    out.put((index, report, time.monotonic() - start))
+    return start
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Voting API and pages: cast a vote, the live leaderboard and its pair matrix."""
 from __future__ import annotations
 
+import json
 import time
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
@@ -13,10 +14,11 @@ from app.i18n import current_lang
 from app.limiter import client_address
 from app.metrics import VOTES
 from app.openapi import api_doc
+from app.redis_client import get_redis
 from contest.queries import current_round, public_round
 from voting import charts
 from voting.blueprint import bp
-from voting.leaderboard import leaderboard, matrix, scope_counts
+from voting.leaderboard import BoardCache, leaderboard, matrix, scope_counts
 from voting.publication_view import board_rounds
 from voting.queries import exclusion_stats, round_vote_count
 from voting.runtime import board_settings_for, ensure_embedded_worker, get_board, get_served_marks, publish_vote
@@ -95,11 +97,24 @@ def round_exclusions(round_id: str) -> dict:
 @api_doc(params=BOARD_PARAMS, responses={200: LEADERBOARD_SCHEMA}, tags=["leaderboard"])
 def leaderboard_api():
     """The live leaderboard of a round and category."""
-    round_, category, counts = board_scope()
-    settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
-    body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
-    body["exclusions"] = round_exclusions(round_.id)  # public: what was kept out, by reason and team
-    return jsonify(body)
+    def compute() -> dict:
+        round_, category, counts = board_scope()
+        settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
+        body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
+        body["exclusions"] = round_exclusions(round_.id)  # public: what was kept out, by reason and team
+        return body
+
+    # At most once a second per scope, shared by every process (voting.leaderboard.BoardCache).
+    scope = json.dumps([request.args.get("round"), request.args.get("category"), current_lang()])
+    return jsonify(board_cache().get(scope, compute))
+
+
+def board_cache() -> BoardCache:
+    cache = current_app.extensions.get("board_cache")
+    if cache is None:
+        cache = current_app.extensions["board_cache"] = BoardCache(
+            get_redis(), current_app.config["BOARD_MAX_AGE_S"], time.time)
+    return cache
 
 
 @bp.get("/api/leaderboard/matrix")
