@@ -177,6 +177,7 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     roster_ids = [rm.model_id for rm in round_.roster]
     bank = queries.bank_answers(session, prompt.id, roster_ids) if prompt is not None else {}
     models = _available(round_, now, bank)
+    demo = round_shows_demo(session, round_)  # read before the round's draws are serialised, not while
     queries.lock_draws(session, round_.id)
     try:
         draw = choose_pair(queries.round_exposure(session, round_.id), category, models, rng)
@@ -192,8 +193,7 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     sides = {"a": models[draw.a], "b": models[draw.b]}
     answers = {s: _draw_sample(bank, m, rng) for s, m in sides.items()}
     backends = {s: _backend(m, answers[s], settings, environ) for s, m in sides.items()}
-    return PreparedTurn(battle, turn, backends, {s: [{"role": "user", "content": text}] for s in sides},
-                        round_shows_demo(session, round_))
+    return PreparedTurn(battle, turn, backends, {s: [{"role": "user", "content": text}] for s in sides}, demo)
 
 
 def _history(battle: Battle, side: str) -> Messages:
