@@ -81,7 +81,7 @@ def run(profile=None) -> dict:
             "half_cycles": half, "offered_cycles": paced.requests / 2 / LATENCY_S,
             "vote_p50": percentile(paced.vote_ms, 0.5), "vote_p99": percentile(paced.vote_ms, 0.99),
             "battle_p50": percentile(paced.battle_ms, 0.5), "battle_p99": percentile(paced.battle_ms, 0.99),
-            "fresh_p99": percentile(delays, 0.99), "fresh_max": max(delays, default=float("nan")),
+            "fresh_p50": percentile(delays, 0.5), "fresh_p99": percentile(delays, 0.99), "fresh_max": max(delays, default=float("nan")),
             "fresh_n": len(delays), "board_rps": board["board"][1], "stream_cycles": stream_rate,
             "errors": errors, "load_before": load_before, "load_after": os.getloadavg()}
 
@@ -111,7 +111,7 @@ def table_rows(w: dict) -> list[str]:
         f"{w['board_rps']:.0f} req/s | /healthz {h:.0f} req/s | {w['board_rps'] / h * 100:.0f}% | >= 70% | "
         f"{check(w['board_rps'] / h >= 0.7)} |",
         f"| (c) vote to live board p99 / max, {w['fresh_n']} counted votes at half saturation, board read every "
-        f"50 ms | {w['fresh_p99']:.2f} / {w['fresh_max']:.2f} s | | | p99 <= 1 s | {check(w['fresh_p99'] <= 1)} |",
+        f"50 ms (p50 {w['fresh_p50']:.2f} s) | {w['fresh_p99']:.2f} / {w['fresh_max']:.2f} s | | | p99 <= 1 s | {check(w['fresh_p99'] <= 1)} |",
         f"| (c) error answers in every phase; machine load average (1 min) before / after | {w['errors']} | | | 0 | "
         f"{check(w['errors'] == 0)} (load {w['load_before'][0]:.1f} / {w['load_after'][0]:.1f}) |",
     ]

@@ -1,7 +1,6 @@
 """The leaderboard and matrix payloads of a round: live counts (or SQL) to ratings. No Flask."""
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -180,7 +179,8 @@ class BoardCache:
         self._local: dict[str, tuple[float, dict]] = {}
         self._local_lock = threading.Lock()
 
-    def get(self, key: str, compute: Callable[[], dict]) -> dict:
+    def get(self, key: str, compute: Callable[[], str]) -> str:
+        """The scope's answer, as the text `compute` makes (kept and served as text: a read parses nothing)."""
         if self.max_age <= 0:
             return compute()
         if self.client is None:
@@ -191,41 +191,46 @@ class BoardCache:
             log.warning("board cache unavailable, computing the board: %s", exc)
             return compute()
 
-    def _get_local(self, key: str, compute: Callable[[], dict]) -> dict:
+    def _get_local(self, key: str, compute: Callable[[], str]) -> str:
         with self._local_lock:  # one thread recomputes; the others wait for its answer
             held = self._local.get(key)
             if held is not None and self.clock() - held[0] < self.max_age:
                 return held[1]
-            at, body = self.clock(), compute()
+            at = self.clock()
+            body = compute()
             self._local[key] = (at, body)
             return body
 
-    def _get_shared(self, key: str, compute: Callable[[], dict]) -> dict:
+    def _fresh(self, key: str) -> str | None:
+        """The shared copy if younger than max_age (stored as "<computed at> <text>")."""
         raw = self.client.get(self.PREFIX + key)
-        if raw is not None:
-            held = json.loads(raw)
-            if self.clock() - held["at"] < self.max_age:
-                return held["body"]
+        if raw is None:
+            return None
+        at, _, body = raw.partition(" ")
+        return body if self.clock() - float(at) < self.max_age else None
+
+    def _get_shared(self, key: str, compute: Callable[[], str]) -> str:
+        body = self._fresh(key)
+        if body is not None:
+            return body
         lock = self.PREFIX + "lock:" + key
         if not self.client.set(lock, "1", nx=True, px=LOCK_MS):
             return self._wait_for_fresh(key, compute)
         try:
-            at, body = self.clock(), compute()  # `at` before the counts are read: its age is an upper bound
-            self.client.set(self.PREFIX + key, json.dumps({"at": at, "body": body}, ensure_ascii=False),
-                            px=int(self.max_age * 1000) + 1000)
+            at = self.clock()  # before the counts are read: the copy's age is an upper bound
+            body = compute()
+            self.client.set(self.PREFIX + key, f"{at!r} {body}", px=int(self.max_age * 1000) + 1000)
             return body
         finally:
             self.client.delete(lock)
 
-    def _wait_for_fresh(self, key: str, compute: Callable[[], dict]) -> dict:
+    def _wait_for_fresh(self, key: str, compute: Callable[[], str]) -> str:
         """Another process is recomputing: its answer, once stored (copies reach readers in the order
         they were computed, so the board never steps back); our own if it does not come in time."""
         deadline = self.clock() + LOCK_MS / 1000
         while self.clock() < deadline:
             time.sleep(WAIT_STEP_S)
-            raw = self.client.get(self.PREFIX + key)
-            if raw is not None:
-                held = json.loads(raw)
-                if self.clock() - held["at"] < self.max_age:
-                    return held["body"]
+            body = self._fresh(key)
+            if body is not None:
+                return body
         return compute()

@@ -1,7 +1,6 @@
 """Voting API and pages: cast a vote, the live leaderboard and its pair matrix."""
 from __future__ import annotations
 
-import json
 import time
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
@@ -97,16 +96,16 @@ def round_exclusions(round_id: str) -> dict:
 @api_doc(params=BOARD_PARAMS, responses={200: LEADERBOARD_SCHEMA}, tags=["leaderboard"])
 def leaderboard_api():
     """The live leaderboard of a round and category."""
-    def compute() -> dict:
+    def compute() -> str:
         round_, category, counts = board_scope()
         settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
         body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
         body["exclusions"] = round_exclusions(round_.id)  # public: what was kept out, by reason and team
-        return body
+        return current_app.json.dumps(body) + "\n"  # as jsonify writes it
 
     # At most once a second per scope, shared by every process (voting.leaderboard.BoardCache).
-    scope = json.dumps([request.args.get("round"), request.args.get("category"), current_lang()])
-    return jsonify(board_cache().get(scope, compute))
+    scope = "\x1f".join([request.args.get("round") or "", request.args.get("category") or "", current_lang()])
+    return current_app.response_class(board_cache().get(scope, compute), mimetype="application/json")
 
 
 def board_cache() -> BoardCache:
