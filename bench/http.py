@@ -68,11 +68,10 @@ def run(profile=None) -> dict:
         healthz, noop, cycle = (statistics.median(rates[k]) for k in ("healthz", "noop", "cycle"))
         half = cycle / 2 / 2  # half the saturation, in cycles per second (two requests a cycle)
         base = settled_votes(url)
-        result = load.run(url, [Group("cycle", PROCS, rate=half), Group("poll", 1)], citizens, LATENCY_S)
+        # The poller reads on for 3 s after the voting stops, so the phase's last votes are seen arriving.
+        result = load.run(url, [Group("cycle", PROCS, rate=half), Group("poll", 1, linger=3.0)], citizens, LATENCY_S)
         paced, polls = result["cycle"][0], result["poll"][0]
         errors += paced.errors + polls.errors
-        time.sleep(2)  # the last votes of the phase reach the board
-        polls.polls.extend(load.run(url, [Group("poll", 1)], [], 1.0)["poll"][0].polls)
         delays = vote_to_board(paced.counted_at, polls.polls, base)
         board = load.run(url, [Group("board", PROCS), Group("cycle", 2, rate=STREAM_CYCLES)], citizens, PHASE_S)
         errors += board["board"][0].errors + board["cycle"][0].errors

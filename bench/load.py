@@ -147,6 +147,7 @@ class Group:
     procs: int
     rate: float | None = None  # cycles per second over the whole group (cycle only)
     interval: float = 0.05  # poll only
+    linger: float = 0.0  # seconds this group keeps going after the others stop (a poller seeing the last votes)
 
 
 def run(base_url: str, groups: list[Group], citizens: list, duration: float) -> dict[str, tuple[Report, float]]:
@@ -160,7 +161,7 @@ def run(base_url: str, groups: list[Group], citizens: list, duration: float) -> 
             mine = citizens[i::group.procs] if citizens else []
             rate = group.rate / group.procs if group.rate else None
             kinds[index] = group.kind
-            procs.append(ctx.Process(target=worker, args=(index, base_url, group.kind, mine, duration, rate,
+            procs.append(ctx.Process(target=worker, args=(index, base_url, group.kind, mine, duration + group.linger, rate,
                                                           group.interval, barrier, out), daemon=True))
             index += 1
     for p in procs:
