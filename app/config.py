@@ -41,6 +41,7 @@ class Defaults:
     LOGIN_PROVIDER_DEADLINE = 10.0  # seconds for all provider calls of one login request together
     WORKER_IN_PROCESS = True
     METRICS_TOKEN = ""  # bearer token a Prometheus scraper sends; empty: /metrics answers 404
+    BOARD_MAX_AGE_S = 1.0  # the public board is recomputed at most this often per scope, never served older
 
 
 # Settings that must come from the environment in production.

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import logging
+import select as select_fd
 import threading
+import time
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 
 log = logging.getLogger("arena.db")
@@ -70,7 +72,41 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    event.listen(engine, "checkin", _mark_idle)
+    event.listen(engine, "checkout", _ping_if_in_doubt)
+    return engine
+
+
+# A pooled connection is pinged on checkout only when in doubt, not on every checkout (a round trip each):
+# when the server sent something while it sat idle (a terminated backend, a restart or a failover
+# send an error and close the socket: the socket turns readable), or when it sat idle longer than this.
+PING_IDLE_AFTER_S = 10.0
+
+
+def _mark_idle(_dbapi_conn, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_in_doubt(dbapi_conn, record, _proxy) -> None:
+    idle_since = record.info.get("idle_since")
+    if idle_since is None:
+        return  # just connected
+    try:
+        readable = bool(select_fd.select([dbapi_conn.fileno()], [], [], 0)[0])
+    except (OSError, ValueError):  # a closed socket
+        raise DisconnectionError("connection closed while pooled") from None
+    if not readable and time.monotonic() - idle_since < PING_IDLE_AFTER_S:
+        return
+    try:
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_conn.rollback()
+    except Exception as exc:  # any failure: the pool drops this connection and checks out another
+        raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
 
 
 def init_app(app: Flask) -> None:

@@ -14,16 +14,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import click
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, g
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.datastructures import CallbackDict
 
 from app.config import is_true
-from app.db import utcnow
-from app.models import WebSession
+from app.db import discard, get_session, utcnow
+from app.models import User, WebSession
 
 log = logging.getLogger("arena.sessions")
 
@@ -95,9 +95,16 @@ def purge_expired(db: Session, now: datetime) -> int:
 
 
 def _load(db: Session, token: str, now: datetime) -> ServerSession | None:
-    row = db.get(WebSession, token_id(token))
-    if row is None or row.expires_at <= now:
+    """The session of `token`, read with its user and the user's roles in one query: the user lands in
+    `db`'s identity map, where `current_user()` then finds it without another round trip. Nothing is
+    cached across requests, so an ended session, a suspension or a revoked role counts at the next one."""
+    stmt = (select(WebSession, User).outerjoin(User, User.id == WebSession.user_id)
+            .where(WebSession.id == token_id(token)).options(joinedload(User.roles)))
+    found = db.execute(stmt).unique().first()
+    if found is None or found[0].expires_at <= now:
         return None
+    row = found[0]
+    db.info["session_user"] = found[1]  # the identity map holds objects weakly: keep it for current_user()
     try:
         data = json.loads(row.data)
     except ValueError:
@@ -118,9 +125,12 @@ class DatabaseSessionInterface(SessionInterface):
         if not token or len(token) > MAX_TOKEN_CHARS:
             return ServerSession()
         try:
-            with app.extensions["db_sessionmaker"]() as db:
-                return _load(db, token, utcnow()) or ServerSession()
+            # The request's own database session: one checkout and one transaction for the whole request.
+            return _load(get_session(), token, utcnow()) or ServerSession()
         except SQLAlchemyError:
+            broken = g.pop("db_session", None)
+            if broken is not None:  # the next user of get_session() starts afresh
+                discard(broken)
             # Raising here would break even /healthz and the error page; current_user() answers 503.
             log.warning("session store unreachable", exc_info=True)
             unknown = ServerSession()

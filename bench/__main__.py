@@ -7,20 +7,40 @@ import time
 from bench import http, ratings, rebuild, sybil
 
 
-def main() -> None:
+def main(parts: list[str]) -> None:
+    """`python -m bench` runs every part; `python -m bench http` (or ratings, rebuild, sybil) only those named."""
+    wanted = set(parts) or {"ratings", "rebuild", "http", "sybil"}
     started = time.perf_counter()
-    print("measuring (a) ratings ...", file=sys.stderr, flush=True)
-    rating_rows = ratings.run()
-    print("measuring (e) ratings compute end to end (10M-line files written to a temporary directory) ...",
-          file=sys.stderr, flush=True)
-    e2e = ratings.end_to_end()
-    print("measuring (f) style control (in memory, then from PostgreSQL) ...", file=sys.stderr, flush=True)
-    style, style_sql = ratings.style_control(), ratings.style_from_postgresql()
-    print("measuring (b) rebuild from PostgreSQL ...", file=sys.stderr, flush=True)
-    board = rebuild.run()
-    print("measuring (c) votes/s under gunicorn ...", file=sys.stderr, flush=True)
-    web = http.run()
     lines = ["| measurement | ours | reference | ratio | target | check |", "|---|---|---|---|---|---|"]
+    rating_rows = []
+    if "ratings" in wanted:
+        print("measuring (a) ratings ...", file=sys.stderr, flush=True)
+        rating_rows = ratings.run()
+        print("measuring (e) ratings compute end to end (10M-line files written to a temporary directory) ...",
+              file=sys.stderr, flush=True)
+        e2e = ratings.end_to_end()
+        print("measuring (f) style control (in memory, then from PostgreSQL) ...", file=sys.stderr, flush=True)
+        style, style_sql = ratings.style_control(), ratings.style_from_postgresql()
+        lines += rating_lines(rating_rows)
+    if "rebuild" in wanted:
+        print("measuring (b) rebuild from PostgreSQL ...", file=sys.stderr, flush=True)
+        lines += board_lines(rebuild.run())
+    if "http" in wanted:
+        print("measuring (c) the citizen path over HTTP (production-style stack) ...", file=sys.stderr, flush=True)
+        lines += http.table_rows(http.run())
+    if "ratings" in wanted:
+        lines += end_to_end_lines(e2e, rating_rows)
+        lines += ratings.style_lines(style, style_sql)
+    print("\n".join(lines))
+    if "sybil" in wanted:
+        print("measuring (d) sybil campaigns against the detectors ...", file=sys.stderr, flush=True)
+        print()
+        sybil.run()
+    print(f"\nbench finished in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def rating_lines(rating_rows: list[dict]) -> list[str]:
+    lines = []
     for r in rating_rows:
         note = "" if r["ref_rounds_run"] == 100 else f" (ran {r['ref_rounds_run']} rounds, extrapolated to 100)"
         lines.append(f"| (a) board from raw votes (BT, the default method's intervals: anchored sandwich, no bootstrap), {r['votes']:,} votes, 20 models (best of 3) | {r['ours_s']:.3f} s | "
@@ -28,22 +48,16 @@ def main() -> None:
                      f">= 200x at 100k | {'ok' if r['votes'] != 100_000 or r['ratio'] >= 200 else 'MISSED'} |")
         lines.append(f"| (a) max abs rating diff vs reference, {r['votes']:,} votes | {r['max_diff']:.2e} | | | "
                      f"<= 0.01 | {'ok' if r['max_diff'] <= 0.01 else 'MISSED'} |")
-    lines.append(f"| (b) board from PostgreSQL, {board['votes']:,} votes: SQL aggregate + the default method's board | "
-                 f"{board['sql_board_s']:.2f} s | | | <= 10 s | {'ok' if board['sql_board_s'] <= 10 else 'MISSED'} |")
-    lines.append(f"| (b) live-board rebuild (replay + Elo) into Redis / in process | {board['rebuild_redis_s']:.2f} s / "
-                 f"{board['rebuild_memory_s']:.2f} s | | | <= 10 s | "
-                 f"{'ok' if board['rebuild_redis_s'] <= 10 else 'MISSED'} |")
-    lines.append(f"| (b) bulk load with COPY (setup, not a target) | {board['load_s']:.1f} s | | | | |")
-    lines.append(f"| (c) votes/s, full vote request, gunicorn gthread 2x4 | {web['vote_rps']:.0f}/s | "
-                 f"no-op endpoint {web['noop_rps']:.0f}/s | {web['ratio'] * 100:.0f}% | >= 40% | "
-                 f"{'ok' if web['ratio'] >= 0.4 else 'MISSED'} (errors: {web['errors']}) |")
-    lines += end_to_end_lines(e2e, rating_rows)
-    lines += ratings.style_lines(style, style_sql)
-    print("\n".join(lines))
-    print("measuring (d) sybil campaigns against the detectors ...", file=sys.stderr, flush=True)
-    print()
-    sybil.run()
-    print(f"\nbench finished in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return lines
+
+
+def board_lines(board: dict) -> list[str]:
+    return [f"| (b) board from PostgreSQL, {board['votes']:,} votes: SQL aggregate + the default method's board | "
+            f"{board['sql_board_s']:.2f} s | | | <= 10 s | {'ok' if board['sql_board_s'] <= 10 else 'MISSED'} |",
+            f"| (b) live-board rebuild (replay + Elo) into Redis / in process | {board['rebuild_redis_s']:.2f} s / "
+            f"{board['rebuild_memory_s']:.2f} s | | | <= 10 s | "
+            f"{'ok' if board['rebuild_redis_s'] <= 10 else 'MISSED'} |",
+            f"| (b) bulk load with COPY (setup, not a target) | {board['load_s']:.1f} s | | | | |"]
 
 
 GIB = 1024.0  # MiB
@@ -77,4 +91,4 @@ def end_to_end_lines(e2e: list[dict], rating_rows: list[dict]) -> list[str]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

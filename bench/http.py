@@ -1,112 +1,116 @@
-"""(c) Votes per second through the full vote request under gunicorn (gthread) vs a no-op endpoint of the same app."""
+"""(c) The citizen path over HTTP on the production-style stack (issue 13), every figure from one run.
+
+`bench.stack` starts a scratch PostgreSQL database, a private redis-server, gunicorn gthread 2x4 and the
+rating worker; 50 citizens log in through the real login flow (bench.citizens); then, with 8 client
+processes on the same machine:
+1. GET /healthz (no session, no database: the stack's own limit), POST /bench/noop with session and CSRF,
+   and the citizen cycle (start a battle with a random curated prompt, vote), PHASE_S each, three times
+   in turn; the median of the three;
+2. the cycle offered at half the measured saturation (open loop): vote and battle-start p50/p99, and a
+   poller reading the board every 50 ms: vote-to-board latency of every counted vote;
+3. GET /api/leaderboard as fast as it answers while a steady stream of STREAM_CYCLES cycles/s votes.
+"""
 from __future__ import annotations
 
-import http.client
-import json
-import multiprocessing
 import os
-import socket
-import subprocess
-import sys
+import statistics
 import time
-import uuid
-from datetime import timedelta
 
-from bench.scratch import copy_battles, private_redis, scratch_database, seed_contest
+import requests
 
-USERS, DURATION_S = 8, 8.0  # one client process per user
-BATTLES_PER_USER = 4000
+from bench import load
+from bench.citizens import log_in_many
+from bench.load import Group, percentile, vote_to_board
+from bench.stack import production_stack
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def login_tokens(url: str, users: list[int]) -> list[str]:
-    """Real server-side sessions for the bench users (what a login creates)."""
-    from app.db import new_session, utcnow
-    from app.sessions import open_user_session
-    from tests.builders import make_test_app
-
-    app = make_test_app(url)
-    with app.app_context(), new_session() as session:
-        tokens = [open_user_session(session, uid, utcnow(), timedelta(days=1)) for uid in users]
-        session.commit()
-    app.extensions["db_engine"].dispose()
-    return tokens
+CITIZENS = 50
+PROCS = 8
+PHASE_S = float(os.environ.get("BENCH_PHASE_S", "10"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+LATENCY_S = float(os.environ.get("BENCH_LATENCY_S", "15"))
+STREAM_CYCLES = 10.0  # cycles per second voting while the board is read
 
 
-def client_loop(port: int, token: str, battles: list[str], kind: str, until: float, out) -> None:
-    """One keep-alive connection voting (or calling the no-op) as fast as it can until `until`."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    cookie = {"Cookie": f"arena_session={token}"}
-    conn.request("GET", "/api/me", headers=cookie)
-    me = conn.getresponse()
-    csrf = json.loads(me.read())["csrf_token"]
-    headers = {**cookie, "X-CSRF-Token": csrf, "Content-Type": "application/json"}
-    done = errors = 0
-    while time.monotonic() < until and done < len(battles):
-        path = f"/api/battles/{battles[done]}/vote" if kind == "vote" else "/bench/noop"
-        conn.request("POST", path, body=b'{"winner": "a"}', headers=headers)
-        resp = conn.getresponse()
-        resp.read()
-        done += 1
-        errors += resp.status != 200
-    out.put((done, errors))
+def settled_votes(base_url: str, timeout: float = 30) -> int:
+    """The board's vote count once it stops moving (the previous phase's votes all applied)."""
+    last, deadline = None, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        votes = requests.get(base_url + "/api/leaderboard", timeout=10).json()["votes"]
+        if votes == last:
+            return votes
+        last = votes
+        time.sleep(1.0)
+    raise RuntimeError("the board kept moving for 30 s after the load stopped")
 
 
-def measure(port: int, tokens: list[str], battles: dict[int, list[str]], kind: str) -> tuple[float, int]:
-    """Requests per second over DURATION_S with USERS connections spread over PROCS processes."""
-    out = multiprocessing.Queue()
-    until = time.monotonic() + DURATION_S
-    start = time.monotonic()
-    procs = [multiprocessing.Process(target=client_loop, args=(port, tokens[i], battles[i], kind, until, out))
-             for i in range(len(tokens))]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join()
-    elapsed = time.monotonic() - start
-    return sum(d for d, _ in results) / elapsed, sum(e for _, e in results)
-
-
-def start_gunicorn(url: str, redis_url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "ARENA_DATABASE_URL": url, "ARENA_REDIS_URL": redis_url, "ARENA_ENV": "development",
-           "ARENA_SECRET_KEY": uuid.uuid4().hex * 2, "ARENA_LOG_LEVEL": "WARNING", "ARENA_COOKIE_SECURE": "false",
-           "ARENA_LIMIT_VOTE_ACCOUNT": "1000000 per minute", "ARENA_LIMIT_VOTE_ADDRESS": "1000000 per minute",
-           "ARENA_LIMIT_VOTE_GLOBAL": "1000000 per minute"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", "2", "--threads", "4",
-                             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi_app:app"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
+def run(profile=None) -> dict:
+    """Every figure of the HTTP part. `profile(stack)` (optional) is called once the stack is up and
+    returns a context manager wrapped around the saturation phases (bench.profile uses it)."""
+    load_before = os.getloadavg()
+    with production_stack() as stack:
+        url = stack.base_url
+        citizens = [(c.token, c.csrf) for c in log_in_many(url, CITIZENS)]
+        load.run(url, [Group("cycle", PROCS), Group("healthz", 2)], citizens, 3.0)  # warm every code path
+        rates: dict[str, list[float]] = {"healthz": [], "noop": [], "cycle": []}
+        errors = 0
+        sampler = profile(stack) if profile else None
+        if sampler:
+            sampler.__enter__()
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
-
-
-def run(redis_port: int = 6397) -> dict:
-    """No-op rate, vote rate, their ratio."""
-    with scratch_database() as (url, conninfo), private_redis(redis_port) as redis_url:
-        _models, users = seed_contest(conninfo, 20, USERS)
-        battles = {i: [f"hb{i:02d}{j:06d}" for j in range(BATTLES_PER_USER)] for i in range(USERS)}
-        copy_battles(conninfo, ((bid, users[i], _models[j % 20], _models[(j + 1 + i) % 20 if (1 + i) % 20 else (j + 2) % 20])
-                                for i, ids in battles.items() for j, bid in enumerate(ids)))
-        tokens = login_tokens(url, users)
-        port = free_port()
-        server = start_gunicorn(url, redis_url, port)
-        try:
-            measure(port, tokens, {i: ["warm"] * 50 for i in range(USERS)}, "noop")  # warm both workers
-            noop_rate, noop_err = measure(port, tokens, battles, "noop")
-            vote_rate, vote_err = measure(port, tokens, battles, "vote")
+            for _ in range(REPEATS):
+                for kind in rates:
+                    report, rps = load.run(url, [Group(kind, PROCS)], citizens, PHASE_S)[kind]
+                    rates[kind].append(rps)
+                    errors += report.errors
         finally:
-            server.terminate()
-            server.wait(30)
-    return {"noop_rps": noop_rate, "vote_rps": vote_rate, "ratio": vote_rate / noop_rate,
-            "errors": noop_err + vote_err}
+            if sampler:
+                sampler.__exit__(None, None, None)
+        healthz, noop, cycle = (statistics.median(rates[k]) for k in ("healthz", "noop", "cycle"))
+        half = cycle / 2 / 2  # half the saturation, in cycles per second (two requests a cycle)
+        base = settled_votes(url)
+        # The poller reads on for 3 s after the voting stops, so the phase's last votes are seen arriving.
+        result = load.run(url, [Group("cycle", PROCS, rate=half), Group("poll", 1, linger=3.0)], citizens, LATENCY_S)
+        paced, polls = result["cycle"][0], result["poll"][0]
+        errors += paced.errors + polls.errors
+        delays = vote_to_board(paced.counted_at, polls.polls, base)
+        board = load.run(url, [Group("board", PROCS), Group("cycle", 2, rate=STREAM_CYCLES)], citizens, PHASE_S)
+        errors += board["board"][0].errors + board["cycle"][0].errors
+        stream_rate = board["cycle"][1] / 2
+    return {"healthz_rps": healthz, "noop_rps": noop, "cycle_rps": cycle, "rates": rates,
+            "half_cycles": half, "offered_cycles": paced.requests / 2 / LATENCY_S,
+            "vote_p50": percentile(paced.vote_ms, 0.5), "vote_p99": percentile(paced.vote_ms, 0.99),
+            "battle_p50": percentile(paced.battle_ms, 0.5), "battle_p99": percentile(paced.battle_ms, 0.99),
+            "fresh_p50": percentile(delays, 0.5), "fresh_p99": percentile(delays, 0.99), "fresh_max": max(delays, default=float("nan")),
+            "fresh_n": len(delays), "board_rps": board["board"][1], "stream_cycles": stream_rate,
+            "errors": errors, "load_before": load_before, "load_after": os.getloadavg()}
+
+
+def table_rows(w: dict) -> list[str]:
+    """The HTTP part's rows of the bench table: ours, reference, ratio, goal, ok/MISSED."""
+    def check(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    h, n, c = w["healthz_rps"], w["noop_rps"], w["cycle_rps"]
+    spread = ", ".join(f"{k} {'/'.join(f'{v:.0f}' for v in vs)}" for k, vs in w["rates"].items())
+    return [
+        f"| (c) no-op `GET /healthz` (no session, no database), 8 client processes, median of {REPEATS} | "
+        f"{h:.0f} req/s | | | | runs: {spread} |",
+        f"| (c) no-op `POST /bench/noop` with session and CSRF | {n:.0f} req/s | /healthz {h:.0f} req/s | "
+        f"{n / h * 100:.0f}% | | |",
+        f"| (c) citizen cycle (battle start with a random curated prompt + vote), 50 citizens logged in through "
+        f"the real flow | {c:.0f} req/s ({c / 2:.1f} cycles/s) | /healthz {h:.0f} req/s | {c / h * 100:.0f}% | "
+        f">= 50% | {check(c / h >= 0.5)} |",
+        f"| (c) citizen cycle against the session+CSRF no-op (second line) | {c:.0f} req/s | no-op {n:.0f} req/s | "
+        f"{c / n * 100:.0f}% | | |",
+        f"| (c) vote p50 / p99 at half saturation ({w['offered_cycles']:.1f} cycles/s offered, open loop) | "
+        f"{w['vote_p50']:.0f} / {w['vote_p99']:.0f} ms | | | p99 <= 50 ms | {check(w['vote_p99'] <= 50)} |",
+        f"| (c) battle start p50 / p99 at half saturation | {w['battle_p50']:.0f} / {w['battle_p99']:.0f} ms | | | "
+        f"p99 <= 80 ms | {check(w['battle_p99'] <= 80)} |",
+        f"| (c) `GET /api/leaderboard` under a vote stream of {w['stream_cycles']:.0f} cycles/s | "
+        f"{w['board_rps']:.0f} req/s | /healthz {h:.0f} req/s | {w['board_rps'] / h * 100:.0f}% | >= 70% | "
+        f"{check(w['board_rps'] / h >= 0.7)} |",
+        f"| (c) vote to live board p99 / max, {w['fresh_n']} counted votes at half saturation, board read every "
+        f"50 ms (p50 {w['fresh_p50']:.2f} s) | {w['fresh_p99']:.2f} / {w['fresh_max']:.2f} s | | | p99 <= 1 s | {check(w['fresh_p99'] <= 1)} |",
+        f"| (c) error answers in every phase; machine load average (1 min) before / after | {w['errors']} | | | 0 | "
+        f"{check(w['errors'] == 0)} (load {w['load_before'][0]:.1f} / {w['load_after'][0]:.1f}) |",
+    ]

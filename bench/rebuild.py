@@ -62,7 +62,7 @@ def live_rebuild(url: str, board) -> float:
     return elapsed
 
 
-def run(n_votes: int = 1_000_000, redis_port: int = 6396) -> dict:
+def run(n_votes: int = 1_000_000, redis_port: int = 6657) -> dict:
     """Load, then time the SQL board and the live rebuild (into a private Redis, and in process)."""
     with scratch_database() as (url, conninfo):
         start = time.perf_counter()

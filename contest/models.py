@@ -202,6 +202,21 @@ class Battle(Base):
     )
 
 
+class ExposureCount(Base):
+    """How many battles a round showed per category and ordered pair (voided ones included: they were
+    shown). Kept by a trigger on `battles` (migration 0009) in the inserting transaction, whoever inserts,
+    so pair sampling reads a few rows instead of grouping the round's battles on every start."""
+
+    __tablename__ = "round_exposure"
+    __table_args__ = (CheckConstraint("battles >= 0", name="battles_not_negative"),)
+
+    round_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    model_a_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    model_b_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    battles: Mapped[int] = mapped_column(Integer)
+
+
 class BattleTurn(Base):
     """One prompt and both answers, with the timings the anomaly detectors need."""
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.db import could_be_id, hold_until_transaction_end
 
 from contest.backends import is_bank
-from contest.models import BankAnswer, Battle, BattleTurn, Model, Prompt, Round
+from contest.models import BankAnswer, Battle, BattleTurn, ExposureCount, Model, Prompt, Round
 from contest.sampling import Exposure, RoundExposure
 
 
@@ -37,6 +37,17 @@ def prompts_for(session: Session, categories: list[str], category: str | None = 
     whose answers that user has not had revealed yet."""
     wanted = [category] if category else categories
     stmt = select(Prompt).where(Prompt.active.is_(True), Prompt.category.in_(wanted)).order_by(Prompt.id)
+    if unseen_by is not None:
+        stmt = stmt.where(Prompt.id.not_in(_revealed_prompt_ids(unseen_by)))
+    return list(session.scalars(stmt))
+
+
+def prompt_ids_for(session: Session, categories: list[str], category: str | None = None,
+                   unseen_by: int | None = None) -> list[str]:
+    """The ids `prompts_for` would return, in the same order (a battle start draws one of them: the ids
+    alone cost a fraction of loading every prompt of the pool)."""
+    wanted = [category] if category else categories
+    stmt = select(Prompt.id).where(Prompt.active.is_(True), Prompt.category.in_(wanted)).order_by(Prompt.id)
     if unseen_by is not None:
         stmt = stmt.where(Prompt.id.not_in(_revealed_prompt_ids(unseen_by)))
     return list(session.scalars(stmt))
@@ -103,10 +114,10 @@ def lock_round_writes(session: Session, round_id: str) -> None:
 
 
 def round_exposure(session: Session, round_id: str) -> RoundExposure:
-    """How often each model, pair and side was drawn in a round, in total and per category (one query)."""
-    stmt = (select(Battle.category, Battle.model_a_id, Battle.model_b_id, func.count())
-            .where(Battle.round_id == round_id)
-            .group_by(Battle.category, Battle.model_a_id, Battle.model_b_id))
+    """How often each model, pair and side was drawn in a round, in total and per category (one query of
+    the counts the battles' trigger keeps: a few rows per category, however many battles the round holds)."""
+    stmt = (select(ExposureCount.category, ExposureCount.model_a_id, ExposureCount.model_b_id, ExposureCount.battles)
+            .where(ExposureCount.round_id == round_id))
     counts = RoundExposure()
     for category, a, b, n in session.execute(stmt):
         counts.add(category, a, b, n)

@@ -132,11 +132,11 @@ def _resolve_prompt(session: Session, user_id: int, round_: Round, req: BattleRe
         if not free_prompts_allowed(round_):
             raise ArenaError("free_prompt_unavailable")
         return None, _checked_prompt(req.prompt, settings), req.category or round_.categories[0]
-    pool = queries.prompts_for(session, round_.categories, req.category, unseen_by=user_id)
+    pool = queries.prompt_ids_for(session, round_.categories, req.category, unseen_by=user_id)
     if not pool:
-        seen_all = bool(queries.prompts_for(session, round_.categories, req.category))
+        seen_all = bool(queries.prompt_ids_for(session, round_.categories, req.category))
         raise ArenaError("no_unseen_prompts" if seen_all else "no_prompts", 404)
-    prompt = pool[rng.randrange(len(pool))]
+    prompt = session.get(Prompt, pool[rng.randrange(len(pool))])
     return prompt, prompt.text, prompt.category
 
 
@@ -186,6 +186,7 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     roster_ids = [rm.model_id for rm in round_.roster]
     bank = queries.bank_answers(session, prompt.id, roster_ids) if prompt is not None else {}
     models = _available(round_, now, bank)
+    demo = round_shows_demo(session, round_)  # read before the round's draws are serialised, not while
     queries.lock_draws(session, round_.id)
     if req.pair is not None:  # designed, not drawn: no propensity
         if not all(m in models for m in req.pair):
@@ -206,8 +207,7 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     sides = {"a": models[draw.a], "b": models[draw.b]}
     answers = {s: _draw_sample(bank, m, rng) for s, m in sides.items()}
     backends = {s: _backend(m, answers[s], settings, environ) for s, m in sides.items()}
-    return PreparedTurn(battle, turn, backends, {s: [{"role": "user", "content": text}] for s in sides},
-                        round_shows_demo(session, round_))
+    return PreparedTurn(battle, turn, backends, {s: [{"role": "user", "content": text}] for s in sides}, demo)
 
 
 def _history(battle: Battle, side: str) -> Messages:

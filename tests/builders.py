@@ -13,7 +13,8 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 def make_test_app(db_url: str, **overrides):
     config = {"ENV": "testing", "DATABASE_URL": db_url, "SECRET_KEY": "test-secret-" + "x" * 32,
-              "LOG_JSON": True, "REDIS_URL": ""}
+              "LOG_JSON": True, "REDIS_URL": "",
+              "BOARD_MAX_AGE_S": 0.0}  # the board afresh on every read; tests of its cache set their own age
     config.update(overrides)
     app = create_app(config)
     from tests.clients import CsrfClient

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Callable, NamedTuple
+
+from redis.exceptions import RedisError
 
 from sqlalchemy.orm import Session
 
@@ -172,3 +176,83 @@ def matrix(counts: ScopeCounts, round_: Round, category: str, lang: str) -> dict
     payload = matrix_payload(tally_from_cells(len(models), counts.cells)) if models else {"battles": [], "win_rate": []}
     return {"round": round_.id, "category": category, "prompt_lang": counts.prompt_lang, "source": counts.source,
             "models": [{"name": model_name(m), "team": team_name(m, lang)} for m in models], **payload}
+
+
+LOCK_MS = 1000  # a recompute that takes longer (its process died) is given up on
+WAIT_STEP_S = 0.003
+
+
+class BoardCache:
+    """The public board's answer per scope, recomputed at most once per `max_age` seconds and never served
+    older than that: under a steady vote stream a read costs one Redis GET instead of the live counts, the
+    SQL checks and the rating maths on every request.
+
+    With Redis, one copy is shared by every process and host (so the board cannot step backwards between
+    two web processes) and one process recomputes a stale scope at a time (a lock with an expiry); a reader
+    that finds the lock taken computes its own answer rather than serve a stale one, and so does every
+    reader while Redis fails. Without Redis (the embedded default, one process) the copy lives in memory.
+    `max_age` 0 turns the cache off.
+    """
+
+    PREFIX = "arena:board-cache:"
+
+    def __init__(self, client, max_age: float, clock: Callable[[], float]):
+        self.client, self.max_age, self.clock = client, max_age, clock
+        self._local: dict[str, tuple[float, dict]] = {}
+        self._local_lock = threading.Lock()
+
+    def get(self, key: str, compute: Callable[[], str]) -> str:
+        """The scope's answer, as the text `compute` makes (kept and served as text: a read parses nothing)."""
+        if self.max_age <= 0:
+            return compute()
+        if self.client is None:
+            return self._get_local(key, compute)
+        try:
+            return self._get_shared(key, compute)
+        except RedisError as exc:
+            log.warning("board cache unavailable, computing the board: %s", exc)
+            return compute()
+
+    def _get_local(self, key: str, compute: Callable[[], str]) -> str:
+        with self._local_lock:  # one thread recomputes; the others wait for its answer
+            held = self._local.get(key)
+            if held is not None and self.clock() - held[0] < self.max_age:
+                return held[1]
+            at = self.clock()
+            body = compute()
+            self._local[key] = (at, body)
+            return body
+
+    def _fresh(self, key: str) -> str | None:
+        """The shared copy if younger than max_age (stored as "<computed at> <text>")."""
+        raw = self.client.get(self.PREFIX + key)
+        if raw is None:
+            return None
+        at, _, body = raw.partition(" ")
+        return body if self.clock() - float(at) < self.max_age else None
+
+    def _get_shared(self, key: str, compute: Callable[[], str]) -> str:
+        body = self._fresh(key)
+        if body is not None:
+            return body
+        lock = self.PREFIX + "lock:" + key
+        if not self.client.set(lock, "1", nx=True, px=LOCK_MS):
+            return self._wait_for_fresh(key, compute)
+        try:
+            at = self.clock()  # before the counts are read: the copy's age is an upper bound
+            body = compute()
+            self.client.set(self.PREFIX + key, f"{at!r} {body}", px=int(self.max_age * 1000) + 1000)
+            return body
+        finally:
+            self.client.delete(lock)
+
+    def _wait_for_fresh(self, key: str, compute: Callable[[], str]) -> str:
+        """Another process is recomputing: its answer, once stored (copies reach readers in the order
+        they were computed, so the board never steps back); our own if it does not come in time."""
+        deadline = self.clock() + LOCK_MS / 1000
+        while self.clock() < deadline:
+            time.sleep(WAIT_STEP_S)
+            body = self._fresh(key)
+            if body is not None:
+                return body
+        return compute()

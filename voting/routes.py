@@ -13,11 +13,12 @@ from app.i18n import current_lang
 from app.limiter import client_address
 from app.metrics import VOTES
 from app.openapi import api_doc
+from app.redis_client import get_redis
 from contest.protocol import normalise_protocol
 from contest.queries import current_round, public_round
 from voting import charts
 from voting.blueprint import bp
-from voting.leaderboard import leaderboard, matrix, scope_counts, seoul_time
+from voting.leaderboard import BoardCache, leaderboard, matrix, scope_counts, seoul_time
 from voting.prompt_language import BOARD_LANGUAGES
 from voting.publication_view import board_rounds
 from voting.queries import exclusion_stats, round_has_demo_votes, round_vote_count
@@ -105,13 +106,29 @@ def leaderboard_api():
     """The live leaderboard of a round and category; with `?panel=`, that citizen panel's weighted board."""
     if request.args.get("panel"):
         return jsonify(panel_board_json(request.args["panel"], request.args.get("round")))
-    round_, category, counts = board_scope()
-    settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
-    body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
-    body["exclusions"] = round_exclusions(round_.id)  # public: what was kept out, by reason and team
-    body["style_control"] = style_control(get_session(), round_.id, category, counts.models, settings, current_lang())
-    get_session().commit()  # the styles of votes the style board read for the first time
-    return jsonify(body)
+
+    def compute() -> str:
+        round_, category, counts = board_scope()
+        settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
+        body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
+        body["exclusions"] = round_exclusions(round_.id)  # public: what was kept out, by reason and team
+        body["style_control"] = style_control(get_session(), round_.id, category, counts.models, settings,
+                                              current_lang())
+        get_session().commit()  # the styles of votes the style board read for the first time
+        return current_app.json.dumps(body) + "\n"  # as jsonify writes it
+
+    # At most once a second per scope, shared by every process (voting.leaderboard.BoardCache).
+    scope = "\x1f".join([request.args.get("round") or "", request.args.get("category") or "",
+                         request.args.get("prompt_lang") or "", current_lang()])
+    return current_app.response_class(board_cache().get(scope, compute), mimetype="application/json")
+
+
+def board_cache() -> BoardCache:
+    cache = current_app.extensions.get("board_cache")
+    if cache is None:
+        cache = current_app.extensions["board_cache"] = BoardCache(
+            get_redis(), current_app.config["BOARD_MAX_AGE_S"], time.time)
+    return cache
 
 
 @bp.get("/api/leaderboard/matrix")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.models import User
@@ -81,18 +81,38 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
                   winner=winner, created_at=now, excluded=reason is not None, excluded_reason=reason,
                   excluded_at=now if reason else None, client_hash=client, prompt_lang=target.prompt_lang,
                   is_demo=demo)
-    # Core statements: plain round trips, none of the unit-of-work bookkeeping on the hot path.
     try:
-        session.execute(insert(Vote).values(**fields))
+        _store(session, fields, now)
     except IntegrityError as exc:  # a concurrent duplicate lost the race on the unique constraint
         session.rollback()
         raise VoteRejected("already_voted") from exc
-    session.execute(insert(VoteOutbox).values(vote_id=fields["id"], event="cast", created_at=now, attempts=0))
-    session.execute(update(Battle).where(Battle.id == target.battle_id).values(status="voted"))
     # Last: appending serialises the round's votes until commit, so the lock is held as briefly as can be.
     log_store.append_cast(session, target, fields["id"], user.id, winner, now, reason)
     _check_still_open(session, target, now)
     return CastVote(vote=Vote(**fields), model_a=target.model_a, model_b=target.model_b)
+
+
+def _store(session: Session, fields: dict, now: datetime) -> None:
+    """The vote's three writes: the Vote row, its outbox record and the battle marked voted. Core statements
+    (none of the unit-of-work bookkeeping on the hot path); on PostgreSQL one statement, the first two
+    writes as data-modifying CTEs (the foreign key of the outbox record is checked at its end, the vote
+    row there), so one round trip; elsewhere three."""
+    vote = insert(Vote).values(**fields)
+    outbox = dict(event="cast", created_at=now, attempts=0)
+    mark = update(Battle).where(Battle.id == fields["battle_id"]).values(status="voted")
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(vote)
+        session.execute(insert(VoteOutbox).values(vote_id=fields["id"], **outbox))
+        session.execute(mark)
+        return
+    stored = vote.returning(Vote.id).cte("stored_vote")
+    columns = VoteOutbox.__table__.c
+    queued = insert(VoteOutbox).from_select(
+        ["vote_id", *outbox], select(stored.c.id, *(literal(v, columns[k].type) for k, v in outbox.items()))
+    ).cte("queued_vote")
+    result = session.execute(mark.add_cte(stored, queued).returning(Battle.id))
+    if result.scalar_one_or_none() is None:  # the battle row was read under its lock: it cannot be missing
+        raise RuntimeError(f"battle {fields['battle_id']} vanished while its vote was stored")
 
 
 def _check_votable(target: VoteTarget, now: datetime) -> None:

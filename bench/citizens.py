@@ -1,0 +1,34 @@
+"""Citizens logged in through the real login flow: the app's login redirect, the provider's authorize
+form (oidc-provider-mock, as the tests use it), the app's callback; then `GET /api/me` for the CSRF token."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+COOKIE = "arena_session"
+
+
+@dataclass(frozen=True)
+class Citizen:
+    subject: str
+    token: str  # the session cookie's value
+    csrf: str
+
+
+def log_in(base_url: str, subject: str) -> Citizen:
+    with requests.Session() as http:
+        start = http.get(f"{base_url}/auth/login/local", allow_redirects=False, timeout=30)
+        assert start.status_code == 302, (start.status_code, start.text[:300])
+        authorized = requests.post(start.headers["Location"], data={"sub": subject}, allow_redirects=False,
+                                   timeout=30)
+        assert authorized.status_code == 302, (authorized.status_code, authorized.text[:300])
+        back = http.get(authorized.headers["Location"], allow_redirects=False, timeout=30)
+        assert back.status_code in (302, 303), (back.status_code, back.text[:300])
+        me = http.get(f"{base_url}/api/me", timeout=30)
+        assert me.status_code == 200, (me.status_code, me.text[:300])
+        return Citizen(subject, http.cookies[COOKIE], me.json()["csrf_token"])
+
+
+def log_in_many(base_url: str, count: int) -> list[Citizen]:
+    return [log_in(base_url, f"bench-citizen-{i:03d}") for i in range(count)]
