@@ -7,14 +7,14 @@ start reads a few rows. PostgreSQL: one statement-level trigger with a transitio
 million battles is one grouped upsert); SQLite: a row-level trigger. Backfilled from the battles.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

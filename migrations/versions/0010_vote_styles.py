@@ -4,14 +4,14 @@ Computed from the battle's stored answers the first time a style board reads the
 the board never reads answer texts twice. Rows for votes cast before this revision are filled the same way.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@
 - rounds.title_en: the round's title in English (the Korean title is shown when it is empty).
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from voting.prompt_language import prompt_language
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
