@@ -15,7 +15,7 @@ from contest.panel_models import PanelAssignment
 from contest.queries import current_round, prompts_for
 from contest.render import render_answer
 from contest.reveal import revealed_battle
-from contest.service import ArenaError, free_prompts_allowed, owned_battle, round_is_bank
+from contest.service import ArenaError, free_prompts_allowed, owned_battle
 
 # The strings arena.js needs, handed over as a JSON data block (no inline script).
 JS_STRINGS = [k for k in KO if k.startswith(("arena.", "share."))] + ["error.generic"]
@@ -51,8 +51,8 @@ def _page(battle=None, turns=(), outcome=None, panel_battle=False):
                            bank_only=bool(round_) and not free_prompts_allowed(round_), battle=battle, turns=turns,
                            allows=allowance(round_), reveal=outcome.get("reveal"), choice=outcome.get("winner"),
                            counted=outcome.get("counted"),
-                           # bank answers recur: a shared battle opens to others once the round closes (voting.shares)
-                           share_after=round_.closes_at if round_ and round_is_bank(round_) else None,
+                           # recurring answers: a shared battle opens to others later (voting.shares.opens_at)
+                           share_after=outcome.get("share_after"),
                            share_url=url_for("voting.shared_battle_page", token=token, _external=True) if token else None,
                            panel_battle=panel_battle, js_strings={k: t(k) for k in JS_STRINGS})
 

@@ -14,13 +14,20 @@ from pygments.util import ClassNotFound
 # Pygments' short token classes ("k", "s2", "c1"...): the only classes an answer may carry, and only on spans.
 TOKEN_CLASSES = frozenset(c for c in STANDARD_TYPES.values() if c)
 _formatter = HtmlFormatter(nowrap=True)
-MAX_HIGHLIGHTED_CHARS = 20_000  # a longer block is shown plain (highlighting is for reading, not a cost to pay)
+MAX_HIGHLIGHTED_CHARS = 8_000  # a longer block is shown plain (highlighting is for reading, not a cost to pay)
+# The languages highlighted: common ones whose lexers stay linear on hostile input (some of Pygments' ~600
+# lexers take seconds on a few thousand crafted characters, and a shared battle page is public).
+HIGHLIGHTED = frozenset({
+    "python", "py", "javascript", "js", "typescript", "ts", "java", "c", "cpp", "c++", "csharp", "c#", "go",
+    "rust", "kotlin", "swift", "ruby", "php", "sql", "bash", "sh", "shell", "json", "yaml", "yml", "toml",
+    "html", "css", "xml", "markdown", "md", "r", "scala", "dart", "lua", "diff", "ini",
+})
 
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
-    """Highlighted spans for a fenced block in a named language; plain escaped text otherwise."""
+    """Highlighted spans for a fenced block in a common language; plain escaped text otherwise."""
     name = (lang or "").strip().split(" ")[0].lower()
-    if name and len(code) <= MAX_HIGHLIGHTED_CHARS:
+    if name in HIGHLIGHTED and len(code) <= MAX_HIGHLIGHTED_CHARS:
         try:
             lexer = get_lexer_by_name(name, stripnl=False, ensurenl=False)
         except ClassNotFound:

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     runtime.init_runtime(app)
     checks = app.extensions.setdefault("vote_exclusion_checks", [])
     app.extensions["battle_outcome"] = shares.battle_outcome  # the arena page's hook (contest cannot import voting)
+    shares.register(app.extensions)  # shared links in the data copy; ended when the account is deleted
     app.extensions.setdefault("demo_seeders", []).append(runtime.demo_vote_seeder(checks))
     if not app.config.get("CODE_VERSION"):  # ARENA_CODE_VERSION, else git; read once at start
         app.config["CODE_VERSION"] = snapshots.detect_code_version()

@@ -13,10 +13,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import could_be_id
-from contest.models import Battle, Round
+from app.db import could_be_id, utcnow
+from contest.models import Battle, Prompt, Round
 from contest.reveal import revealed_battle
-from contest.service import round_is_bank
 from voting.models import BattleShare, Vote
 
 TokenSource = Callable[[], str]
@@ -79,24 +78,36 @@ def shared_battle(session: Session, token: str) -> Battle | None:
 
 
 def opens_at(session: Session, battle: Battle, now: datetime) -> datetime | None:
-    """When a shared battle may be read by others: None (now), or the close of its round.
+    """When a shared battle may be read by others: None (now), or the latest close of the open rounds
+    that could still show its answers to a citizen who has not voted.
 
-    A round answered from the curated bank shows the same answers to other citizens: a shared
-    battle read while that round still takes votes would tell them which model wrote an answer
-    before they vote on it. Such a link works once the round closes."""
-    round_ = session.get(Round, battle.round_id)
-    if round_ is not None and round_is_bank(round_) and round_.is_open(now):
-        return round_.closes_at
-    return None
+    Answers to a curated prompt recur: a bank serves the same samples in every round with the same
+    entrants and prompt, and a deterministic live model repeats itself. A shared battle that names the
+    models behind such answers while any open round could serve them (the prompt in its pool, either
+    model on its roster) would unblind that round. A battle on the citizen's own prompt has answers
+    no one else sees and opens at once."""
+    if battle.prompt_id is None:
+        return None
+    prompt = session.get(Prompt, battle.prompt_id)
+    models = {battle.model_a_id, battle.model_b_id}
+    later = None
+    for round_ in session.scalars(select(Round).where(Round.status == "open")):
+        if prompt is not None and prompt.category not in round_.categories:
+            continue
+        if models & {rm.model_id for rm in round_.roster}:
+            later = round_.closes_at if later is None else max(later, round_.closes_at)
+    return later
 
 
 def battle_outcome(session: Session, battle_id: str) -> dict[str, Any]:
     """What the owner's reloaded page shows of a voted battle: their choice, whether it counts, its link."""
     vote = session.scalar(select(Vote).where(Vote.battle_id == battle_id))
     token = session.scalar(select(BattleShare.token).where(BattleShare.battle_id == battle_id))
+    battle = session.get(Battle, battle_id)
+    after = opens_at(session, battle, utcnow()) if battle is not None else None
     if vote is None:
-        return {"share_token": token}
-    return {"winner": vote.winner, "counted": not vote.excluded, "share_token": token}
+        return {"share_token": token, "share_after": after}
+    return {"winner": vote.winner, "counted": not vote.excluded, "share_token": token, "share_after": after}
 
 
 def shared_view(session: Session, battle: Battle, lang: str) -> dict[str, Any]:
@@ -104,3 +115,22 @@ def shared_view(session: Session, battle: Battle, lang: str) -> dict[str, Any]:
     vote = session.scalar(select(Vote.winner).where(Vote.battle_id == battle.id))
     return {"turns": [(t.turn_no, t.prompt_text, t.answer_a or "", t.answer_b or "") for t in battle.turns],
             "reveal": revealed_battle(battle, lang), "winner": vote, "category": battle.category}
+
+
+def my_shares(session: Session, user: Any, lang: str) -> list[dict[str, Any]]:
+    """The citizen's shared battles (for their copy of their data)."""
+    rows = session.execute(select(BattleShare.battle_id, BattleShare.token, BattleShare.created_at)
+                           .join(Battle, Battle.id == BattleShare.battle_id).where(Battle.user_id == user.id))
+    return [{"battle_id": b, "token": tok, "at": at.isoformat().replace("+00:00", "Z")} for b, tok, at in rows]
+
+
+def erase_shares(session: Session, user: Any) -> None:
+    """A deleted account's links stop working (nobody could revoke them any more)."""
+    owned = select(Battle.id).where(Battle.user_id == user.id)
+    session.execute(delete(BattleShare).where(BattleShare.battle_id.in_(owned)))
+
+
+def register(extensions: dict[str, Any]) -> None:
+    """Fill the shell's hooks for the citizen's rights."""
+    extensions.setdefault("personal_data_parts", {})["shares"] = my_shares
+    extensions.setdefault("account_erasers", []).append(erase_shares)

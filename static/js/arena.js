@@ -89,7 +89,7 @@
       message = body.error.message || message;
     } catch (e) { /* not the JSON error shape: keep the generic text */ }
     const wait = parseInt(response.headers.get("Retry-After") || "", 10);
-    if (response.status === 429) {
+    if (response.status === 429 && code !== "daily_cap") {  // the daily cap's own text says when
       message = Number.isFinite(wait) && wait > 0 ? S["arena.retry_after"].replace("{n}", wait) : S["arena.retry_soon"];
     } else if (response.status === 401) {
       message = S["arena.login_expired"];
@@ -112,6 +112,14 @@
   }
 
   function clearError(node) { node.textContent = ""; }
+
+  // "{name} ({team})" filled in one pass, taking the values literally ("$&" in a name stays "$&"),
+  // as the server's str.format does, so a reloaded page reads the same.
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
 
   // A fetch with the CSRF token; an expired token is renewed (GET /api/me) and the request sent once more.
   async function send(url, options) {
@@ -310,7 +318,7 @@
   // The reveal: names in the list and on every answer card, the citizen's own choice echoed.
   // The reloaded page renders the same strings on the server (contest.reveal builds both).
   function revealLine(side, m) {
-    return S["arena.reveal_side"].replace("{side}", side.toUpperCase()).replace("{name}", m.name).replace("{team}", m.team);
+    return fill(S["arena.reveal_side"], { side: side.toUpperCase(), name: m.name, team: m.team });
   }
 
   function showReveal(data, winner) {
@@ -322,7 +330,7 @@
       document.querySelectorAll("#transcript .answer").forEach((card) => {
         const heading = card.querySelector("h2");
         if (!heading || !heading.id.startsWith("answer-" + side + "-")) return;
-        const name = el("p", "answer-model", S["arena.card_model"].replace("{name}", m.name).replace("{team}", m.team));
+        const name = el("p", "answer-model", fill(S["arena.card_model"], { name: m.name, team: m.team }));
         heading.insertAdjacentElement("afterend", name);
         card.classList.toggle("chosen", side === winner);
       });

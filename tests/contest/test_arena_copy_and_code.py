@@ -76,3 +76,14 @@ def test_one_function_names_a_revealed_model():
     assert revealed_name("EXAONE", "demo-1") == "EXAONE demo-1" and revealed_name("HyperCLOVA", "") == "HyperCLOVA"
     assert revealed_side("A", "2", "엘지", "LG", "en") == {"name": "A 2", "team": "LG"}
     assert revealed_side("A", "2", "엘지", "LG", "ko") == {"name": "A 2", "team": "엘지"}
+
+
+def test_only_common_languages_are_highlighted_so_a_crafted_block_costs_little():
+    """Some of Pygments' lexers take seconds on a few thousand crafted characters (autoit: 8 s on 8,000);
+    a shared battle page is public, so only common languages are highlighted, and short blocks only."""
+    from contest.render import MAX_HIGHLIGHTED_CHARS, render_answer
+
+    crafted = render_answer("```autoit\n" + "#cs " * 2000 + "\n```")
+    assert 'class="' not in crafted  # shown plain
+    assert 'class="' in render_answer("```python\ndef f():\n    return 1\n```")
+    assert 'class="' not in render_answer("```python\n" + "x = 1\n" * (MAX_HIGHLIGHTED_CHARS // 6 + 1) + "```")

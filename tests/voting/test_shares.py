@@ -3,10 +3,13 @@ about the owner or anyone else; and the reveal reads the same in the vote respon
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 
 from sqlalchemy import func, select
 
+from app.db import utcnow
+from contest.models import Prompt, Round, RoundModel
 from tests.builders import make_battle, make_user
 from voting.models import BattleShare
 
@@ -121,8 +124,19 @@ def test_an_unvoted_battle_page_names_no_model(client, login, db, arena):
     assert "answer-model" not in html and "share-url\" readonly value=\"\"" in html
 
 
-def test_a_bank_battle_shared_while_its_round_runs_opens_only_after_the_close(app, client, login, db, arena):
-    """Bank answers recur: read early, a shared battle would tell other voters which model wrote one."""
+def curated(db, battle, round_) -> None:
+    """Put the battle on a curated prompt of its round (the builder's battles have the citizen's own)."""
+    prompt = Prompt(id=f"p-{battle.id[:8]}", language="ko", category=round_.categories[0], text="준비된 질문")
+    db.add(prompt)
+    db.flush()
+    battle.prompt_id = prompt.id
+    db.commit()
+
+
+def test_a_curated_battle_shared_while_its_round_runs_opens_only_after_the_close(app, client, login, db, arena):
+    """Answers to a curated prompt recur (a bank's samples, a deterministic model): read early, a shared
+    battle would tell other voters which model wrote one."""
+    curated(db, arena["battles"][4], arena["round"])
     battle, token = voted_and_shared(client, login, arena, 4, "a")
     anonymous = app.test_client()
     early = anonymous.get(f"/s/{token}")
@@ -136,3 +150,38 @@ def test_a_bank_battle_shared_while_its_round_runs_opens_only_after_the_close(ap
     assert "공유한 대결은 경연이 끝난 뒤" in owner_page  # the owner is told before making the link
     close(db, arena["round"])
     assert battle.turns[0].answer_a in text_of(anonymous.get(f"/s/{token}").get_data(as_text=True))
+
+
+def test_a_curated_battle_stays_closed_while_another_open_round_serves_its_prompt_and_models(
+        app, client, login, db, arena):
+    """The round of the battle has closed, but a second round with the same entrants and prompt pool is
+    open: its voters would meet the same answers, so the link still names nothing."""
+    curated(db, arena["battles"][4], arena["round"])
+    battle, token = voted_and_shared(client, login, arena, 4, "a")
+    close(db, arena["round"])
+    again = Round(id="r-again", title="다시", opens_at=utcnow() - timedelta(days=1),
+                  closes_at=utcnow() + timedelta(days=9), categories=list(arena["round"].categories), status="open")
+    db.add(again)
+    db.flush()
+    again.roster.append(RoundModel(model_id=battle.model_a_id))
+    db.commit()
+    text = text_of(app.test_client().get(f"/s/{token}").get_data(as_text=True))
+    assert battle.turns[0].answer_a not in text
+    for model in arena["models"]:
+        assert model.display_name not in text
+    assert "공유한 대결은 경연이 끝난 뒤" in text_of(client.get(f"/arena/b/{battle.id}").get_data(as_text=True))
+
+
+def test_a_battle_on_the_citizens_own_prompt_opens_at_once(app, client, login, db, arena):
+    battle, token = voted_and_shared(client, login, arena, 5, "b")
+    text = text_of(app.test_client().get(f"/s/{token}").get_data(as_text=True))
+    assert battle.turns[0].answer_a in text
+
+
+def test_deleting_the_account_ends_its_links_and_the_data_copy_lists_them(app, client, login, db, arena):
+    battle, token = voted_and_shared(client, login, arena, 5, "a")
+    data = client.get("/api/me/data").get_json()
+    assert [s["battle_id"] for s in data["shares"]] == [battle.id]
+    assert app.test_client().get(f"/s/{token}").status_code == 200
+    assert client.delete("/api/me").status_code in (200, 204)
+    assert app.test_client().get(f"/s/{token}").status_code == 404
