@@ -13,7 +13,7 @@ from app.auth import current_user, login_required, require_user
 from app.auth_routes import safe_next
 from app.bodies import Body, Text, parse_body
 from app.db import get_session, utcnow
-from app.errors import ApiError
+from app.errors import ApiError, Unauthorized
 from app.i18n import current_lang
 from app.openapi import api_doc
 from contest.models import Model, Round, RoundModel, Team
@@ -65,6 +65,8 @@ def conflicts_page():
     """Declare ties to participating teams (none is an answer too); then on to where the citizen was going."""
     user = current_user()
     if user is None:
+        if request.method == "POST":
+            raise Unauthorized()  # no state change is open to anonymous visitors
         return redirect(url_for("auth.login_page", next=request.full_path.rstrip("?")))
     session = get_session()
     next_path = safe_next(request.values.get("next"))

@@ -51,8 +51,10 @@ def _page(battle=None, turns=(), outcome=None, panel_battle=False):
                            bank_only=bool(round_) and not free_prompts_allowed(round_), battle=battle, turns=turns,
                            allows=allowance(round_), reveal=outcome.get("reveal"), choice=outcome.get("winner"),
                            counted=outcome.get("counted"),
-                           # recurring answers: a shared battle opens to others later (voting.shares.opens_at)
-                           share_after=outcome.get("share_after"),
+                           # recurring answers: a shared battle opens to others later (voting.shares.opens_at);
+                           # before a battle is known, the round's close stands for a prepared question's
+                           share_after=outcome["share_after"] if "share_after" in outcome else
+                           (round_.closes_at if round_ and prompts else None),
                            share_url=url_for("voting.shared_battle_page", token=token, _external=True) if token else None,
                            panel_battle=panel_battle, js_strings={k: t(k) for k in JS_STRINGS})
 

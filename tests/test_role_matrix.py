@@ -203,6 +203,8 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/panel"): expect(302, 200, 200, 200, 200),
     ("GET", "/api/me/conflicts"): logged_in(200),
     ("PUT", "/api/me/conflicts"): logged_in(200, json={"teams": []}),
+    ("GET", "/account/conflicts"): expect(302, 200, 200, 200, 200),
+    ("POST", "/account/conflicts"): logged_in(422, data={}),  # neither ties nor "none": asked again
     ("GET", "/admin/panels"): console_page(),
     ("GET", "/admin/panels/<panel_id>"): console_page(),
 }

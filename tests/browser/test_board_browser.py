@@ -75,7 +75,7 @@ def layout_report(page) -> dict:
 def shoot(page, name: str) -> None:
     """The whole page, and its table and charts one by one (at full size, to look at closely)."""
     page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
-    page.locator(".board-table").screenshot(path=str(artifact_path(f"{name}-table.png")))
+    page.locator(".board-table").first.screenshot(path=str(artifact_path(f"{name}-table.png")))
     for i, figure in enumerate(page.locator("figure.chart").all()):
         figure.screenshot(path=str(artifact_path(f"{name}-chart{i + 1}.png")))
 

@@ -46,6 +46,11 @@ def test_consent_then_account_download_and_delete(browser, live, viewport, tmp_p
     page.check('input[name="release"]')
     page.check('input[name="age_14"][value="yes"]')
     page.click('button[name="action"][value="agree"]')
+    page.wait_for_url(lambda url: "/account/conflicts" in url)  # then the conflict-of-interest question
+    found["conflicts"] = axe_violations(page)
+    shot(page, "conflicts", viewport)
+    page.check('input[name="none"]')
+    page.click('form button[type="submit"]')
     page.wait_for_url(f"{live.url}/account")
     page.wait_for_selector("#my-votes:not([aria-busy])", state="attached")
     assert "[선택] 질문·답변 공개 데이터 포함" in page.content()
@@ -63,7 +68,7 @@ def test_consent_then_account_download_and_delete(browser, live, viewport, tmp_p
     page.wait_for_selector("#deleted-heading")
     assert page.evaluate("fetch('/api/me').then(r => r.status)") == 401
     context.close()
-    assert found == {"consent": [], "account": []}
+    assert found == {"consent": [], "conflicts": [], "account": []}
 
 
 def test_under_14_is_refused_in_the_browser(browser, live):
