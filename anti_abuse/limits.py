@@ -41,6 +41,11 @@ DEFAULT_LIMITS = {
     "PANEL_REDEEM_ACCOUNT": "10 per hour",
     "PANEL_REDEEM_ADDRESS": "30 per hour",
     "PANEL_REDEEM_GLOBAL": "600 per minute",
+    "SHARE_ACCOUNT": "30 per hour",  # making or revoking a battle's public link
+    "SHARE_ADDRESS": "60 per hour",
+    "SHARE_GLOBAL": "600 per minute",
+    "SHARE_PAGE_ADDRESS": "120 per minute",  # reading a shared battle (public, no login)
+    "SHARE_PAGE_GLOBAL": "6000 per minute",
 }
 
 
@@ -92,6 +97,8 @@ battle_limits = _layered("BATTLE")
 flag_limits = _layered("FLAG")
 login_limits = _layered("LOGIN", with_account=False)
 redeem_limits = _layered("PANEL_REDEEM")
+share_limits = _layered("SHARE")
+share_page_limits = _layered("SHARE_PAGE", with_account=False)
 
 
 def _check_limit(name: str, value: object) -> None:
@@ -112,6 +119,9 @@ PROTECTED = {
     "anti_abuse.flag": flag_limits,
     "contest.panel.panel_redeem": redeem_limits,
     "contest.panel.panel_battle": battle_limits,
+    "voting.share": share_limits,
+    "voting.unshare": share_limits,
+    "voting.shared_battle_page": share_page_limits,
 }
 
 

@@ -132,8 +132,12 @@
       if (failure.code === "csrf_failed") {
         const me = await fetch("/api/me", { credentials: "same-origin", headers: { "Accept": "application/json" } });
         if (!me.ok) return me; // logged out meanwhile: the 401 says so
+        const who = await me.json();
+        const page = document.getElementById("arena");
+        // Another account logged in in another tab: never send this page's request as that account.
+        if (page && page.dataset.user && String(who.id) !== page.dataset.user) return response;
         const meta = document.querySelector('meta[name="csrf-token"]');
-        if (meta) meta.content = (await me.json()).csrf_token;
+        if (meta) meta.content = who.csrf_token;
         response = await attempt();
       }
     }

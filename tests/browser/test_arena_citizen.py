@@ -137,6 +137,20 @@ def test_an_expired_csrf_token_is_renewed_and_the_vote_goes_through(browser, liv
     context.close()
 
 
+def test_a_stale_token_is_not_renewed_as_another_account_logged_in_meanwhile(browser, live):
+    """Another tab logged in as someone else: renewing the token would send this page's vote as them."""
+    context, page = citizen(browser, live, PHONE, "citizen-first")
+    other = context.new_page()
+    log_in(other, live.url, subject="citizen-second")  # the context's session is now the second account
+    page.evaluate("document.querySelector('meta[name=csrf-token]').content = 'expired-token'")
+    statuses = []
+    page.on("response", lambda r: statuses.append(r.status) if r.url.endswith("/vote") else None)
+    page.locator('button.vote[data-winner="tie"]').click()
+    page.wait_for_selector("#vote-error:not(:empty)", timeout=5_000)
+    assert statuses == [400] and page.locator("#reveal").is_hidden()  # refused, and not sent again
+    context.close()
+
+
 @pytest.mark.parametrize("viewport", SIZES)
 def test_a_rate_limited_vote_says_how_long_to_wait_and_stays_votable(browser, live, viewport):
     live.app.config["LIMIT_VOTE_ACCOUNT"] = "1 per minute"

@@ -185,3 +185,10 @@ def test_deleting_the_account_ends_its_links_and_the_data_copy_lists_them(app, c
     assert app.test_client().get(f"/s/{token}").status_code == 200
     assert client.delete("/api/me").status_code in (200, 204)
     assert app.test_client().get(f"/s/{token}").status_code == 404
+
+
+def test_reading_shared_battles_is_rate_limited_per_address(make_app, sqlite_url, login, db, arena):
+    limited = make_app(sqlite_url, LIMIT_SHARE_PAGE_ADDRESS="3 per minute")
+    reader = limited.test_client()
+    statuses = [reader.get("/s/no-such-token").status_code for _ in range(5)]
+    assert statuses == [404, 404, 404, 429, 429]
