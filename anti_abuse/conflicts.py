@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from anti_abuse.models import ConflictDeclaration
+from app.db import iso_z
 from app.models import User
 from contest.models import Model, Team
 from voting import exclusions
@@ -84,4 +85,4 @@ def conflict_check(session: Session, target: VoteTarget, user: User) -> str | No
 
 def declaration_json(row: ConflictDeclaration | None) -> dict:
     return {"declared": row is not None, "teams": list(row.teams) if row is not None else [],
-            "declared_at": row.declared_at.isoformat().replace("+00:00", "Z") if row is not None else None}
+            "declared_at": iso_z(row.declared_at) if row is not None else None}

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from anti_abuse.messages import exclusion_message
 from anti_abuse.models import ACTIONS, FLAG_SOURCES, FLAG_STATUSES, Flag
 from app.audit import entry_json, record_change
-from app.db import could_be_id
+from app.db import could_be_id, iso_z
 from app.models import AuditEntry, User
 from app.sessions import revoke_user_sessions
 from contest.models import Battle, BattleTurn, Model, Team
@@ -91,7 +91,7 @@ class QueueItem:
         f = self.flag
         return {"id": f.id, "source": f.source, "reason": f.reason, "status": f.status, "note": f.note,
                 "score": round(self.score, 4), "score_is_default": f.score is None, "evidence": f.evidence,
-                "round": f.round_id, "created_at": _iso(f.created_at), "resolved_at": _iso(f.resolved_at),
+                "round": f.round_id, "created_at": iso_z(f.created_at), "resolved_at": iso_z(f.resolved_at),
                 "resolved_by": f.resolved_by, "action_id": f.action_id, "battle": self.battle,
                 "subject": self.subject, "reporter": self.reporter, "votes": self.votes,
                 "vote_count": self.vote_count}
@@ -134,7 +134,7 @@ def my_votes(session: Session, user: User, lang: str) -> list[dict[str, Any]]:
         appeal = appeals.get(vote.id)
         out.append({
             "vote_id": vote.id, "battle_id": vote.battle_id, "round": vote.round_id, "category": vote.category,
-            "winner": vote.winner, "at": _iso(vote.created_at), "counted": not vote.excluded,
+            "winner": vote.winner, "at": iso_z(vote.created_at), "counted": not vote.excluded,
             "excluded_reason": vote.excluded_reason,
             "excluded_message": exclusion_message(vote.excluded_reason, lang) if vote.excluded else None,
             "models": {"a": _model_json(models.get(vote.model_a_id), lang),
@@ -234,7 +234,7 @@ def _battle_json(session: Session, battle_id: str | None) -> dict[str, Any] | No
     voted = session.scalar(select(Vote.id).where(Vote.battle_id == battle_id)) is not None
     body: dict[str, Any] = {
         "id": battle.id, "round": battle.round_id, "category": battle.category, "status": battle.status,
-        "voted": voted, "created_at": _iso(battle.created_at),
+        "voted": voted, "created_at": iso_z(battle.created_at),
         "turns": [{"turn": t.turn_no, "prompt": t.prompt_text, "answer_a": t.answer_a, "answer_b": t.answer_b}
                   for t in turns]}
     if voted:
@@ -262,7 +262,7 @@ def _voter_json(session: Session, user_id: int | None, counts: bool = True) -> d
 def _vote_json(vote: Vote, models: dict[int, tuple[Model, Team]]) -> dict[str, Any]:
     return {"id": vote.id, "battle_id": vote.battle_id, "round": vote.round_id, "category": vote.category,
             "winner": vote.winner, "counted": not vote.excluded, "excluded_reason": vote.excluded_reason,
-            "voter": vote.user_id, "at": _iso(vote.created_at),
+            "voter": vote.user_id, "at": iso_z(vote.created_at),
             "models": {"a": _model_json(models.get(vote.model_a_id), "ko"),
                        "b": _model_json(models.get(vote.model_b_id), "ko")}}
 
@@ -372,7 +372,7 @@ def _set_status(session: Session, actor: User, action: str, target: dict, reason
         raise ModerationError("cannot_suspend_self", 403)
     if suspend and user.is_staff:
         raise ModerationError("cannot_suspend_staff", 403)
-    before = {"status": user.status, "suspended_at": _iso(user.suspended_at)}
+    before = {"status": user.status, "suspended_at": iso_z(user.suspended_at)}
     revoked = 0
     if suspend:
         if user.status != "suspended":
@@ -381,7 +381,7 @@ def _set_status(session: Session, actor: User, action: str, target: dict, reason
     elif user.status != "active":
         user.status, user.suspended_at = "active", None
     session.flush()
-    after = {"status": user.status, "suspended_at": _iso(user.suspended_at), "sessions_revoked": revoked}
+    after = {"status": user.status, "suspended_at": iso_z(user.suspended_at), "sessions_revoked": revoked}
     entry = record_change(session, actor, AUDIT_PREFIX + action, "user", str(user.id), now, before=before,
                           after=after, reason=reason)
     return ActionResult(entry.id, 0, (), user.status)
@@ -487,5 +487,3 @@ def audit(session: Session, limit: int = 50, before: int | None = None) -> list[
     return [entry_json(entry) for entry in session.scalars(stmt)]
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from anti_abuse.models import ConflictDeclaration, Flag
 from anti_abuse.moderation import my_votes
+from app.db import iso_z
 from app.models import User
 
 
@@ -32,7 +33,7 @@ def my_conflicts(session: Session, user: User, lang: str) -> list[dict[str, Any]
     """Every declaration of ties the citizen made, oldest first (the latest holds)."""
     rows = session.scalars(select(ConflictDeclaration).where(ConflictDeclaration.user_id == user.id)
                            .order_by(ConflictDeclaration.id))
-    return [{"teams": list(r.teams), "at": r.declared_at.isoformat().replace("+00:00", "Z")} for r in rows]
+    return [{"teams": list(r.teams), "at": iso_z(r.declared_at)} for r in rows]
 
 
 def erase_conflicts(session: Session, user: User) -> None:

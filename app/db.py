@@ -33,6 +33,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def iso_z(moment: datetime | None) -> str | None:
+    """An aware UTC time as the API writes it ("2026-11-30T12:00:00Z"); None stays None."""
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
 def could_be_id(value: str | None, max_len: int = 40) -> bool:
     """Whether a client-supplied string could be a stored id: non-empty, short, free of NUL
     (PostgreSQL refuses NUL in text with an error, so such a value must never reach a query)."""

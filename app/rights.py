@@ -15,28 +15,25 @@ from sqlalchemy.orm import Session
 
 from app.accounts import check_deletable, delete_account
 from app.consent import POLICY_DATE, POLICY_VERSION, consents_json
+from app.db import iso_z
 from app.models import User
 
 DataPart = Callable[[Session, User, str], Any]
 Eraser = Callable[[Session, User], None]
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def account_json(db: Session, user: User) -> dict[str, Any]:
     """The account itself: pseudonym, status, roles and the login identities that lead to it."""
-    identities = [{"provider": i.provider, "subject": i.subject, "created_at": _iso(i.created_at),
-                   "last_login_at": _iso(i.last_login_at)}
+    identities = [{"provider": i.provider, "subject": i.subject, "created_at": iso_z(i.created_at),
+                   "last_login_at": iso_z(i.last_login_at)}
                   for i in sorted(user.identities, key=lambda i: i.id)]
     return {"id": str(user.id), "display_name": user.display_name, "status": user.status,
-            "created_at": _iso(user.created_at), "roles": user.role_names, "identities": identities}
+            "created_at": iso_z(user.created_at), "roles": user.role_names, "identities": identities}
 
 
 def personal_data(db: Session, user: User, lang: str, parts: Mapping[str, DataPart], now: datetime) -> dict[str, Any]:
     """Everything kept about `user`, as one JSON document (the right of access, 개인정보 보호법 제35조)."""
-    body: dict[str, Any] = {"exported_at": _iso(now), "policy": {"version": POLICY_VERSION, "date": POLICY_DATE},
+    body: dict[str, Any] = {"exported_at": iso_z(now), "policy": {"version": POLICY_VERSION, "date": POLICY_DATE},
                             "account": account_json(db, user), **consents_json(db, user.id, history=True)}
     for name, part in parts.items():
         body[name] = part(db, user, lang)

@@ -6,21 +6,17 @@ Registered into the shell's hooks (`personal_data_parts`, `account_erasers`) by 
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import iso_z
 from app.models import User
 from contest.models import Battle
 from contest.panel_models import Panel, PanelAssignment, PanelMember
 
 ERASED = ""  # what a deleted account's own prompt (and the answers to it) reads afterwards
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 def _own_prompt(battle: Battle, turn_no: int) -> bool:
@@ -33,9 +29,9 @@ def my_battles(session: Session, user: User, lang: str) -> list[dict[str, Any]]:
     those are in the votes part, revealed only for battles the citizen voted on."""
     battles = session.scalars(select(Battle).where(Battle.user_id == user.id).order_by(Battle.created_at, Battle.id))
     return [{"battle_id": b.id, "round": b.round_id, "category": b.category, "status": b.status,
-             "curated_prompt_id": b.prompt_id, "created_at": _iso(b.created_at),
+             "curated_prompt_id": b.prompt_id, "created_at": iso_z(b.created_at),
              "turns": [{"turn": t.turn_no, "prompt": t.prompt_text, "own_prompt": _own_prompt(b, t.turn_no),
-                        "answer_a": t.answer_a, "answer_b": t.answer_b, "at": _iso(t.started_at)}
+                        "answer_a": t.answer_a, "answer_b": t.answer_b, "at": iso_z(t.started_at)}
                        for t in b.turns]}
             for b in battles]
 
@@ -58,7 +54,7 @@ def my_panels(session: Session, user: User, lang: str) -> list[dict[str, Any]]:
         assigned = session.scalars(select(PanelAssignment.battle_id).where(PanelAssignment.member_id == member.id)
                                    .order_by(PanelAssignment.position))
         out.append({"panel": panel.id, "round": panel.round_id, "stratum": member.stratum,
-                    "joined_at": _iso(member.joined_at), "quota": panel.quota,
+                    "joined_at": iso_z(member.joined_at), "quota": panel.quota,
                     "battles": [b for b in assigned if b is not None]})
     return out
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import record_change
+from app.db import iso_z
 from app.models import Notice, User
 
 FIELDS = ("title_ko", "title_en", "body_ko", "body_en", "published")
@@ -27,14 +28,10 @@ class NoticeError(Exception):
         self.code, self.status = code, status
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
 def notice_json(notice: Notice, lang: str | None = None) -> dict[str, Any]:
     """A notice as the API shows it: both languages, or (with `lang`) the title and body in that language too."""
     body: dict[str, Any] = {"id": notice.id, **{f: getattr(notice, f) for f in FIELDS},
-                            "posted_at": _iso(notice.posted_at), "updated_at": _iso(notice.updated_at)}
+                            "posted_at": iso_z(notice.posted_at), "updated_at": iso_z(notice.updated_at)}
     if lang is not None:
         body["title"] = notice.title_en if lang == "en" and notice.title_en else notice.title_ko
         body["body"] = notice.body_en if lang == "en" and notice.body_en else notice.body_ko

@@ -20,8 +20,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.audit import record_change
-from app.db import could_be_id
+from app.audit import actor_label, record_change
+from app.db import could_be_id, iso_z
 from app.models import User
 from contest import queries
 from contest.models import Battle, Round
@@ -72,7 +72,7 @@ def panel_json(panel: Panel) -> dict[str, Any]:
             "targets": panel.targets, "quota": panel.quota, "trim": [panel.trim_low, panel.trim_high],
             "max_points": panel.max_points, "seed": panel.seed,
             "size": panel_size(panel.targets),
-            "created_at": panel.created_at.isoformat().replace("+00:00", "Z")}
+            "created_at": iso_z(panel.created_at)}
 
 
 def panel_size(targets: dict[str, dict[str, int]]) -> int:
@@ -110,7 +110,7 @@ def create_panel(session: Session, actor: User | str, data: dict[str, Any], now:
     panel = Panel(id=data["id"], round_id=round_.id, strata=strata, margins=margins, targets=targets,
                   quota=data.get("quota") or DEFAULT_QUOTA, trim_low=float(low), trim_high=float(high),
                   max_points=float(data.get("max_points") or DEFAULT_POINTS),
-                  seed=seed if seed is not None else secrets.randbelow(2**31), created_by=_label(actor),
+                  seed=seed if seed is not None else secrets.randbelow(2**31), created_by=actor_label(actor),
                   created_at=now)
     session.add(panel)
     session.flush()
@@ -199,10 +199,6 @@ def _check_open(session: Session, panel: Panel) -> Round:
     if round_.status not in OPEN_TO_MEMBERS:
         raise PanelError("round_closed", 409)
     return round_
-
-
-def _label(actor: User | str) -> str:
-    return f"user:{actor.id}" if isinstance(actor, User) else actor
 
 
 # --- The member's side ---

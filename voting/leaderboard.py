@@ -129,13 +129,18 @@ def scope_counts(session: Session, board: LiveBoard, marks: ServedMarks, round_i
     """Read the counts once (live or SQL) and map them onto the round's roster."""
     cells, source = current_cells(session, board, marks, round_id, category, now, prompt_lang)
     models = queries.roster_models(session, round_id)
+    return ScopeCounts(models, roster_cells(models, cells), source, prompt_lang or ALL)
+
+
+def roster_cells(models: list[Model], cells: Cells) -> dict[tuple, int]:
+    """Cells keyed by model ids, re-keyed by the models' positions in `models` (others left out)."""
     index = {m.id: i for i, m in enumerate(models)}
     mapped: dict[tuple, int] = {}
     for (a, b, o), n in cells.items():
         if a in index and b in index:
             key = (index[a], index[b], o)
             mapped[key] = mapped.get(key, 0) + n
-    return ScopeCounts(models, mapped, source, prompt_lang or ALL)
+    return mapped
 
 
 def leaderboard(counts: ScopeCounts, round_: Round, category: str, settings: BoardSettings, lang: str,

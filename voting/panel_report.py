@@ -21,11 +21,12 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.db import iso_z
 from contest.models import Battle, Model, Round
 from contest.panel_models import Panel, PanelAssignment, PanelMember
 from voting import queries
 from voting.board import BoardSettings, compute_board
-from voting.leaderboard import model_name, team_name
+from voting.leaderboard import model_name, roster_cells, team_name
 from voting.models import Vote
 from voting.panel_maths import PanelBoard, PanelVotes, WeightingError, panel_board, points, rake
 from voting.rating import OUTCOME_OF_WINNER, tally_from_cells
@@ -138,7 +139,7 @@ def panel_leaderboard(session: Session, panel: Panel, settings: BoardSettings, l
     data = panel_data(session, panel)
     w = weigh(panel, data)
     board = weighted_board(panel, w, settings)
-    return {"round": panel.round_id, "panel": panel.id, "computed_at": _iso(now),
+    return {"round": panel.round_id, "panel": panel.id, "computed_at": iso_z(now),
             "votes": int(data.votes.a.size), "method": "bradley-terry-mle-weighted",
             "weighting": "raking to population margins, trimmed", "intervals": "bootstrap over members",
             "respondents": int(data.respondents.size),
@@ -155,7 +156,7 @@ def report(session: Session, panel: Panel, settings: BoardSettings, lang: str, n
     board = weighted_board(panel, w, settings)
     rows = board_rows(data.models, board, lang, panel.max_points)
     open_rows = _open_board(session, panel.round_id, data.models, settings, lang, panel.max_points)
-    return {"panel": panel.id, "round": panel.round_id, "computed_at": _iso(now),
+    return {"panel": panel.id, "round": panel.round_id, "computed_at": iso_z(now),
             "size": sum(next(iter(panel.targets.values())).values()),
             "members": len(data.members), "respondents": int(data.respondents.size),
             "votes": int(data.votes.a.size),
@@ -170,12 +171,7 @@ def report(session: Session, panel: Panel, settings: BoardSettings, lang: str, n
 def _open_board(session: Session, round_id: str, models: list[Model], settings: BoardSettings, lang: str,
                 max_points: float) -> list[dict]:
     """The open contest's board of the same round, from SQL (every counted vote)."""
-    index = {m.id: i for i, m in enumerate(models)}
-    cells: dict = {}
-    for (a, b, o), n in queries.counted_cells(session, round_id).items():
-        if a in index and b in index:
-            key = (index[a], index[b], o)
-            cells[key] = cells.get(key, 0) + n
+    cells = roster_cells(models, queries.counted_cells(session, round_id))
     board = compute_board(tally_from_cells(len(models), cells), settings)
     rating = np.full(len(models), np.nan)
     for r in board.rows:
@@ -264,10 +260,6 @@ def _cell(value: Any) -> Any:
     if isinstance(text, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
-
-
-def _iso(now: datetime) -> str:
-    return now.isoformat().replace("+00:00", "Z")
 
 
 def round_of(session: Session, panel: Panel) -> Round:

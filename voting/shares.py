@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import could_be_id, utcnow
+from app.db import could_be_id, iso_z, utcnow
 from contest.models import Battle, Prompt, Round
 from contest.reveal import revealed_battle
 from voting.models import BattleShare, Vote
@@ -121,7 +121,7 @@ def my_shares(session: Session, user: Any, lang: str) -> list[dict[str, Any]]:
     """The citizen's shared battles (for their copy of their data)."""
     rows = session.execute(select(BattleShare.battle_id, BattleShare.token, BattleShare.created_at)
                            .join(Battle, Battle.id == BattleShare.battle_id).where(Battle.user_id == user.id))
-    return [{"battle_id": b, "token": tok, "at": at.isoformat().replace("+00:00", "Z")} for b, tok, at in rows]
+    return [{"battle_id": b, "token": tok, "at": iso_z(at)} for b, tok, at in rows]
 
 
 def erase_shares(session: Session, user: Any) -> None:
