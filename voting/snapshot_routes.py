@@ -21,7 +21,7 @@ from voting.blueprint import bp
 from voting.leaderboard import leaderboard, model_name
 from voting.models import Snapshot
 from voting.routes import board_scope
-from voting.runtime import board_settings
+from voting.runtime import board_settings_for
 from voting.schemas import PROMPT_LANG_PARAM
 from voting.snapshot_store import file_gzip, file_info, gunzip_chunks
 from voting.snapshot_views import SNAPSHOT_LIST_SCHEMA, SNAPSHOT_SCHEMA, board_csv, snapshot_summary
@@ -160,9 +160,11 @@ def snapshot_csv(snapshot_id: str):
          responses={200: _file("The live board as CSV (UTF-8 with BOM)", "text/csv"),
                     404: "Unknown or no open round", 422: "Unknown category"}, tags=["leaderboard"])
 def leaderboard_csv():
-    """The live leaderboard as CSV (same columns as a snapshot's)."""
+    """The live leaderboard as CSV (same columns as a snapshot's), computed under the round's own protocol
+    like the board's page and JSON."""
     round_, category, counts = board_scope()
-    board = leaderboard(counts, round_, category, board_settings(current_app.config), "ko", utcnow())
+    settings = board_settings_for(round_.protocol, current_app.config)
+    board = leaderboard(counts, round_, category, settings, "ko", utcnow())
     team_en = {model_name(m): m.team.name_en for m in counts.models}
     rows = [{**row, "team_en": team_en.get(row["name"], "")} for row in board["models"]]
     scope = category if counts.prompt_lang == "all" else f"{category}-{counts.prompt_lang}"

@@ -206,6 +206,27 @@ def test_board_csv_of_a_snapshot_and_of_the_live_board(world):
     assert anonymous.get("/api/snapshots/nope/board.csv").status_code == 404
 
 
+def test_the_live_csv_follows_the_rounds_own_protocol_as_the_board_and_the_json_do(world):
+    """A round whose protocol differs from the config's (min battles, starting rating, bootstrap, rating method):
+    the CSV gives the numbers of the round's board, as the JSON and the page do."""
+    round_ = world.db.get(Round, world.round.id)
+    round_.protocol = {"min_battles": 5, "initial": 1500.0, "scale": 173.7, "bootstrap_rounds": 40, "seed": 7,
+                       "confidence": 0.9, "rating_method": "bootstrap-centred-1"}
+    world.db.commit()
+    anonymous = world.app.test_client()
+    board = anonymous.get(f"/api/leaderboard?round={world.round.id}").get_json()
+    assert all(m["rank"] is not None for m in board["models"])  # 5 battles suffice here; the config asks 30
+    resp = anonymous.get(f"/api/leaderboard.csv?round={world.round.id}")
+    rows = list(csv.DictReader(io.StringIO(resp.data.decode("utf-8-sig"))))
+    assert [(r["rank"], r["name"], r["rating"], r["ci_low"], r["ci_high"], r["battles"], r["win_rate"], r["provisional"])
+            for r in rows] == [
+        (str(m["rank"]), m["name"], f"{m['rating']:.2f}", f"{m['ci'][0]:.2f}", f"{m['ci'][1]:.2f}", str(m["battles"]),
+         f"{m['win_rate']:.4f}", "true" if m["provisional"] else "false") for m in board["models"]]
+    page = anonymous.get(f"/leaderboard?round={world.round.id}").get_data(as_text=True)
+    for m in board["models"]:
+        assert f"{m['rating']:.0f}" in page
+
+
 def test_the_votes_file_is_read_by_the_ratings_cli(world, tmp_path):
     from voting.cli import ratings_cli
 
