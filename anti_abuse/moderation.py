@@ -37,6 +37,7 @@ from app.db import could_be_id, iso_z
 from app.models import AuditEntry, User
 from app.sessions import revoke_user_sessions
 from contest.models import Battle, BattleTurn, Model, Team
+from contest.reveal import revealed_side
 from voting import exclusions
 from voting.exclusions import Change
 from voting.models import Vote
@@ -178,9 +179,10 @@ def effective_score():
 
 
 def queue(session: Session, status: str | None = "open", source: str | None = None, limit: int = 50,
-          before: int | None = None) -> list[QueueItem]:
+          before: int | None = None, lang: str = "ko") -> list[QueueItem]:
     """Queue items, highest effective score first, then newest; `before` (an item id from a previous
-    page) continues after that item in this order. `status=None` lists every status."""
+    page) continues after that item in this order. `status=None` lists every status. Revealed models
+    are named in `lang`, as the citizen's reveal names them."""
     if status is not None and status not in FLAG_STATUSES:
         raise ModerationError("invalid_status", 422)
     if source is not None and source not in FLAG_SOURCES:
@@ -198,18 +200,18 @@ def queue(session: Session, status: str | None = "open", source: str | None = No
         eff = effective_score()
         stmt = stmt.where(or_(eff < cursor[0], and_(eff == cursor[0], Flag.created_at < cursor[1]),
                               and_(eff == cursor[0], Flag.created_at == cursor[1], Flag.id < before)))
-    return [_item(session, flag, eff) for flag, eff in session.execute(stmt).all()]
+    return [_item(session, flag, eff, lang) for flag, eff in session.execute(stmt).all()]
 
 
-def _item(session: Session, flag: Flag, score: float) -> QueueItem:
+def _item(session: Session, flag: Flag, score: float, lang: str) -> QueueItem:
     vote_ids = concerned_votes(session, flag)
     votes = session.scalars(select(Vote).where(Vote.id.in_(vote_ids[:QUEUE_VOTES_SHOWN]))
                             .order_by(Vote.created_at, Vote.id)).all() if vote_ids else []
     models = _models(session, {m for v in votes for m in (v.model_a_id, v.model_b_id)})
-    return QueueItem(flag=flag, score=float(score), battle=_battle_json(session, flag.battle_id),
+    return QueueItem(flag=flag, score=float(score), battle=_battle_json(session, flag.battle_id, lang),
                      subject=_voter_json(session, flag.subject_user_id),
                      reporter=_voter_json(session, flag.reporter_id, counts=False),
-                     votes=[_vote_json(v, models) for v in votes], vote_count=len(vote_ids))
+                     votes=[_vote_json(v, models, lang) for v in votes], vote_count=len(vote_ids))
 
 
 def concerned_votes(session: Session, flag: Flag) -> list[str]:
@@ -222,7 +224,7 @@ def concerned_votes(session: Session, flag: Flag) -> list[str]:
     return ids
 
 
-def _battle_json(session: Session, battle_id: str | None) -> dict[str, Any] | None:
+def _battle_json(session: Session, battle_id: str | None, lang: str) -> dict[str, Any] | None:
     """The prompts and both answers; the models only once the battle has a vote."""
     if battle_id is None:
         return None
@@ -239,8 +241,8 @@ def _battle_json(session: Session, battle_id: str | None) -> dict[str, Any] | No
                   for t in turns]}
     if voted:
         models = _models(session, {battle.model_a_id, battle.model_b_id})
-        body["models"] = {"a": _model_json(models.get(battle.model_a_id), "ko"),
-                          "b": _model_json(models.get(battle.model_b_id), "ko")}
+        body["models"] = {"a": _model_json(models.get(battle.model_a_id), lang),
+                          "b": _model_json(models.get(battle.model_b_id), lang)}
     return body
 
 
@@ -259,12 +261,12 @@ def _voter_json(session: Session, user_id: int | None, counts: bool = True) -> d
     return body
 
 
-def _vote_json(vote: Vote, models: dict[int, tuple[Model, Team]]) -> dict[str, Any]:
+def _vote_json(vote: Vote, models: dict[int, tuple[Model, Team]], lang: str) -> dict[str, Any]:
     return {"id": vote.id, "battle_id": vote.battle_id, "round": vote.round_id, "category": vote.category,
             "winner": vote.winner, "counted": not vote.excluded, "excluded_reason": vote.excluded_reason,
             "voter": vote.user_id, "at": iso_z(vote.created_at),
-            "models": {"a": _model_json(models.get(vote.model_a_id), "ko"),
-                       "b": _model_json(models.get(vote.model_b_id), "ko")}}
+            "models": {"a": _model_json(models.get(vote.model_a_id), lang),
+                       "b": _model_json(models.get(vote.model_b_id), lang)}}
 
 
 def _models(session: Session, ids: Iterable[int]) -> dict[int, tuple[Model, Team]]:
@@ -278,9 +280,9 @@ def _models(session: Session, ids: Iterable[int]) -> dict[int, tuple[Model, Team
 def _model_json(pair: tuple[Model, Team] | None, lang: str) -> dict[str, Any] | None:
     if pair is None:
         return None
-    model, team = pair
-    return {"name": f"{model.display_name} {model.version}".strip(), "slug": model.slug,
-            "team": team.name_en if lang == "en" else team.name_ko, "team_slug": team.slug}
+    model, team = pair  # named by contest.reveal, as the citizen's reveal is
+    return {**revealed_side(model.display_name, model.version, team.name_ko, team.name_en, lang),
+            "slug": model.slug, "team_slug": team.slug}
 
 
 # ---------------------------------------------------------------- actions

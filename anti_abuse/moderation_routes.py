@@ -16,6 +16,7 @@ from app.auth import guard_blueprint, require_user
 from app.bodies import Body, Text, parse_body
 from app.db import get_session, utcnow
 from app.errors import ApiError
+from app.i18n import current_lang
 from app.openapi import api_doc
 from voting.runtime import ensure_embedded_worker
 
@@ -74,7 +75,8 @@ def queue():
     limit = _int_arg("limit", "invalid_limit", 1, MAX_PAGE, 50)
     before = _int_arg("before", "invalid_cursor", 1, 2**31 - 1, None)
     try:
-        items = moderation.queue(get_session(), None if status == "all" else status, source, limit, before)
+        items = moderation.queue(get_session(), None if status == "all" else status, source, limit, before,
+                                 current_lang())
     except ModerationError as exc:
         refused(exc)
     body = [item.as_json() for item in items]

@@ -19,7 +19,7 @@ from anti_abuse.models import FLAG_SOURCES, FLAG_STATUSES
 from app.auth import guard_pages
 from app.db import get_session
 from app.errors import NotFound
-from app.i18n import t
+from app.i18n import current_lang, t
 from app.models import STAFF_ROLES, User
 
 QUEUE_PAGE = 25
@@ -66,7 +66,8 @@ def queue():
     status = _choice("status", FLAG_STATUSES, "open")
     source = _choice("source", FLAG_SOURCES, None)
     try:
-        found = moderation.queue(get_session(), status=status, source=source, limit=QUEUE_PAGE, before=_before())
+        found = moderation.queue(get_session(), status=status, source=source, limit=QUEUE_PAGE, before=_before(),
+                                 lang=current_lang())
     except moderation.ModerationError as exc:  # an unknown paging cursor
         raise NotFound(code=exc.code) from None
     items = [as_dict(item) for item in found]

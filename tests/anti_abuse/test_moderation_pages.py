@@ -109,6 +109,27 @@ def test_an_action_moves_the_item_out_of_the_open_queue_and_into_the_audit_page(
     assert f"조치했습니다 (기록 #{result.action_id}, 투표 1건 변경)." in done
 
 
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_moderation_pages_name_models_as_the_reveal_does(client, login, contest, db, lang):
+    """The queue (page and API) and "my votes" name a voted battle's models exactly as the citizen's reveal does
+    (contest.reveal: the vote response, the reloaded battle page and a shared battle), in the page's language."""
+    from contest.reveal import revealed_battle
+
+    login.as_user(contest["citizen"])
+    voted = client.post(f"/api/battles/{contest['voted'].id}/vote?lang={lang}", json={"winner": "a"}).get_json()
+    assert voted["models"] == revealed_battle(db.merge(contest["voted"]), lang)
+    mine = client.get(f"/api/me/votes?lang={lang}").get_json()["votes"][0]["models"]
+    assert client.post("/api/flags", json={"battle_id": contest["voted"].id, "reason": "other"}).status_code == 201
+    login.as_user(contest["mod"])
+    item = client.get(f"/api/moderation/queue?lang={lang}").get_json()["items"][0]
+    page = text_of(client.get(f"/moderation?lang={lang}"))
+    for side in ("a", "b"):
+        want = voted["models"][side]
+        for shown in (mine[side], item["battle"]["models"][side], item["votes"][0]["models"][side]):
+            assert (shown["name"], shown["team"]) == (want["name"], want["team"])
+        assert f'{side.upper()} · {want["name"]}<span class="team">{want["team"]}</span>' in page
+
+
 def test_the_audit_page_is_read_only(client, login, contest):
     login.as_user(contest["mod"])
     for method in ("post", "put", "patch", "delete"):
