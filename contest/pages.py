@@ -18,7 +18,7 @@ from contest.reveal import revealed_battle
 from contest.service import ArenaError, free_prompts_allowed, owned_battle
 
 # The strings arena.js needs, handed over as a JSON data block (no inline script).
-JS_STRINGS = [k for k in KO if k.startswith(("arena.", "share."))] + ["error.generic"]
+JS_STRINGS = [k for k in KO if k.startswith(("arena.", "share."))] + ["error.generic", "nav.leaderboard"]
 
 
 def allowance(round_: Round | None) -> str:

@@ -97,18 +97,27 @@
     return { status: response.status, code: code, message: message };
   }
 
+  // Vote refusals after which the reloaded page tells where the battle stands.
+  const RELOAD = ["already_voted", "battle_not_ready"];
+
+  // The error's text and, where there is one, the cure as a link (returned): log in again, reload, or the
+  // next step `failure.next` ({text, href}) after a refusal this battle cannot recover from.
   function showError(node, failure) {
     node.textContent = failure.message;
+    let action = failure.next || null;
     if (failure.status === 401) {
-      const link = el("a", "error-action", S["arena.login_again"]);
-      link.href = "/login?next=" + encodeURIComponent(location.pathname);
-      node.append(" ", link);
-    } else if (failure.code === "already_voted") {
-      const link = el("a", "error-action", S["arena.reload"]);
-      link.href = location.pathname;
+      action = { text: S["arena.login_again"], href: "/login?next=" + encodeURIComponent(location.pathname) };
+    } else if (RELOAD.indexOf(failure.code) >= 0) {
+      action = { text: S["arena.reload"], href: location.pathname };
+    }
+    let link = null;
+    if (action) {
+      link = el("a", "error-action", action.text);
+      link.href = action.href;
       node.append(" ", link);
     }
     node.scrollIntoView({ block: "center" });
+    return link;
   }
 
   function clearError(node) { node.textContent = ""; }
@@ -290,8 +299,22 @@
     runTurn("/api/battles", body, prompt, control);
   }
 
-  // Errors after which voting again cannot work: the page (reloaded) tells the rest.
-  const FINAL = ["already_voted", "battle_voided", "round_closed", "battle_not_found", "battle_not_ready"];
+  // Refusals after which this battle can never be voted on: the citizen is offered the next step instead.
+  const FINAL = ["battle_voided", "round_closed", "battle_not_found"];
+
+  // A new battle while a round is open (the page's own "new battle" link: the arena, or the panel for a
+  // panel battle), else the leaderboard (the latest round's when none is open).
+  async function nextStep() {
+    let open = false;
+    try {
+      const current = await fetch("/api/rounds/current", { credentials: "same-origin",
+                                                            headers: { "Accept": "application/json" } });
+      open = current.ok;
+    } catch (e) { /* offline: the board's link is the safe offer */ }
+    const again = $("new-battle");
+    return open ? { text: again.textContent.trim(), href: again.getAttribute("href") }
+      : { text: S["nav.leaderboard"], href: "/leaderboard" };
+  }
 
   async function vote(winner) {
     if (!battleId || busy) return;
@@ -306,8 +329,16 @@
       });
       if (!response.ok) {
         const failure = await failureOf(response);
-        setVotes(FINAL.indexOf(failure.code) < 0); // never leave the buttons dead when trying again can work
-        showError($("vote-error"), failure);
+        const final = FINAL.indexOf(failure.code) >= 0;
+        if (final) {
+          failure.next = await nextStep();
+          $("followup-form").hidden = true;
+          say(""); // "you can vote now" no longer holds
+        }
+        const over = final || RELOAD.indexOf(failure.code) >= 0;
+        setVotes(!over); // never leave the buttons dead when trying again can work
+        const link = showError($("vote-error"), failure);
+        if (over && link) link.focus(); // the button used is off now: focus goes to the way forward
         return;
       }
       showReveal(await response.json(), winner);

@@ -126,6 +126,48 @@ def test_a_vote_refused_for_an_ended_login_leaves_the_buttons_working_and_links_
     context.close()
 
 
+def void_battle(live, battle_id: str) -> None:
+    """The battle is voided behind the page's back (a model failed, a moderator acted)."""
+    from contest.models import Battle
+
+    with live.app.app_context(), new_session() as session:
+        session.get(Battle, battle_id).status = "voided"
+        session.commit()
+
+
+def refused_for_good(page, winner: str, code: str) -> str:
+    """Vote, expect a refusal the battle cannot recover from; the buttons stay off, the error offers the next
+    step and has the focus; returns the error's text."""
+    with page.expect_response(lambda r: r.url.endswith("/vote")) as refused:
+        page.locator(f'button.vote[data-winner="{winner}"]').click()
+    assert (refused.value.status, refused.value.json()["error"]["code"]) == (409, code)
+    page.wait_for_selector("#vote-error a")
+    assert not any(page.locator("button.vote").nth(i).is_enabled() for i in range(4))
+    assert page.locator("#followup-form").is_hidden()
+    assert page.evaluate("document.activeElement.matches('#vote-error a')") and in_view(page, "#vote-error a")
+    return page.locator("#vote-error").inner_text()
+
+
+@pytest.mark.parametrize("viewport", SIZES)
+def test_a_vote_that_can_never_be_taken_says_so_and_offers_the_next_step(browser, live, viewport):
+    context, page = citizen(browser, live, viewport, f"citizen-final-{name(viewport)}")
+    void_battle(live, page.url.rsplit("/", 1)[1])
+    text = refused_for_good(page, "a", "battle_voided")
+    assert "무효 처리된 대결이라 투표할 수 없습니다" in text and "새 대결 시작" in text  # a round is open: a new battle
+    page.screenshot(path=str(artifact_path(f"arena-error-final-{name(viewport)}.png")), full_page=True)
+    with page.expect_navigation():
+        page.locator("#vote-error a").click()
+    assert page.url == live.url + "/arena" and page.locator("#start").is_visible()
+    run_battle(page)
+    close_round(live)
+    text = refused_for_good(page, "b", "round_closed")
+    assert "경연 기간이 끝나 투표할 수 없습니다" in text and "순위표" in text  # no round open: the board
+    with page.expect_navigation():
+        page.locator("#vote-error a").click()
+    assert "/leaderboard" in page.url and page.locator("h1").count() == 1
+    context.close()
+
+
 def test_an_expired_csrf_token_is_renewed_and_the_vote_goes_through(browser, live):
     context, page = citizen(browser, live, PHONE, "citizen-csrf")
     page.evaluate("document.querySelector('meta[name=csrf-token]').content = 'expired-token'")
