@@ -150,11 +150,12 @@ def refused_for_good(page, winner: str, code: str) -> str:
 
 @pytest.mark.parametrize("viewport", SIZES)
 def test_a_vote_that_can_never_be_taken_says_so_and_offers_the_next_step(browser, live, viewport):
-    context, page = citizen(browser, live, viewport, f"citizen-final-{name(viewport)}")
+    context, page = citizen(browser, live, viewport, f"citizen-final-{name(viewport)}", bypass_csp=True)
     void_battle(live, page.url.rsplit("/", 1)[1])
     text = refused_for_good(page, "a", "battle_voided")
     assert "무효 처리된 대결이라 투표할 수 없습니다" in text and "새 대결 시작" in text  # a round is open: a new battle
     page.screenshot(path=str(artifact_path(f"arena-error-final-{name(viewport)}.png")), full_page=True)
+    assert axe_violations(page) == []
     with page.expect_navigation():
         page.locator("#vote-error a").click()
     assert page.url == live.url + "/arena" and page.locator("#start").is_visible()
@@ -442,7 +443,7 @@ def test_home_and_a_streaming_battle_offer_nothing_early(browser, live, viewport
     """Screenshots of home and of answers still streaming; voting opens only once both are complete."""
     from tests.contest.llm_server import LoopbackLLM
 
-    context = browser.new_context(viewport=viewport, locale="ko-KR")
+    context = browser.new_context(viewport=viewport, locale="ko-KR", bypass_csp=True)  # lets the test inject axe
     page = context.new_page()
     page.goto(live.url + "/")
     assert "준비된 질문 가운데 하나를 골라" in page.locator("#round-allows").inner_text()
@@ -459,9 +460,11 @@ def test_home_and_a_streaming_battle_offer_nothing_early(browser, live, viewport
         assert not vote_buttons_enabled(page) and page.locator("#status").inner_text() == "답변을 기다리는 중…"
         assert not page.evaluate("document.getElementById('votes').classList.contains('ready')")
         page.screenshot(path=str(artifact_path(f"arena-streaming-{name(viewport)}.png")), full_page=True)
+        streaming = axe_violations(page)
         page.wait_for_selector(READY, timeout=20_000)
         assert not any(n in page.content() for n in model_names(live))
     context.close()
+    assert streaming == []
 
 
 @pytest.mark.parametrize("viewport", SIZES)
