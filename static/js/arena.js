@@ -97,8 +97,9 @@
     return { status: response.status, code: code, message: message };
   }
 
-  // Vote refusals after which the reloaded page tells where the battle stands.
-  const RELOAD = ["already_voted", "battle_not_ready"];
+  // Refusals after which the reloaded page tells where the battle stands (a follow-up's battle_closed: the
+  // battle was voted or voided meanwhile, in another tab).
+  const RELOAD = ["already_voted", "battle_not_ready", "battle_closed"];
 
   // The error's text and, where there is one, the cure as a link (returned): log in again, reload, or the
   // next step `failure.next` ({text, href}) after a refusal this battle cannot recover from.
@@ -246,6 +247,7 @@
       });
       if (!response.ok) {
         const failure = await failureOf(response);
+        if (battleId && await endedForGood(failure, $("status"))) return;
         // A refused follow-up (turn limit, rate limit, too long) changed nothing: still votable.
         setVotes(wasVotable);
         $("followup-form").hidden = !wasVotable || bankOnly;
@@ -316,6 +318,20 @@
       : { text: S["nav.leaderboard"], href: "/leaderboard" };
   }
 
+  // A refusal after which this battle can never be voted on (or no longer needs to be): the buttons and the
+  // follow-up form go, `node` says why and its link, focused, offers the way forward. False for the others.
+  async function endedForGood(failure, node) {
+    const final = FINAL.indexOf(failure.code) >= 0;
+    if (!final && RELOAD.indexOf(failure.code) < 0) return false;
+    if (final) failure.next = await nextStep();
+    setVotes(false);
+    $("followup-form").hidden = true;
+    say(""); // "you can vote now" no longer holds
+    const link = showError(node, failure);
+    if (link) link.focus(); // the control used is gone or off: focus goes to the way forward
+    return true;
+  }
+
   async function vote(winner) {
     if (!battleId || busy) return;
     busy = true;
@@ -329,16 +345,9 @@
       });
       if (!response.ok) {
         const failure = await failureOf(response);
-        const final = FINAL.indexOf(failure.code) >= 0;
-        if (final) {
-          failure.next = await nextStep();
-          $("followup-form").hidden = true;
-          say(""); // "you can vote now" no longer holds
-        }
-        const over = final || RELOAD.indexOf(failure.code) >= 0;
-        setVotes(!over); // never leave the buttons dead when trying again can work
-        const link = showError($("vote-error"), failure);
-        if (over && link) link.focus(); // the button used is off now: focus goes to the way forward
+        if (await endedForGood(failure, $("vote-error"))) return;
+        setVotes(true); // trying again can work: never leave the buttons dead
+        showError($("vote-error"), failure);
         return;
       }
       showReveal(await response.json(), winner);

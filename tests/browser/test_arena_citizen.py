@@ -169,6 +169,31 @@ def test_a_vote_that_can_never_be_taken_says_so_and_offers_the_next_step(browser
     context.close()
 
 
+def test_a_follow_up_refused_for_good_offers_the_next_step_too(browser, live):
+    """The round closes while the citizen reads: the follow-up is refused (round_closed) and the page says so
+    where the answer would have come, with the board as the way forward; nothing offers a vote any more."""
+    from tests.contest.llm_server import LoopbackLLM
+
+    with LoopbackLLM() as llm:
+        live_models(live, llm, "steady")
+        context, page = citizen(browser, live, DESKTOP, "citizen-final-followup", battle=False)
+        page.fill("#free-prompt", "서울의 봄 날씨는?")
+        page.locator("#free-form button[type=submit]").click()
+        page.wait_for_selector(READY, timeout=15_000)
+        close_round(live)
+        page.fill("#followup-prompt", "더 자세히")
+        with page.expect_response(lambda r: r.url.endswith("/turns")) as refused:
+            page.locator("#followup-form button[type=submit]").click()
+        assert (refused.value.status, refused.value.json()["error"]["code"]) == (409, "round_closed")
+        page.wait_for_selector("#status a")
+        assert page.locator("#status a").inner_text() == "순위표" and page.locator("#status a").get_attribute(
+            "href") == "/leaderboard"
+        assert page.evaluate("document.activeElement.matches('#status a')")
+        assert not any(page.locator("button.vote").nth(i).is_enabled() for i in range(4))
+        assert page.locator("#followup-form").is_hidden()
+        context.close()
+
+
 def test_an_expired_csrf_token_is_renewed_and_the_vote_goes_through(browser, live):
     context, page = citizen(browser, live, PHONE, "citizen-csrf")
     page.evaluate("document.querySelector('meta[name=csrf-token]').content = 'expired-token'")
