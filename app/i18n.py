@@ -13,6 +13,7 @@ template's folder (`templates/contest/...`) for templates, else the package of t
 """
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -51,6 +52,7 @@ def _translations(domain: str, lang: str) -> NullTranslations:
     return found
 
 
+@cache
 def lookup_order(domain: str) -> tuple[str, ...]:
     """The asking package's domain, then the packages below it, then the ones above."""
     at = DOMAINS.index(domain)

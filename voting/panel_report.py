@@ -25,7 +25,7 @@ from app.db import iso_z
 from contest.models import Battle, Model, Round
 from contest.panel_models import Panel, PanelAssignment, PanelMember
 from voting import queries
-from voting.board import BoardSettings, compute_board
+from voting.board import DISCONNECTED, BoardSettings, compute_board
 from voting.leaderboard import model_name, roster_cells, team_name
 from voting.models import Vote
 from voting.panel_maths import PanelBoard, PanelVotes, WeightingError, panel_board, points, rake
@@ -117,21 +117,40 @@ def weighted_board(panel: Panel, w: Weighted, settings: BoardSettings) -> PanelB
                        settings.provisional_below)
 
 
+def _row(m: Model, lang: str, rank: int | None, rating: float, ci: tuple[float, float], battles: int,
+         pts: float, component: int | None) -> dict:
+    """One model's row on either board (the panel's and the open contest's) as the report shows it."""
+    rated = rank is not None
+    return {"rank": rank, "name": model_name(m), "team": team_name(m, lang),
+            "rating": round(float(rating), 2) if rated else None,
+            "ci": [round(float(ci[0]), 2), round(float(ci[1]), 2)] if rated else None,
+            "battles": int(battles), "points": round(float(pts), 2) if rated and np.isfinite(pts) else None,
+            "status": "ranked" if rated else "too_few_votes", "component": component}
+
+
+def _points(rating: np.ndarray, components: list, max_points: float) -> np.ndarray:
+    """Points need one scale: none when the models fall into groups that never met (see `warnings`)."""
+    return points(rating, max_points) if len(components) <= 1 else np.full(rating.shape, np.nan)
+
+
+def _best_first(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: (r["rank"] is None, r["component"] or 0, r["rank"] or 0, -(r["rating"] or 0)))
+
+
 def board_rows(models: list[Model], board: PanelBoard | None, lang: str, max_points: float) -> list[dict]:
     if board is None:
         return []
-    pts = points(board.rating, max_points)
-    rows = []
-    for i, m in enumerate(models):
-        if board.battles[i] == 0:
-            continue
-        rated = not np.isnan(board.rating[i])
-        rows.append({"rank": board.rank[i], "name": model_name(m), "team": team_name(m, lang),
-                     "rating": round(float(board.rating[i]), 2) if rated else None,
-                     "ci": [round(float(board.low[i]), 2), round(float(board.high[i]), 2)] if rated else None,
-                     "battles": int(board.battles[i]), "points": round(float(pts[i]), 2) if rated else None,
-                     "status": "ranked" if rated else "too_few_votes"})
-    return sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, -(r["rating"] or 0)))
+    pts = _points(board.rating, board.components, max_points)
+    return _best_first([_row(m, lang, board.rank[i], board.rating[i], (board.low[i], board.high[i]),
+                             board.battles[i], pts[i], board.component[i])
+                        for i, m in enumerate(models) if board.battles[i] > 0])
+
+
+def _groups(models: list[Model], board: PanelBoard | None) -> dict:
+    """The components of a panel board by model name, and the warning when there is more than one."""
+    components = board.components if board is not None else []
+    return {"components": [[model_name(models[i]) for i in g] for g in components],
+            "warnings": [DISCONNECTED] if len(components) > 1 else []}
 
 
 def panel_leaderboard(session: Session, panel: Panel, settings: BoardSettings, lang: str, now: datetime) -> dict:
@@ -145,7 +164,7 @@ def panel_leaderboard(session: Session, panel: Panel, settings: BoardSettings, l
             "respondents": int(data.respondents.size),
             "effective_sample_size": round(board.effective_members, 1) if board is not None else 0,
             "design_effect": round(w.weights.design_effect, 4) if w.weights is not None else None,
-            "problem": w.problem,
+            "problem": w.problem, **_groups(data.models, board),
             "models": board_rows(data.models, board, lang, panel.max_points)}
 
 
@@ -165,7 +184,8 @@ def report(session: Session, panel: Panel, settings: BoardSettings, lang: str, n
             if w.weights is not None else None,
             "problem": w.problem,
             "effective_sample_size": round(board.effective_members, 1) if board is not None else 0,
-            "board": rows, "open_board": open_rows, "difference": _difference(rows, open_rows)}
+            **_groups(data.models, board), "board": rows, "open_board": open_rows,
+            "difference": _difference(rows, open_rows)}
 
 
 def _open_board(session: Session, round_id: str, models: list[Model], settings: BoardSettings, lang: str,
@@ -177,12 +197,9 @@ def _open_board(session: Session, round_id: str, models: list[Model], settings: 
     for r in board.rows:
         if r.rank is not None:
             rating[r.index] = r.rating
-    pts = points(rating, max_points)
-    return [{"rank": r.rank, "name": model_name(models[r.index]), "team": team_name(models[r.index], lang),
-             "rating": round(r.rating, 2) if r.rank is not None else None,
-             "ci": [round(r.ci[0], 2), round(r.ci[1], 2)] if r.rank is not None else None,
-             "battles": r.battles, "points": round(float(pts[r.index]), 2) if r.rank is not None else None,
-             "status": r.status} for r in board.rows]
+    pts = _points(rating, board.components, max_points)
+    return _best_first([_row(models[r.index], lang, r.rank, r.rating, r.ci, r.battles, pts[r.index], r.component)
+                        for r in board.rows])
 
 
 def _difference(panel_rows: list[dict], open_rows: list[dict]) -> list[dict]:

@@ -294,6 +294,8 @@ def test_report_and_panel_board_weight_members_to_the_population(client, ministr
     assert weights["respondents"] == 5 and weights["max"] > weights["min"] and weights["margin_error"] < 1e-6
     assert body["problem"].startswith("empty_levels:") and "age:30s" in body["problem"]
     assert {"board", "open_board", "difference"} <= set(body)
+    assert body["warnings"] == [] and len(body["components"]) <= 1  # one group at most: points on one scale
+    assert all(r["component"] == 0 for r in body["board"] if r["status"] == "ranked")
     names = {d["name"] for d in body["difference"]}
     assert names == {r["name"] for r in body["board"]} | {r["name"] for r in body["open_board"]}
     table = list(csv.reader(io.StringIO(client.get(f"/api/admin/panels/{panel_id}/report.csv").text.lstrip("\ufeff"))))
