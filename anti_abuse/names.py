@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
-from app.i18n import tr
+from app.catalog_text import say
 
 MIN_CHARS, MAX_CHARS = 2, 20
 RESERVED_KO = ("운영자", "관리자", "운영팀", "과기부", "과학기술정보통신부", "공식", "심사위원")
@@ -73,7 +73,7 @@ class NameCheck:
         """The error's message in `lang` ('ko' or 'en'), or None when the name is fine."""
         if self.key is None:
             return None
-        return tr("anti_abuse", self.key, lang, matched=self.matched)
+        return say("anti_abuse", self.key, lang, matched=self.matched, min=MIN_CHARS, max=MAX_CHARS)
 
 
 def normalise_display_name(raw: str) -> str:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Iterator
 
 from anti_abuse.identity import find_terms
-from app.i18n import tr
+from app.catalog_text import say
 from app.text import visible
 
 BLOCKLIST_FILE = Path(__file__).with_name("blocklist.json")
@@ -105,7 +105,7 @@ DEFAULT_POLICY = load_policy()
 
 def message(finding: ScreenFinding, lang: str = "ko") -> str:
     """The finding's message in `lang` ('ko' or 'en'; anything else gets Korean)."""
-    return tr("anti_abuse", finding.key, lang, excerpt=finding.excerpt, limit=finding.limit)
+    return say("anti_abuse", finding.key, lang, excerpt=finding.excerpt, limit=finding.limit)
 
 
 def _mask(span: str, head: int, tail: int) -> str:

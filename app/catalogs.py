@@ -22,7 +22,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
-from app.i18n import DOMAINS, LANGS, ROOT, catalog_dir, catalog_path
+from app.catalog_text import DOMAINS, LANGS, ROOT, catalog_dir, catalog_path
 
 KEYWORDS = {"t": None, "tr": (2,)}  # t(key, ...) and tr(domain, key, ...)
 JINJA = "jinja2.ext:babel_extract"

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from app.auth import current_user
 from app.db import get_session, utcnow
 from app.errors import NotFound
-from app.i18n import current_lang, message_ids, t
+from app.catalog_text import message_ids
+from app.i18n import current_lang, t
 from contest.blueprint import bp
 from contest.models import Round
 from contest.panel_models import PanelAssignment

@@ -125,7 +125,7 @@ def _row(m: Model, lang: str, rank: int | None, rating: float, ci: tuple[float, 
             "rating": round(float(rating), 2) if rated else None,
             "ci": [round(float(ci[0]), 2), round(float(ci[1]), 2)] if rated else None,
             "battles": int(battles), "points": round(float(pts), 2) if rated and np.isfinite(pts) else None,
-            "status": "ranked" if rated else "too_few_votes", "component": component}
+            "status": "ranked" if rated else "too_few_votes", "component": component if rated else None}
 
 
 def _points(rating: np.ndarray, components: list, max_points: float) -> np.ndarray:
@@ -146,11 +146,10 @@ def board_rows(models: list[Model], board: PanelBoard | None, lang: str, max_poi
                         for i, m in enumerate(models) if board.battles[i] > 0])
 
 
-def _groups(models: list[Model], board: PanelBoard | None) -> dict:
-    """The components of a panel board by model name, and the warning when there is more than one."""
-    components = board.components if board is not None else []
-    return {"components": [[model_name(models[i]) for i in g] for g in components],
-            "warnings": [DISCONNECTED] if len(components) > 1 else []}
+def _groups(models: list[Model], components: list, prefix: str = "") -> dict:
+    """A board's components by model name, and the warning when there is more than one."""
+    return {f"{prefix}components": [[model_name(models[i]) for i in g] for g in components],
+            f"{prefix}warnings": [DISCONNECTED] if len(components) > 1 else []}
 
 
 def panel_leaderboard(session: Session, panel: Panel, settings: BoardSettings, lang: str, now: datetime) -> dict:
@@ -164,7 +163,7 @@ def panel_leaderboard(session: Session, panel: Panel, settings: BoardSettings, l
             "respondents": int(data.respondents.size),
             "effective_sample_size": round(board.effective_members, 1) if board is not None else 0,
             "design_effect": round(w.weights.design_effect, 4) if w.weights is not None else None,
-            "problem": w.problem, **_groups(data.models, board),
+            "problem": w.problem, **_groups(data.models, board.components if board is not None else []),
             "models": board_rows(data.models, board, lang, panel.max_points)}
 
 
@@ -174,7 +173,8 @@ def report(session: Session, panel: Panel, settings: BoardSettings, lang: str, n
     w = weigh(panel, data)
     board = weighted_board(panel, w, settings)
     rows = board_rows(data.models, board, lang, panel.max_points)
-    open_rows = _open_board(session, panel.round_id, data.models, settings, lang, panel.max_points)
+    open_rows, open_components = _open_board(session, panel.round_id, data.models, settings, lang,
+                                             panel.max_points)
     return {"panel": panel.id, "round": panel.round_id, "computed_at": iso_z(now),
             "size": sum(next(iter(panel.targets.values())).values()),
             "members": len(data.members), "respondents": int(data.respondents.size),
@@ -184,13 +184,14 @@ def report(session: Session, panel: Panel, settings: BoardSettings, lang: str, n
             if w.weights is not None else None,
             "problem": w.problem,
             "effective_sample_size": round(board.effective_members, 1) if board is not None else 0,
-            **_groups(data.models, board), "board": rows, "open_board": open_rows,
+            **_groups(data.models, board.components if board is not None else []),
+            **_groups(data.models, open_components, "open_"), "board": rows, "open_board": open_rows,
             "difference": _difference(rows, open_rows)}
 
 
 def _open_board(session: Session, round_id: str, models: list[Model], settings: BoardSettings, lang: str,
-                max_points: float) -> list[dict]:
-    """The open contest's board of the same round, from SQL (every counted vote)."""
+                max_points: float) -> tuple[list[dict], list[list[int]]]:
+    """The open contest's board of the same round, from SQL (every counted vote), and its components."""
     cells = roster_cells(models, queries.counted_cells(session, round_id))
     board = compute_board(tally_from_cells(len(models), cells), settings)
     rating = np.full(len(models), np.nan)
@@ -198,8 +199,9 @@ def _open_board(session: Session, round_id: str, models: list[Model], settings: 
         if r.rank is not None:
             rating[r.index] = r.rating
     pts = _points(rating, board.components, max_points)
-    return _best_first([_row(models[r.index], lang, r.rank, r.rating, r.ci, r.battles, pts[r.index], r.component)
-                        for r in board.rows])
+    rows = [_row(models[r.index], lang, r.rank, r.rating, r.ci, r.battles, pts[r.index], r.component)
+            for r in board.rows]
+    return _best_first(rows), board.components
 
 
 def _difference(panel_rows: list[dict], open_rows: list[dict]) -> list[dict]:
@@ -211,11 +213,12 @@ def _difference(panel_rows: list[dict], open_rows: list[dict]) -> list[dict]:
     by_panel = {r["name"]: r for r in panel_rows}
     out = []
     for name in names:
-        r = by_panel.get(name, {"name": name, "rating": None, "rank": None, "points": None})
+        r = by_panel.get(name, {"name": name, "rating": None, "rank": None, "points": None, "component": None})
         o = by_open.get(name, {})
         out.append({"name": r["name"], "panel_rating": r["rating"], "open_rating": o.get("rating"),
                     "rating_delta": _delta(r["rating"], o.get("rating")),
                     "panel_rank": r["rank"], "open_rank": o.get("rank"),
+                    "panel_group": r["component"], "open_group": o.get("component"),
                     "panel_points": r["points"], "open_points": o.get("points"),
                     "points_delta": _delta(r["points"], o.get("points"))})
     return out
@@ -260,14 +263,17 @@ def report_csv(body: dict, part: str) -> str:
                 writer.writerow([dim, level, r["target"], r["members"], r["respondents"], r["assigned"],
                                  r["completed"], "" if r["completion"] is None else r["completion"]])
         return out.getvalue()
+    # A rank compares only within its group (models that met); groups count from 0, the largest first.
     writer.writerow(["model", "panel_rank", "panel_rating", "panel_ci_low", "panel_ci_high", "panel_points",
-                     "open_rank", "open_rating", "open_points", "rating_delta", "points_delta"])
+                     "open_rank", "open_rating", "open_points", "rating_delta", "points_delta", "panel_group",
+                     "open_group"])
     ci = {r["name"]: r["ci"] for r in body["board"]}
     for d in body["difference"]:
         low, high = ci.get(d["name"]) or (None, None)
         writer.writerow([_cell(v) for v in (d["name"], d["panel_rank"], d["panel_rating"], low, high,
                                              d["panel_points"], d["open_rank"], d["open_rating"], d["open_points"],
-                                             d["rating_delta"], d["points_delta"])])
+                                             d["rating_delta"], d["points_delta"], d["panel_group"],
+                                             d["open_group"])])
     return out.getvalue()
 
 

@@ -2,16 +2,21 @@
 compiled files are current, `make messages` adds new keys, and each package's own text wins."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
+from flask import Flask
+
+from app import catalog_text, i18n
+from app.catalog_text import DOMAINS, LANGS, ROOT, CatalogsMissing, catalog_path, check_catalogs, lookup_order
 from app.catalogs import defined_keys, missing_texts, read_catalog, update, used_keys
-from app.i18n import DOMAINS, LANGS, ROOT, CatalogsMissing, catalog_path, check_catalogs, lookup_order, text, tr
+from app.i18n import text, tr
 
 FIELD = re.compile(r"\{(\w*)\}")
 
@@ -83,16 +88,36 @@ def test_make_messages_adds_a_new_key_to_its_package_and_asks_for_its_texts(tmp_
         assert kept == [m.id for m in read_catalog(domain, "ko") if m.id]
 
 
-def test_the_application_refuses_to_start_without_current_catalogs(tmp_path):
+def test_the_application_refuses_to_start_without_current_catalogs(tmp_path, monkeypatch):
     root = _tree(tmp_path)
+    monkeypatch.setattr(catalog_text, "ROOT", root)
     with pytest.raises(CatalogsMissing, match="run `make catalogs`"):
-        check_catalogs(root)  # copied without .mo files
+        i18n.init_app(Flask("probe"))  # copied without .mo files: the factory stops here
     for domain in DOMAINS:
         for lang in LANGS:
-            shutil.copy(catalog_path(domain, lang, ".mo"), catalog_path(domain, lang, ".mo", root))
+            shutil.copy(catalog_path(domain, lang, ".mo", ROOT), catalog_path(domain, lang, ".mo", root))
     check_catalogs(root)
-    po = catalog_path("voting", "en", root=root)
-    os.utime(po, (po.stat().st_atime, catalog_path("voting", "en", ".mo", root).stat().st_mtime + 10))
-    with pytest.raises(CatalogsMissing, match="voting.mo is older than voting.po"):
+    po = catalog_path("voting", "en", root=root)  # a text edited and not compiled: by content, not by clock
+    po.write_text(po.read_text(encoding="utf-8").replace('"Unknown round."', '"No such round."'), encoding="utf-8")
+    with pytest.raises(CatalogsMissing, match=r"voting.mo \(en\) is not the compilation of voting.po"):
         check_catalogs(root)
-    check_catalogs()  # the working tree's own catalogs are compiled and current
+    shutil.copy(catalog_path("voting", "en", ".mo", ROOT), catalog_path("voting", "en", root=root))
+    catalog_path("app", "ko", ".mo", root).write_bytes(b"not a catalog")
+    with pytest.raises(CatalogsMissing, match=r"app.mo \(ko\) is unreadable"):
+        check_catalogs(root)
+    check_catalogs(ROOT)  # the working tree's own catalogs are compiled and current
+
+
+def test_the_pure_checks_read_their_texts_outside_any_application(tmp_path, monkeypatch):
+    """Prompt screening and display names need no application or request: they read the catalogs directly,
+    and without compiled catalogs they fail loudly instead of showing message keys."""
+    probe = ("from anti_abuse.screening import message, screen_prompt; "
+             "from anti_abuse.names import check_display_name; "
+             "print(message(screen_prompt('a').findings[0], 'en')); print(check_display_name('a').message('ko'))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["The prompt is too short: please write at least 2 characters.",
+                                       "이름은 2자 이상이어야 합니다."]
+    monkeypatch.setattr(catalog_text, "ROOT", _tree(tmp_path))  # no .mo files there
+    monkeypatch.setattr(catalog_text, "_loaded", {})
+    with pytest.raises(CatalogsMissing, match="anti_abuse.mo is missing"):
+        catalog_text.say("anti_abuse", "name.too_short", "ko", min=2)

@@ -315,6 +315,7 @@ def test_every_refusal_has_a_message_in_both_languages(app):
     import re
     from pathlib import Path
 
+    from app.catalogs import defined_keys
     from app.i18n import text
 
     sources = [Path(__file__).parents[2] / "contest" / name for name in ("rounds.py", "round_terms.py")]
@@ -322,3 +323,4 @@ def test_every_refusal_has_a_message_in_both_languages(app):
     assert {"round_frozen", "invalid_transition", "invalid_protocol"} <= codes
     for lang in ("ko", "en"):
         assert not [c for c in codes if not text(f"error.{c}", lang, "contest")], lang
+    assert not [c for c in codes if f"error.{c}" not in defined_keys()["contest"]]  # contest's own words
