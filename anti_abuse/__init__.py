@@ -6,7 +6,7 @@ contest and registers into the hooks they offer when it is initialised.
 from flask import Flask
 
 # Route modules attach to the blueprint when imported.
-from anti_abuse import (cli, conflict_routes, lexicon_routes, limits, messages, moderation_routes,  # noqa: F401
+from anti_abuse import (cli, conflict_routes, lexicon_routes, limits, moderation_routes,  # noqa: F401
                         my_data, pages, routes, scan_routes)
 from anti_abuse.blueprint import bp  # noqa: F401  (registered by the factory)
 from anti_abuse.conflicts import conflict_check, declared_teams
@@ -21,7 +21,6 @@ def init_app(app: Flask) -> None:
     """The named rate limits on the endpoints they protect, and the vote exclusion checks voting offers a hook for."""
     limits.init_app(app)
     app.cli.add_command(cli.moderation_cli)
-    messages.register()
     # Order matters only for the reason stored: an answer naming its model is the graver finding.
     checks = app.extensions.setdefault("vote_exclusion_checks", [])
     checks.extend([identity_leak_check, answer_seen_check, conflict_check])

@@ -29,18 +29,13 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
+from app.catalog_text import say
+
 MIN_CHARS, MAX_CHARS = 2, 20
 RESERVED_KO = ("운영자", "관리자", "운영팀", "과기부", "과학기술정보통신부", "공식", "심사위원")
 RESERVED_LATIN = ("admin", "administrator", "mod", "moderator", "staff", "official", "system", "root")
 _GLUED_MIN = 5  # Latin reserved words this long also count glued to a token's start or end
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "name.too_short": {"ko": f"이름은 {MIN_CHARS}자 이상이어야 합니다.", "en": f"A name needs at least {MIN_CHARS} characters."},
-    "name.too_long": {"ko": f"이름은 {MAX_CHARS}자 이하여야 합니다.", "en": f"A name may have at most {MAX_CHARS} characters."},
-    "name.no_letters": {"ko": "이름에는 글자나 숫자가 하나 이상 있어야 합니다.", "en": "A name needs at least one letter or digit."},
-    "name.reserved": {"ko": "'{matched}'(으)로 보이는 이름은 운영진이나 참가 팀으로 오해될 수 있어 쓸 수 없습니다.",
-                      "en": "Names that read as '{matched}' could pass for staff or a team and are not allowed."},
-}
 
 # Look-alikes folded to one Latin letter (after casefold and accent stripping).
 _CONFUSABLES = str.maketrans({
@@ -78,8 +73,7 @@ class NameCheck:
         """The error's message in `lang` ('ko' or 'en'), or None when the name is fine."""
         if self.key is None:
             return None
-        templates = MESSAGES[self.key]
-        return templates.get(lang, templates["ko"]).format(matched=self.matched)
+        return say("anti_abuse", self.key, lang, matched=self.matched, min=MIN_CHARS, max=MAX_CHARS)
 
 
 def normalise_display_name(raw: str) -> str:

@@ -13,7 +13,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anti_abuse import moderation, page_messages
+from anti_abuse import moderation
 from anti_abuse.blueprint import bp
 from anti_abuse.models import FLAG_SOURCES, FLAG_STATUSES
 from app.auth import guard_pages
@@ -24,9 +24,9 @@ from app.models import STAFF_ROLES, User
 
 QUEUE_PAGE = 25
 AUDIT_PAGE = 50
+MOD_JS = ("mod.confirm", "mod.done", "mod.sending", "mod.failed", "error.generic")  # handed to the page script
 
 pages_bp = Blueprint("moderation_pages", __name__, url_prefix="/moderation")
-pages_bp.record_once(lambda _state: page_messages.register())
 
 guard_pages(pages_bp, *STAFF_ROLES)
 
@@ -57,7 +57,7 @@ def _before() -> int | None:
 
 
 def _page(template: str, **context):
-    return render_template(f"anti_abuse/{template}", js_strings={k: t(k) for k in page_messages.MOD_JS}, **context)
+    return render_template(f"anti_abuse/{template}", js_strings={k: t(k) for k in MOD_JS}, **context)
 
 
 @pages_bp.get("")

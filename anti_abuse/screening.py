@@ -22,7 +22,7 @@ Decisions:
 Public API (pure: no Flask, no database):
     screen_prompt(text, policy=DEFAULT_POLICY) -> Screening
     Screening.ok, Screening.findings, Screening.messages(lang)
-    message(finding, lang="ko") -> str; MESSAGES[key][lang] holds the templates.
+    message(finding, lang="ko") -> str; the texts are anti_abuse's catalog entries `screen.*`.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Iterator
 
 from anti_abuse.identity import find_terms
+from app.catalog_text import say
 from app.text import visible
 
 BLOCKLIST_FILE = Path(__file__).with_name("blocklist.json")
@@ -53,22 +54,6 @@ _RRN = re.compile(rf"(?<![\d])(?<!\d[-.])(\d{{6}})(?:{_SEP}|\s*[-–]\s*)?([1-8]
 _CARD_RUN = re.compile(r"(?<![\d.,])\d+(?:[ \-]\d+)*(?![\d])(?![.,]\d)")
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z])")
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "screen.too_short": {"ko": "질문이 너무 짧습니다. {limit}자 이상 입력해 주세요.",
-                         "en": "The prompt is too short: please write at least {limit} characters."},
-    "screen.too_long": {"ko": "질문이 너무 깁니다({excerpt}자). {limit}자 이하로 줄여 주세요.",
-                        "en": "The prompt is too long ({excerpt} characters): please keep it to {limit}."},
-    "screen.phone": {"ko": "전화번호로 보이는 내용({excerpt})이 있어 보낼 수 없습니다. 개인정보는 지우고 다시 보내 주세요.",
-                     "en": "The prompt holds what looks like a phone number ({excerpt}); remove personal data and send it again."},
-    "screen.rrn": {"ko": "주민등록번호로 보이는 내용({excerpt})이 있어 보낼 수 없습니다. 개인정보는 지우고 다시 보내 주세요.",
-                   "en": "The prompt holds what looks like a resident registration number ({excerpt}); remove it and send again."},
-    "screen.email": {"ko": "이메일 주소로 보이는 내용({excerpt})이 있어 보낼 수 없습니다. 개인정보는 지우고 다시 보내 주세요.",
-                     "en": "The prompt holds what looks like an e-mail address ({excerpt}); remove it and send again."},
-    "screen.card": {"ko": "카드 번호로 보이는 내용({excerpt})이 있어 보낼 수 없습니다. 개인정보는 지우고 다시 보내 주세요.",
-                    "en": "The prompt holds what looks like a card number ({excerpt}); remove it and send again."},
-    "screen.blocked": {"ko": "이용 규칙상 보낼 수 없는 표현('{excerpt}')이 있습니다. 내용을 바꿔 다시 보내 주세요.",
-                       "en": "The prompt holds an expression the contest rules do not allow ('{excerpt}'); please rephrase."},
-}
 
 
 @dataclass(frozen=True)
@@ -120,8 +105,7 @@ DEFAULT_POLICY = load_policy()
 
 def message(finding: ScreenFinding, lang: str = "ko") -> str:
     """The finding's message in `lang` ('ko' or 'en'; anything else gets Korean)."""
-    templates = MESSAGES[finding.key]
-    return templates.get(lang, templates["ko"]).format(excerpt=finding.excerpt, limit=finding.limit)
+    return say("anti_abuse", finding.key, lang, excerpt=finding.excerpt, limit=finding.limit)
 
 
 def _mask(span: str, head: int, tail: int) -> str:

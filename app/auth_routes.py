@@ -18,7 +18,6 @@ from app.observability import audit
 from app.openapi import api_doc
 from app.sessions import begin_login, end_session, revoke_user_sessions
 from app.signup import hold_signup
-from app import auth_messages  # noqa: F401  (registers the page strings)
 
 bp = Blueprint("auth", __name__)
 

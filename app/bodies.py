@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, fie
 from pydantic_core import PydanticCustomError
 
 from app.errors import ApiError
-from app.i18n import register_messages, t
+from app.i18n import t
 
 # Neither database can store these: PostgreSQL text refuses U+0000, and a lone surrogate (JSON lets a
 # client write "\ud800") cannot be encoded as UTF-8 by either driver, which used to end in a 500.
@@ -97,16 +97,3 @@ def _printable(name: str) -> str:
     return UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", name[:60])
 
 
-register_messages("ko", {
-    "body.invalid_json": "요청 본문은 JSON 객체여야 합니다 (Content-Type: application/json).",
-    "body.missing_field": "필수 입력 항목 '{field}'이(가) 없습니다.",
-    "body.unknown_field": "알 수 없는 입력 항목 '{field}'입니다.",
-    "body.invalid_field": "입력 항목 '{field}'의 값이 올바르지 않습니다 (형식, null, 길이 또는 허용되지 않는 문자).",
-})
-register_messages("en", {
-    "body.invalid_json": "The request body must be a JSON object (Content-Type: application/json).",
-    "body.missing_field": "The required field '{field}' is missing.",
-    "body.unknown_field": "Unknown field '{field}'.",
-    "body.invalid_field": "The field '{field}' has an invalid value (type, null, length or a character "
-                          "that is not allowed).",
-})

@@ -16,7 +16,6 @@ from flask import Response, current_app
 from joserfc.errors import JoseError
 
 from app.errors import BadRequest, NotFound, ServiceUnavailable
-from app.i18n import register_messages
 from app.oauth import Provider
 from app.provider_http import ProviderInvalid, json_object, provider_deadline
 
@@ -27,24 +26,6 @@ PROVIDER_LIBRARIES = ("authlib", "joserfc")
 
 log = logging.getLogger("arena.login")
 
-register_messages("ko", {
-    "error.unknown_provider": "지원하지 않는 로그인 방법입니다.",
-    "error.provider_unavailable": "로그인 서비스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
-    "error.provider_invalid": "로그인 서비스의 설정이 올바르지 않습니다.",
-    "error.login_state_invalid": "로그인 요청이 만료되었거나 올바르지 않습니다. 처음부터 다시 로그인해 주세요.",
-    "error.login_failed": "로그인에 실패했습니다. 다시 시도해 주세요.",
-    "error.login_denied": "로그인이 취소되었습니다.",
-    "error.account_suspended": "이용이 정지된 계정입니다.",
-})
-register_messages("en", {
-    "error.unknown_provider": "This login method is not available.",
-    "error.provider_unavailable": "The login service cannot be reached. Please try again shortly.",
-    "error.provider_invalid": "The login service is misconfigured.",
-    "error.login_state_invalid": "The login request expired or is invalid. Please start logging in again.",
-    "error.login_failed": "Logging in failed. Please try again.",
-    "error.login_denied": "Logging in was cancelled.",
-    "error.account_suspended": "This account is suspended.",
-})
 
 
 def get_provider(name: str) -> Provider:

@@ -14,7 +14,6 @@ from app.observability import audit
 from app.openapi import api_doc
 from app.rights import erase_account, personal_data
 from app.sessions import end_session
-from app import rights_messages  # noqa: F401  (registers the page strings)
 
 bp = Blueprint("rights", __name__)
 

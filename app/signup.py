@@ -20,7 +20,6 @@ from app.errors import BadRequest, Forbidden
 from app.observability import audit
 from app.security import csrf
 from app.sessions import begin_login
-from app import rights_messages  # noqa: F401  (registers the page strings)
 
 bp = Blueprint("signup", __name__)
 

@@ -10,7 +10,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_engine
 from app.errors import error_response
-from app.i18n import register_messages
 from app.metrics import render
 from app.openapi import api_doc, build_spec
 from app.redis_client import get_redis
@@ -90,8 +89,6 @@ def readiness_body() -> dict:
     return body
 
 
-register_messages("ko", {"error.metrics_token_required": "측정값을 보려면 올바른 토큰이 필요합니다."})
-register_messages("en", {"error.metrics_token_required": "A valid metrics token is required."})
 
 
 def _metrics_refusal() -> Response | None:

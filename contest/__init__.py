@@ -36,8 +36,8 @@ DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    """Contest settings, the sampling random source, the arena's messages, the CLI commands and the demo seeding hook."""
-    from contest import cli, messages, my_data
+    """Contest settings, the sampling random source, the CLI commands and the demo seeding hook."""
+    from contest import cli, my_data
 
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
@@ -45,7 +45,6 @@ def init_app(app: Flask) -> None:
     app.extensions["contest_rng"] = random.Random(int(seed)) if seed else random.SystemRandom()
     app.extensions.setdefault("prompt_checks", [])  # anti_abuse's screening of citizens' own prompts
     app.extensions.setdefault("protocol_checks", [])  # anti_abuse's: the round's identity lexicon exists
-    messages.register()
     for command in cli.COMMANDS:
         app.cli.add_command(command)
     app.extensions["seed_demo"] = cli.seed_demo_data  # `make run` seeds the demo contest through it

@@ -11,12 +11,11 @@ from app.auth import guard_pages
 from app.db import could_be_id, get_session
 from app.errors import NotFound
 from app.i18n import t
-from contest import console_messages, console_view
+from contest import console_view
 from contest.blueprint import bp
 from contest.protocol import DEFAULT_PROTOCOL, KNOWN_EXCLUSIONS
 
 console_bp = Blueprint("console", __name__, url_prefix="/admin")
-console_bp.record_once(lambda _state: console_messages.register())
 
 guard_pages(console_bp, "ministry")
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from app.auth import current_user
 from app.db import get_session, utcnow
 from app.errors import NotFound
+from app.catalog_text import message_ids
 from app.i18n import current_lang, t
 from contest.blueprint import bp
-from contest.messages import KO
 from contest.models import Round
 from contest.panel_models import PanelAssignment
 from contest.queries import current_round, prompts_for
@@ -17,8 +17,9 @@ from contest.render import render_answer
 from contest.reveal import revealed_battle
 from contest.service import ArenaError, free_prompts_allowed, owned_battle
 
-# The strings arena.js needs, handed over as a JSON data block (no inline script).
-JS_STRINGS = [k for k in KO if k.startswith(("arena.", "share."))] + ["error.generic", "nav.leaderboard"]
+# The strings arena.js needs (every arena.* and share.* message), handed over as a JSON data block (no inline script).
+JS_PREFIXES = ("arena.", "share.")
+JS_EXTRA = ("error.generic", "nav.leaderboard")
 
 
 def allowance(round_: Round | None) -> str:
@@ -56,7 +57,8 @@ def _page(battle=None, turns=(), outcome=None, panel_battle=False):
                            share_after=outcome["share_after"] if "share_after" in outcome else
                            (round_.closes_at if round_ and prompts else None),
                            share_url=url_for("voting.shared_battle_page", token=token, _external=True) if token else None,
-                           panel_battle=panel_battle, js_strings={k: t(k) for k in JS_STRINGS})
+                           panel_battle=panel_battle,
+                           js_strings={k: t(k) for k in [*message_ids("contest", JS_PREFIXES), *JS_EXTRA]})
 
 
 @bp.get("/arena")

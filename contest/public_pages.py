@@ -10,7 +10,7 @@ from app.consent import KST, MIN_AGE, POLICY_DATE, POLICY_VERSION
 from app.db import get_session
 from app.errors import NotFound
 from app.i18n import current_lang
-from contest import notices, page_messages  # noqa: F401  (page_messages registers the strings)
+from contest import notices
 from contest.blueprint import bp
 from contest.rounds import list_rounds
 

@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
     Anti-abuse can keep votes out of the ranking at cast time by appending checks
     (`voting.service.ExclusionCheck`) to `app.extensions["vote_exclusion_checks"]`.
     """
-    from voting import cli, messages, runtime, shares, snapshots
+    from voting import cli, runtime, shares, snapshots
 
     runtime.init_runtime(app)
     checks = app.extensions.setdefault("vote_exclusion_checks", [])
@@ -39,4 +39,3 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.snapshots_cli)
     app.cli.add_command(cli.worker_cmd)
     app.cli.add_command(cli.log_cli)
-    messages.register()

@@ -15,11 +15,11 @@ counted as often as the member was drawn.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from voting.rating import RatingParams, effective_wins, fit_bt, ranks_from_ci
+from voting.rating import RatingParams, effective_wins, fit_bt, identified_components, ranks_from_ci
 
 RAKE_TOLERANCE = 1e-10  # largest relative miss of any margin when raking stops
 MAX_RAKE_ITERATIONS = 2_000
@@ -160,8 +160,9 @@ class PanelVotes:
 
 @dataclass(frozen=True)
 class PanelBoard:
-    """Weighted ratings (Elo scale, mean `initial` over the rated models), member-bootstrap intervals,
-    ranks from the intervals; models below the minimum have NaN and rank None."""
+    """Weighted ratings (Elo scale, mean `initial` over each component's rated models), member-bootstrap
+    intervals, ranks from the intervals within each component; models below the minimum have NaN, rank and
+    component None."""
 
     rating: np.ndarray
     low: np.ndarray
@@ -170,6 +171,8 @@ class PanelBoard:
     battles: np.ndarray
     effective_votes: float  # Kish effective number of votes
     effective_members: float  # Kish effective number of members who voted
+    components: list[list[int]] = field(default_factory=list)  # the rated models of each, largest first
+    component: list[int | None] = field(default_factory=list)  # each model's index into `components`
 
 
 def member_cells(v: PanelVotes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -188,8 +191,9 @@ def panel_board(v: PanelVotes, rounds: int, rng: np.random.Generator, params: Ra
                 confidence: float = 0.95, min_battles: int = 1) -> PanelBoard:
     """The weighted Bradley-Terry board of a panel's votes with a member bootstrap.
 
-    Rated are the models with at least `min_battles` votes and both an outright win and loss (the rest would
-    have no finite rating); they are fitted jointly without a ridge, centred on their mean. Each bootstrap
+    Rated are the models the open board would rank (`rating.identified_components`: at least `min_battles`
+    votes, an outright win and loss among the others, in a group that met); each such component is fitted
+    on its own without a ridge, centred on its mean, and ranked within itself. Each bootstrap
     round draws as many voting members as voted, with replacement, and refits, with a
     vanishing ridge so a round in which a model happens never to lose stays finite; the percentile
     interval of those fits is the interval. Ranks: 1 + the number of models whose interval lies wholly above.
@@ -198,47 +202,34 @@ def panel_board(v: PanelVotes, rounds: int, rng: np.random.Generator, params: Ra
     voters, _cells, matrix = member_cells(v)
     counts = np.bincount(((np.asarray(v.a) * n + np.asarray(v.b)) * 3 + np.asarray(v.outcome)),
                          minlength=n * n * 3).reshape(n, n, 3)
-    rated = _rated(counts, min_battles)
+    components = identified_components(counts, min_battles)
     battles = (counts.sum(2) + counts.sum(2).T).sum(1)
     rating = np.full(n, np.nan)
     low, high = np.full(n, np.nan), np.full(n, np.nan)
     ranks: list[int | None] = [None] * n
+    component: list[int | None] = [None] * n
     vote_w = np.asarray(v.weights, float)[np.asarray(v.member, np.int64)]
     ess_votes = float(vote_w.sum() ** 2 / (vote_w * vote_w).sum()) if vote_w.size else 0.0
     member_w = np.asarray(v.weights, float)[voters]
     ess_members = float(member_w.sum() ** 2 / (member_w * member_w).sum()) if member_w.size else 0.0
-    if rated.size >= 2:
+    tail = (1 - confidence) / 2 * 100
+    for c, rated in enumerate(components):
         sub = np.ix_(rated, rated)
         point = fit_bt(effective_wins(matrix.sum(0).reshape(n, n, 3)[sub]), _no_ridge(params))
         samples = np.concatenate([_bootstrap_batch(matrix, rated, n, size, rng, params)
                                   for size in _batches(rounds)])
-        tail = (1 - confidence) / 2 * 100
         lo, hi = np.percentile(samples, [tail, 100 - tail], axis=0)
         rating[rated], low[rated], high[rated] = point, lo, hi
         for i, r in zip(rated.tolist(), ranks_from_ci(lo, hi).tolist()):
-            ranks[i] = int(r)
+            ranks[i], component[i] = int(r), c
     return PanelBoard(rating=rating, low=low, high=high, rank=ranks, battles=battles,
-                      effective_votes=ess_votes, effective_members=ess_members)
+                      effective_votes=ess_votes, effective_members=ess_members,
+                      components=[[int(i) for i in g] for g in components], component=component)
 
 
 def _no_ridge(params: RatingParams) -> RatingParams:
     from dataclasses import replace
     return replace(params, ridge=0.0)
-
-
-def _rated(counts: np.ndarray, min_battles: int) -> np.ndarray:
-    """Models with enough votes and both an outright win and an outright loss, until stable."""
-    raw = counts.astype(float)
-    beat = raw[..., 0] + raw[..., 1].T
-    ties = raw[..., 2] + raw[..., 2].T
-    keep = (beat.sum(1) + beat.sum(0) + ties.sum(1)) >= max(min_battles, 1)
-    while True:
-        inside = keep[:, None] & keep[None, :]
-        won = np.where(inside, beat, 0.0)
-        nxt = keep & (won.sum(1) > 0) & (won.sum(0) > 0)
-        if np.array_equal(nxt, keep):
-            return np.flatnonzero(keep)
-        keep = nxt
 
 
 def _batches(rounds: int, size: int = 100) -> list[int]:

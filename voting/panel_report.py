@@ -25,7 +25,7 @@ from app.db import iso_z
 from contest.models import Battle, Model, Round
 from contest.panel_models import Panel, PanelAssignment, PanelMember
 from voting import queries
-from voting.board import BoardSettings, compute_board
+from voting.board import DISCONNECTED, BoardSettings, compute_board
 from voting.leaderboard import model_name, roster_cells, team_name
 from voting.models import Vote
 from voting.panel_maths import PanelBoard, PanelVotes, WeightingError, panel_board, points, rake
@@ -117,21 +117,39 @@ def weighted_board(panel: Panel, w: Weighted, settings: BoardSettings) -> PanelB
                        settings.provisional_below)
 
 
+def _row(m: Model, lang: str, rank: int | None, rating: float, ci: tuple[float, float], battles: int,
+         pts: float, component: int | None) -> dict:
+    """One model's row on either board (the panel's and the open contest's) as the report shows it."""
+    rated = rank is not None
+    return {"rank": rank, "name": model_name(m), "team": team_name(m, lang),
+            "rating": round(float(rating), 2) if rated else None,
+            "ci": [round(float(ci[0]), 2), round(float(ci[1]), 2)] if rated else None,
+            "battles": int(battles), "points": round(float(pts), 2) if rated and np.isfinite(pts) else None,
+            "status": "ranked" if rated else "too_few_votes", "component": component if rated else None}
+
+
+def _points(rating: np.ndarray, components: list, max_points: float) -> np.ndarray:
+    """Points need one scale: none when the models fall into groups that never met (see `warnings`)."""
+    return points(rating, max_points) if len(components) <= 1 else np.full(rating.shape, np.nan)
+
+
+def _best_first(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: (r["rank"] is None, r["component"] or 0, r["rank"] or 0, -(r["rating"] or 0)))
+
+
 def board_rows(models: list[Model], board: PanelBoard | None, lang: str, max_points: float) -> list[dict]:
     if board is None:
         return []
-    pts = points(board.rating, max_points)
-    rows = []
-    for i, m in enumerate(models):
-        if board.battles[i] == 0:
-            continue
-        rated = not np.isnan(board.rating[i])
-        rows.append({"rank": board.rank[i], "name": model_name(m), "team": team_name(m, lang),
-                     "rating": round(float(board.rating[i]), 2) if rated else None,
-                     "ci": [round(float(board.low[i]), 2), round(float(board.high[i]), 2)] if rated else None,
-                     "battles": int(board.battles[i]), "points": round(float(pts[i]), 2) if rated else None,
-                     "status": "ranked" if rated else "too_few_votes"})
-    return sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0, -(r["rating"] or 0)))
+    pts = _points(board.rating, board.components, max_points)
+    return _best_first([_row(m, lang, board.rank[i], board.rating[i], (board.low[i], board.high[i]),
+                             board.battles[i], pts[i], board.component[i])
+                        for i, m in enumerate(models) if board.battles[i] > 0])
+
+
+def _groups(models: list[Model], components: list, prefix: str = "") -> dict:
+    """A board's components by model name, and the warning when there is more than one."""
+    return {f"{prefix}components": [[model_name(models[i]) for i in g] for g in components],
+            f"{prefix}warnings": [DISCONNECTED] if len(components) > 1 else []}
 
 
 def panel_leaderboard(session: Session, panel: Panel, settings: BoardSettings, lang: str, now: datetime) -> dict:
@@ -145,7 +163,7 @@ def panel_leaderboard(session: Session, panel: Panel, settings: BoardSettings, l
             "respondents": int(data.respondents.size),
             "effective_sample_size": round(board.effective_members, 1) if board is not None else 0,
             "design_effect": round(w.weights.design_effect, 4) if w.weights is not None else None,
-            "problem": w.problem,
+            "problem": w.problem, **_groups(data.models, board.components if board is not None else []),
             "models": board_rows(data.models, board, lang, panel.max_points)}
 
 
@@ -155,7 +173,8 @@ def report(session: Session, panel: Panel, settings: BoardSettings, lang: str, n
     w = weigh(panel, data)
     board = weighted_board(panel, w, settings)
     rows = board_rows(data.models, board, lang, panel.max_points)
-    open_rows = _open_board(session, panel.round_id, data.models, settings, lang, panel.max_points)
+    open_rows, open_components = _open_board(session, panel.round_id, data.models, settings, lang,
+                                             panel.max_points)
     return {"panel": panel.id, "round": panel.round_id, "computed_at": iso_z(now),
             "size": sum(next(iter(panel.targets.values())).values()),
             "members": len(data.members), "respondents": int(data.respondents.size),
@@ -165,24 +184,24 @@ def report(session: Session, panel: Panel, settings: BoardSettings, lang: str, n
             if w.weights is not None else None,
             "problem": w.problem,
             "effective_sample_size": round(board.effective_members, 1) if board is not None else 0,
-            "board": rows, "open_board": open_rows, "difference": _difference(rows, open_rows)}
+            **_groups(data.models, board.components if board is not None else []),
+            **_groups(data.models, open_components, "open_"), "board": rows, "open_board": open_rows,
+            "difference": _difference(rows, open_rows)}
 
 
 def _open_board(session: Session, round_id: str, models: list[Model], settings: BoardSettings, lang: str,
-                max_points: float) -> list[dict]:
-    """The open contest's board of the same round, from SQL (every counted vote)."""
+                max_points: float) -> tuple[list[dict], list[list[int]]]:
+    """The open contest's board of the same round, from SQL (every counted vote), and its components."""
     cells = roster_cells(models, queries.counted_cells(session, round_id))
     board = compute_board(tally_from_cells(len(models), cells), settings)
     rating = np.full(len(models), np.nan)
     for r in board.rows:
         if r.rank is not None:
             rating[r.index] = r.rating
-    pts = points(rating, max_points)
-    return [{"rank": r.rank, "name": model_name(models[r.index]), "team": team_name(models[r.index], lang),
-             "rating": round(r.rating, 2) if r.rank is not None else None,
-             "ci": [round(r.ci[0], 2), round(r.ci[1], 2)] if r.rank is not None else None,
-             "battles": r.battles, "points": round(float(pts[r.index]), 2) if r.rank is not None else None,
-             "status": r.status} for r in board.rows]
+    pts = _points(rating, board.components, max_points)
+    rows = [_row(models[r.index], lang, r.rank, r.rating, r.ci, r.battles, pts[r.index], r.component)
+            for r in board.rows]
+    return _best_first(rows), board.components
 
 
 def _difference(panel_rows: list[dict], open_rows: list[dict]) -> list[dict]:
@@ -194,11 +213,12 @@ def _difference(panel_rows: list[dict], open_rows: list[dict]) -> list[dict]:
     by_panel = {r["name"]: r for r in panel_rows}
     out = []
     for name in names:
-        r = by_panel.get(name, {"name": name, "rating": None, "rank": None, "points": None})
+        r = by_panel.get(name, {"name": name, "rating": None, "rank": None, "points": None, "component": None})
         o = by_open.get(name, {})
         out.append({"name": r["name"], "panel_rating": r["rating"], "open_rating": o.get("rating"),
                     "rating_delta": _delta(r["rating"], o.get("rating")),
                     "panel_rank": r["rank"], "open_rank": o.get("rank"),
+                    "panel_group": r["component"], "open_group": o.get("component"),
                     "panel_points": r["points"], "open_points": o.get("points"),
                     "points_delta": _delta(r["points"], o.get("points"))})
     return out
@@ -243,14 +263,17 @@ def report_csv(body: dict, part: str) -> str:
                 writer.writerow([dim, level, r["target"], r["members"], r["respondents"], r["assigned"],
                                  r["completed"], "" if r["completion"] is None else r["completion"]])
         return out.getvalue()
+    # A rank compares only within its group (models that met); groups count from 0, the largest first.
     writer.writerow(["model", "panel_rank", "panel_rating", "panel_ci_low", "panel_ci_high", "panel_points",
-                     "open_rank", "open_rating", "open_points", "rating_delta", "points_delta"])
+                     "open_rank", "open_rating", "open_points", "rating_delta", "points_delta", "panel_group",
+                     "open_group"])
     ci = {r["name"]: r["ci"] for r in body["board"]}
     for d in body["difference"]:
         low, high = ci.get(d["name"]) or (None, None)
         writer.writerow([_cell(v) for v in (d["name"], d["panel_rank"], d["panel_rating"], low, high,
                                              d["panel_points"], d["open_rank"], d["open_rating"], d["open_points"],
-                                             d["rating_delta"], d["points_delta"])])
+                                             d["rating_delta"], d["points_delta"], d["panel_group"],
+                                             d["open_group"])])
     return out.getvalue()
 
 

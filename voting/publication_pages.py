@@ -6,14 +6,13 @@ from flask import Blueprint, render_template, request
 from app.db import could_be_id, get_session
 from app.errors import NotFound
 from app.i18n import current_lang
-from voting import charts, methodology_messages, publication_messages
+from voting import charts, methodology
 from voting.blueprint import bp
 from voting.publication_view import archive, snapshot_view
 from voting.snapshot_views import download_paths
 
 pages_bp = Blueprint("publications", __name__)
 # The pages' strings join the catalogue when the pages are registered on an app.
-pages_bp.record_once(lambda _state: (publication_messages.register(), methodology_messages.register()))
 
 # The release is three files in one folder (names as the verifier reads them), then one command.
 RELEASE_FILES = (("json", "snapshot.json"), ("votes", "votes.jsonl"), ("log", "log.jsonl"))
@@ -53,7 +52,7 @@ def snapshot_page(snapshot_id: str):
 @pages_bp.get("/methodology")
 def methodology_page():
     """How the ranking is computed, in plain words."""
-    return render_template("voting/methodology.html", sections=methodology_messages.SECTIONS)
+    return render_template("voting/methodology.html", sections=methodology.SECTIONS)
 
 
 bp.register_blueprint(pages_bp)

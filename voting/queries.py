@@ -256,4 +256,4 @@ def exclusion_stats(session: Session, round_id: str, total: int | None = None) -
             team["by_reason"][reason] = team["by_reason"].get(reason, 0) + 1
     return {"round": round_id, "votes": total, "excluded": sum(by_reason.values()),
             "by_reason": dict(sorted(by_reason.items())),
-            "by_team": sorted(teams.values(), key=lambda t: (-t["excluded"], t["team"]))}
+            "by_team": sorted(teams.values(), key=lambda row: (-row["excluded"], row["team"]))}

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from anti_abuse.models import ConflictDeclaration
-from app.i18n import MESSAGES
+from app.i18n import text
 from tests.builders import make_battle, make_round, make_user
 from voting.log_audit import verify_round
 from voting.models import EXCLUSION_REASONS, BoardRebuild, Vote
@@ -88,4 +88,4 @@ def test_an_empty_declaration_counts_every_vote(client, login, db, world):
 def test_every_exclusion_reason_is_explained_in_korean_and_english(app, reason):
     for lang in ("ko", "en"):
         for prefix in ("exclusion.", "reason.", "console.reason.", "exclusion_label."):
-            assert MESSAGES[lang].get(prefix + reason), (lang, prefix + reason)
+            assert text(prefix + reason, lang), (lang, prefix + reason)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from anti_abuse.names import MESSAGES, check_display_name, normalise_display_name, skeleton
+from anti_abuse.names import check_display_name, normalise_display_name, skeleton
+from app.i18n import text
 
 TEAMS_AND_MODELS = ("EXAONE", "엑사원", "LG AI연구원", "Solar Pro", "A.X", "업스테이지", "GPT-4o", "바르코")
 
@@ -180,7 +181,8 @@ def test_messages_say_why_in_korean_and_english():
     result = check_display_name("공식운영자")
     assert result.message("ko") == "'운영자'(으)로 보이는 이름은 운영진이나 참가 팀으로 오해될 수 있어 쓸 수 없습니다."
     assert "'운영자'" in result.message("en") and result.message("fr") == result.message("ko")
-    assert all(set(v) == {"ko", "en"} for v in MESSAGES.values())
+    assert all(text(f"name.{e}", lang, "anti_abuse") for e in ("too_short", "too_long", "no_letters", "reserved")
+               for lang in ("ko", "en"))
     assert check_display_name("a").message("en") == "A name needs at least 2 characters."
 
 

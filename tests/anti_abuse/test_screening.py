@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from anti_abuse.screening import (BLOCKLIST_FILE, DEFAULT_POLICY, MESSAGES, ScreenPolicy, load_policy, message,
+from anti_abuse.screening import (BLOCKLIST_FILE, DEFAULT_POLICY, ScreenPolicy, load_policy, message,
                                   screen_prompt)
+from app.i18n import text
 
 
 def kinds(text: str, policy: ScreenPolicy = DEFAULT_POLICY) -> list[str]:
@@ -176,8 +177,7 @@ def test_every_finding_is_reported_with_its_message_in_both_languages():
 
 def test_messages_exist_for_every_kind_in_korean_and_english():
     keys = {f"screen.{k}" for k in ("too_short", "too_long", "phone", "rrn", "email", "card", "blocked")}
-    assert set(MESSAGES) == keys
-    assert all(set(MESSAGES[k]) == {"ko", "en"} for k in keys)
+    assert all(text(k, lang, "anti_abuse") for k in keys for lang in ("ko", "en"))
     short = screen_prompt("a").findings[0]
     assert message(short, "ko") == "질문이 너무 짧습니다. 2자 이상 입력해 주세요." and message(short, "fr") == message(short)
 

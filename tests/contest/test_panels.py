@@ -294,6 +294,8 @@ def test_report_and_panel_board_weight_members_to_the_population(client, ministr
     assert weights["respondents"] == 5 and weights["max"] > weights["min"] and weights["margin_error"] < 1e-6
     assert body["problem"].startswith("empty_levels:") and "age:30s" in body["problem"]
     assert {"board", "open_board", "difference"} <= set(body)
+    assert body["warnings"] == [] and len(body["components"]) <= 1  # one group at most: points on one scale
+    assert all(r["component"] == 0 for r in body["board"] if r["status"] == "ranked")
     names = {d["name"] for d in body["difference"]}
     assert names == {r["name"] for r in body["board"]} | {r["name"] for r in body["open_board"]}
     table = list(csv.reader(io.StringIO(client.get(f"/api/admin/panels/{panel_id}/report.csv").text.lstrip("\ufeff"))))
@@ -401,3 +403,32 @@ def test_assigned_battles_avoid_the_teams_a_member_declared_ties_to(client, mini
         assert tied.id not in (db.get(Model, battle.model_a_id).team_id, db.get(Model, battle.model_b_id).team_id)
         vote = client.post(f"/api/battles/{battle.id}/vote", json={"winner": "a"}).get_json()
         assert vote["counted"] is True
+
+
+def test_the_report_page_shows_boards_split_into_groups(client, ministry, db, monkeypatch):
+    """Models that never met across two groups: the page says so, names each rank's group and shows no
+    points (it used to fail formatting the missing points)."""
+    import numpy as np
+
+    from voting import panel_report, panel_routes
+    from voting.panel_maths import PanelVotes, panel_board
+    from voting.rating import A_WINS, B_WINS
+
+    panel_id = create(client)
+    pairs = [(0, 1, A_WINS)] * 30 + [(0, 1, B_WINS)] * 10 + [(2, 3, A_WINS)] * 20 + [(2, 3, B_WINS)] * 20
+    a, b, outcome = (np.array(x) for x in zip(*pairs))
+    split = panel_board(PanelVotes(a, b, outcome, np.arange(a.size) % 8, np.ones(8), 4), rounds=20,
+                        rng=np.random.default_rng(1))
+    real = panel_routes._report
+
+    def split_report(pid):
+        body = real(pid)
+        roster = panel_report.panel_data(db, db.get(Panel, pid)).models[:4]
+        rows = panel_report.board_rows(roster, split, "ko", 25.0)
+        return {**body, "board": rows, "open_board": rows, **panel_report._groups(roster, split.components),
+                **panel_report._groups(roster, split.components, "open_")}
+
+    monkeypatch.setattr(panel_routes, "_report", split_report)
+    page = client.get(f"/admin/panels/{panel_id}")
+    assert page.status_code == 200, page.text[:500]
+    assert page.text.count("서로 맞붙은 적 없는 묶음") == 2 and "묶음 2" in page.text

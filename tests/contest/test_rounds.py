@@ -315,10 +315,12 @@ def test_every_refusal_has_a_message_in_both_languages(app):
     import re
     from pathlib import Path
 
-    from app.i18n import MESSAGES
+    from app.catalogs import defined_keys
+    from app.i18n import text
 
     sources = [Path(__file__).parents[2] / "contest" / name for name in ("rounds.py", "round_terms.py")]
     codes = {code for path in sources for code in re.findall(r'RoundError\("(\w+)"', path.read_text())}
     assert {"round_frozen", "invalid_transition", "invalid_protocol"} <= codes
     for lang in ("ko", "en"):
-        assert not [c for c in codes if f"error.{c}" not in MESSAGES[lang]], lang
+        assert not [c for c in codes if not text(f"error.{c}", lang, "contest")], lang
+    assert not [c for c in codes if f"error.{c}" not in defined_keys()["contest"]]  # contest's own words

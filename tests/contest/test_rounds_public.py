@@ -113,8 +113,13 @@ def test_closing_a_round_stops_its_battles_and_votes(client, demo, login):
     demo.commit()
     resp = client.post(f"/api/battles/{battle.id}/vote", json={"winner": "a"})
     assert (resp.status_code, resp.get_json()["error"]["code"]) == (409, "round_closed")
+    assert resp.get_json()["error"]["message"] == "경연 기간이 끝나 투표할 수 없습니다."  # voting's words
     resp = client.post("/api/battles", json={"round": "pilot"})
     assert (resp.status_code, resp.get_json()["error"]["code"]) == (409, "round_closed")
+    # contest's own words: one global table once let voting's text ("cannot vote") answer a battle start
+    assert resp.get_json()["error"]["message"] == "경연 기간이 끝났습니다."
+    resp = client.post("/api/battles?lang=en", json={"round": "pilot"})
+    assert resp.get_json()["error"]["message"] == "The round is closed."
 
 
 def live_models(db, round_: Round) -> None:

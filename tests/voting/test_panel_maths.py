@@ -136,6 +136,36 @@ def test_a_model_that_never_lost_is_not_rated_and_does_not_move_the_others():
     assert board.rank[0] is not None and np.isfinite(board.low[:2]).all()
 
 
+def test_a_panel_whose_models_never_met_across_two_groups_is_ranked_per_group():
+    """Models 0-1 and 2-3 only ever met inside their pair: one joint fit would put them on one scale the
+    data cannot support. Each group is fitted and ranked on its own, like the open board."""
+    pairs = [(0, 1, A_WINS)] * 30 + [(0, 1, B_WINS)] * 10 + [(2, 3, A_WINS)] * 20 + [(2, 3, B_WINS)] * 20
+    a, b, outcome = (np.array(x) for x in zip(*pairs))
+    board = panel_board(PanelVotes(a, b, outcome, np.arange(a.size) % 8, np.ones(8), 4), rounds=50,
+                        rng=np.random.default_rng(1))
+    assert board.components == [[0, 1], [2, 3]] and board.component == [0, 0, 1, 1]
+    assert board.rank == [1, 2, 1, 1]  # 0 beats 1 clearly; 2 and 3 are even; no rank across the groups
+    for group in board.components:  # each group centred on its own mean
+        assert np.mean(board.rating[group]) == pytest.approx(1000.0)
+    assert np.isfinite(board.low).all() and np.isfinite(board.high).all()
+
+
+def test_the_report_names_the_groups_and_gives_no_points_across_them():
+    from contest.models import Model, Team
+    from voting.panel_report import board_rows
+
+    pairs = [(0, 1, A_WINS)] * 30 + [(0, 1, B_WINS)] * 10 + [(2, 3, A_WINS)] * 20 + [(2, 3, B_WINS)] * 20
+    a, b, outcome = (np.array(x) for x in zip(*pairs))
+    board = panel_board(PanelVotes(a, b, outcome, np.arange(a.size) % 8, np.ones(8), 4), rounds=50,
+                        rng=np.random.default_rng(1))
+    team = Team(slug="t", name_ko="팀", name_en="Team")
+    models = [Model(slug=f"m{i}", display_name=f"모델{i}", version="1", team=team) for i in range(4)]
+    rows = board_rows(models, board, "ko", 25.0)
+    assert [(r["component"], r["rank"]) for r in rows] == [(0, 1), (0, 2), (1, 1), (1, 1)]  # the larger group first
+    assert [r["name"] for r in rows[:2]] == ["모델0 1", "모델1 1"] and {r["name"] for r in rows[2:]} == {"모델2 1", "모델3 1"}
+    assert all(r["points"] is None and r["status"] == "ranked" for r in rows)  # one scale is needed for points
+
+
 def test_points_are_linear_in_expected_win_rate_and_the_best_scores_the_maximum():
     got = points(np.array([1100.0, 1000.0, 900.0, np.nan]), 25.0)
     assert got[0] == pytest.approx(25.0) and np.isnan(got[3])
