@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from contest.backends import is_bank
 from contest.models import Model, Round, RoundModel
 from contest.protocol import ProtocolError, normalise_protocol
+from contest.reveal import revealed_name
 from contest.round_json import terms_of
 
 TERMS = ("protocol", "categories", "roster", "free_prompts")
@@ -67,7 +68,7 @@ def _refuse_same_names(roster: list[Model]) -> None:
     """Two models of a roster never share a display name and version (what voters and boards show)."""
     seen: dict[str, str] = {}
     for model in roster:
-        name = f"{model.display_name} {model.version}".strip()
+        name = revealed_name(model.display_name, model.version)
         if name in seen:
             raise RoundError("duplicate_model_name", name=name, models=f"{seen[name]}, {model.slug}")
         seen[name] = model.slug
