@@ -155,6 +155,7 @@ KO.update({
                          "바뀌는지입니다. 0이면 영향이 없고, 신뢰구간이 0을 포함하지 않을 때만 뚜렷한 영향으로 봅니다.",
     "style.not_estimable_note": "투표에서 이 스타일의 차이가 없거나 다른 스타일과 늘 함께 움직여서 따로 추정할 수 없습니다.",
     "style.empty": "스타일 통제 순위를 계산할 투표가 아직 없습니다.",
+    "style.pending": "스타일 통제 순위표를 계산하고 있습니다. 잠시 뒤 새로 고쳐 주세요.",
 })
 EN.update({
     "style.heading": "Style control",
@@ -176,4 +177,5 @@ EN.update({
     "style.not_estimable_note": "The votes show no difference in this style, or it always moves with another one, so "
                                 "its effect cannot be told apart.",
     "style.empty": "No votes to compute the style-controlled board from yet.",
+    "style.pending": "The style-controlled board is being computed. Reload in a few seconds.",
 })
