@@ -31,6 +31,10 @@ from contest.protocol import LEGACY_RATING_METHOD
 from voting.arena_format import BadLine, scan_battles
 from voting.board import DISCONNECTED, BoardSettings
 from voting.board import compute_board as rated_board
+from voting.rating import tally
+from voting.style import K
+from voting.style_release import style_block
+from voting.style_scan import scan_styled
 
 SHOWN_BAD_LINES = 20  # bad lines listed one by one; the rest are summarised by reason
 DECIMALS = 4
@@ -46,8 +50,9 @@ class _StrictStop(Exception):
 
 
 def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = False, log: TextIO | None = None,
-                  progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """The board document of the battles in `stream`; bad lines reported on `log` (stderr by default).
+                  progress: Callable[[int], None] | None = None, style: bool = False) -> dict[str, Any]:
+    """The board document of the battles in `stream`; bad lines reported on `log` (stderr by default). With
+    `style`, the lines' style counts are read too and the document carries the style-controlled board.
 
     Raises RatingsInputError at the first bad line when `strict`, and when no vote is counted."""
     log = sys.stderr if log is None else log
@@ -63,7 +68,11 @@ def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = Fals
             print(f"line {line.number}: {line.reason}", file=log)
 
     try:
-        names, t, lines = scan_battles(stream, on_bad, progress)
+        if style:
+            names, rows, lines = scan_styled(stream, on_bad, progress)
+            t = tally(rows[:, 0], rows[:, 1], rows[:, 2], len(names))
+        else:
+            names, t, lines = scan_battles(stream, on_bad, progress)
     except _StrictStop as stop:
         number, reason = stop.line.number, stop.line.reason
         raise RatingsInputError(f"{number}번째 줄이 잘못되었습니다: {reason} (--strict: 중단) / "
@@ -82,6 +91,10 @@ def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = Fals
     if settings.method != LEGACY_RATING_METHOD:
         document["components"] = [[names[i] for i in group] for group in board.components]
         document["warnings"] = board.warnings
+    if style:
+        styled = rows[rows[:, 3] >= 0]
+        document["style_control"] = style_block(styled[:, 0], styled[:, 1], styled[:, 2], styled[:, 3:3 + K],
+                                                styled[:, 3 + K:], [{"name": n} for n in names], settings)
     if DISCONNECTED in board.warnings:
         print(f"경고: 서로 비교된 적 없는 모델 묶음이 {len(board.components)}개입니다. 순위는 묶음 안에서만 "
               f"비교됩니다 / warning: {len(board.components)} groups of models never compared with each other; "
@@ -154,6 +167,9 @@ def _parser(defaults: BoardSettings) -> argparse.ArgumentParser:
                         help=f"bootstrap rounds (default {defaults.rounds})")
     parser.add_argument("--seed", type=int, default=defaults.seed, help=f"bootstrap seed (default {defaults.seed})")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad line instead of skipping it")
+    parser.add_argument("--style", action="store_true",
+                        help="also the style-controlled board, from each line's style_a and style_b counts (a "
+                             "snapshot release's votes.jsonl has them)")
     return parser
 
 
@@ -171,18 +187,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"파일을 열 수 없습니다 / cannot open {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     with stream:
-        board = run(stream, settings, args.strict)
+        board = run(stream, settings, args.strict, args.style)
     if board is None:
         return 1
     sys.stdout.write(json.dumps(board, ensure_ascii=False, indent=1) + "\n")
     return 0
 
 
-def run(stream: BinaryIO, settings: BoardSettings, strict: bool) -> dict[str, Any] | None:
+def run(stream: BinaryIO, settings: BoardSettings, strict: bool, style: bool = False) -> dict[str, Any] | None:
     """The board, with progress on a terminal; None after printing why there is none."""
     progress = TerminalProgress(remaining_bytes(stream))
     try:
-        return compute_board(stream, settings, strict, progress=progress if progress.enabled else None)
+        return compute_board(stream, settings, strict, progress=progress if progress.enabled else None, style=style)
     except RatingsInputError as exc:
         progress.close()
         print(f"오류 / error: {exc}", file=sys.stderr)

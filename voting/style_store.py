@@ -61,6 +61,13 @@ _STYLE_A = [getattr(VoteStyle, f"{c}_a") for c in _COLUMNS]
 _STYLE_B = [getattr(VoteStyle, f"{c}_b") for c in _COLUMNS]
 
 
+def round_styles(session: Session, round_id: str) -> dict[str, tuple[list[int], list[int]]]:
+    """The stored style counts of the round's votes (counted or not), by vote id: ([A's four], [B's four])."""
+    rows = session.execute(select(Vote.id, *_STYLE_A, *_STYLE_B).join(VoteStyle, VoteStyle.vote_id == Vote.id)
+                           .where(Vote.round_id == round_id))
+    return {r[0]: (list(r[1:5]), list(r[5:9])) for r in rows}
+
+
 def style_votes(session: Session, round_id: str, category: str | None, model_ids: list[int]
                 ) -> tuple[np.ndarray, ...]:
     """The counted votes of a round (one category or all) with their styles: a, b (indices into `model_ids`),

@@ -23,6 +23,7 @@ from contest.protocol import LEGACY_RATING_METHOD, ProtocolError, normalise_prot
 from voting.release import (LogLine, ReleaseMismatch, check_chain, compare_votes, jsonl, log_lines, parse_jsonl,
                             replay, sha256_hex, vote_stats)
 from voting.release_board import DECIMALS, first_board_difference, release_board, settings_from_protocol
+from voting.style_release import first_style_difference, release_style_board, styles_of, with_styles
 
 FILES = ("snapshot.json", "votes.jsonl", "log.jsonl")
 ROOTS = "roots.json"
@@ -94,9 +95,17 @@ def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes,
                                                    f" {snapshot.get('log_head')}")
     checked_roots = 0 if roots is None else check_roots(roots, snapshot.get("round"), lines, seq)
     expected = replay(lines[:seq], protocol["exclusions"])
-    compare_votes(parse_jsonl(votes_data, "votes.jsonl"), expected)
+    given = parse_jsonl(votes_data, "votes.jsonl")
+    styled = "style_control" in snapshot  # a snapshot from before style control has neither it nor the counts
+    if styled:  # the counts are the publisher's (the answers are not released): the board must follow from them
+        expected = with_styles(expected, styles_of(given))
+    compare_votes(given, expected)
     check_vote_set(snapshot, votes_data, expected)
-    difference = first_board_difference(snapshot, release_board(expected, protocol, snapshot.get("roster") or []))
+    board = release_board(expected, protocol, snapshot.get("roster") or [])
+    difference = first_board_difference(snapshot, board)
+    if difference is None and styled:
+        difference = first_style_difference(snapshot["style_control"],
+                                            release_style_board(expected, protocol, board["roster"]))
     if difference:
         raise ReleaseMismatch("snapshot.json", difference)
     return Verified(expected, checked_roots)
