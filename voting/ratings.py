@@ -3,7 +3,9 @@
 Needs only Python and numpy: no Flask, no database, no web application (which takes seconds to start). The file
 is read in blocks by a streaming parser (`voting.arena_format.scan_battles`) that never holds its lines. The
 defaults are the application's (`BoardSettings()`, the ARENA_RATING_* defaults); `flask --app wsgi ratings
-compute` calls the same `compute_board` with the settings of its configuration.
+compute` calls the same `compute_board` with the settings of its configuration. `--style` also reads each line's
+style counts (a snapshot release's votes.jsonl) and adds the style-controlled board as snapshots publish it
+(voting.style_scan, voting.style_release); those lines are read one by one as JSON.
 
 Exit status: 0 with the board on stdout; 1 when there is no counted vote (an empty file, or only bad or
 not-counted lines) or, with --strict, at the first bad line (its number and reason on stderr); 2 for bad
@@ -26,6 +28,8 @@ import sys
 import time
 from collections import Counter
 from typing import Any, BinaryIO, Callable, TextIO
+
+import numpy as np
 
 from contest.protocol import LEGACY_RATING_METHOD
 from voting.arena_format import BadLine, scan_battles
@@ -70,7 +74,7 @@ def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = Fals
     try:
         if style:
             names, rows, lines = scan_styled(stream, on_bad, progress)
-            t = tally(rows[:, 0], rows[:, 1], rows[:, 2], len(names))
+            t = tally(*(rows[:, i].astype(np.int64) for i in range(3)), len(names))
         else:
             names, t, lines = scan_battles(stream, on_bad, progress)
     except _StrictStop as stop:
@@ -93,8 +97,10 @@ def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = Fals
         document["warnings"] = board.warnings
     if style:
         styled = rows[rows[:, 3] >= 0]
-        document["style_control"] = style_block(styled[:, 0], styled[:, 1], styled[:, 2], styled[:, 3:3 + K],
-                                                styled[:, 3 + K:], [{"name": n} for n in names], settings)
+        del rows
+        a, b, outcome = (styled[:, i].astype(np.int64) for i in range(3))
+        document["style_control"] = style_block(a, b, outcome, styled[:, 3:3 + K], styled[:, 3 + K:],
+                                                [{"name": n} for n in names], settings)
     if DISCONNECTED in board.warnings:
         print(f"경고: 서로 비교된 적 없는 모델 묶음이 {len(board.components)}개입니다. 순위는 묶음 안에서만 "
               f"비교됩니다 / warning: {len(board.components)} groups of models never compared with each other; "

@@ -34,17 +34,19 @@ class StyledVotes:
 
     def _flush(self) -> None:
         if self._rows:
-            self._parts.append(np.array(self._rows, dtype=np.int64).reshape(-1, 3 + 2 * K))
+            self._parts.append(np.array(self._rows, dtype=np.int32).reshape(-1, 3 + 2 * K))
             self._rows = []
 
     def arrays(self) -> tuple[list[str], np.ndarray]:
-        """(names, an (n, 3 + 2K) array: a, b, outcome, A's counts, B's counts)."""
+        """(names, an (n, 3 + 2K) int32 array: a, b, outcome, A's counts, B's counts)."""
         self._flush()
-        rows = np.concatenate(self._parts) if self._parts else np.empty((0, 3 + 2 * K), dtype=np.int64)
+        rows = np.concatenate(self._parts) if self._parts else np.empty((0, 3 + 2 * K), dtype=np.int32)
+        self._parts = []
         return sorted(self.index, key=self.index.__getitem__), rows
 
 
 _NO_STYLE = (-1,) * (2 * K)
+_MAX_COUNT = 2**31 - 1  # kept as 32-bit integers
 
 
 def _style(row: dict) -> tuple:
@@ -54,6 +56,8 @@ def _style(row: dict) -> tuple:
     if not all(isinstance(s, list) and len(s) == K and
                all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in s) for s in pair):
         raise ValueError(f"style_a and style_b must be {K} non-negative counts each, or both absent")
+    if max(*pair[0], *pair[1]) > _MAX_COUNT:
+        raise ValueError(f"a style count above {_MAX_COUNT}")
     return (*pair[0], *pair[1])
 
 
