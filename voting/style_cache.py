@@ -11,6 +11,7 @@ not fit the same scope at once); without Redis (the embedded default) they live 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import asdict, replace
@@ -20,6 +21,8 @@ from contest.protocol import RATING_METHOD
 from voting.board import BoardSettings, Row
 from voting.style import FEATURES
 from voting.style_board import STYLE_METHOD, StyleBoard, describe
+
+log = logging.getLogger("arena.voting.style_cache")
 
 WANTED_FOR_S = 900.0  # a scope asked for is kept fresh this long after the last request that found it missing
 
@@ -133,10 +136,17 @@ def style_control(store: StyleBoards, round_id: str, category: str, models: list
     from voting.leaderboard import board_rows, model_name
 
     scope = scope_of(round_id, category)
-    text = store.get(scope)
+    try:
+        text = store.get(scope)
+    except Exception as exc:  # Redis down: the plain board is still served, this block says "pending"
+        log.warning("style boards unavailable: %s", exc)
+        text = None
     board, record = load_board(text) if text is not None else (None, {})
     if board is None or record["model_ids"] != [m.id for m in models] or record["settings"] != settings_key(settings):
-        store.want(scope, time.time())
+        try:
+            store.want(scope, time.time())
+        except Exception as exc:
+            log.warning("could not ask for the style board: %s", exc)
         board = StyleBoard([], [], {f: None for f in FEATURES}, 0)
         warnings, computed_at = ["pending"], None
     else:

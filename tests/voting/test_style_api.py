@@ -279,3 +279,14 @@ def test_the_methodology_page_explains_style_control_in_korean_and_english(clien
     assert 'id="method-style_h"' in ko and "스타일 통제 순위표" in ko and "(A − B) ÷ (A + B + 1)" in ko
     en = client.get("/methodology?lang=en").get_data(as_text=True)
     assert "What the style-controlled board is" in en and "a token per Hangul syllable" in en
+
+
+def test_redis_down_leaves_the_style_block_pending_not_an_error():
+    import redis as redis_lib
+
+    from voting.board import BoardSettings
+    from voting.style_cache import RedisStyleBoards, style_control
+
+    down = RedisStyleBoards(redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
+    block = style_control(down, "r-any", "all", [], BoardSettings(), "ko")
+    assert block["warnings"] == ["pending"] and block["models"] == [] and block["votes"] == 0
