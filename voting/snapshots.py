@@ -215,7 +215,8 @@ def release_files(session: Session, snap: Snapshot) -> dict[str, bytes]:
     lines = round_log(session, snap.round_id, snap.log_seq)
     document = json.dumps(snapshot_document(session, snap), ensure_ascii=False, indent=1) + "\n"
     stored = file_info(session, snap.id, "votes.jsonl")
-    votes = gzip.decompress(file_gzip(session, snap.id, "votes.jsonl")) if stored else rebuilt_votes(session, snap, lines)
+    votes = (gzip.decompress(file_gzip(session, snap.id, "votes.jsonl")) if stored
+             else rebuilt_votes(session, snap, lines))
     return {"snapshot.json": document.encode("utf-8"), "votes.jsonl": votes, "log.jsonl": log_export(lines)}
 
 

@@ -4,8 +4,8 @@ Used to publish a snapshot and to verify one, so a published style board is reco
 Each vote line of a release with style control carries its style counts, derived numbers only (never the
 answers' text): "style_a" and "style_b", each [tokens, headers, list items, bold spans] of that side summed over
 the battle's turns (voting.style). A vote whose counts are not stored (its battle was deleted) has both null and
-is left out of the style fit, as the board's "votes" shows. A release without the fields is a snapshot's from before style control (format 1):
-its snapshot has no "style_control" and verifies as it always did.
+is left out of the style fit, as the board's "votes" shows. A release without the fields is a snapshot's from
+before style control (format 1): its snapshot has no "style_control" and verifies as it always did.
 """
 from __future__ import annotations
 

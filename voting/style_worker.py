@@ -70,7 +70,8 @@ class StyleRefresher:
         if text is not None and not force:
             _, record = load_board(text)
             age = time.time() - record["computed_at"]
-            if record["model_ids"] == model_ids and record["settings"] == settings_key(settings) and age < max(STYLE_FRESH_S, FRESH_PER_COMPUTE * record["took"]):
+            same = record["model_ids"] == model_ids and record["settings"] == settings_key(settings)
+            if same and age < max(STYLE_FRESH_S, FRESH_PER_COMPUTE * record["took"]):
                 return False
         if not self.store.claim(scope, 120.0):
             return False

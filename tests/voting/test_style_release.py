@@ -46,7 +46,8 @@ def styled(tmp_path_factory):
             winner = "a" if a == 2 else "b"
         vote = make_logged_vote(db, round_, voters[i % 3], a, b, winner)
         turn = vote.battle.turns[0]
-        turn.answer_a, turn.answer_b = (LONG if a == 2 else SHORT * (1 + i % 4), LONG if b == 2 else SHORT * (1 + i % 3))
+        turn.answer_a = LONG if a == 2 else SHORT * (1 + i % 4)
+        turn.answer_b = LONG if b == 2 else SHORT * (1 + i % 3)
     ministry = make_user(db, "부처", roles=("ministry",))
     db.commit()
     return published_release(World(app, db, ministry, None, round_, []), base)
