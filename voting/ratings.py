@@ -29,16 +29,10 @@ import time
 from collections import Counter
 from typing import Any, BinaryIO, Callable, TextIO
 
-import numpy as np
-
 from contest.protocol import LEGACY_RATING_METHOD
 from voting.arena_format import BadLine, scan_battles
 from voting.board import DISCONNECTED, BoardSettings
 from voting.board import compute_board as rated_board
-from voting.rating import tally
-from voting.style import K
-from voting.style_release import style_block
-from voting.style_scan import scan_styled
 
 SHOWN_BAD_LINES = 20  # bad lines listed one by one; the rest are summarised by reason
 DECIMALS = 4
@@ -73,8 +67,8 @@ def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = Fals
 
     try:
         if style:
-            names, rows, lines = scan_styled(stream, on_bad, progress)
-            t = tally(*(rows[:, i].astype(np.int64) for i in range(3)), len(names))
+            names, rows, lines = _scan_styled(stream, on_bad, progress)
+            t = _tally_of(rows, len(names))
         else:
             names, t, lines = scan_battles(stream, on_bad, progress)
     except _StrictStop as stop:
@@ -96,16 +90,40 @@ def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = Fals
         document["components"] = [[names[i] for i in group] for group in board.components]
         document["warnings"] = board.warnings
     if style:
-        styled = rows[rows[:, 3] >= 0]
+        document["style_control"] = _style_control(rows, names, settings)
         del rows
-        a, b, outcome = (styled[:, i].astype(np.int64) for i in range(3))
-        document["style_control"] = style_block(a, b, outcome, styled[:, 3:3 + K], styled[:, 3 + K:],
-                                                [{"name": n} for n in names], settings)
     if DISCONNECTED in board.warnings:
         print(f"경고: 서로 비교된 적 없는 모델 묶음이 {len(board.components)}개입니다. 순위는 묶음 안에서만 "
               f"비교됩니다 / warning: {len(board.components)} groups of models never compared with each other; "
               f"ranks compare only within a group", file=log)
     return document
+
+
+def _scan_styled(stream: BinaryIO, on_bad: Callable[[BadLine], None], progress: Callable[[int], None] | None):
+    # Imported here: the plain command does not pay for the style modules' import (about 50 ms).
+    from voting.style_scan import scan_styled
+
+    return scan_styled(stream, on_bad, progress)
+
+
+def _tally_of(rows: Any, n_models: int) -> Any:
+    import numpy as np
+
+    from voting.rating import tally
+
+    return tally(*(rows[:, i].astype(np.int64) for i in range(3)), n_models)
+
+
+def _style_control(rows: Any, names: list[str], settings: BoardSettings) -> dict[str, Any]:
+    """The style-controlled board of the lines that carry style counts (as a snapshot publishes it)."""
+    import numpy as np
+
+    from voting.style import K
+    from voting.style_release import style_block
+
+    styled = rows[rows[:, 3] >= 0]
+    a, b, outcome = (styled[:, i].astype(np.int64) for i in range(3))
+    return style_block(a, b, outcome, styled[:, 3:3 + K], styled[:, 3 + K:], [{"name": n} for n in names], settings)
 
 
 def _summarise(reasons: Counter[str], skipped: int, log: TextIO) -> None:
