@@ -31,6 +31,11 @@ def parse_battle(text: str | bytes) -> tuple[str, str, int]:
     """(model_a, model_b, outcome) of one line (text or raw bytes), or ValueError with the reason.
 
     A vote the release marks as not counted raises NotCounted: it is read, and left out of the ranking."""
+    return battle_of(json_object(text))
+
+
+def json_object(text: str | bytes) -> dict:
+    """The JSON object of one line (text or raw bytes), or ValueError with the reason."""
     if isinstance(text, bytes):  # decoded per line, so one bad byte costs one line, not the file
         try:
             text = text.decode("utf-8")
@@ -42,6 +47,11 @@ def parse_battle(text: str | bytes) -> tuple[str, str, int]:
         raise ValueError(f"not JSON ({exc.msg})") from None
     if not isinstance(row, dict):
         raise ValueError("not a JSON object")
+    return row
+
+
+def battle_of(row: dict) -> tuple[str, str, int]:
+    """(model_a, model_b, outcome) of one line's object, or ValueError / NotCounted as `parse_battle`."""
     a, b, winner = row.get("model_a"), row.get("model_b"), row.get("winner")
     if not isinstance(a, str) or not a or not isinstance(b, str) or not b:
         raise ValueError("model_a and model_b must be non-empty strings")

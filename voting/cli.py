@@ -22,7 +22,7 @@ from voting.queries import round_by_id
 from voting.ratings import RatingsInputError, TerminalProgress, compute_board, remaining_bytes
 from voting.rebuild import RebuildBusy, rebuild_live_board
 from voting.models import Snapshot
-from voting.runtime import board_settings, make_worker, rating_params
+from voting.runtime import board_settings, make_style_refresher, make_worker, rating_params
 from voting.snapshots import SnapshotRefused, publish_snapshot, release_files, roots_document
 from voting.verify import main as verify_main
 
@@ -74,7 +74,9 @@ def worker_cmd():
         signal.signal(sig, lambda *_: stop.set())
     worker = make_worker(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(f"rating worker {worker.consumer} started", err=True)
+    styles = make_style_refresher(current_app._get_current_object()).start(stop)  # type: ignore[attr-defined]
     worker.run(stop)
+    styles.join(10.0)
 
 
 @click.group("snapshots")

@@ -3,7 +3,9 @@
 Needs only Python and numpy: no Flask, no database, no web application (which takes seconds to start). The file
 is read in blocks by a streaming parser (`voting.arena_format.scan_battles`) that never holds its lines. The
 defaults are the application's (`BoardSettings()`, the ARENA_RATING_* defaults); `flask --app wsgi ratings
-compute` calls the same `compute_board` with the settings of its configuration.
+compute` calls the same `compute_board` with the settings of its configuration. `--style` also reads each line's
+style counts (a snapshot release's votes.jsonl) and adds the style-controlled board as snapshots publish it
+(voting.style_scan, voting.style_release); those lines are read one by one as JSON.
 
 Exit status: 0 with the board on stdout; 1 when there is no counted vote (an empty file, or only bad or
 not-counted lines) or, with --strict, at the first bad line (its number and reason on stderr); 2 for bad
@@ -46,8 +48,9 @@ class _StrictStop(Exception):
 
 
 def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = False, log: TextIO | None = None,
-                  progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """The board document of the battles in `stream`; bad lines reported on `log` (stderr by default).
+                  progress: Callable[[int], None] | None = None, style: bool = False) -> dict[str, Any]:
+    """The board document of the battles in `stream`; bad lines reported on `log` (stderr by default). With
+    `style`, the lines' style counts are read too and the document carries the style-controlled board.
 
     Raises RatingsInputError at the first bad line when `strict`, and when no vote is counted."""
     log = sys.stderr if log is None else log
@@ -63,7 +66,11 @@ def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = Fals
             print(f"line {line.number}: {line.reason}", file=log)
 
     try:
-        names, t, lines = scan_battles(stream, on_bad, progress)
+        if style:
+            names, rows, lines = _scan_styled(stream, on_bad, progress)
+            t = _tally_of(rows, len(names))
+        else:
+            names, t, lines = scan_battles(stream, on_bad, progress)
     except _StrictStop as stop:
         number, reason = stop.line.number, stop.line.reason
         raise RatingsInputError(f"{number}번째 줄이 잘못되었습니다: {reason} (--strict: 중단) / "
@@ -82,11 +89,41 @@ def compute_board(stream: BinaryIO, settings: BoardSettings, strict: bool = Fals
     if settings.method != LEGACY_RATING_METHOD:
         document["components"] = [[names[i] for i in group] for group in board.components]
         document["warnings"] = board.warnings
+    if style:
+        document["style_control"] = _style_control(rows, names, settings)
+        del rows
     if DISCONNECTED in board.warnings:
         print(f"경고: 서로 비교된 적 없는 모델 묶음이 {len(board.components)}개입니다. 순위는 묶음 안에서만 "
               f"비교됩니다 / warning: {len(board.components)} groups of models never compared with each other; "
               f"ranks compare only within a group", file=log)
     return document
+
+
+def _scan_styled(stream: BinaryIO, on_bad: Callable[[BadLine], None], progress: Callable[[int], None] | None):
+    # Imported here: the plain command does not pay for the style modules' import (about 50 ms).
+    from voting.style_scan import scan_styled
+
+    return scan_styled(stream, on_bad, progress)
+
+
+def _tally_of(rows: Any, n_models: int) -> Any:
+    import numpy as np
+
+    from voting.rating import tally
+
+    return tally(*(rows[:, i].astype(np.int64) for i in range(3)), n_models)
+
+
+def _style_control(rows: Any, names: list[str], settings: BoardSettings) -> dict[str, Any]:
+    """The style-controlled board of the lines that carry style counts (as a snapshot publishes it)."""
+    import numpy as np
+
+    from voting.style import K
+    from voting.style_release import style_block
+
+    styled = rows[rows[:, 3] >= 0]
+    a, b, outcome = (styled[:, i].astype(np.int64) for i in range(3))
+    return style_block(a, b, outcome, styled[:, 3:3 + K], styled[:, 3 + K:], [{"name": n} for n in names], settings)
 
 
 def _summarise(reasons: Counter[str], skipped: int, log: TextIO) -> None:
@@ -154,6 +191,9 @@ def _parser(defaults: BoardSettings) -> argparse.ArgumentParser:
                         help=f"bootstrap rounds (default {defaults.rounds})")
     parser.add_argument("--seed", type=int, default=defaults.seed, help=f"bootstrap seed (default {defaults.seed})")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad line instead of skipping it")
+    parser.add_argument("--style", action="store_true",
+                        help="also the style-controlled board, from each line's style_a and style_b counts (a "
+                             "snapshot release's votes.jsonl has them)")
     return parser
 
 
@@ -171,18 +211,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"파일을 열 수 없습니다 / cannot open {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     with stream:
-        board = run(stream, settings, args.strict)
+        board = run(stream, settings, args.strict, args.style)
     if board is None:
         return 1
     sys.stdout.write(json.dumps(board, ensure_ascii=False, indent=1) + "\n")
     return 0
 
 
-def run(stream: BinaryIO, settings: BoardSettings, strict: bool) -> dict[str, Any] | None:
+def run(stream: BinaryIO, settings: BoardSettings, strict: bool, style: bool = False) -> dict[str, Any] | None:
     """The board, with progress on a terminal; None after printing why there is none."""
     progress = TerminalProgress(remaining_bytes(stream))
     try:
-        return compute_board(stream, settings, strict, progress=progress if progress.enabled else None)
+        return compute_board(stream, settings, strict, progress=progress if progress.enabled else None, style=style)
     except RatingsInputError as exc:
         progress.close()
         print(f"오류 / error: {exc}", file=sys.stderr)

@@ -22,11 +22,12 @@ from voting.leaderboard import BoardCache, leaderboard, matrix, scope_counts, se
 from voting.prompt_language import BOARD_LANGUAGES
 from voting.publication_view import board_rounds
 from voting.queries import exclusion_stats, round_has_demo_votes, round_vote_count
-from voting.runtime import board_settings_for, config_protocol, ensure_embedded_worker, get_board, get_served_marks, publish_vote
+from voting.runtime import (board_settings_for, config_protocol, ensure_embedded_worker, get_board, get_served_marks,
+                            get_style_boards, publish_vote)
 from voting.schemas import BOARD_PARAMS, LEADERBOARD_SCHEMA, VOTE_RESPONSE, VoteBody
 from voting.service import VoteRejected, cast_vote, client_hash, vote_event
 from voting.panel_routes import panel_board_json
-from voting.style_store import style_control
+from voting.style_cache import style_control
 
 REJECTION_STATUS = {"invalid_winner": 422, "battle_not_found": 404, "already_voted": 409,
                     "battle_not_ready": 409, "battle_voided": 409, "round_closed": 409, "daily_cap": 429}
@@ -112,9 +113,8 @@ def leaderboard_api():
         settings = board_settings_for(round_.protocol, current_app.config)  # the round's own protocol
         body = leaderboard(counts, round_, category, settings, current_lang(), utcnow())
         body["exclusions"] = round_exclusions(round_.id)  # public: what was kept out, by reason and team
-        body["style_control"] = style_control(get_session(), round_.id, category, counts.models, settings,
-                                              current_lang())
-        get_session().commit()  # the styles of votes the style board read for the first time
+        body["style_control"] = style_control(get_style_boards(), round_.id, category, counts.models, settings,
+                                              current_lang())  # the worker's latest (voting.style_worker)
         return current_app.json.dumps(body) + "\n"  # as jsonify writes it
 
     # At most once a second per scope, shared by every process (voting.leaderboard.BoardCache).
@@ -167,8 +167,8 @@ def leaderboard_page():
     now = utcnow()
     board = leaderboard(counts, round_, category, settings, current_lang(), now)
     pairs = matrix(counts, round_, category, current_lang())
-    board["style_control"] = style_control(get_session(), round_.id, category, counts.models, settings, current_lang())
-    get_session().commit()  # the styles of votes the style board read for the first time
+    board["style_control"] = style_control(get_style_boards(), round_.id, category, counts.models, settings,
+                                           current_lang())
     protocol = normalise_protocol(round_.protocol) if round_.protocol else config_protocol(current_app.config)
     return render_template("voting/leaderboard.html", board=board, round=round_, category=category, rounds=rounds,
                            prompt_lang=counts.prompt_lang, protocol=protocol, updated=seoul_time(now),

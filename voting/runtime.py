@@ -18,6 +18,8 @@ from voting.live import LiveBoard, MemoryLiveBoard, RedisLiveBoard
 from voting.rating import RatingParams
 from voting.served import MemoryServedMarks, RedisServedMarks, ServedMarks
 from voting.stream import MemoryVoteStream, RedisVoteStream, VoteStream
+from voting.style_cache import MemoryStyleBoards, RedisStyleBoards, StyleBoards
+from voting.style_worker import StyleRefresher
 from voting.worker import RatingWorker, WorkerSettings, redis_server_id
 
 log = logging.getLogger("arena.voting")
@@ -45,11 +47,13 @@ def init_runtime(app: Flask) -> None:
         app.extensions["live_board"] = RedisLiveBoard(client)
         app.extensions["board_served_marks"] = RedisServedMarks(client)
         app.extensions["worker_heartbeats"] = RedisHeartbeats(client)
+        app.extensions["style_boards"] = RedisStyleBoards(client)
     else:
         app.extensions["vote_stream"] = MemoryVoteStream()
         app.extensions["live_board"] = MemoryLiveBoard()
         app.extensions["board_served_marks"] = MemoryServedMarks()
         app.extensions["worker_heartbeats"] = MemoryHeartbeats()
+        app.extensions["style_boards"] = MemoryStyleBoards()
     app.extensions["vote_publish_paused_until"] = 0.0
     app.extensions.setdefault("readiness_checks", []).extend([("worker", worker_readiness), ("live_board", board_readiness)])
     app.extensions.setdefault("scrape_metrics", []).append(pipeline_metrics)
@@ -134,13 +138,15 @@ def get_served_marks() -> ServedMarks:
     return current_app.extensions["board_served_marks"]
 
 
+def get_style_boards() -> StyleBoards:
+    return current_app.extensions["style_boards"]
+
+
 class AppGone(RuntimeError):
     """The app an embedded worker served was garbage-collected (tests build many short-lived apps)."""
 
 
-def make_worker(app: Flask, consumer: str | None = None, settings: WorkerSettings | None = None) -> RatingWorker:
-    """A rating worker bound to this app's database, stream and board."""
-
+def _app_sessions(app: Flask):
     app_ref = weakref.ref(app)  # the embedded thread must not keep a finished app alive
 
     def sessions():
@@ -149,7 +155,19 @@ def make_worker(app: Flask, consumer: str | None = None, settings: WorkerSetting
             raise AppGone()
         with bound.app_context():
             return new_session()
+    return sessions
 
+
+def make_style_refresher(app: Flask) -> StyleRefresher:
+    """The worker's style-board loop bound to this app's database and style-board store."""
+    config = app.config
+    return StyleRefresher(_app_sessions(app), app.extensions["style_boards"],
+                          lambda protocol: board_settings_for(protocol, config), utcnow)
+
+
+def make_worker(app: Flask, consumer: str | None = None, settings: WorkerSettings | None = None) -> RatingWorker:
+    """A rating worker bound to this app's database, stream and board."""
+    sessions = _app_sessions(app)
     return RatingWorker(sessions, app.extensions["vote_stream"], app.extensions["live_board"],
                         rating_params(app.config), utcnow, consumer, settings or WorkerSettings(),
                         app.extensions["worker_heartbeats"], _server_id(app))
@@ -195,17 +213,20 @@ def ensure_embedded_worker(app: Flask) -> None:
         stop = threading.Event()
         thread = threading.Thread(target=_embedded_loop, args=(weakref.ref(app), worker, stop), daemon=True,
                                   name="rating-worker")
-        app.extensions["embedded_worker_stop"] = (stop, thread)
         thread.start()
+        app_ref = weakref.ref(app)
+        styles = make_style_refresher(app).start(stop, lambda: app_ref() is not None)
+        app.extensions["embedded_worker_stop"] = (stop, thread, styles)
 
 
 def stop_embedded_worker(app: Flask, timeout: float = 10.0) -> None:
     """Stop the embedded worker after its current step (before the app's engine is disposed, so no
     connection is left checked out)."""
-    stop, thread = app.extensions.get("embedded_worker_stop", (None, None))
+    stop, *threads = app.extensions.get("embedded_worker_stop", (None,))
     if stop is not None:
         stop.set()
-        thread.join(timeout)
+        for thread in threads:
+            thread.join(timeout)
 
 
 def _embedded_loop(app_ref: weakref.ref, worker: RatingWorker, stop: threading.Event) -> None:

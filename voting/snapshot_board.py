@@ -14,6 +14,7 @@ from contest.models import Model, Round, RoundProtocol, Team
 from voting.leaderboard import model_name
 from voting.queries import roster_models
 from voting.release_board import release_board
+from voting.style_release import release_style_board
 
 
 def frozen_roster(session: Session, round_: Round) -> list[dict[str, Any]]:
@@ -43,6 +44,8 @@ def with_team_names(session: Session, board: dict[str, Any]) -> dict[str, Any]:
 
 def published_board(session: Session, round_: Round, votes: list[dict[str, Any]],
                     protocol: dict[str, Any]) -> dict[str, Any]:
-    """The results a snapshot stores: the board, the roster with team names, and the round's title."""
+    """The results a snapshot stores: the board, the roster with team names, the round's title, and the
+    style-controlled board on the same models (its rows' team names as the plain board's, by team slug)."""
     board = release_board(votes, protocol, frozen_roster(session, round_))
-    return {**with_team_names(session, board), "round_title": round_.title}
+    style = release_style_board(votes, protocol, board["roster"])
+    return {**with_team_names(session, board), "round_title": round_.title, "style_control": style}

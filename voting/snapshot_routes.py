@@ -25,7 +25,7 @@ from voting.runtime import board_settings_for
 from voting.schemas import PROMPT_LANG_PARAM
 from voting.snapshot_store import file_gzip, file_info, gunzip_chunks
 from voting.snapshot_views import SNAPSHOT_LIST_SCHEMA, SNAPSHOT_SCHEMA, board_csv, snapshot_summary
-from voting.snapshots import (SnapshotRefused, list_snapshots, log_export, publish_snapshot, release_votes,
+from voting.snapshots import (SnapshotRefused, list_snapshots, log_export, publish_snapshot, rebuilt_votes,
                               round_log, snapshot_document, superseded_by)
 
 admin_bp = Blueprint("snapshot_admin", __name__, url_prefix="/api/admin/snapshots")
@@ -129,7 +129,7 @@ def _release_file(snap: Snapshot, name: str) -> Response:
     filename = f"{snap.id}-{name}"
     if info is None:  # published before the files were stored (migration 0005): rebuilt
         lines = round_log(session, snap.round_id, snap.log_seq)
-        data = release_votes(lines, snap.protocol) if name == "votes.jsonl" else log_export(lines)
+        data = rebuilt_votes(session, snap, lines) if name == "votes.jsonl" else log_export(lines)
         return _download(data, NDJSON, filename)
     gzipped = request.accept_encodings["gzip"] > 0  # "gzip;q=0" refuses it
     etag = info.sha256 + ("-gzip" if gzipped else "")  # a strong validator names one representation

@@ -17,7 +17,10 @@ _DETAIL = {**_SUMMARY, "log_seq": _INT, "log_head": _STR, "protocol": {"type": "
            "matrix": {"type": "object"},
            "exclusions": {"type": "object"}, "votes": {"type": "object"}, "notes": _NULLABLE_STR,
            "downloads": {"type": "object", "properties": {k: _STR for k in ("votes", "log", "csv")}}}
-SNAPSHOT_SCHEMA = {"type": "object", "required": sorted(_DETAIL), "properties": _DETAIL}
+# Absent from a snapshot published before style control (its votes carry no style counts either).
+_STYLE = {"style_control": {"type": "object", "description": "the style-controlled board: method, params, votes, "
+                                                            "coefficients, models, components, warnings"}}
+SNAPSHOT_SCHEMA = {"type": "object", "required": sorted(_DETAIL), "properties": {**_DETAIL, **_STYLE}}
 SNAPSHOT_LIST_SCHEMA = {"type": "object", "required": ["snapshots"], "properties": {"snapshots": {
     "type": "array", "items": {"type": "object", "required": sorted(_SUMMARY), "properties": _SUMMARY}}}}
 CSV_COLUMNS = ("rank", "name", "team", "team_en", "rating", "ci_low", "ci_high", "battles", "win_rate", "provisional")
@@ -50,7 +53,7 @@ def snapshot_json(snap: Snapshot, superseded_by: str | None) -> dict[str, Any]:
             "protocol_version": snap.protocol_version, "code_version": snap.code_version, "method": snap.method,
             "params": snap.params, "models": results.get("models", []), "unrated": results.get("unrated", []),
             "roster": results.get("roster", []),
-            **{key: results[key] for key in ("components", "warnings") if key in results},
+            **{key: results[key] for key in ("components", "warnings", "style_control") if key in results},
             "matrix": results.get("matrix", {"models": [], "slugs": [], "battles": [], "win_rate": []}),
             "exposure": stats.get("exposure"), "exclusions": stats.get("exclusions", {}),
             "votes": stats.get("votes", {}), "notes": snap.notes, "downloads": download_paths(snap.id)}

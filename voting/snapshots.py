@@ -5,6 +5,7 @@ a correction is a new snapshot naming the one it supersedes ("superseded_by" is 
 """
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import secrets
@@ -29,7 +30,9 @@ from voting.models import Snapshot, Vote, VoteLogEntry
 from voting.release import LogLine, ReleaseMismatch, check_chain, jsonl, replay, sha256_hex, vote_stats
 from voting.release_board import settings_from_protocol
 from voting.snapshot_board import published_board
-from voting.snapshot_store import latest_snapshot, lock_for_publication, store_release_files
+from voting.snapshot_store import file_gzip, file_info, latest_snapshot, lock_for_publication, store_release_files
+from voting.style_release import with_styles
+from voting.style_store import fill_missing, round_styles
 from voting.snapshot_views import snapshot_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +69,15 @@ def round_log(session: Session, round_id: str, upto: int | None = None) -> list[
 def release_votes(lines: list[LogLine], protocol: dict[str, Any]) -> bytes:
     """The votes file (canonical JSON Lines) replayed from a chain under the snapshot's protocol."""
     return jsonl(replay(lines, protocol["exclusions"]))
+
+
+def rebuilt_votes(session: Session, snap: Snapshot, lines: list[LogLine]) -> bytes:
+    """The votes file of a snapshot without stored files, rebuilt: the replay, with each vote's stored style
+    counts when the snapshot has a style board (they never change once stored)."""
+    votes = replay(lines, snap.protocol["exclusions"])
+    if "style_control" in (snap.results or {}):
+        votes = with_styles(votes, round_styles(session, snap.round_id))
+    return jsonl(votes)
 
 
 def new_snapshot_id(round_id: str, now: datetime, token: Callable[[], str]) -> str:
@@ -117,7 +129,8 @@ def unlogged_votes(session: Session, round_id: str) -> int:
 
 
 def freeze_round(session: Session, round_: Round) -> Frozen:
-    """Read the round's chain up to its head, check it, replay the votes and compute the board."""
+    """Read the round's chain up to its head, check it, replay the votes (with their style counts) and compute
+    both boards."""
     lines = round_log(session, round_.id)
     protocol = normalise_protocol(round_.protocol or None)
     try:
@@ -127,6 +140,8 @@ def freeze_round(session: Session, round_: Round) -> Frozen:
         raise SnapshotRefused("vote_log_broken") from exc
     if unlogged_votes(session, round_.id):
         raise SnapshotRefused("vote_log_incomplete")
+    fill_missing(session, round_.id)  # each vote's style counts, for the style board and the release
+    votes = with_styles(votes, round_styles(session, round_.id))
     return Frozen(len(lines), head, votes, protocol, published_board(session, round_, votes, protocol), lines)
 
 
@@ -195,11 +210,14 @@ def log_export(lines: list[LogLine]) -> bytes:
 
 
 def release_files(session: Session, snap: Snapshot) -> dict[str, bytes]:
-    """The three files of a snapshot's public release, byte for byte as served."""
+    """The three files of a snapshot's public release, byte for byte as served: the votes file as stored at
+    publication (with its style counts), rebuilt from the log for a snapshot from before files were stored."""
     lines = round_log(session, snap.round_id, snap.log_seq)
     document = json.dumps(snapshot_document(session, snap), ensure_ascii=False, indent=1) + "\n"
-    return {"snapshot.json": document.encode("utf-8"), "votes.jsonl": release_votes(lines, snap.protocol),
-            "log.jsonl": log_export(lines)}
+    stored = file_info(session, snap.id, "votes.jsonl")
+    votes = (gzip.decompress(file_gzip(session, snap.id, "votes.jsonl")) if stored
+             else rebuilt_votes(session, snap, lines))
+    return {"snapshot.json": document.encode("utf-8"), "votes.jsonl": votes, "log.jsonl": log_export(lines)}
 
 
 def roots_document(session: Session, round_id: str | None = None) -> dict[str, Any]:

@@ -112,7 +112,9 @@ def _loss(theta: np.ndarray, d: Design) -> float:
 
 
 def _sum_of_squares(v: np.ndarray, d: Design) -> np.ndarray:
-    """sum over votes of v x x^T, where x = (e_a - e_b, z): by model pairs, never one row at a time."""
+    """sum over votes of v x x^T, where x = (e_a - e_b, z): by model pairs, never one row at a time (the model
+    block a weighted Laplacian of the pair counts, the cross block by pair per covariate, the covariate block
+    dense k x k)."""
     m = d.m
     out = np.empty((d.size, d.size))
     c = np.bincount(d.pair, v, m * m).reshape(m, m)
@@ -125,11 +127,20 @@ def _sum_of_squares(v: np.ndarray, d: Design) -> np.ndarray:
     return out
 
 
-def identifiable(d: Design) -> np.ndarray:
+def information(theta: np.ndarray, d: Design) -> tuple[np.ndarray, np.ndarray]:
+    """(P(A wins) per vote, the Fisher information sum w p (1 - p) x x^T) at `theta`."""
+    p = 1.0 / (1.0 + np.exp(-_eta(theta, d)))
+    return p, _sum_of_squares(d.w * p * (1.0 - p), d)
+
+
+def identifiable(d: Design, weighted: np.ndarray | None = None) -> np.ndarray:
     """Which covariates the data can tell apart, taken in order: one that is a linear combination of the model
     differences and the covariates kept before it (e.g. bold and list counts that always go together) is left
-    out, its coefficient unreported, instead of splitting an effect arbitrarily between the two."""
-    full = _sum_of_squares(np.ones(len(d.y)), d)
+    out, its coefficient unreported, instead of splitting an effect arbitrarily between the two.
+
+    `weighted`: sum v x x^T with any positive v (e.g. the information at the start), which has the same rank as
+    the unweighted sum computed otherwise."""
+    full = (_sum_of_squares(np.ones(len(d.y)), d) if weighted is None else weighted).copy()
     for g in d.groups:
         full[np.ix_(g, g)] += 1.0
     kept: list[int] = []
@@ -164,11 +175,19 @@ def fit(d: Design, start: np.ndarray | None = None, tol: float = 1e-10, max_iter
 
     None when there is no maximum: some combination of covariates separates the votes, and the estimate runs
     off (past DIVERGED, or still moving after max_iter steps)."""
+    found = newton(d, start, tol=tol, max_iter=max_iter)
+    return None if found is None else found[0]
+
+
+def newton(d: Design, start: np.ndarray | None = None, first: tuple[np.ndarray, np.ndarray] | None = None,
+           tol: float = 1e-10, max_iter: int = 60) -> tuple[np.ndarray, np.ndarray] | None:
+    """`fit`, also giving the information of the last step (at most `tol` away: the sandwich's bread). `first`:
+    (p, information) at `start` when already computed."""
     theta = np.zeros(d.size) if start is None else _centre(np.array(start, dtype=float), d)
+    p, info = first if first is not None else information(theta, d)
     for _ in range(max_iter):
-        p = 1.0 / (1.0 + np.exp(-_eta(theta, d)))
         grad = _gradient(p, d)
-        hess = _sum_of_squares(d.w * p * (1.0 - p), d)
+        hess = info.copy()
         for g in d.groups:  # the ratings' constant per group is free: fix it without changing the step
             hess[np.ix_(g, g)] += hess[g, g].mean() / len(g) + 1e-12
         step = -np.linalg.lstsq(hess, grad, rcond=None)[0]  # lstsq: a nearly singular H raises no error
@@ -181,14 +200,18 @@ def fit(d: Design, start: np.ndarray | None = None, tol: float = 1e-10, max_iter
         if np.max(np.abs(theta), initial=0.0) > DIVERGED:
             return None
         if np.max(np.abs(t * step), initial=0.0) < tol:
-            return theta
+            return theta, info
+        p, info = information(theta, d)
     return None
 
 
-def sandwich(theta: np.ndarray, d: Design) -> np.ndarray:
-    """Robust covariance H+ S H+ of the fit (H the information, S the sum of each vote's score outer product)."""
+def sandwich(theta: np.ndarray, d: Design, info: np.ndarray | None = None) -> np.ndarray:
+    """Robust covariance H+ S H+ of the fit (H the information, S the sum of each vote's score outer product).
+    `info`: H when already computed (newton's, from its last step)."""
     p = 1.0 / (1.0 + np.exp(-_eta(theta, d)))
-    bread = np.linalg.pinv(_sum_of_squares(d.w * p * (1.0 - p), d), hermitian=True)
+    if info is None:
+        info = _sum_of_squares(d.w * p * (1.0 - p), d)
+    bread = np.linalg.pinv(info, hermitian=True)
     return bread @ _sum_of_squares((d.w * (d.y - p)) ** 2, d) @ bread
 
 

@@ -13,8 +13,7 @@ import numpy as np
 from voting.board import RANKED, TOO_FEW_VOTES, BoardSettings, Row
 from voting.rating import (OUTCOME_SCORE, effective_wins, fit_bt, identified_components, pair_matrices,
                            ranks_from_ci, tally)
-from voting.style import (FEATURES, Design, Standardiser, conditional, fit, identifiable, relative_differences,
-                          sandwich)
+from voting.style import FEATURES, Design, Standardiser, conditional, identifiable, information, newton, sandwich
 
 STYLE_METHOD = "bradley-terry-style-control-1"
 
@@ -76,24 +75,45 @@ def compute_style_board(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, style
     """The style-controlled board of the votes (model indices, outcomes, raw style counts per side)."""
     v, counts = _votes(a, b, outcome, n_models, settings)
     m = int((v.local >= 0).sum())
-    diff = relative_differences(style_a, style_b)
+    zt_all = _differences(style_a, style_b)
     inside = (v.comp[v.a] >= 0) & (v.comp[v.a] == v.comp[v.b])
-    standardise = Standardiser.over(diff[inside])
-    z_all = standardise(diff)
-    design = Design(pair=v.local[v.a[inside]] * m + v.local[v.b[inside]], y=v.y[inside], w=np.ones(int(inside.sum())),
-                    zt=np.ascontiguousarray(z_all[inside].T), m=m, groups=[v.local[g] for g in v.groups])
+    everyone = bool(inside.all())
+    fitted = zt_all if everyone else zt_all[:, inside]
+    standardise = Standardiser(fitted.mean(1), fitted.std(1)) if fitted.shape[1] else Standardiser.over(fitted.T)
+    kept = standardise.kept
+    zt_all = zt_all[kept]  # standardised in place: mean 0, population standard deviation 1 over the fitted votes
+    zt_all -= standardise.mean[kept, None]
+    zt_all /= standardise.std[kept, None]
+    pair = v.local[v.a] * m + v.local[v.b]
+    design = Design(pair=pair if everyone else pair[inside], y=v.y if everyone else v.y[inside],
+                    w=np.ones(int(inside.sum())), zt=zt_all if everyone else np.ascontiguousarray(zt_all[:, inside]),
+                    m=m, groups=[v.local[g] for g in v.groups])
     unit = np.log(settings.params.base) / settings.params.scale
     plain = np.zeros(m)
     for g in v.groups:  # the plain ratings are a close start: Newton then needs a few steps
         elo = fit_bt(effective_wins(counts[np.ix_(g, g)].astype(float)), replace(settings.params, ridge=0.0))
         plain[v.local[g]] = (elo - settings.params.initial) * unit
-    theta, design, kept = _joint_fit(design, plain, standardise.kept.copy())
-    se = np.sqrt(np.clip(np.diag(sandwich(theta, design)), 0.0, None)) if m else np.zeros(design.size)
+    theta, design, kept_now, info = _joint_fit(design, plain, kept.copy())
+    se = np.sqrt(np.clip(np.diag(sandwich(theta, design, info)), 0.0, None)) if m else np.zeros(design.size)
     z = NormalDist().inv_cdf(0.5 + settings.confidence / 2)
-    style_term = z_all[:, kept[standardise.kept]] @ theta[m:]
+    style_term = theta[m:] @ zt_all[kept_now[kept]] if m else np.zeros(len(v.a))
     rows = _rows(v, theta, se, style_term, settings, z)
-    coefficients = _coefficients(theta[m:], se[m:], kept, z) if m else {f: None for f in FEATURES}
+    coefficients = _coefficients(theta[m:], se[m:], kept_now, z) if m else {f: None for f in FEATURES}
     return StyleBoard(rows, [[int(i) for i in g] for g in v.groups], coefficients, int(len(v.a)))
+
+
+def _differences(style_a: np.ndarray, style_b: np.ndarray) -> np.ndarray:
+    """relative_differences per feature as rows (covariates, votes), one feature's values contiguous: each
+    column read once, two temporaries in all."""
+    sa, sb = np.asarray(style_a), np.asarray(style_b)
+    out = np.empty((len(FEATURES), len(sa)))
+    for j in range(len(FEATURES)):
+        aj, bj = sa[:, j].astype(np.float64), sb[:, j].astype(np.float64)
+        np.subtract(aj, bj, out=out[j])
+        aj += bj
+        aj += 1.0
+        out[j] /= aj
+    return out
 
 
 def _rows(v: _Votes, theta: np.ndarray, se: np.ndarray, style_term: np.ndarray, settings: BoardSettings,
@@ -126,24 +146,34 @@ def _rows(v: _Votes, theta: np.ndarray, se: np.ndarray, style_term: np.ndarray, 
     return ranked + too_few
 
 
-def _joint_fit(design: Design, plain: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, Design, np.ndarray]:
+def _joint_fit(design: Design, plain: np.ndarray, kept: np.ndarray
+               ) -> tuple[np.ndarray, Design, np.ndarray, np.ndarray | None]:
     """The fit with the covariates the votes can estimate: those that are linear combinations of the others are
-    left out first; then, while the estimate runs off (separation), the last remaining one in FEATURES order."""
+    left out first; then, while the estimate runs off (separation), the last remaining one in FEATURES order.
+    Also the information at the fit's last step (None without one)."""
     if design.m == 0:
-        return np.zeros(design.size), design, kept
+        return np.zeros(design.size), design, kept, None
 
     def keep_only(mask: np.ndarray) -> Design:
         kept[np.flatnonzero(kept)[~mask]] = False
-        return replace(design, zt=np.ascontiguousarray(design.zt[mask]))
+        return replace(design, zt=design.zt[mask] if mask.all() else np.ascontiguousarray(design.zt[mask]))
 
-    design = keep_only(identifiable(design))
+    # At the start (the plain ratings, no style effect) the information does not depend on which covariates are
+    # in: computed once, it decides which are identifiable and makes the first Newton step.
+    start = np.concatenate([plain, np.zeros(design.zt.shape[0])])
+    p, info = information(start, design)
+    mask = identifiable(design, info)
+    at = np.r_[np.ones(design.m, dtype=bool), mask]
+    first = (p, info[np.ix_(at, at)])
+    design = keep_only(mask)
     while True:
-        theta = fit(design, np.concatenate([plain, np.zeros(design.zt.shape[0])]))
-        if theta is not None:
-            return theta, design, kept
+        found = newton(design, start[:design.size], first)
+        if found is not None:
+            return found[0], design, kept, found[1]
         if design.zt.shape[0] == 0:  # cannot happen on identified components; the plain ratings, then
-            return plain, design, kept
+            return plain, design, kept, None
         design = keep_only(np.arange(design.zt.shape[0]) < design.zt.shape[0] - 1)
+        first = (p, first[1][:design.size, :design.size])
 
 
 def _coefficients(beta: np.ndarray, se: np.ndarray, kept: np.ndarray, z: float) -> dict[str, dict | None]:

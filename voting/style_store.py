@@ -1,33 +1,23 @@
-"""Where the style board's covariates come from, and its per-scope cache. No Flask.
+"""Where the style board's covariates come from. No Flask.
 
 Each vote's answer styles are computed once from the battle's stored answers (voting.style) and kept in
 `vote_styles`; a board reads those small integers, never the texts. Votes without a row yet (new ones, or cast
-before the table existed) are filled when a style board is recomputed, which happens at most once every
-STYLE_FRESH_S seconds per process, round and category (longer when a computation itself takes long): the style
-fit reads every counted vote's row, so unlike the plain board it cannot follow each vote.
+before the table existed) are filled by the rating worker before it refits a scope (voting.style_worker): the
+style fit reads every counted vote's row, so unlike the plain board it cannot follow each vote.
 """
 from __future__ import annotations
 
-import threading
-import time
 from itertools import chain
-from dataclasses import replace
-from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from contest.models import BattleTurn
-from contest.protocol import RATING_METHOD
-from voting.board import BoardSettings
 from voting.models import Vote, VoteStyle
 from voting.rating import A_WINS, B_WINS, TIE
 from voting.style import conversation_style
-from voting.style_board import STYLE_METHOD, StyleBoard, compute_style_board, describe
 
-STYLE_FRESH_S = 5.0  # at least this long between two computations of one scope's style board
-FRESH_PER_COMPUTE = 10  # ... and at least ten times as long as the last computation took
 FILL_CHUNK = 500
 _COLUMNS = ("tokens", "headers", "lists", "bold")
 
@@ -71,6 +61,13 @@ _STYLE_A = [getattr(VoteStyle, f"{c}_a") for c in _COLUMNS]
 _STYLE_B = [getattr(VoteStyle, f"{c}_b") for c in _COLUMNS]
 
 
+def round_styles(session: Session, round_id: str) -> dict[str, tuple[list[int], list[int]]]:
+    """The stored style counts of the round's votes (counted or not), by vote id: ([A's four], [B's four])."""
+    rows = session.execute(select(Vote.id, *_STYLE_A, *_STYLE_B).join(VoteStyle, VoteStyle.vote_id == Vote.id)
+                           .where(Vote.round_id == round_id))
+    return {r[0]: (list(r[1:5]), list(r[5:9])) for r in rows}
+
+
 def style_votes(session: Session, round_id: str, category: str | None, model_ids: list[int]
                 ) -> tuple[np.ndarray, ...]:
     """The counted votes of a round (one category or all) with their styles: a, b (indices into `model_ids`),
@@ -109,56 +106,3 @@ def _int_rows(session: Session, stmt, width: int) -> np.ndarray:
     if not ((records["fields"] == width).all() and all((records[f"len{i}"] == 4).all() for i in range(width))):
         raise ValueError("unexpected binary COPY layout: every column must be a non-null int4")
     return np.column_stack([records[f"v{i}"] for i in range(width)]).astype(np.int64).reshape(-1, width)
-
-
-class Cached(NamedTuple):
-    computed: float  # time.monotonic() at the end of the computation
-    took: float
-    model_ids: tuple[int, ...]
-    board: StyleBoard
-
-
-_cache: dict[tuple, Cached] = {}
-_lock = threading.Lock()
-
-
-def style_board(session: Session, round_id: str, category: str, model_ids: list[int],
-                settings: BoardSettings) -> StyleBoard:
-    """The scope's style board: the cached one while fresh, else filled, read and computed (one thread at a time;
-    the others keep serving the cached board meanwhile)."""
-    key = (str(session.get_bind().url), round_id, category, settings)
-    cached = _cache.get(key)
-    now = time.monotonic()
-    if cached and cached.model_ids == tuple(model_ids) and \
-            now - cached.computed < max(STYLE_FRESH_S, FRESH_PER_COMPUTE * cached.took):
-        return cached.board
-    if cached and cached.model_ids == tuple(model_ids) and not _lock.acquire(blocking=False):
-        return cached.board
-    if not (cached and cached.model_ids == tuple(model_ids)):
-        _lock.acquire()
-    try:
-        start = time.monotonic()
-        fill_missing(session, round_id)
-        a, b, outcome, style_a, style_b = style_votes(session, round_id, None if category == "all" else category,
-                                                      model_ids)
-        board = compute_style_board(a, b, outcome, style_a, style_b, len(model_ids), settings)
-        end = time.monotonic()
-        _cache[key] = Cached(end, end - start, tuple(model_ids), board)
-        return board
-    finally:
-        _lock.release()
-
-
-def style_control(session: Session, round_id: str, category: str, models: list, settings: BoardSettings,
-                  lang: str) -> dict:
-    """The API's "style_control" block: the style-controlled board beside the plain one, with its coefficients."""
-    from voting.leaderboard import board_rows, model_name
-
-    board = style_board(session, round_id, category, [m.id for m in models], settings)
-    return {"method": STYLE_METHOD, "votes": board.votes, "params": describe(replace(settings, method=RATING_METHOD)),
-            "coefficients": {f: None if c is None else {"estimate": round(c["estimate"], 4),
-                                                        "ci": [round(c["ci"][0], 4), round(c["ci"][1], 4)]}
-                             for f, c in board.coefficients.items()},
-            "models": board_rows(board.rows, models, lang),
-            "components": [[model_name(models[i]) for i in group] for group in board.components],
-            "warnings": board.warnings}

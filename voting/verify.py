@@ -9,7 +9,9 @@ roots.json up to `log_seq` against the chain; that votes.jsonl is exactly the re
 SHA-256 against `vote_set_sha256`; the vote and exclusion counts; and the board (models by slug, names,
 team slugs, ranks and counts exactly; figures at release_board.DECIMALS places) recomputed from the
 counted votes under the published protocol (and its rating method: a snapshot from before the protocol
-named one is recomputed with the legacy method it was published with). Prints "match" and what was and was not verified, or the
+named one is recomputed with the legacy method it was published with), and, when the snapshot has one, its
+style-controlled board from the style counts its votes carry (voting.style_release; a snapshot from before
+style control has neither). Prints "match" and what was and was not verified, or the
 first difference; exit status 0 on a match, 1 on a difference, 2 when files are missing.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from contest.protocol import LEGACY_RATING_METHOD, ProtocolError, normalise_prot
 from voting.release import (LogLine, ReleaseMismatch, check_chain, compare_votes, jsonl, log_lines, parse_jsonl,
                             replay, sha256_hex, vote_stats)
 from voting.release_board import DECIMALS, first_board_difference, release_board, settings_from_protocol
+from voting.style_release import first_style_difference, release_style_board, styles_of, with_styles
 
 FILES = ("snapshot.json", "votes.jsonl", "log.jsonl")
 ROOTS = "roots.json"
@@ -94,9 +97,17 @@ def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes,
                                                    f" {snapshot.get('log_head')}")
     checked_roots = 0 if roots is None else check_roots(roots, snapshot.get("round"), lines, seq)
     expected = replay(lines[:seq], protocol["exclusions"])
-    compare_votes(parse_jsonl(votes_data, "votes.jsonl"), expected)
+    given = parse_jsonl(votes_data, "votes.jsonl")
+    styled = "style_control" in snapshot  # a snapshot from before style control has neither it nor the counts
+    if styled:  # the counts are the publisher's (the answers are not released): the board must follow from them
+        expected = with_styles(expected, styles_of(given))
+    compare_votes(given, expected)
     check_vote_set(snapshot, votes_data, expected)
-    difference = first_board_difference(snapshot, release_board(expected, protocol, snapshot.get("roster") or []))
+    board = release_board(expected, protocol, snapshot.get("roster") or [])
+    difference = first_board_difference(snapshot, board)
+    if difference is None and styled:
+        difference = first_style_difference(snapshot["style_control"],
+                                            release_style_board(expected, protocol, board["roster"]))
     if difference:
         raise ReleaseMismatch("snapshot.json", difference)
     return Verified(expected, checked_roots)
@@ -138,16 +149,20 @@ def match_report(snapshot: dict[str, Any], found: Verified, had_roots: bool) -> 
     counted = sum(1 for v in found.votes if v["counted"])
     roots = (f"{found.roots} daily root(s) of roots.json checked against the chain" if had_roots else
              "no roots.json: compare log_head with GET /api/log/roots yourself")
+    style = (" the style-controlled board recomputed from the votes' style counts (coefficients and rows at"
+             f" {DECIMALS} decimals);" if "style_control" in snapshot else " no style-controlled board (published"
+             " before style control);")
     return "\n".join((
         f"match: snapshot {snapshot.get('id')} of round {snapshot.get('round')}",
         f"verified: {len(found.votes)} votes ({counted} counted), byte for byte the replay of the hash chain;"
         f" the chain of {snapshot['log_seq']} records and its head {snapshot['log_head']}; vote_set_sha256"
         f" {snapshot['vote_set_sha256']}; the vote and exclusion counts; method and params from the protocol;"
         f" the board of {len(snapshot.get('models') or [])} rated models recomputed (slugs, names, team slugs,"
-        f" ranks, counts exactly; ratings, intervals and win rates at {DECIMALS} decimals); {roots}",
+        f" ranks, counts exactly; ratings, intervals and win rates at {DECIMALS} decimals);{style} {roots}",
         f"not verified from the release: protocol_version {snapshot.get('protocol_version')!r} and code_version"
         f" {snapshot.get('code_version')!r} (reported); team names (labels of the team slugs); exposure (it counts"
-        " battles, not votes, and battles are not in the release); models listed without votes"))
+        " battles, not votes, and battles are not in the release); models listed without votes; the style counts"
+        " themselves (the answers they are counted from are not released)"))
 
 
 def main(argv: list[str] | None = None) -> int:

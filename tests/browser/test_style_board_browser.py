@@ -2,6 +2,8 @@
 side by side in one table, the coefficients, no sideways scrolling of the page, no serious accessibility issue."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -28,6 +30,13 @@ def seed_style_round(app) -> None:
         add_vote(db, round_, voter, a, b, winner, answers)
     db.commit()
     db.close()
+    # The worker's style loop fits it (here in the web process); wait for the stored board.
+    client = app.test_client()
+    for _ in range(400):
+        if client.get("/api/leaderboard?round=r-style-page").get_json()["style_control"]["warnings"] != ["pending"]:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the style board was never fitted")
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -123,8 +123,8 @@ class Truth:
         for key in ("computed_at", "status"):
             served.pop(key, None)
         exclusions = served.pop("exclusions", None)  # from SQL, not the board: checked on its own
-        # The style-controlled board is read from SQL with a cache of its own (voting.style_store), not from the
-        # live board: present here, checked in tests/voting/test_style_api.py.
+        # The style-controlled board is fitted by the worker's style loop (voting.style_worker), not from the live
+        # board: present here, checked in tests/voting/test_style_api.py.
         if not isinstance(served.pop("style_control", None), dict):
             problems.append(f"{category}: the API board has no style_control block")
         truth = exclusion_stats(session, round_.id)

@@ -19,7 +19,7 @@ from tests.conftest import ContextCliRunner
 from tests.voting.log_builder import append_record, make_logged_vote
 from tests.voting.snapshot_world import build_world, client_as, export, publish
 from voting.cli import snapshots_cli
-from voting.models import Snapshot, SnapshotFile, Vote
+from voting.models import Snapshot, SnapshotFile, Vote, VoteStyle
 from voting.snapshots import detect_code_version
 from voting.verify import verify_dir
 
@@ -47,8 +47,16 @@ def test_publish_download_and_verify_from_the_release_alone(world, tmp_path):
     assert lines[5]["counted"] is True and lines[3]["excluded_reason"] == "moderation"
     assert {line["winner"] for line in lines} == {"model_a", "model_b", "tie", "tie (bothbad)"}
     assert all(set(line) == {"vote_id", "model_a", "model_b", "model_a_slug", "model_b_slug", "team_a", "team_b",
-                             "winner", "voter", "category", "counted", "excluded_reason", "tstamp", "chain_hash"}
+                             "winner", "voter", "category", "counted", "excluded_reason", "tstamp", "chain_hash",
+                             "style_a", "style_b"}
                for line in lines)
+    stored = world.db.get(VoteStyle, lines[0]["vote_id"])  # derived counts only, as stored: never the answers
+    assert lines[0]["style_a"] == [stored.tokens_a, stored.headers_a, stored.lists_a, stored.bold_a]
+    assert lines[0]["style_b"] == [stored.tokens_b, stored.headers_b, stored.lists_b, stored.bold_b]
+    style = snap["style_control"]
+    assert style["method"] == "bradley-terry-style-control-1" and style["votes"] == 29
+    assert {m["slug"] for m in style["models"]} == {m["slug"] for m in snap["models"]}
+    assert set(style["coefficients"]) == {"length", "headers", "lists", "bold"}
     assert snap["code_version"] == "test-1234" and snap["protocol"]["bootstrap_rounds"] == 1000
     assert [m["name"] for m in snap["models"]][0] == "Model 0 1" and snap["models"][0]["team"] == "팀0"
     assert snap["matrix"]["models"] == ["Model 0 1", "Model 1 1", "Model 2 1"]

@@ -1,6 +1,8 @@
 """The style-controlled board in GET /api/leaderboard and on the page: styles from the stored answers, stored
-once per vote, the board beside the plain one with its coefficients, cached per scope."""
+once per vote, the board fitted by the rating worker's style loop (voting.style_worker) and only read by requests."""
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pytest
@@ -9,12 +11,24 @@ from sqlalchemy import func, select, text
 from app.db import utcnow
 from contest.models import Battle, BattleTurn
 from tests.builders import make_round, make_user
-from voting import style_store
+from voting import style_store, style_worker
 from voting.models import Vote, VoteStyle
+from voting.runtime import make_style_refresher
 from voting.style import answer_style
 
 LONG = "## 요약\n" + "\n".join(f"- **{i}번째** 항목은 자세한 설명을 덧붙인 긴 문장입니다" for i in range(8))
 SHORT = "짧은 답변입니다"
+
+
+@pytest.fixture
+def app(sqlite_url, make_app):
+    """No embedded worker: the tests run the worker's style pass themselves, when they choose."""
+    return make_app(sqlite_url, WORKER_IN_PROCESS=False)
+
+
+def worker_pass(app, force: bool = True) -> int:
+    """One pass of the worker's style loop over this app's database and store; how many boards it fitted."""
+    return make_style_refresher(app).refresh(force=force)
 
 
 def add_vote(db, round_, voter, a: int, b: int, winner: str, answers=(SHORT, SHORT), category=None,
@@ -36,11 +50,9 @@ def add_vote(db, round_, voter, a: int, b: int, winner: str, answers=(SHORT, SHO
 
 
 @pytest.fixture
-def verbose_round(db, monkeypatch):
+def verbose_round(db):
     """Three models, 40+ votes each; model 2 answers long and formatted, the others short; voters pick the long
-    answer more often. Fresh style boards on every read unless a test says otherwise."""
-    monkeypatch.setattr(style_store, "STYLE_FRESH_S", 0.0)
-    monkeypatch.setattr(style_store, "FRESH_PER_COMPUTE", 0)
+    answer more often."""
     round_ = make_round(db, "r-style", models=3, categories=("daily", "coding"))
     voter = make_user(db, "스타일")
     rng = np.random.default_rng(5)
@@ -56,10 +68,15 @@ def verbose_round(db, monkeypatch):
     return round_, voter
 
 
-def test_the_board_carries_a_style_controlled_board_beside_the_plain_one(client, db, verbose_round):
+def test_the_board_carries_a_style_controlled_board_beside_the_plain_one(app, client, db, verbose_round):
+    pending = client.get("/api/leaderboard?round=r-style&lang=en").get_json()["style_control"]
+    assert pending["warnings"] == ["pending"] and pending["votes"] == 0 and pending["models"] == []
+    assert pending["computed_at"] is None and set(pending["coefficients"]) == {"length", "headers", "lists", "bold"}
+    assert worker_pass(app) == 3  # the open round: all categories, daily, coding
     body = client.get("/api/leaderboard?round=r-style&lang=en").get_json()
     style = body["style_control"]
     assert style["method"] == "bradley-terry-style-control-1" and style["votes"] == body["votes"] == 150
+    assert style["warnings"] == [] and style["computed_at"].endswith("Z")
     assert set(style["coefficients"]) == {"length", "headers", "lists", "bold"}
     length = style["coefficients"]["length"]
     assert length["ci"][0] < length["estimate"] < length["ci"][1]
@@ -72,11 +89,27 @@ def test_the_board_carries_a_style_controlled_board_beside_the_plain_one(client,
     assert db.scalar(select(func.count()).select_from(VoteStyle)) == 150
 
 
-def test_styles_are_computed_once_from_the_stored_answers_summed_over_turns(client, db, verbose_round):
+def test_a_request_never_fits_nor_fills_only_the_worker_does(app, client, db, verbose_round, monkeypatch):
+    fits = []
+    real = style_worker.compute_style_board
+    monkeypatch.setattr(style_worker, "compute_style_board", lambda *args: fits.append(1) or real(*args))
+    for query in ("", "&category=daily", "&category=coding", "&lang=en"):
+        assert client.get("/api/leaderboard?round=r-style" + query).get_json()["style_control"]["warnings"] == \
+            ["pending"]
+    assert client.get("/leaderboard?round=r-style").status_code == 200
+    assert fits == [] and db.scalar(select(func.count()).select_from(VoteStyle)) == 0  # nothing fitted or filled
+    worker_pass(app)
+    assert len(fits) == 3
+    for _ in range(3):
+        assert client.get("/api/leaderboard?round=r-style").get_json()["style_control"]["votes"] == 150
+    assert len(fits) == 3
+
+
+def test_styles_are_computed_once_from_the_stored_answers_summed_over_turns(app, db, verbose_round):
     round_, voter = verbose_round
     vote = add_vote(db, round_, voter, 0, 2, "b", answers=(SHORT, LONG), turns=2)
     db.commit()
-    assert client.get("/api/leaderboard?round=r-style").status_code == 200
+    worker_pass(app)
     row = db.get(VoteStyle, vote.id)
     tokens, headers, lists, bold = answer_style(LONG)
     assert (row.tokens_b, row.headers_b, row.lists_b, row.bold_b) == (2 * tokens, 2 * headers, 2 * lists, 2 * bold)
@@ -84,11 +117,13 @@ def test_styles_are_computed_once_from_the_stored_answers_summed_over_turns(clie
     assert headers == 1 and lists == 8 and bold == 8
 
 
-def test_only_counted_votes_of_the_category_enter_and_a_missing_answer_counts_as_empty(client, db, verbose_round):
+def test_only_counted_votes_of_the_category_enter_and_a_missing_answer_counts_as_empty(app, client, db,
+                                                                                        verbose_round):
     round_, voter = verbose_round
     add_vote(db, round_, voter, 0, 1, "a", excluded=True)
     gap = add_vote(db, round_, voter, 0, 1, "a", answers=(None, SHORT), category="coding")
     db.commit()
+    worker_pass(app)
     everything = client.get("/api/leaderboard?round=r-style").get_json()["style_control"]
     coding = client.get("/api/leaderboard?round=r-style&category=coding").get_json()["style_control"]
     assert everything["votes"] == 151 and coding["votes"] == 1
@@ -96,24 +131,82 @@ def test_only_counted_votes_of_the_category_enter_and_a_missing_answer_counts_as
     assert db.get(VoteStyle, gap.id).tokens_a == 0
 
 
-def test_the_style_board_is_computed_at_most_once_per_few_seconds_per_scope(client, db, verbose_round, monkeypatch):
+def test_the_worker_refits_a_scope_at_most_once_per_few_seconds_and_a_new_roster_is_not_served_an_old_board(
+        app, client, db, verbose_round, monkeypatch):
     round_, voter = verbose_round
-    monkeypatch.setattr(style_store, "STYLE_FRESH_S", 3600.0)
+    monkeypatch.setattr(style_worker, "STYLE_FRESH_S", 3600.0)
+    assert worker_pass(app, force=False) == 3
     first = client.get("/api/leaderboard?round=r-style").get_json()["style_control"]
     add_vote(db, round_, voter, 0, 1, "a")
     db.commit()
-    assert client.get("/api/leaderboard?round=r-style").get_json()["style_control"] == first  # cached
-    assert client.get("/api/leaderboard?round=r-style&category=daily").get_json()["style_control"]["votes"] == 151
-    monkeypatch.setattr(style_store, "STYLE_FRESH_S", 0.0)
+    assert worker_pass(app, force=False) == 0  # fresh: kept
+    assert client.get("/api/leaderboard?round=r-style").get_json()["style_control"] == first
+    monkeypatch.setattr(style_worker, "STYLE_FRESH_S", 0.0)
+    monkeypatch.setattr(style_worker, "FRESH_PER_COMPUTE", 0)
+    assert worker_pass(app, force=False) == 3
     assert client.get("/api/leaderboard?round=r-style").get_json()["style_control"]["votes"] == 151
+    db.delete(round_.roster[-1])  # the roster changed: the stored boards index another list of models
+    db.commit()
+    assert client.get("/api/leaderboard?round=r-style").get_json()["style_control"]["warnings"] == ["pending"]
 
 
-def test_the_page_shows_both_boards_and_says_what_style_control_means(client, verbose_round):
+def test_a_closed_round_is_fitted_once_a_request_wants_it(app, client, db, verbose_round):
+    round_, _ = verbose_round
+    round_.status = "closed"
+    db.commit()
+    assert worker_pass(app) == 0  # no open round, nothing wanted
+    assert client.get("/api/leaderboard?round=r-style&category=daily").get_json()["style_control"]["warnings"] == \
+        ["pending"]
+    assert worker_pass(app) == 1
+    assert client.get("/api/leaderboard?round=r-style&category=daily").get_json()["style_control"]["votes"] > 0
+
+
+def test_the_embedded_worker_fills_the_style_board_by_itself(make_app, sqlite_url):
+    embedded = make_app(sqlite_url)  # no Redis: the worker and its style loop run in the web process
+    from app.db import new_session
+
+    with embedded.app_context():
+        db = new_session()
+    round_ = make_round(db, "r-style-thread", models=2)
+    voter = make_user(db, "스레드")
+    for i in range(40):
+        add_vote(db, round_, voter, i % 2, (i + 1) % 2, "a" if i % 3 else "b", answers=(LONG, SHORT))
+    db.commit()
+    db.close()
+    client = embedded.test_client()
+    for _ in range(600):  # until the loop's first pass has stored it (normally well under a second)
+        style = client.get("/api/leaderboard?round=r-style-thread").get_json()["style_control"]
+        if style["warnings"] != ["pending"]:
+            break
+        time.sleep(0.05)
+    assert style["votes"] == 40 and len(style["models"]) == 2
+
+
+def test_the_page_shows_both_boards_and_says_what_style_control_means(app, client, verbose_round):
+    assert "계산하고 있습니다" in client.get("/leaderboard?round=r-style").get_data(as_text=True)
+    worker_pass(app)
     html = client.get("/leaderboard?round=r-style").get_data(as_text=True)
     assert 'id="style-board"' in html and "스타일 통제" in html and "css/style_board.css" in html
     assert "Model 2 1" in html[html.index('id="style-board"'):]
     english = client.get("/leaderboard?round=r-style&lang=en").get_data(as_text=True)
     assert "Style control" in english and "length" in english.lower()
+
+
+def test_the_shared_store_on_redis(redis_url):
+    import redis as redis_lib
+
+    from voting.style_cache import WANTED_FOR_S, RedisStyleBoards
+
+    store = RedisStyleBoards(redis_lib.Redis.from_url(redis_url, decode_responses=True))
+    assert store.get("r\x1fall") is None
+    store.put("r\x1fall", "{}")
+    assert store.get("r\x1fall") == "{}"
+    store.want("r\x1fdaily", 100.0)
+    store.want("old\x1fall", 100.0 - WANTED_FOR_S - 1)
+    assert store.wanted(100.0) == ["r\x1fdaily"]
+    assert store.claim("r\x1fall", 5.0) and not store.claim("r\x1fall", 5.0)
+    store.release("r\x1fall")
+    assert store.claim("r\x1fall", 5.0)
 
 
 def test_two_processes_filling_the_same_votes_on_postgresql_store_each_once(make_app, pg_url):
@@ -186,3 +279,14 @@ def test_the_methodology_page_explains_style_control_in_korean_and_english(clien
     assert 'id="method-style_h"' in ko and "스타일 통제 순위표" in ko and "(A − B) ÷ (A + B + 1)" in ko
     en = client.get("/methodology?lang=en").get_data(as_text=True)
     assert "What the style-controlled board is" in en and "a token per Hangul syllable" in en
+
+
+def test_redis_down_leaves_the_style_block_pending_not_an_error():
+    import redis as redis_lib
+
+    from voting.board import BoardSettings
+    from voting.style_cache import RedisStyleBoards, style_control
+
+    down = RedisStyleBoards(redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
+    block = style_control(down, "r-any", "all", [], BoardSettings(), "ko")
+    assert block["warnings"] == ["pending"] and block["models"] == [] and block["votes"] == 0

@@ -33,21 +33,31 @@ def published(tmp_path_factory):
     upgrade_db(f"sqlite:///{base / 'arena.db'}")
     app = make_test_app(f"sqlite:///{base / 'arena.db'}")
     world = build_world(app)
+    return published_release(world, base)
+
+
+def published_release(world, base: Path) -> Path:
+    """Publish the world's round, download its release into base/release, and let go of the database."""
     snap_id = publish(world).get_json()["id"]
     export(world, snap_id, base / "release")
     world.db.close()
-    app.extensions["db_engine"].dispose()
+    world.app.extensions["db_engine"].dispose()
     return base / "release"
+
+
+def private_copy(release: Path, tmp_path: Path) -> Path:
+    """A private copy of a release to tamper with."""
+    copy = tmp_path / "release"
+    copy.mkdir()
+    for path in release.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    return copy
 
 
 @pytest.fixture
 def release(published, tmp_path):
     """A private copy of the release to tamper with."""
-    copy = tmp_path / "release"
-    copy.mkdir()
-    for path in published.iterdir():
-        (copy / path.name).write_bytes(path.read_bytes())
-    return copy
+    return private_copy(published, tmp_path)
 
 
 def lines(path: Path) -> list[dict]:

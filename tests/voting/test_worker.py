@@ -308,6 +308,13 @@ def test_the_lean_worker_process_applies_votes_beats_and_stops_on_sigterm(wired_
             time.sleep(0.1)
         assert_live_equals_sql(app, "r-w", ["daily"])
         assert app.test_client().get("/readyz").get_json()["worker"]["state"] == "ok"
+        # Its style loop fits the open round's style board into Redis, where this (web) process reads it (and
+        # refits it within a few seconds: a first fit may have come before the votes).
+        style = {"votes": 0}
+        while style["votes"] < 5 and time.monotonic() < deadline + 30:
+            style = app.test_client().get("/api/leaderboard?round=r-w").get_json()["style_control"]
+            time.sleep(0.1)
+        assert style["votes"] == 5 and style["computed_at"] and style["warnings"] == []
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
     finally:
