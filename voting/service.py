@@ -20,8 +20,16 @@ from voting.models import WINNERS, Vote, VoteOutbox, new_vote_id
 from voting.rating import OUTCOME_OF_WINNER
 
 # A check that may keep a vote out of the ranking: returns an exclusion reason or None.
-# Anti-abuse detectors (identity leak, anomalies) plug in here.
+# Anti-abuse detectors (identity leak, anomalies) plug in here. A check that needs a little data about
+# the voter has it read with the battle instead of in a statement of its own: its attribute
+# `reads(user_id)` gives labelled SQL expressions (scalar subqueries) added to the vote's one read,
+# and the check finds their values in `target.extra` by label.
 ExclusionCheck = Callable[[Session, VoteTarget, User], "str | None"]
+
+
+def target_reads(checks: Sequence[ExclusionCheck], user_id: int) -> list:
+    """The labelled expressions `checks` ask to have read with the battle (see ExclusionCheck)."""
+    return [column for check in checks for column in getattr(check, "reads", lambda _user_id: ())(user_id)]
 
 
 class VoteRejected(Exception):
@@ -70,7 +78,7 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
     """
     if winner not in WINNERS:
         raise VoteRejected("invalid_winner")
-    target = queries.vote_target(session, battle_id)
+    target = queries.vote_target(session, battle_id, target_reads(exclusion_checks, user.id))
     if target is None or target.user_id != user.id:
         raise VoteRejected("battle_not_found")  # someone else's battle looks like no battle
     _check_votable(target, now)
