@@ -13,7 +13,7 @@ from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.models import User
-from contest.models import Battle, Round
+from contest.models import Battle
 from voting import log_store, queries
 from voting.queries import Revealed, VoteTarget
 from voting.models import WINNERS, Vote, VoteOutbox, new_vote_id
@@ -95,8 +95,8 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
         session.rollback()
         raise VoteRejected("already_voted") from exc
     # Last: appending serialises the round's votes until commit, so the lock is held as briefly as can be.
-    log_store.append_cast(session, target, fields["id"], user.id, winner, now, reason)
-    _check_still_open(session, target, now)
+    appended = log_store.append_cast(session, target, fields["id"], user.id, winner, now, reason, open_at=now)
+    _check_still_open(session, appended)
     return CastVote(vote=Vote(**fields), model_a=target.model_a, model_b=target.model_b)
 
 
@@ -134,12 +134,11 @@ def _check_votable(target: VoteTarget, now: datetime) -> None:
         raise VoteRejected("round_closed")
 
 
-def _check_still_open(session: Session, target: VoteTarget, now: datetime) -> None:
-    """Under the round's write lock (taken by the append), read the round afresh: a close or a final
-    snapshot committed since the first read refuses the vote, and everything it wrote is rolled back."""
-    row = session.execute(select(Round.status, Round.opens_at, Round.closes_at)
-                          .where(Round.id == target.round_id)).one()
-    if not (row.status == "open" and row.opens_at <= now < row.closes_at):
+def _check_still_open(session: Session, appended: log_store.Head | None) -> None:
+    """The append read the round afresh under its write lock (and appended nothing if it was no longer
+    open): a close or a final snapshot committed since the first read refuses the vote, and everything
+    it wrote is rolled back."""
+    if appended is None:
         session.rollback()
         raise VoteRejected("round_closed")
 
