@@ -118,8 +118,24 @@ def round_exposure(session: Session, round_id: str) -> RoundExposure:
     the counts the battles' trigger keeps: a few rows per category, however many battles the round holds)."""
     stmt = (select(ExposureCount.category, ExposureCount.model_a_id, ExposureCount.model_b_id, ExposureCount.battles)
             .where(ExposureCount.round_id == round_id))
+    return _exposure_of(session.execute(stmt))
+
+
+def locked_round_exposure(session: Session, round_id: str) -> RoundExposure:
+    """The round's draw lock (`lock_draws`, held until the transaction ends), then its exposure read
+    afresh. PostgreSQL: one call, `arena_draw_exposure` (migration 0014), so the lock is not held over
+    a round trip of its own before the read."""
+    if session.get_bind().dialect.name != "postgresql":
+        lock_draws(session, round_id)
+        return round_exposure(session, round_id)
+    call = func.arena_draw_exposure(round_id).table_valued("out_category", "out_model_a", "out_model_b", "out_battles")
+    return _exposure_of(session.execute(select(call.c.out_category, call.c.out_model_a, call.c.out_model_b,
+                                               call.c.out_battles)))
+
+
+def _exposure_of(rows) -> RoundExposure:
     counts = RoundExposure()
-    for category, a, b, n in session.execute(stmt):
+    for category, a, b, n in rows:
         counts.add(category, a, b, n)
     return counts
 

@@ -5,17 +5,17 @@ so an acknowledged vote always has its record and a refused one has none. The da
 update or delete a record or a root (migration 0004); the checks are in voting.log_audit.
 
 The round's write lock is held from the append to the end of the transaction, and every vote of the
-round waits for it: on PostgreSQL the append is one statement after the lock (the head read, the
-record's seq and link hash computed by the database, the insert, and for a vote the round read afresh),
-so a vote holds the lock for that statement and its COMMIT only. The hash the database computed is
-checked against Python's before the transaction may commit.
+round waits for it: on PostgreSQL the append is one call that takes the lock, then reads the head and
+writes the record with its seq and link hash computed by the database, and for a vote reads the round
+afresh (`arena_append_log`, migration 0014), so a vote holds the lock for the rest of that call and its
+COMMIT only. The hash the database computed is checked against Python's before the transaction may commit.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, NamedTuple
 
-from sqlalchemy import Text, cast, func, insert, literal, select, true
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,9 +71,9 @@ def append_change(session: Session, round_id: str, vote_id: str, kind: str, excl
 
 def _append(session: Session, round_id: str, vote_id: str, kind: str, now: datetime,
             make_record: Callable[[int], dict[str, Any]], open_at: datetime | None = None) -> Head | None:
-    lock_round_log(session, round_id)
     if session.get_bind().dialect.name == "postgresql":
-        return _append_in_one_statement(session, round_id, vote_id, kind, now, make_record, open_at)
+        return _append_in_one_call(session, round_id, vote_id, kind, now, make_record, open_at)
+    lock_round_log(session, round_id)
     if open_at is not None and not _open_at(session, round_id, open_at):
         return None
     last = head(session, round_id)
@@ -87,11 +87,8 @@ def _append(session: Session, round_id: str, vote_id: str, kind: str, now: datet
 
 def _open_at(session: Session, round_id: str, moment: datetime) -> bool:
     """Whether the round, read now, is open at `moment`."""
-    return session.scalar(select(Round.id).where(*_open_round(round_id, moment))) is not None
-
-
-def _open_round(round_id: str, moment: datetime) -> tuple:
-    return Round.id == round_id, Round.status == "open", Round.opens_at <= moment, Round.closes_at > moment
+    return session.scalar(select(Round.id).where(Round.id == round_id, Round.status == "open",
+                                                 Round.opens_at <= moment, Round.closes_at > moment)) is not None
 
 
 SEQ_KEY = '"seq":'
@@ -107,36 +104,24 @@ def record_around_seq(make_record: Callable[[int], dict[str, Any]]) -> tuple[str
     return before + SEQ_KEY, after
 
 
-def _append_in_one_statement(session: Session, round_id: str, vote_id: str, kind: str, now: datetime,
-                             make_record: Callable[[int], dict[str, Any]], open_at: datetime | None) -> Head | None:
-    """PostgreSQL, the round's write lock held: read the head, write the record at the next seq with its
-    link hash, in one statement (and, with `open_at`, only if the round read afresh is open then). The
-    lock came in a statement of its own, so this one's snapshot sees every append committed before."""
+def _append_in_one_call(session: Session, round_id: str, vote_id: str, kind: str, now: datetime,
+                        make_record: Callable[[int], dict[str, Any]], open_at: datetime | None) -> Head | None:
+    """PostgreSQL: `arena_append_log` (migration 0014) takes the round's write lock, then reads the head
+    and writes the record at the next seq with its link hash (with `open_at`, only if the round read
+    afresh is open then), in one call: the lock is held for the rest of that call and COMMIT only."""
     before, after = record_around_seq(make_record)
-    last = (select(VoteLogEntry.seq, VoteLogEntry.hash).where(VoteLogEntry.round_id == round_id)
-            .order_by(VoteLogEntry.seq.desc()).limit(1).subquery("head"))
-    seq = func.coalesce(last.c.seq, 0) + 1
-    prev = func.coalesce(last.c.hash, GENESIS)
-    record = literal(before, Text) + cast(seq, Text) + literal(after, Text)
-    chained = func.encode(func.sha256(func.convert_to(prev + "\n" + record, "UTF8")), "hex")
-    columns = VoteLogEntry.__table__.c
-    source = (select(literal(round_id, columns.round_id.type), seq, literal(kind, columns.kind.type),
-                     literal(vote_id, columns.vote_id.type), record, prev, chained,
-                     literal(now, columns.created_at.type))
-              .select_from(Round).outerjoin(last, true())
-              .where(*(_open_round(round_id, open_at) if open_at is not None else (Round.id == round_id,))))
-    stmt = (insert(VoteLogEntry).from_select(["round_id", "seq", "kind", "vote_id", "record", "prev_hash", "hash",
-                                              "created_at"], source)
-            .returning(VoteLogEntry.seq, VoteLogEntry.prev_hash, VoteLogEntry.hash))
-    row = session.execute(stmt).first()
+    stamp = VoteLogEntry.__table__.c.created_at.type
+    call = func.arena_append_log(round_id, vote_id, kind, before, after, literal(now, stamp),
+                                 literal(open_at, stamp)).table_valued("out_seq", "out_prev_hash", "out_hash")
+    row = session.execute(select(call.c.out_seq, call.c.out_prev_hash, call.c.out_hash)).first()
     if row is None:
         if open_at is None:
             raise LookupError(f"round {round_id} is missing")
         return None
-    expected = link_hash(row.prev_hash, canonical(make_record(row.seq)))
-    if row.hash != expected:  # never commit a record the verifier would call edited
-        raise RuntimeError(f"round {round_id} seq {row.seq}: the database's link hash differs from the log's")
-    return Head(row.seq, row.hash)
+    seq, prev_hash, chained = row
+    if chained != link_hash(prev_hash, canonical(make_record(seq))):  # never commit what the verifier calls edited
+        raise RuntimeError(f"round {round_id} seq {seq}: the database's link hash differs from the log's")
+    return Head(seq, chained)
 
 
 def backfill_casts(session: Session, round_id: str | None = None) -> int:
