@@ -95,7 +95,7 @@ def lock_draws(session: Session, round_id: str) -> None:
     round-level counts are shared by every category, so two battles started at once, in any
     categories, cannot both read the same counts (PostgreSQL: an advisory lock; SQLite: a process lock)."""
     if session.get_bind().dialect.name == "postgresql":
-        key = f"arena-draw:{round_id}"
+        key = f"arena-draw:{round_id}"  # the same key as arena_draw_exposure (migration 0014)
         session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
         return
     with _embedded_draw_locks_guard:
@@ -108,6 +108,7 @@ def lock_round_writes(session: Session, round_id: str) -> None:
     until the transaction ends. PostgreSQL: an advisory lock per round. SQLite has one writer at a
     time: a no-op write takes the database's write lock now, so what is read after this is current."""
     if session.get_bind().dialect.name == "postgresql":
+        # The same key as arena_append_log (migration 0014): votes take it there, closing and publishing here.
         session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"arena-log:{round_id}", 0))))
     else:
         session.execute(text("UPDATE rounds SET status = status WHERE id = :id"), {"id": round_id})
