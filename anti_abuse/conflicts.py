@@ -75,12 +75,24 @@ def declared_teams(session: Session, user_id: int) -> set[str]:
     return set(row.teams) if row is not None else set()
 
 
+DECLARED = "conflict_declared_teams"  # the label of the voter's declared teams in the vote's read
+
+
+def _declared_teams_read(user_id: int) -> list:
+    """The voter's latest declaration's teams (NULL if none), read with the battle (voting's `reads`)."""
+    latest = (select(ConflictDeclaration.teams).where(ConflictDeclaration.user_id == user_id)
+              .order_by(ConflictDeclaration.id.desc()).limit(1))
+    return [latest.scalar_subquery().label(DECLARED)]
+
+
 def conflict_check(session: Session, target: VoteTarget, user: User) -> str | None:
-    """`conflict_of_interest` when the voter declared ties to the team of either side (a vote check)."""
-    declared = current(session, user.id)
-    if declared is None or not declared.teams:
-        return None
-    return REASON if {target.model_a.team_slug, target.model_b.team_slug} & set(declared.teams) else None
+    """`conflict_of_interest` when the voter declared ties to the team of either side (a vote check).
+    The declaration comes with the battle's read (`reads`); a target read without it is looked up."""
+    teams = target.extra[DECLARED] if DECLARED in target.extra else declared_teams(session, user.id)
+    return REASON if {target.model_a.team_slug, target.model_b.team_slug} & set(teams or ()) else None
+
+
+conflict_check.reads = _declared_teams_read  # type: ignore[attr-defined]
 
 
 def declaration_json(row: ConflictDeclaration | None) -> dict:

@@ -95,7 +95,7 @@ def lock_draws(session: Session, round_id: str) -> None:
     round-level counts are shared by every category, so two battles started at once, in any
     categories, cannot both read the same counts (PostgreSQL: an advisory lock; SQLite: a process lock)."""
     if session.get_bind().dialect.name == "postgresql":
-        key = f"arena-draw:{round_id}"
+        key = f"arena-draw:{round_id}"  # the same key as arena_draw_exposure (migration 0014)
         session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
         return
     with _embedded_draw_locks_guard:
@@ -108,6 +108,7 @@ def lock_round_writes(session: Session, round_id: str) -> None:
     until the transaction ends. PostgreSQL: an advisory lock per round. SQLite has one writer at a
     time: a no-op write takes the database's write lock now, so what is read after this is current."""
     if session.get_bind().dialect.name == "postgresql":
+        # The same key as arena_append_log (migration 0014): votes take it there, closing and publishing here.
         session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"arena-log:{round_id}", 0))))
     else:
         session.execute(text("UPDATE rounds SET status = status WHERE id = :id"), {"id": round_id})
@@ -118,8 +119,24 @@ def round_exposure(session: Session, round_id: str) -> RoundExposure:
     the counts the battles' trigger keeps: a few rows per category, however many battles the round holds)."""
     stmt = (select(ExposureCount.category, ExposureCount.model_a_id, ExposureCount.model_b_id, ExposureCount.battles)
             .where(ExposureCount.round_id == round_id))
+    return _exposure_of(session.execute(stmt))
+
+
+def locked_round_exposure(session: Session, round_id: str) -> RoundExposure:
+    """The round's draw lock (`lock_draws`, held until the transaction ends), then its exposure read
+    afresh. PostgreSQL: one call, `arena_draw_exposure` (migration 0014), so the lock is not held over
+    a round trip of its own before the read."""
+    if session.get_bind().dialect.name != "postgresql":
+        lock_draws(session, round_id)
+        return round_exposure(session, round_id)
+    call = func.arena_draw_exposure(round_id).table_valued("out_category", "out_model_a", "out_model_b", "out_battles")
+    return _exposure_of(session.execute(select(call.c.out_category, call.c.out_model_a, call.c.out_model_b,
+                                               call.c.out_battles)))
+
+
+def _exposure_of(rows) -> RoundExposure:
     counts = RoundExposure()
-    for category, a, b, n in session.execute(stmt):
+    for category, a, b, n in rows:
         counts.add(category, a, b, n)
     return counts
 

@@ -187,14 +187,16 @@ def start_battle(session: Session, user_id: int, round_: Round, req: BattleReque
     bank = queries.bank_answers(session, prompt.id, roster_ids) if prompt is not None else {}
     models = _available(round_, now, bank)
     demo = round_shows_demo(session, round_)  # read before the round's draws are serialised, not while
-    queries.lock_draws(session, round_.id)
+    # The round's draws are serialised from here until commit (the draw lock): as late as can be, and
+    # taken in the same call that reads the counts.
     if req.pair is not None:  # designed, not drawn: no propensity
+        queries.lock_draws(session, round_.id)
         if not all(m in models for m in req.pair):
             raise ArenaError("no_models_available", 503)
         draw = Draw(req.pair[0], req.pair[1], None)
     else:
         try:
-            draw = choose_pair(queries.round_exposure(session, round_.id), category, models, rng)
+            draw = choose_pair(queries.locked_round_exposure(session, round_.id), category, models, rng)
         except NotEnoughModels:
             raise ArenaError("no_models_available", 503) from None
     battle = Battle(user_id=user_id, round_id=round_.id, category=category, model_a_id=draw.a, model_b_id=draw.b,

@@ -3,13 +3,19 @@
 A round's records are appended in the transaction that makes the change (the vote, the exclusion),
 so an acknowledged vote always has its record and a refused one has none. The database refuses to
 update or delete a record or a root (migration 0004); the checks are in voting.log_audit.
+
+The round's write lock is held from the append to the end of the transaction, and every vote of the
+round waits for it: on PostgreSQL the append is one call that takes the lock, then reads the head and
+writes the record with its seq and link hash computed by the database, and for a vote reads the round
+afresh (`arena_append_log`, migration 0014), so a vote holds the lock for the rest of that call and its
+COMMIT only. The hash the database computed is checked against Python's before the transaction may commit.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, NamedTuple
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,13 +50,15 @@ def head(session: Session, round_id: str) -> Head:
 
 
 def append_cast(session: Session, target: VoteTarget, vote_id: str, user_id: int, winner: str, now: datetime,
-                excluded_reason: str | None) -> Head:
-    """Append the cast record of a vote just inserted (take this as late as possible in the transaction)."""
+                excluded_reason: str | None, open_at: datetime | None = None) -> Head | None:
+    """Append the cast record of a vote just inserted (take this as late as possible in the transaction).
+    With `open_at`, only while the round, read afresh under its write lock, is open at that moment:
+    None (nothing appended) when a close or a final snapshot came first; the caller refuses the vote."""
     voter = voter_pseudonym(target.pseudonym_salt, user_id)
     return _append(session, target.round_id, vote_id, "cast", now, lambda seq: cast_record(
         target.round_id, seq, vote_id, voter, target.category, target.model_a.name, target.model_b.name,
         winner, tstamp(now), excluded_reason, model_a_slug=target.model_a.slug, model_b_slug=target.model_b.slug,
-        team_a=target.model_a.team_slug, team_b=target.model_b.team_slug))
+        team_a=target.model_a.team_slug, team_b=target.model_b.team_slug), open_at)
 
 
 def append_change(session: Session, round_id: str, vote_id: str, kind: str, excluded_reason: str | None,
@@ -62,8 +70,12 @@ def append_change(session: Session, round_id: str, vote_id: str, kind: str, excl
 
 
 def _append(session: Session, round_id: str, vote_id: str, kind: str, now: datetime,
-            make_record: Callable[[int], dict[str, Any]]) -> Head:
+            make_record: Callable[[int], dict[str, Any]], open_at: datetime | None = None) -> Head | None:
+    if session.get_bind().dialect.name == "postgresql":
+        return _append_in_one_call(session, round_id, vote_id, kind, now, make_record, open_at)
     lock_round_log(session, round_id)
+    if open_at is not None and not _open_at(session, round_id, open_at):
+        return None
     last = head(session, round_id)
     record = canonical(make_record(last.seq + 1))
     new = Head(last.seq + 1, link_hash(last.hash, record))
@@ -71,6 +83,45 @@ def _append(session: Session, round_id: str, vote_id: str, kind: str, now: datet
                                                 record=record.decode("utf-8"), prev_hash=last.hash,
                                                 hash=new.hash, created_at=now))
     return new
+
+
+def _open_at(session: Session, round_id: str, moment: datetime) -> bool:
+    """Whether the round, read now, is open at `moment`."""
+    return session.scalar(select(Round.id).where(Round.id == round_id, Round.status == "open",
+                                                 Round.opens_at <= moment, Round.closes_at > moment)) is not None
+
+
+SEQ_KEY = '"seq":'
+
+
+def record_around_seq(make_record: Callable[[int], dict[str, Any]]) -> tuple[str, str]:
+    """A record's canonical text as (before its seq, after it): the seq is the one value the database
+    fills in. `"seq":` occurs once, as the key (a quote inside a JSON string is escaped)."""
+    text = canonical(make_record(0)).decode("utf-8")
+    if text.count(SEQ_KEY + "0") != 1:
+        raise ValueError("a record needs exactly one seq")
+    before, _, after = text.partition(SEQ_KEY + "0")
+    return before + SEQ_KEY, after
+
+
+def _append_in_one_call(session: Session, round_id: str, vote_id: str, kind: str, now: datetime,
+                        make_record: Callable[[int], dict[str, Any]], open_at: datetime | None) -> Head | None:
+    """PostgreSQL: `arena_append_log` (migration 0014) takes the round's write lock, then reads the head
+    and writes the record at the next seq with its link hash (with `open_at`, only if the round read
+    afresh is open then), in one call: the lock is held for the rest of that call and COMMIT only."""
+    before, after = record_around_seq(make_record)
+    stamp = VoteLogEntry.__table__.c.created_at.type
+    call = func.arena_append_log(round_id, vote_id, kind, before, after, literal(now, stamp),
+                                 literal(open_at, stamp)).table_valued("out_seq", "out_prev_hash", "out_hash")
+    row = session.execute(select(call.c.out_seq, call.c.out_prev_hash, call.c.out_hash)).first()
+    if row is None:
+        if open_at is None:
+            raise LookupError(f"round {round_id} is missing")
+        return None
+    seq, prev_hash, chained = row
+    if chained != link_hash(prev_hash, canonical(make_record(seq))):  # never commit what the verifier calls edited
+        raise RuntimeError(f"round {round_id} seq {seq}: the database's link hash differs from the log's")
+    return Head(seq, chained)
 
 
 def backfill_casts(session: Session, round_id: str | None = None) -> int:

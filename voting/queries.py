@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Iterable, Iterator, NamedTuple
+from types import MappingProxyType
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import Label
 
 from app.db import could_be_id, hold_until_transaction_end
 
@@ -60,6 +62,8 @@ class VoteTarget(NamedTuple):
     prompt_lang: str  # voting.prompt_language: the curated prompt's language, else the first prompt's
     model_a: Revealed
     model_b: Revealed
+    # What the vote's checks asked to have read with the battle, by label (voting.service.ExclusionCheck).
+    extra: Mapping[str, Any] = MappingProxyType({})
 
 
 _ModelA, _ModelB, _TeamA, _TeamB = aliased(Model), aliased(Model), aliased(Team), aliased(Team)
@@ -78,15 +82,18 @@ _VOTE_TARGET = (
 )
 
 
-def vote_target(session: Session, battle_id: str) -> VoteTarget | None:
-    """The battle to vote on, row-locked until the transaction ends, in one Core query (hot path)."""
+def vote_target(session: Session, battle_id: str, extra: Sequence[Label] = ()) -> VoteTarget | None:
+    """The battle to vote on, row-locked until the transaction ends, in one Core query (hot path);
+    `extra` labelled expressions (scalar subqueries) are read in the same query, into `VoteTarget.extra`."""
     if not could_be_id(battle_id):
         return None
-    row = session.connection().execute(_VOTE_TARGET.where(Battle.id == battle_id)).first()
+    stmt = _VOTE_TARGET.where(Battle.id == battle_id)
+    row = session.connection().execute(stmt.add_columns(*extra) if extra else stmt).first()
     if row is None:
         return None
     return VoteTarget(*row[:11], prompt_language(row[11], row[12]), model_a=Revealed(*row[13:19]),
-                      model_b=Revealed(*row[19:25]))
+                      model_b=Revealed(*row[19:25]),
+                      extra=MappingProxyType({column.name: value for column, value in zip(extra, row[25:])}))
 
 
 # Namespace (first key) of the PostgreSQL advisory locks that serialise one account's votes.

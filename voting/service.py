@@ -13,15 +13,23 @@ from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.models import User
-from contest.models import Battle, Round
+from contest.models import Battle
 from voting import log_store, queries
 from voting.queries import Revealed, VoteTarget
 from voting.models import WINNERS, Vote, VoteOutbox, new_vote_id
 from voting.rating import OUTCOME_OF_WINNER
 
 # A check that may keep a vote out of the ranking: returns an exclusion reason or None.
-# Anti-abuse detectors (identity leak, anomalies) plug in here.
+# Anti-abuse detectors (identity leak, anomalies) plug in here. A check that needs a little data about
+# the voter has it read with the battle instead of in a statement of its own: its attribute
+# `reads(user_id)` gives labelled SQL expressions (scalar subqueries) added to the vote's one read,
+# and the check finds their values in `target.extra` by label.
 ExclusionCheck = Callable[[Session, VoteTarget, User], "str | None"]
+
+
+def target_reads(checks: Sequence[ExclusionCheck], user_id: int) -> list:
+    """The labelled expressions `checks` ask to have read with the battle (see ExclusionCheck)."""
+    return [column for check in checks for column in getattr(check, "reads", lambda _user_id: ())(user_id)]
 
 
 class VoteRejected(Exception):
@@ -70,7 +78,7 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
     """
     if winner not in WINNERS:
         raise VoteRejected("invalid_winner")
-    target = queries.vote_target(session, battle_id)
+    target = queries.vote_target(session, battle_id, target_reads(exclusion_checks, user.id))
     if target is None or target.user_id != user.id:
         raise VoteRejected("battle_not_found")  # someone else's battle looks like no battle
     _check_votable(target, now)
@@ -87,8 +95,8 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
         session.rollback()
         raise VoteRejected("already_voted") from exc
     # Last: appending serialises the round's votes until commit, so the lock is held as briefly as can be.
-    log_store.append_cast(session, target, fields["id"], user.id, winner, now, reason)
-    _check_still_open(session, target, now)
+    appended = log_store.append_cast(session, target, fields["id"], user.id, winner, now, reason, open_at=now)
+    _check_still_open(session, appended)
     return CastVote(vote=Vote(**fields), model_a=target.model_a, model_b=target.model_b)
 
 
@@ -126,12 +134,11 @@ def _check_votable(target: VoteTarget, now: datetime) -> None:
         raise VoteRejected("round_closed")
 
 
-def _check_still_open(session: Session, target: VoteTarget, now: datetime) -> None:
-    """Under the round's write lock (taken by the append), read the round afresh: a close or a final
-    snapshot committed since the first read refuses the vote, and everything it wrote is rolled back."""
-    row = session.execute(select(Round.status, Round.opens_at, Round.closes_at)
-                          .where(Round.id == target.round_id)).one()
-    if not (row.status == "open" and row.opens_at <= now < row.closes_at):
+def _check_still_open(session: Session, appended: log_store.Head | None) -> None:
+    """The append read the round afresh under its write lock (and appended nothing if it was no longer
+    open): a close or a final snapshot committed since the first read refuses the vote, and everything
+    it wrote is rolled back."""
+    if appended is None:
         session.rollback()
         raise VoteRejected("round_closed")
 

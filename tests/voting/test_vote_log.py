@@ -160,6 +160,24 @@ def test_exclusions_and_restorations_are_appended_and_replayed(arena):
     assert f"state: seq 5 (vote {ids[1]})" in result.output and "excluded (anomaly)" in result.output
 
 
+def test_the_database_links_any_record_text_as_the_verifier_does(arena):
+    """On PostgreSQL the seq and link hash are computed in SQL: Korean text, quotes, backslashes, a newline
+    and a look-alike of the seq key in a record give the bytes and hash Python would."""
+    ids = vote_all(arena, 2)
+    action = '검토 "seq":0 \\ "seq": 1\n✓'
+    with arena.app.app_context(), new_session() as session:
+        session.execute(Vote.__table__.update().where(Vote.id == ids[0]).values(
+            excluded=True, excluded_reason="moderation", excluded_at=utcnow()))
+        head = log_store.append_change(session, ROUND, ids[0], "exclude", "moderation", utcnow(), action=action)
+        session.commit()
+    rows = log_rows(arena.db)
+    assert (head.seq, head.hash) == (3, rows[-1].hash) and json.loads(rows[-1].record)["action"] == action
+    assert rows[-1].record.encode("utf-8") == canonical(json.loads(rows[-1].record))
+    assert [r.prev_hash for r in rows] == [GENESIS, rows[0].hash, rows[1].hash]
+    assert all(r.hash == link_hash(r.prev_hash, r.record.encode("utf-8")) for r in rows)
+    assert verify(arena).exit_code == 0
+
+
 def test_a_change_needs_a_valid_kind_and_reason(arena):
     ids = vote_all(arena, 1)
     with arena.app.app_context(), new_session() as session:
