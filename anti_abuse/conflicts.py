@@ -17,7 +17,7 @@ from anti_abuse.models import ConflictDeclaration
 from app.db import iso_z
 from app.models import User
 from contest.models import Model, Team
-from voting import exclusions
+from voting import exclusions, queries
 from voting.models import Vote
 from voting.queries import VoteTarget
 
@@ -43,6 +43,9 @@ def declare(session: Session, user: User, team_slugs: list[str], now: datetime) 
     known = set(session.scalars(select(Team.slug).where(Team.slug.in_(wanted)))) if wanted else set()
     if known != set(wanted):
         raise ConflictError("unknown_team")
+    # Under the voter's lock, as every vote: a vote in flight either commits first (and the sweep below
+    # finds it) or reads this declaration with its battle (voting.service.cast_vote).
+    queries.lock_voter(session, user.id)
     before = current(session, user.id)
     row = ConflictDeclaration(user_id=user.id, teams=wanted, declared_at=now)
     session.add(row)

@@ -71,13 +71,16 @@ def cast_vote(session: Session, battle_id: str, user: User, winner: str, now: da
     `client` is the keyed hash of the client address (`client_hash`), kept for the anomaly detectors;
     `demo` marks a made-up vote of the demo contest (voting.demo).
 
-    With `caps`, the account's votes are serialised until the caller's transaction ends, so the
-    count of stored votes that decides the cap cannot race; a refused vote leaves nothing behind.
+    The account's votes are serialised until the caller's transaction ends (its voter lock, taken first,
+    before the battle is read), so the count of stored votes that decides a cap cannot race, and what the
+    battle's read brings for the checks (e.g. the voter's declared conflicts, which are declared under the
+    same lock) is as of after any earlier change of the voter's; a refused vote leaves nothing behind.
     The round is read again under its write lock (taken with the log append): a close committed since
     the first read refuses the vote (round_closed) and rolls the transaction back.
     """
     if winner not in WINNERS:
         raise VoteRejected("invalid_winner")
+    queries.lock_voter(session, user.id)
     target = queries.vote_target(session, battle_id, target_reads(exclusion_checks, user.id))
     if target is None or target.user_id != user.id:
         raise VoteRejected("battle_not_found")  # someone else's battle looks like no battle
@@ -144,9 +147,8 @@ def _check_still_open(session: Session, appended: log_store.Head | None) -> None
 
 
 def _check_caps(session: Session, user_id: int, round_id: str, caps: Sequence[VoteCap], now: datetime) -> None:
-    if not caps:
+    if not caps:  # the voter's lock is held already (cast_vote)
         return
-    queries.lock_voter(session, user_id)
     waits = []
     for cap in caps:
         recent = queries.recent_vote_times(session, user_id, round_id, now - cap.window, cap.amount)

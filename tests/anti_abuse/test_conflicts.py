@@ -89,3 +89,57 @@ def test_every_exclusion_reason_is_explained_in_korean_and_english(app, reason):
     for lang in ("ko", "en"):
         for prefix in ("exclusion.", "reason.", "console.reason.", "exclusion_label."):
             assert text(prefix + reason, lang), (lang, prefix + reason)
+
+
+@pytest.mark.parametrize("paused_at", ["_check_votable", "_store"])
+def test_a_declaration_racing_a_vote_in_flight_still_excludes_it(pg_url, make_app, monkeypatch, paused_at):
+    """The vote is held mid-way (after its battle read, or just before its writes) while the voter declares a
+    tie to one of its teams: the declaration waits for the vote's commit under the voter's lock and then
+    sweeps it out. (Before, the vote read the declaration with its battle and stayed counted.)"""
+    import threading
+
+    from anti_abuse.conflicts import declare
+    from app.db import new_session, utcnow
+    from app.models import User
+    from voting import service
+
+    app = make_app(pg_url, WORKER_IN_PROCESS=False)
+    with app.app_context(), new_session() as db:
+        round_ = make_round(db, "r-race", models=3)
+        voter = make_user(db, "경주하는 시민")
+        battle = make_battle(db, voter, round_, 0, 1)
+        db.commit()
+        team, battle_id, user_id = battle.model_a.team.slug, battle.id, voter.id
+    reached, go = threading.Event(), threading.Event()
+    original = getattr(service, paused_at)
+
+    def paused(*args, **kwargs):
+        reached.set()
+        assert go.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(service, paused_at, paused)
+
+    def vote():
+        with app.app_context(), new_session() as s:
+            service.cast_vote(s, battle_id, s.get(User, user_id), "a", utcnow(),
+                              app.extensions["vote_exclusion_checks"])
+            s.commit()
+
+    def declare_tie():
+        with app.app_context(), new_session() as s:
+            declare(s, s.get(User, user_id), [team], utcnow())
+            s.commit()
+
+    voting_thread, declaring = threading.Thread(target=vote), threading.Thread(target=declare_tie)
+    voting_thread.start()
+    assert reached.wait(30)
+    declaring.start()
+    declaring.join(0.5)
+    assert declaring.is_alive(), "the declaration must wait for the vote in flight"
+    go.set()
+    voting_thread.join(30)
+    declaring.join(30)
+    with app.app_context(), new_session() as s:
+        stored = s.scalars(select(Vote)).one()
+        assert (stored.excluded, stored.excluded_reason) == (True, "conflict_of_interest")

@@ -164,7 +164,7 @@ def test_the_database_links_any_record_text_as_the_verifier_does(arena):
     """On PostgreSQL the seq and link hash are computed in SQL: Korean text, quotes, backslashes, a newline
     and a look-alike of the seq key in a record give the bytes and hash Python would."""
     ids = vote_all(arena, 2)
-    action = '검토 "seq":0 \\ "seq": 1\n✓'
+    action = '검토 "seq":0 \\ "seq": 1\n✓ 😀𝕏\x01\u2028'
     with arena.app.app_context(), new_session() as session:
         session.execute(Vote.__table__.update().where(Vote.id == ids[0]).values(
             excluded=True, excluded_reason="moderation", excluded_at=utcnow()))
