@@ -59,3 +59,31 @@ def test_simultaneous_starts_across_categories_keep_the_round_bounds(any_db_url)
     assert set(counts.categories) == set(CATEGORIES)
     for category in CATEGORIES:
         assert max(counts.category(category).gaps(models)) <= CATEGORY_LIMIT
+
+
+def test_the_python_draw_lock_and_the_one_call_read_take_the_same_lock(pg_url):
+    """`lock_draws` (Python) and `arena_draw_exposure` (migration 0014, SQL) must name one lock: a session
+    holding the first makes the second wait until it ends. The key is written in both places."""
+    from contest.queries import lock_draws, locked_round_exposure
+
+    engine = make_engine(pg_url)
+    with Session(engine) as setup:
+        seed_demo(setup, utcnow())
+        setup.commit()
+    read = threading.Event()
+
+    def locked_read():
+        with Session(engine) as other:
+            locked_round_exposure(other, DEMO_ROUND_ID)
+            read.set()
+            other.commit()
+
+    with Session(engine) as holder:
+        lock_draws(holder, DEMO_ROUND_ID)
+        reader = threading.Thread(target=locked_read)
+        reader.start()
+        assert not read.wait(0.5), "the one-call read must wait for the draw lock"
+        holder.commit()
+    reader.join(30)
+    assert read.is_set()
+    engine.dispose()
