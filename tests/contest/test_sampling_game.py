@@ -2,9 +2,11 @@
 the category sequence is the adversary, the sampler answers with pairs."""
 from __future__ import annotations
 
+import random
 from itertools import combinations
 
 from bench.exposure_game import Bounds, Game, forcing_sequence, solve
+from contest.sampling import Exposure
 
 
 def test_one_category_keeps_pairs_and_models_within_one():
@@ -41,3 +43,14 @@ def test_categories_within_one_cannot_be_held_beside_the_round_within_two_from_t
 
 def test_pairs_and_models_within_two_at_both_levels_can_be_held():
     assert solve(Game(4, Bounds(2, 2), Bounds(2, 2)), 2)[0] is True
+
+
+def test_the_games_gaps_are_the_samplers_gaps():
+    rng = random.Random(2)
+    game = Game(4, Bounds(2, 2, 2, 2), Bounds(2, 2, 2))
+    for _ in range(200):
+        counts = [rng.randrange(4) for _ in game.pieces]
+        exposure = Exposure()
+        for (a, b), times in zip(game.pieces, counts):
+            exposure.add(a, b, times)
+        assert game.gaps(counts) == exposure.gaps(list(range(4))) + (exposure.pair_sides(list(range(4))),)
