@@ -102,19 +102,24 @@ def test_one_category_keeps_everything_within_one_but_for_a_few_battles_at_two()
         assert at_two <= (0 if n == 3 else 75), (n, at_two)
 
 
-def test_a_pairs_two_orders_stay_within_one():
+def test_a_pairs_two_orders_stay_within_two_and_mostly_within_one():
     counts = RoundExposure()
     for a, b in (("a", "b"), ("c", "d"), ("a", "c"), ("b", "d"), ("a", "d"), ("b", "c")):
         counts.add("x", a, b)
     assert counts.total.pair_sides(["a", "b", "c", "d"]) == 1
     counts.add("x", "a", "b")
     assert counts.total.pair_sides(["a", "b", "c", "d"]) == 2
+    # Orders held within one cost a category's gaps (bench/exposure_game.py: three models, three
+    # categories): they are held within two, and within one where the other bounds allow.
     models, counts, rng = ["a", "b", "c", "d"], RoundExposure(), random.Random(5)
-    for i in range(2_000):  # never the order the pair had more often: so never two apart
+    at_two = 0
+    for i in range(2_000):
         category = rng.choice("xyz")
         draw = choose_pair(counts, category, models, rng)
-        assert counts.total.ordered.get((draw.a, draw.b), 0) <= counts.total.ordered.get((draw.b, draw.a), 0), i
         counts.add(category, draw.a, draw.b)
+        assert counts.total.pair_sides(models) <= PAIR_SIDES_LIMIT == 2, i
+        at_two += counts.total.pair_sides(models) == 2
+    assert at_two <= 40  # 13 measured
 
 
 def breaks_a_bound(counts: RoundExposure, category: str, models: list, pair: tuple) -> bool:

@@ -39,7 +39,7 @@ def test_round_level_and_category_breakdown(db):
     assert [(m["side_a"], m["side_b"]) for m in report["models"]] == [(2, 0), (1, 1), (1, 1), (0, 2)]
     assert len(report["pairs"]) == 6
     assert report["gaps"] == gaps(0, 1, 2) and report["within_bound"] and report["behind"] == []
-    assert report["bound"] == {"aim": 1, "usual": 2, "limit": 2, "pair_sides": 1}
+    assert report["bound"] == {"aim": 1, "usual": 2, "limit": 2, "pair_sides": 2}
     daily, coding, law = report["categories"]
     assert [c["category"] for c in report["categories"]] == ["daily", "coding", "law"]
     assert daily["battles"] == 3 and [m["battles"] for m in daily["models"]] == [2, 1, 2, 1]
@@ -57,7 +57,7 @@ def test_one_category_with_the_round_level_beside_it(db):
     assert report["gaps"] == gaps(2, 2, 2, 2) and report["within_bound"]  # a category's pair sides: not held
     round_level = report["round_level"]
     assert round_level["gaps"] == gaps(2, 2, 2, 2) and round_level["bound"]["limit"] == 2
-    assert not round_level["within_bound"]  # m0 was on side A against m1 twice: held to one at the round
+    assert round_level["within_bound"]  # m0 was on side A against m1 twice: the round holds a pair's orders to two
     assert "categories" not in report
 
 

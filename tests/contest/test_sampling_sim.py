@@ -2,11 +2,11 @@
 an outage, the round-level and category-level gaps checked against the bounds after every battle.
 
 The bounds (contest/sampling.py) and what 20 seeded runs of 10,000 battles (seeds 0-9, 4 and 5
-models) measured: the round within 2, past it (3) in 5 of 200,000 battles; a category within 2 in
-98.9% of battles, at 3 in 0.54%, at 4 in 15 battles (7 runs), never 5; each pair's two orders at the
-round level within 1 (4 models), within 2 (5 models: at 2 in up to 23 battles of a run). The test holds,
-after every battle, the round to 3 and to 2 battles past 2, a category to 4 and to 1 battle in
-2,000 past 3 and 1.5 in 100 past 2, and a pair's orders to 2 and to 1 battle in 400 at 2.
+models) measured: the round within 2, past it (3) in 1 of 200,000 battles; a category within 2 in
+99.77% of battles, at 3 in 0.23%, at 4 in 9 battles, never 5; each pair's two orders at the round
+level within 2, at 2 in 2% of battles. The test holds, after every battle, the round to 3, a category
+to 4 and a pair's orders to 2; on its seeds the round never past 2, a category past 3 in at most 2
+battles and past 2 in 0.5%, and a pair's orders at 2 in at most 5%.
 
 The test keeps its own account of who is held to the bounds (it does not ask the sampler): at the
 start every model present; a model out of service is not held while away; a model that joins late
@@ -60,8 +60,8 @@ class Tracker:
             if level is not None and worst > CATEGORY_BOUND:
                 self.over_two += 1
         pair_sides = counts.total.pair_sides(available)  # every pair's two orders, at the round level
-        assert pair_sides <= PAIR_SIDES_LIMIT + 1, (self.battles, pair_sides)
-        self.pair_sides_at_two += pair_sides > PAIR_SIDES_LIMIT
+        assert pair_sides <= PAIR_SIDES_LIMIT, (self.battles, pair_sides)
+        self.pair_sides_at_two += pair_sides > 1
 
 
 def simulate(n: int, battles: int, seed: int, late_at: int, outage: range) -> dict:
@@ -96,10 +96,10 @@ def test_ten_thousand_battles_hold_the_round_and_category_bounds_after_every_bat
     assert result["pending"] > 0 and result["pending_with"] >= 0.9 * result["pending"]
     assert tracker.held[None] == set(roster)  # both caught up at the round level by the end
     assert all(tracker.held[c] == set(roster) for c in CATEGORIES)
-    # Three in a category is the exception, not the rule; past the bounds rarer still.
-    assert tracker.over_two <= 0.015 * tracker.battles
-    assert tracker.excursions[True] <= 2 and tracker.excursions[False] <= tracker.battles // 2000
-    assert tracker.pair_sides_at_two <= tracker.battles // 400
+    # Three in a category is the exception (17 and 21 battles of 10,000 on these seeds), the round past 2 rarer.
+    assert tracker.over_two <= 0.005 * tracker.battles
+    assert tracker.excursions[True] == 0 and tracker.excursions[False] <= tracker.battles // 5000
+    assert tracker.pair_sides_at_two <= 0.05 * tracker.battles  # a pair's orders mostly within one
     model_gap, pair_gap, side_gap = counts.total.gaps(roster)
     assert max(model_gap, pair_gap, side_gap) <= ROUND_BOUND
 
