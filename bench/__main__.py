@@ -4,12 +4,13 @@ from __future__ import annotations
 import sys
 import time
 
-from bench import http, ratings, rebuild, sybil
+from bench import http, ratings, rebuild, sampling, sybil
 
 
 def main(parts: list[str]) -> None:
-    """`python -m bench` runs every part; `python -m bench http` (or ratings, rebuild, sybil) only those named."""
-    wanted = set(parts) or {"ratings", "rebuild", "http", "sybil"}
+    """`python -m bench` runs every part; `python -m bench http` (or ratings, rebuild, sampling, sybil) only those
+    named."""
+    wanted = set(parts) or {"ratings", "rebuild", "http", "sampling", "sybil"}
     started = time.perf_counter()
     lines = ["| measurement | ours | reference | ratio | target | check |", "|---|---|---|---|---|---|"]
     rating_rows = []
@@ -31,6 +32,9 @@ def main(parts: list[str]) -> None:
     if "ratings" in wanted:
         lines += end_to_end_lines(e2e, rating_rows)
         lines += ratings.style_lines(style, style_e2e, style_sql)
+    if "sampling" in wanted:
+        print("measuring (g) the equal-exposure draw ...", file=sys.stderr, flush=True)
+        lines += sampling.table_rows(sampling.run())
     print("\n".join(lines))
     if "sybil" in wanted:
         print("measuring (d) sybil campaigns against the detectors ...", file=sys.stderr, flush=True)

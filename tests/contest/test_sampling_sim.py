@@ -16,7 +16,6 @@ counting it keeps that level's model and pair gaps within the level's worst boun
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -120,19 +119,3 @@ def test_round_level_stays_even_where_per_category_sampling_drifted():
             counts.add(category, draw.a, draw.b)
         per_team = sorted(counts.total.models.values())
         assert per_team[-1] - per_team[0] <= ROUND_BOUND and sum(per_team) == 40
-
-
-@pytest.mark.parametrize("n", [4, 5, 8])
-def test_a_draw_takes_a_few_milliseconds(n):
-    rng, roster = random.Random(n), [f"m{i}" for i in range(n)]
-    counts = RoundExposure()
-    for _ in range(300):
-        category = rng.choice(CATEGORIES)
-        draw = choose_pair(counts, category, roster, rng)
-        counts.add(category, draw.a, draw.b)
-    started = time.perf_counter()
-    for _ in range(100):
-        choose_pair(counts, rng.choice(CATEGORIES), roster, rng)
-    per_draw_ms = (time.perf_counter() - started) * 10
-    print(f"{n} models: {per_draw_ms:.2f} ms per draw")
-    assert per_draw_ms < 10
