@@ -1,4 +1,5 @@
 """Fault tests: a private redis-server killed or flushed mid-run, a real PostgreSQL, concurrent duplicates."""
+import os
 import threading
 import time
 from datetime import timedelta
@@ -21,7 +22,8 @@ from voting.runtime import make_worker
 from voting.service import VoteRejected, cast_vote
 from voting.worker import WorkerSettings
 
-PORT = 6395
+# Its own redis-server, four above the other private ones (`TEST_PRIVATE_REDIS_PORT`, default 6391): 6395.
+PORT = int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "6391")) + 4
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
