@@ -49,6 +49,7 @@ def styled(tmp_path_factory):
         turn.answer_a = LONG if a == 2 else SHORT * (1 + i % 4)
         turn.answer_b = LONG if b == 2 else SHORT * (1 + i % 3)
     ministry = make_user(db, "부처", roles=("ministry",))
+    round_.status = "closed"  # only a round that is over publishes style counts
     db.commit()
     return published_release(World(app, db, ministry, None, round_, []), base)
 
