@@ -75,16 +75,25 @@ def style_block(a: np.ndarray, b: np.ndarray, outcome: np.ndarray, style_a: np.n
     settings = replace(settings, method=ANCHORED)  # the style fit is always the anchored method's
     board = compute_style_board(a, b, outcome, style_a, style_b, len(labels), settings)
     key = next(iter(labels[0])) if labels else "name"
+    rows = [{**labels[r.index], "rank": r.rank, "rating": figure(r.rating), "ci": [figure(r.ci[0]), figure(r.ci[1])],
+             "battles": r.battles, "win_rate": figure(r.win_rate), "provisional": r.provisional, "status": r.status,
+             "component": r.component} for r in board.rows]
     return {"method": STYLE_METHOD, "params": describe(settings), "votes": board.votes,
             "coefficients": {f: None if c is None else {"estimate": figure(c["estimate"]), "se": figure(c["se"]),
                                                         "ci": [figure(c["ci"][0]), figure(c["ci"][1])]}
                              for f, c in board.coefficients.items()},
-            "models": [{**labels[r.index], "rank": r.rank, "rating": figure(r.rating),
-                        "ci": [figure(r.ci[0]), figure(r.ci[1])], "battles": r.battles,
-                        "win_rate": figure(r.win_rate), "provisional": r.provisional, "status": r.status,
-                        "component": r.component} for r in board.rows],
+            "models": sorted(rows, key=lambda row: published_order(row, key)),
             "components": [[labels[i][key] for i in g] for g in board.components],
             "warnings": board.warnings}
+
+
+def published_order(row: dict[str, Any], key: str = "slug") -> tuple:
+    """Where a published style row goes: ranked rows by component, rank, then the published (rounded) rating
+    and the model's label (`key`, the slug in a release); then the too-few-votes ones by battles and label. Two
+    ratings equal at the published precision never swap places between the publisher and the verifier."""
+    if row["rank"] is not None:
+        return (0, row["component"], row["rank"], -row["rating"], row[key])
+    return (1, -row["battles"], row[key])
 
 
 def first_style_difference(published: Any, computed: dict[str, Any]) -> str | None:
