@@ -1,7 +1,8 @@
 """The board a snapshot publishes: the release board with the round's frozen roster and team names. No Flask.
 
 The models listed are those of the round's latest protocol version (its frozen roster) plus every model
-of a counted vote; team names are labels of the team slugs, read once at publication and stored.
+of a counted vote; team names are labels of the team slugs, read once at publication and stored beside the
+plain board's rows and roster (the style-controlled board's rows carry team slugs only).
 """
 from __future__ import annotations
 
@@ -43,9 +44,12 @@ def with_team_names(session: Session, board: dict[str, Any]) -> dict[str, Any]:
 
 
 def published_board(session: Session, round_: Round, votes: list[dict[str, Any]],
-                    protocol: dict[str, Any]) -> dict[str, Any]:
-    """The results a snapshot stores: the board, the roster with team names, the round's title, and the
-    style-controlled board on the same models (its rows' team names as the plain board's, by team slug)."""
+                    protocol: dict[str, Any], styled: bool) -> dict[str, Any]:
+    """The results a snapshot stores: the board, the roster with team names, the round's title, and (when
+    `styled`: the votes carry their style counts) the style-controlled board on the same models. Its rows name
+    models by slug, name and team slug only; team names are read from the plain board's roster."""
     board = release_board(votes, protocol, frozen_roster(session, round_))
-    style = release_style_board(votes, protocol, board["roster"])
-    return {**with_team_names(session, board), "round_title": round_.title, "style_control": style}
+    results = {**with_team_names(session, board), "round_title": round_.title}
+    if styled:
+        results["style_control"] = release_style_board(votes, protocol, board["roster"])
+    return results

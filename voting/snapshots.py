@@ -128,9 +128,15 @@ def unlogged_votes(session: Session, round_id: str) -> int:
     return session.scalar(select(func.count()).select_from(Vote).where(Vote.round_id == round_id, ~logged.exists()))
 
 
+STYLED_STATUSES = ("closed", "published")
+
+
 def freeze_round(session: Session, round_: Round) -> Frozen:
-    """Read the round's chain up to its head, check it, replay the votes (with their style counts) and compute
-    both boards."""
+    """Read the round's chain up to its head, check it, replay the votes and compute the board; for a round
+    that is over (closed or published), also each vote's style counts and the style-controlled board.
+
+    A snapshot of an open round carries neither: model names with every vote's A/B style counts, while citizens
+    still vote, would be a labelled style profile of each model, a way to guess the models of a blind battle."""
     lines = round_log(session, round_.id)
     protocol = normalise_protocol(round_.protocol or None)
     try:
@@ -140,9 +146,12 @@ def freeze_round(session: Session, round_: Round) -> Frozen:
         raise SnapshotRefused("vote_log_broken") from exc
     if unlogged_votes(session, round_.id):
         raise SnapshotRefused("vote_log_incomplete")
-    fill_missing(session, round_.id)  # each vote's style counts, for the style board and the release
-    votes = with_styles(votes, round_styles(session, round_.id))
-    return Frozen(len(lines), head, votes, protocol, published_board(session, round_, votes, protocol), lines)
+    styled = round_.status in STYLED_STATUSES
+    if styled:
+        fill_missing(session, round_.id)  # each vote's style counts, for the style board and the release
+        votes = with_styles(votes, round_styles(session, round_.id))
+    board = published_board(session, round_, votes, protocol, styled)
+    return Frozen(len(lines), head, votes, protocol, board, lines)
 
 
 def publish_snapshot(session: Session, round_: Round, actor: User | str, now: datetime, code_version: str,

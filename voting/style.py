@@ -30,6 +30,14 @@ import numpy as np
 
 FEATURES = ("length", "headers", "lists", "bold")
 K = len(FEATURES)
+MAX_COUNT = 2**31 - 1  # counts are kept and read as 32-bit integers
+
+
+def valid_counts(pair: list) -> bool:
+    """Whether [style_a, style_b] of a release line are K counts each: integers (not booleans) in 0..MAX_COUNT.
+    The one rule of the verifier and `python -m voting.ratings --style`."""
+    return all(isinstance(s, list) and len(s) == K and
+               all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_COUNT for x in s) for s in pair)
 
 _CJK = "\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")

@@ -12,7 +12,7 @@ from typing import BinaryIO, Callable
 import numpy as np
 
 from voting.arena_format import BadLine, NotCounted, battle_of, json_object
-from voting.style import K
+from voting.style import K, MAX_COUNT, valid_counts
 
 BLOCK_LINES = 1 << 16
 
@@ -46,18 +46,14 @@ class StyledVotes:
 
 
 _NO_STYLE = (-1,) * (2 * K)
-_MAX_COUNT = 2**31 - 1  # kept as 32-bit integers
 
 
 def _style(row: dict) -> tuple:
     pair = [row.get("style_a"), row.get("style_b")]
     if pair == [None, None]:
         return _NO_STYLE
-    if not all(isinstance(s, list) and len(s) == K and
-               all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in s) for s in pair):
-        raise ValueError(f"style_a and style_b must be {K} non-negative counts each, or both absent")
-    if max(*pair[0], *pair[1]) > _MAX_COUNT:
-        raise ValueError(f"a style count above {_MAX_COUNT}")
+    if not valid_counts(pair):
+        raise ValueError(f"style_a and style_b must be {K} counts (0 to {MAX_COUNT}) each, or both absent")
     return (*pair[0], *pair[1])
 
 

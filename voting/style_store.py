@@ -8,6 +8,7 @@ style fit reads every counted vote's row, so unlike the plain board it cannot fo
 from __future__ import annotations
 
 from itertools import chain
+from typing import Callable
 
 import numpy as np
 from sqlalchemy import case, select
@@ -22,8 +23,10 @@ FILL_CHUNK = 500
 _COLUMNS = ("tokens", "headers", "lists", "bold")
 
 
-def fill_missing(session: Session, round_id: str) -> int:
-    """Compute and store the styles of the round's votes that have none yet; how many were added."""
+def fill_missing(session: Session, round_id: str, after_chunk: Callable[[], None] | None = None) -> int:
+    """Compute and store the styles of the round's votes that have none yet; how many were added.
+    `after_chunk` runs after each FILL_CHUNK votes (the worker commits there, so a long first fill never holds
+    the database's write lock for long; a publication fills inside its own transaction and passes none)."""
     added = 0
     while True:
         ids = list(session.scalars(select(Vote.id).outerjoin(VoteStyle, VoteStyle.vote_id == Vote.id)
@@ -47,6 +50,8 @@ def fill_missing(session: Session, round_id: str) -> int:
         # Another process may fill the same votes at the same time: a row already there is the same row.
         session.execute(_insert_ignoring_existing(session), rows)
         added += len(rows)
+        if after_chunk is not None:
+            after_chunk()
 
 
 def _insert_ignoring_existing(session: Session):

@@ -102,6 +102,8 @@ def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes,
     if styled:  # the counts are the publisher's (the answers are not released): the board must follow from them
         expected = with_styles(expected, styles_of(given))
     compare_votes(given, expected)
+    if styled:
+        check_style_votes(snapshot["style_control"], expected)
     check_vote_set(snapshot, votes_data, expected)
     board = release_board(expected, protocol, snapshot.get("roster") or [])
     difference = first_board_difference(snapshot, board)
@@ -111,6 +113,21 @@ def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes,
     if difference:
         raise ReleaseMismatch("snapshot.json", difference)
     return Verified(expected, checked_roots)
+
+
+def check_style_votes(style: Any, votes: list[dict[str, Any]]) -> None:
+    """Every counted vote carries its style counts and the style board counts them all: a board from hand-picked
+    votes (the others' counts nulled) is refused."""
+    counted = 0
+    for number, v in enumerate(votes, start=1):
+        if v["counted"] is True:
+            if v.get("style_a") is None or v.get("style_b") is None:
+                raise ReleaseMismatch(f"votes.jsonl line {number} (vote {v['vote_id']})",
+                                      "a counted vote without style counts")
+            counted += 1
+    given = style.get("votes") if isinstance(style, dict) else None
+    if given != counted:
+        raise ReleaseMismatch("style_control votes", f"{given!r} in the snapshot, {counted} counted votes")
 
 
 def check_vote_set(snapshot: dict[str, Any], votes_data: bytes, expected: list[dict[str, Any]]) -> None:
@@ -149,9 +166,9 @@ def match_report(snapshot: dict[str, Any], found: Verified, had_roots: bool) -> 
     counted = sum(1 for v in found.votes if v["counted"])
     roots = (f"{found.roots} daily root(s) of roots.json checked against the chain" if had_roots else
              "no roots.json: compare log_head with GET /api/log/roots yourself")
-    style = (" the style-controlled board recomputed from the votes' style counts (coefficients and rows at"
-             f" {DECIMALS} decimals);" if "style_control" in snapshot else " no style-controlled board (published"
-             " before style control);")
+    style = (f" the style-controlled board recomputed from the style counts all {counted} counted votes carry"
+             f" (coefficients and rows at {DECIMALS} decimals);" if "style_control" in snapshot else
+             " no style-controlled board (published before style control, or while the round was open);")
     return "\n".join((
         f"match: snapshot {snapshot.get('id')} of round {snapshot.get('round')}",
         f"verified: {len(found.votes)} votes ({counted} counted), byte for byte the replay of the hash chain;"

@@ -47,22 +47,32 @@ def test_publish_download_and_verify_from_the_release_alone(world, tmp_path):
     assert lines[5]["counted"] is True and lines[3]["excluded_reason"] == "moderation"
     assert {line["winner"] for line in lines} == {"model_a", "model_b", "tie", "tie (bothbad)"}
     assert all(set(line) == {"vote_id", "model_a", "model_b", "model_a_slug", "model_b_slug", "team_a", "team_b",
-                             "winner", "voter", "category", "counted", "excluded_reason", "tstamp", "chain_hash",
-                             "style_a", "style_b"}
-               for line in lines)
-    stored = world.db.get(VoteStyle, lines[0]["vote_id"])  # derived counts only, as stored: never the answers
-    assert lines[0]["style_a"] == [stored.tokens_a, stored.headers_a, stored.lists_a, stored.bold_a]
-    assert lines[0]["style_b"] == [stored.tokens_b, stored.headers_b, stored.lists_b, stored.bold_b]
-    style = snap["style_control"]
-    assert style["method"] == "bradley-terry-style-control-1" and style["votes"] == 29
-    assert {m["slug"] for m in style["models"]} == {m["slug"] for m in snap["models"]}
-    assert set(style["coefficients"]) == {"length", "headers", "lists", "bold"}
+                             "winner", "voter", "category", "counted", "excluded_reason", "tstamp", "chain_hash"}
+               for line in lines)  # an open round: no style counts, no style board (blindness)
+    assert "style_control" not in snap
     assert snap["code_version"] == "test-1234" and snap["protocol"]["bootstrap_rounds"] == 1000
     assert [m["name"] for m in snap["models"]][0] == "Model 0 1" and snap["models"][0]["team"] == "팀0"
     assert snap["matrix"]["models"] == ["Model 0 1", "Model 1 1", "Model 2 1"]
     assert {m["slug"] for m in snap["exposure"]["models"]} == {"r-snap-m0", "r-snap-m1", "r-snap-m2"}
     export(world, snap["id"], tmp_path / "release")
     assert verify_dir(tmp_path / "release").startswith("match: snapshot " + snap["id"])
+
+
+def test_a_closed_rounds_snapshot_carries_the_style_counts_and_board(world, tmp_path):
+    world.db.get(Round, world.round.id).status = "closed"
+    world.db.commit()
+    snap = publish(world).get_json()
+    lines = [json.loads(line) for line in world.app.test_client().get(snap["downloads"]["votes"]).data.splitlines()]
+    stored = world.db.get(VoteStyle, lines[0]["vote_id"])  # derived counts only, as stored: never the answers
+    assert lines[0]["style_a"] == [stored.tokens_a, stored.headers_a, stored.lists_a, stored.bold_a]
+    assert lines[0]["style_b"] == [stored.tokens_b, stored.headers_b, stored.lists_b, stored.bold_b]
+    assert all(line["style_a"] is not None for line in lines)
+    style = snap["style_control"]
+    assert style["method"] == "bradley-terry-style-control-1" and style["votes"] == 29
+    assert {m["slug"] for m in style["models"]} == {m["slug"] for m in snap["models"]}
+    assert set(style["coefficients"]) == {"length", "headers", "lists", "bold"}
+    export(world, snap["id"], tmp_path / "release")
+    assert "style counts all 29 counted votes carry" in verify_dir(tmp_path / "release")
 
 
 def test_export_command_and_flask_verify_command_match(world, tmp_path):
@@ -272,7 +282,8 @@ def test_the_snapshot_shapes_match_the_openapi_document(world):
         items = schema["properties"]["snapshots"]["items"] if path == "/api/snapshots" else schema
         for entry in body.get("snapshots", [body]):
             assert set(entry) >= set(items["required"])
-            assert all(entry[k] is None or isinstance(entry[k], (str, int, dict, list)) for k in items["properties"])
+            assert all(isinstance(entry[k], (str, int, dict, list)) for k in items["properties"]
+                       if entry.get(k) is not None)  # optional ones (style_control) may be absent
     assert set(snap) >= {"id", "vote_set_sha256", "exposure", "downloads", "superseded_by", "round_title"}
 
 

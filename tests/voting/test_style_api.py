@@ -3,6 +3,7 @@ once per vote, the board fitted by the rating worker's style loop (voting.style_
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -11,8 +12,9 @@ from sqlalchemy import func, select, text
 from app.db import utcnow
 from contest.models import Battle, BattleTurn
 from tests.builders import make_round, make_user
-from voting import style_store, style_worker
+from voting import log_store, style_store, style_worker
 from voting.models import Vote, VoteStyle
+from voting.queries import vote_target
 from voting.runtime import make_style_refresher
 from voting.style import answer_style
 
@@ -46,6 +48,7 @@ def add_vote(db, round_, voter, a: int, b: int, winner: str, answers=(SHORT, SHO
                 excluded_reason="moderation" if excluded else None)
     db.add(vote)
     db.flush()
+    log_store.append_cast(db, vote_target(db, battle.id), vote.id, voter.id, winner, utcnow(), vote.excluded_reason)
     return vote
 
 
@@ -204,8 +207,16 @@ def test_the_shared_store_on_redis(redis_url):
     store.want("r\x1fdaily", 100.0)
     store.want("old\x1fall", 100.0 - WANTED_FOR_S - 1)
     assert store.wanted(100.0) == ["r\x1fdaily"]
-    assert store.claim("r\x1fall", 5.0) and not store.claim("r\x1fall", 5.0)
-    store.release("r\x1fall")
+    mine = store.claim("r\x1fall", 5.0)
+    assert mine and store.claim("r\x1fall", 5.0) is None
+    store.release("r\x1fall", mine)
+    late = store.claim("r\x1fall", 0.05)  # a claim that runs out while its holder is still fitting ...
+    time.sleep(0.1)
+    theirs = store.claim("r\x1fall", 5.0)  # ... is taken over, and the late release leaves the new claim alone
+    assert late and theirs and theirs != late
+    store.release("r\x1fall", late)
+    assert store.claim("r\x1fall", 5.0) is None
+    store.release("r\x1fall", theirs)
     assert store.claim("r\x1fall", 5.0)
 
 
@@ -290,3 +301,94 @@ def test_redis_down_leaves_the_style_block_pending_not_an_error():
     down = RedisStyleBoards(redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
     block = style_control(down, "r-any", "all", [], BoardSettings(), "ko")
     assert block["warnings"] == ["pending"] and block["models"] == [] and block["votes"] == 0
+
+
+def _served(client, category: str = "") -> dict:
+    response = client.get("/api/leaderboard?round=r-style" + (f"&category={category}" if category else ""))
+    assert response.status_code == 200
+    return response.get_json()["style_control"]
+
+
+def test_a_closed_round_is_refitted_once_for_the_last_votes_and_for_votes_voided_after_close(
+        app, client, db, verbose_round, monkeypatch):
+    from tests.voting.log_builder import log_change
+
+    round_, voter = verbose_round
+    monkeypatch.setattr(style_worker, "STYLE_FRESH_S", 0.0)
+    monkeypatch.setattr(style_worker, "FRESH_PER_COMPUTE", 0)
+    assert worker_pass(app, force=False) == 3
+    assert worker_pass(app, force=False) == 0  # no vote since: nothing to refit
+    last = add_vote(db, round_, voter, 0, 1, "a")  # in the last seconds before the close
+    round_.status, round_.closed_at = "closed", utcnow()
+    db.commit()
+    assert worker_pass(app, force=False) == 3 and _served(client)["votes"] == 151  # once, at close
+    assert worker_pass(app, force=False) == 0
+    log_change(db, last, "exclude", "moderation", action="void_votes")  # voided after the close
+    db.commit()
+    assert worker_pass(app, force=False) == 3 and _served(client)["votes"] == 150
+
+
+def test_a_long_closed_round_a_request_reads_is_kept_current(app, client, db, verbose_round, monkeypatch):
+    from tests.voting.log_builder import log_change
+
+    round_, _ = verbose_round
+    monkeypatch.setattr(style_worker, "STYLE_FRESH_S", 0.0)
+    monkeypatch.setattr(style_worker, "FRESH_PER_COMPUTE", 0)
+    round_.status, round_.closed_at = "closed", utcnow() - timedelta(days=60)
+    db.commit()
+    assert worker_pass(app, force=False) == 0 and _served(client)["warnings"] == ["pending"]
+    assert worker_pass(app, force=False) == 1 and _served(client)["votes"] == 150  # read: wanted, kept fresh
+    log_change(db, db.scalars(select(Vote).where(Vote.excluded.is_(False)).limit(1)).first(), "exclude", "moderation")
+    db.commit()
+    assert worker_pass(app, force=False) == 1 and _served(client)["votes"] == 149
+
+
+@pytest.mark.parametrize("stored", ['{"rows": [', '{"rows": [], "votes": 3}', '{"schema": 1, "rows": []}'])
+def test_a_stored_record_that_will_not_load_is_missing_for_reader_and_worker(app, client, verbose_round, stored):
+    from voting.style_cache import scope_of
+
+    app.extensions["style_boards"].put(scope_of("r-style", "all"), stored)  # truncated, or another deploy's
+    assert _served(client)["warnings"] == ["pending"]
+    assert client.get("/leaderboard?round=r-style").status_code == 200
+    assert worker_pass(app, force=False) == 3 and _served(client)["votes"] == 150
+
+
+def test_one_failing_scope_is_logged_and_the_pass_goes_on(app, client, verbose_round, monkeypatch, caplog):
+    real, calls = style_worker.compute_style_board, []
+
+    def first_fails(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("a broken scope")
+        return real(*args)
+    monkeypatch.setattr(style_worker, "compute_style_board", first_fails)
+    assert worker_pass(app, force=False) == 2 and "a broken scope" in caplog.text
+    assert worker_pass(app, force=False) == 1  # the failed one, next pass
+
+
+def test_the_first_fill_can_be_committed_chunk_by_chunk(db, verbose_round, monkeypatch):
+    monkeypatch.setattr(style_store, "FILL_CHUNK", 40)
+    seen = []
+    added = style_store.fill_missing(db, "r-style",
+                                     lambda: seen.append(db.scalar(select(func.count(VoteStyle.vote_id)))))
+    assert added == 150 and seen == [40, 80, 120, 150]
+
+
+def test_a_stored_board_is_keyed_only_on_what_the_style_fit_uses():
+    from voting.board import BoardSettings
+    from voting.rating import RatingParams
+    from voting.style_cache import settings_key
+
+    base = settings_key(BoardSettings())
+    assert settings_key(BoardSettings(rounds=10, seed=1, params=RatingParams(k=32.0, ridge=0.1))) == base
+    assert settings_key(BoardSettings(confidence=0.9)) != base
+    assert settings_key(BoardSettings(provisional_below=5)) != base
+    assert settings_key(BoardSettings(params=RatingParams(scale=173.7))) != base
+
+
+def test_style_rows_equal_at_the_published_precision_are_ordered_by_slug():
+    from voting.style_release import published_order
+
+    rows = [{"rank": 1, "component": 0, "rating": 1000.000001, "battles": 40, "slug": s} for s in ("m-b", "m-a")]
+    rows += [{"rank": None, "component": None, "rating": 990.0, "battles": 3, "slug": "m-c"}]
+    assert [r["slug"] for r in sorted(rows, key=published_order)] == ["m-a", "m-b", "m-c"]

@@ -49,6 +49,7 @@ def styled(tmp_path_factory):
         turn.answer_a = LONG if a == 2 else SHORT * (1 + i % 4)
         turn.answer_b = LONG if b == 2 else SHORT * (1 + i % 3)
     ministry = make_user(db, "부처", roles=("ministry",))
+    round_.status = "closed"  # only a round that is over publishes style counts
     db.commit()
     return published_release(World(app, db, ministry, None, round_, []), base)
 
@@ -153,3 +154,37 @@ def _defaults():
     from voting.board import BoardSettings
 
     return BoardSettings()
+
+
+def test_a_style_board_of_hand_picked_votes_is_refused(release):
+    """A forger nulls the counts of chosen counted votes and publishes the board of the rest, with its hash."""
+    from voting.style_release import release_style_board
+
+    snapshot = snapshot_of(release)
+
+    def hand_pick(votes):
+        for v in votes:
+            if v["counted"] and v["winner"] == "model_b" and v["model_b_slug"].endswith("-m2"):
+                v["style_a"] = v["style_b"] = None
+    forged = rewrite_votes(release, hand_pick)
+    kept = [v for v in lines(release / "votes.jsonl") if v["style_a"] is not None]
+    forged["style_control"] = release_style_board(kept, snapshot["protocol"], snapshot["roster"])
+    assert forged["style_control"] != snapshot["style_control"]
+    report = save(release, forged)
+    assert report.startswith("MISMATCH at votes.jsonl line") and "counted vote" in report
+
+
+def test_a_match_says_how_many_counted_votes_carry_counts(release):
+    counted = sum(1 for v in lines(release / "votes.jsonl") if v["counted"])
+    assert f"style counts all {counted} counted votes carry" in verify_dir(release)
+
+
+def test_the_verifier_and_the_ratings_command_share_one_rule_for_counts():
+    from voting.release import ReleaseMismatch
+    from voting.style_release import styles_of
+
+    huge = {"vote_id": "v", "counted": True, "style_a": [2**31, 0, 0, 0], "style_b": [1, 0, 0, 0]}
+    with pytest.raises(ReleaseMismatch):
+        styles_of([huge])
+    assert styles_of([{**huge, "style_a": [2**31 - 1, 0, 0, 0]}]) == {"v": ([2**31 - 1, 0, 0, 0], [1, 0, 0, 0])}
+    assert styles_of([{**huge, "counted": False, "style_a": None, "style_b": None}]) == {}
