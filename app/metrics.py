@@ -28,6 +28,11 @@ LIMITER_FALLBACK = Counter("arena_limiter_fallback_total", "Requests limited in 
                            registry=REGISTRY)
 BACKEND_ERRORS = Counter("arena_backend_errors_total", "Model backend failures", ["model", "kind"],
                          registry=REGISTRY)
+# Alert on any increase: the database's vote-log hash (migration 0014) differs from the log's own, so every vote
+# of that round is refused (safely: nothing is stored) until the two agree again.
+LOG_HASH_MISMATCH = Counter("arena_vote_log_hash_mismatch_total",
+                            "Vote-log appends refused: the database's link hash differed from the log's", ["round"],
+                            registry=REGISTRY)
 
 
 class ScrapeTime:

@@ -12,6 +12,7 @@ COMMIT only. The hash the database computed is checked against Python's before t
 """
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, NamedTuple
 
@@ -19,11 +20,14 @@ from sqlalchemy import func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.metrics import LOG_HASH_MISMATCH
 from contest.models import Round
 from contest.queries import lock_round_writes
 from voting.log import GENESIS, canonical, cast_record, change_record, link_hash, tstamp, voter_pseudonym
 from voting.models import LogRoot, Vote, VoteLogEntry
 from voting.queries import VoteTarget, vote_target
+
+log = logging.getLogger("arena.voting.log")
 
 # A day is sealed this long after it ended: a vote stamped just before midnight may still be committing.
 SEAL_GRACE = timedelta(minutes=5)
@@ -120,6 +124,8 @@ def _append_in_one_call(session: Session, round_id: str, vote_id: str, kind: str
         return None
     seq, prev_hash, chained = row
     if chained != link_hash(prev_hash, canonical(make_record(seq))):  # never commit what the verifier calls edited
+        LOG_HASH_MISMATCH.labels(round=round_id).inc()
+        log.error("vote log: the database's link hash differs from the log's", extra={"round": round_id, "seq": seq})
         raise RuntimeError(f"round {round_id} seq {seq}: the database's link hash differs from the log's")
     return Head(seq, chained)
 

@@ -29,7 +29,17 @@ WINNERS = ("a", "b", "tie", "bothbad", "a", "b")
 @pytest.fixture
 def arena(any_db_url, make_app):
     """An app on SQLite and on PostgreSQL, a round, a logged-in voter with six ready battles."""
-    app = make_app(any_db_url, WORKER_IN_PROCESS=False)  # no thread holding a connection past the test
+    yield from _arena(any_db_url, make_app)
+
+
+@pytest.fixture
+def pg_arena(pg_url, make_app):
+    """The same on PostgreSQL only (the vote log's one-call append, migration 0014)."""
+    yield from _arena(pg_url, make_app)
+
+
+def _arena(url, make_app):
+    app = make_app(url, WORKER_IN_PROCESS=False)  # no thread holding a connection past the test
     with app.app_context():
         db = new_session()
     round_ = make_round(db, ROUND, models=3, opened_days_ago=5)
@@ -518,3 +528,21 @@ def test_votes_stored_before_the_log_are_backfilled_once_and_then_verify(app, db
     assert [r["counted"] for r in records] == [True, True, False] and records[2]["excluded_reason"] == "moderation"
     assert records[0]["tstamp"].startswith(old.strftime("%Y-%m-%dT%H:%M"))
     assert "appended 0" in runner.invoke(args=["log", "backfill"]).output
+
+
+def test_a_hash_the_database_and_the_log_disagree_on_refuses_the_vote_and_is_counted(pg_arena, monkeypatch):
+    """PostgreSQL's one-call append is checked against the log's own hash before commit: on a difference the
+    vote is refused in the error shape, nothing of it is stored, and the mismatch is counted for an alert."""
+    arena = pg_arena
+    from app.metrics import LOG_HASH_MISMATCH
+    from contest.models import Battle
+
+    before = LOG_HASH_MISMATCH.labels(round=ROUND)._value.get()
+    monkeypatch.setattr(log_store, "link_hash", lambda prev, record: "0" * 64)
+    battle = arena.battles[0]
+    resp = arena.client.post(f"/api/battles/{battle.id}/vote", json={"winner": "a"})
+    assert resp.status_code == 500 and resp.get_json()["error"]["code"] == "internal_error"
+    assert LOG_HASH_MISMATCH.labels(round=ROUND)._value.get() == before + 1
+    arena.db.expire_all()
+    assert arena.db.scalar(select(func.count()).select_from(Vote)) == 0 and log_rows(arena.db) == []
+    assert arena.db.get(Battle, battle.id).status == "ready"
