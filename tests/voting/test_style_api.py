@@ -293,12 +293,11 @@ def test_the_methodology_page_explains_style_control_in_korean_and_english(clien
 
 
 def test_redis_down_leaves_the_style_block_pending_not_an_error():
-    import redis as redis_lib
-
+    from app.redis_client import make_redis
     from voting.board import BoardSettings
     from voting.style_cache import RedisStyleBoards, style_control
 
-    down = RedisStyleBoards(redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
+    down = RedisStyleBoards(make_redis("redis://127.0.0.1:1/0", 0.2, 0.2))  # the application's client
     block = style_control(down, "r-any", "all", [], BoardSettings(), "ko")
     assert block["warnings"] == ["pending"] and block["models"] == [] and block["votes"] == 0
 
