@@ -1,6 +1,6 @@
 """Keep the message catalogs in step with the code: `make messages` (python -m app.catalogs).
 
-Extracts every literal message key (`t("key")`, `tr("domain", "key")` in Python, `t('key')` in templates)
+Extracts every literal message key (`t("key")`, `say("domain", "key", lang)` in Python, `t('key')` in templates)
 with Babel's extractors, adds the keys no catalog has yet to the catalogs of the package that uses them
 (`pybabel update` from a template of the package's existing keys plus the new ones), and lists the entries
 still waiting for a Korean or English text; `make catalogs` then compiles them (`pybabel compile`).
@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po, write_po
 
 from app.catalog_text import DOMAINS, LANGS, ROOT, catalog_dir, catalog_path
 
-KEYWORDS = {"t": None, "tr": (2,)}  # t(key, ...) and tr(domain, key, ...)
+KEYWORDS = {"t": None, "say": (2,)}  # t(key, ...) and say(domain, key, lang, ...)
 JINJA = "jinja2.ext:babel_extract"
 # The templates of the shell: the top level, its own folder and the pages without a package.
 APP_TEMPLATES = ("*.html", "app/**.html", "errors/**.html", "local_idp/**.html")

@@ -50,11 +50,6 @@ def t(key: str, default: str | None = None, **params: object) -> str:
     return fill(text(key), key, default, params)
 
 
-def tr(domain: str, key: str, lang: str | None = None, **params: object) -> str:
-    """`key` as `domain` sees it, in `lang` (the request's by default)."""
-    return fill(text(key, lang, domain), key, None, params)
-
-
 @pass_context
 def _template_t(context, key: str, default: str | None = None, **params: object) -> str:
     """`t` in templates: the template's folder names the package (`templates/voting/...` -> voting)."""
