@@ -85,9 +85,14 @@ def set_release(db: Session, user_id: int, granted: bool, now: datetime) -> bool
     return True
 
 
+def korean_time(moment: datetime | None) -> str:
+    """A time as the pages show it: Korean time to the minute, the zone named ("" for none)."""
+    return moment.astimezone(KST).strftime("%Y-%m-%d %H:%M KST") if moment else ""
+
+
 def in_korean_time(iso: str) -> str:
-    """An API time (RFC 3339, UTC) as the pages show it: Korean time to the minute, the zone named."""
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(KST).strftime("%Y-%m-%d %H:%M KST")
+    """An API time (RFC 3339, UTC) as the pages show it (`korean_time`)."""
+    return korean_time(datetime.fromisoformat(iso.replace("Z", "+00:00")))
 
 
 def consents_json(db: Session, user_id: int, history: bool = False) -> dict[str, Any]:

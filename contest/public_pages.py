@@ -2,11 +2,9 @@
 and the round schedule. Korean first; each legal text is one template per language (a document, not strings)."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import render_template
 
-from app.consent import KST, MIN_AGE, POLICY_DATE, POLICY_VERSION
+from app.consent import MIN_AGE, POLICY_DATE, POLICY_VERSION, korean_time
 from app.db import get_session
 from app.errors import NotFound
 from app.i18n import current_lang
@@ -15,11 +13,6 @@ from contest.blueprint import bp
 from contest.rounds import list_rounds
 
 MAX_ID = 2**31 - 1
-
-
-def kst(moment: datetime | None) -> str:
-    """A time as Korea shows it, with the zone named."""
-    return moment.astimezone(KST).strftime("%Y-%m-%d %H:%M KST") if moment else ""
 
 
 def _document(name: str, heading: str):
@@ -56,7 +49,8 @@ def contact_page():
 @bp.get("/schedule")
 def schedule_page():
     """The round schedule: every round past its draft, newest window first, in Korean time."""
-    rounds = [{"id": r.id, "title": r.title, "status": r.status, "opens": kst(r.opens_at), "closes": kst(r.closes_at),
+    rounds = [{"id": r.id, "title": r.title, "status": r.status, "opens": korean_time(r.opens_at),
+               "closes": korean_time(r.closes_at),
                "categories": r.categories, "free_prompts": r.free_prompts}
               for r in list_rounds(get_session(), include_drafts=False)]
     return render_template("contest/pages/schedule.html", rounds=rounds)
@@ -66,7 +60,8 @@ def schedule_page():
 def notices_page():
     """공지사항: the ministry's published notices."""
     lang = current_lang()
-    rows = [{**notices.notice_json(n, lang), "posted": kst(n.posted_at)} for n in notices.public_notices(get_session())]
+    rows = [{**notices.notice_json(n, lang), "posted": korean_time(n.posted_at)}
+            for n in notices.public_notices(get_session())]
     return render_template("contest/pages/notices.html", notices=rows)
 
 
@@ -76,6 +71,6 @@ def notice_page(notice_id: int):
     notice = notices.public_notice(get_session(), notice_id) if notice_id <= MAX_ID else None
     if notice is None:
         raise NotFound(code="unknown_notice")
-    row = {**notices.notice_json(notice, current_lang()), "posted": kst(notice.posted_at),
-           "updated": kst(notice.updated_at)}
+    row = {**notices.notice_json(notice, current_lang()), "posted": korean_time(notice.posted_at),
+           "updated": korean_time(notice.updated_at)}
     return render_template("contest/pages/notice.html", notice=row)
