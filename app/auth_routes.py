@@ -9,9 +9,9 @@ from flask_wtf.csrf import generate_csrf
 
 from app.accounts import AccountError, change_display_name, find_identity, login_or_register
 from app.auth import current_user, require_user
-from app.db import get_session, utcnow
+from app.db import get_session, korean_time, utcnow
 from app.bodies import Body, Text, parse_body
-from app.consent import consents_json, in_korean_time, needs_consent
+from app.consent import consents_json, needs_consent
 from app.errors import ApiError, Forbidden, Unprocessable, wants_json
 from app.login import finish_login, get_provider, start_login
 from app.observability import audit
@@ -164,7 +164,7 @@ def account():
             error = exc.code
     status = 422 if error else 200
     flags = {name: request.args.get(name) == "1" for name in ("saved", "consent_saved", "delete_unconfirmed")}
-    consents = {item: {**c, "shown": in_korean_time(c["at"])}
+    consents = {item: {**c, "shown": korean_time(c["at"])}
                 for item, c in consents_json(get_session(), user.id)["consents"].items()}
     return render_template("app/account.html", user=user, error=error, typed_name=typed, consents=consents,
                            **flags, **vote_counts(user)), status

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +19,6 @@ POLICY_VERSION = "1.0"
 POLICY_DATE = "2026-11-30"
 REQUIRED = ("privacy", "terms")  # refusing either means no account (the service cannot run without them)
 OPTIONAL = ("release",)  # releasing one's prompts and answers in the public data set
-KST = ZoneInfo("Asia/Seoul")
 MIN_AGE = 14  # under 14 a legal guardian's consent is needed (개인정보 보호법 제22조의2); we do not take it
 
 
@@ -83,16 +81,6 @@ def set_release(db: Session, user_id: int, granted: bool, now: datetime) -> bool
                        decided_at=now))
     db.flush()
     return True
-
-
-def korean_time(moment: datetime | None) -> str:
-    """A time as the pages show it: Korean time to the minute, the zone named ("" for none)."""
-    return moment.astimezone(KST).strftime("%Y-%m-%d %H:%M KST") if moment else ""
-
-
-def in_korean_time(iso: str) -> str:
-    """An API time (RFC 3339, UTC) as the pages show it (`korean_time`)."""
-    return korean_time(datetime.fromisoformat(iso.replace("Z", "+00:00")))
 
 
 def consents_json(db: Session, user_id: int, history: bool = False) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import logging
 import select as select_fd
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
@@ -31,6 +31,27 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Timezone-aware current UTC time."""
     return datetime.now(timezone.utc)
+
+
+# Korea Standard Time (Asia/Seoul), which has kept no daylight saving since 1988: a fixed offset needs
+# no time-zone database on the server. Pages show times in it; the API and storage stay in UTC.
+KST = timezone(timedelta(hours=9), "KST")
+
+
+def korean_time(moment: datetime | str | None, seconds: bool = False) -> str:
+    """A time as the pages show it: Korean time to the minute (or second), the zone named ("" for none).
+    `moment` is an aware datetime or an API time (RFC 3339, UTC)."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return moment.astimezone(KST).strftime("%Y-%m-%d %H:%M:%S KST" if seconds else "%Y-%m-%d %H:%M KST")
+
+
+def korean_date(moment: datetime | None) -> str:
+    """The Korean calendar date of a time, "YYYY-MM-DD" ("" for none): a round opening at midnight in
+    Seoul opens on that date, not on the UTC date before it."""
+    return moment.astimezone(KST).strftime("%Y-%m-%d") if moment else ""
 
 
 def iso_z(moment: datetime | None) -> str | None:

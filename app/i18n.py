@@ -15,6 +15,7 @@ from flask_babel import Babel
 from jinja2 import pass_context
 
 from app.catalog_text import DEFAULT_LANG, DOMAINS, LANGS, catalog_dir, check_catalogs, fill, lookup
+from app.db import korean_date, korean_time
 
 
 def text(key: str, lang: str | None = None, domain: str | None = None) -> str | None:
@@ -69,6 +70,7 @@ def init_app(app: Flask) -> None:
           default_translation_directories=";".join(str(catalog_dir(d)) for d in DOMAINS),
           default_domain=";".join(DOMAINS))
     app.jinja_env.globals.update(t=_template_t, current_lang=current_lang, switch_lang_url=switch_lang_url)
+    app.jinja_env.filters.update(korean_time=korean_time, korean_date=korean_date)  # pages show Korean time
 
     @app.after_request
     def _remember_lang(resp):

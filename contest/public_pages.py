@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import render_template
 
-from app.consent import MIN_AGE, POLICY_DATE, POLICY_VERSION, korean_time
+from app.consent import MIN_AGE, POLICY_DATE, POLICY_VERSION
+from app.db import korean_time
 from app.db import get_session
 from app.errors import NotFound
 from app.i18n import current_lang

@@ -12,6 +12,8 @@ from redis.exceptions import RedisError
 
 from sqlalchemy.orm import Session
 
+from app.db import KST
+
 from contest.models import Model, Round
 from contest.reveal import revealed_name, revealed_team
 from voting import queries
@@ -21,11 +23,6 @@ from voting.rating import tally_from_cells
 from voting.served import ServedMarks
 
 log = logging.getLogger("arena.voting.leaderboard")
-
-
-# Korea Standard Time (Asia/Seoul), which has kept no daylight saving since 1988: a fixed offset needs
-# no time-zone database on the server.
-KST = timezone(timedelta(hours=9), "KST")
 
 
 def seoul_time(moment: datetime) -> str:

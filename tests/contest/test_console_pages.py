@@ -1,11 +1,13 @@
 """The ministry's console pages: who may see them, and what they render from the database at load."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from app.audit import record_change
 from app.db import utcnow
-from contest.models import RoundProtocol
+from contest.models import Round, RoundProtocol
 from contest.protocol import normalise_protocol
 from tests.builders import make_round, make_user
 
@@ -150,3 +152,17 @@ def test_uploads_page_shows_the_pools(client, demo, db, ministry):
 def test_console_in_english(client, ministry):
     html = get(client, "/admin/rounds/r-c?lang=en")
     assert "Lifecycle and publication" in html and "Close round" in html and '<html lang="en">' in html
+
+
+def test_console_shows_times_in_korean_time_with_the_zone_named(client, db, ministry):
+    """15:00 UTC on 30 November is midnight in Seoul on 1 December: the console says the Korean time."""
+    round_ = db.get(Round, "r-c")
+    round_.opens_at = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
+    round_.closes_at = datetime(2026, 12, 31, 14, 59, tzinfo=timezone.utc)
+    record_change(db, ministry, "team.update", "team", "t-late", datetime(2026, 11, 30, 23, 30, 5, tzinfo=timezone.utc))
+    db.commit()
+    for path in ("/admin/rounds", "/admin/rounds/r-c"):
+        html = get(client, path)
+        assert "2026-12-01 00:00 KST – 2026-12-31 23:59 KST" in html, path
+        assert " UTC<" not in html and "2026-11-30 15:00" not in html
+    assert "2026-12-01 08:30:05 KST" in get(client, "/admin/audit")

@@ -3,7 +3,7 @@ the ministry's notices, and the demo's Korean test-login page (issue 12: public 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -135,3 +135,14 @@ def test_local_test_login_page_says_in_korean_it_is_a_demo_test_login(oidc_app):
     assert page.status_code == 200
     assert "데모용 테스트 로그인" in page.text and "아무 이름이나" in page.text and 'lang="ko"' in page.text
     assert 'name="sub"' in page.text and 'value="deny"' in page.text
+
+
+def test_home_gives_the_round_dates_on_the_korean_calendar(client, db):
+    """A round opening at midnight in Seoul (15:00 UTC the day before) opens on the Korean date."""
+    round_ = make_round(db, "r-kst")
+    round_.opens_at = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
+    round_.closes_at = datetime(2099, 6, 30, 15, 0, tzinfo=timezone.utc)
+    db.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "2026-12-01</time>" in page and "2099-07-01</time>" in page
+    assert "2026-11-30</time>" not in page and "2099-06-30</time>" not in page
