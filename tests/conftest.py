@@ -22,10 +22,12 @@ from app.sessions import open_user_session
 from tests.builders import make_test_app
 from tests.clients import CsrfClient
 from tests.oidc_provider import oidc_app, oidc_app_config, oidc_provider  # noqa: F401  (fixtures)
+from tests.workers import redis_test_url
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+# Database 9 (or TEST_REDIS_URL's) plus the xdist worker's number: each worker flushes only its own.
+REDIS_TEST_URL = redis_test_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9"))
 
 
 def need_service(name: str, reason: str) -> None:
@@ -100,7 +102,7 @@ def any_db_url(request):
 # ---------------------------------------------------------------- redis
 @pytest.fixture
 def redis_url():
-    """The machine's Redis (database 9, flushed before and after), or skip/fail."""
+    """The machine's Redis (this worker's database, flushed before and after), or skip/fail."""
     client = redis_lib.Redis.from_url(REDIS_TEST_URL, socket_timeout=2, socket_connect_timeout=2)
     try:
         client.ping()

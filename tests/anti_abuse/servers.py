@@ -2,7 +2,6 @@
 redis-server is tests.redis_server)."""
 from __future__ import annotations
 
-import os
 import threading
 
 import requests
@@ -12,9 +11,11 @@ from werkzeug.serving import make_server
 from anti_abuse.limits import vote_limits
 from app.db import new_session, utcnow
 from app.sessions import open_user_session
+from tests.workers import private_redis_port
 
-# Two ports (this one and the next); override when several suites share the machine.
-PRIVATE_REDIS_PORT = int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "6391"))
+# Two ports (this one and the next), the xdist worker's own (tests.workers); TEST_PRIVATE_REDIS_PORT moves the
+# base when several suites share the machine.
+PRIVATE_REDIS_PORT = private_redis_port()
 
 probe = Blueprint("limits_probe", __name__)
 

@@ -1,6 +1,7 @@
 """The production shape the drills run: private PostgreSQL and redis-server, gunicorn 2x4 gthread, the rating worker.
 
-Ports: TEST_DRILL_PORT (default 6481) is Redis, +1 PostgreSQL, +2 gunicorn.
+Ports: TEST_DRILL_PORT (default 6481) is Redis, +1 PostgreSQL, +2 gunicorn (+3 a second one); under xdist each
+worker moves them up by 4 (tests.workers).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from app.db import utcnow
 from contest.demo import seed_demo
 from tests.drills.postgres import PostgresCluster
 from tests.drills.processes import RedisServer, Service, wait_for
+from tests.workers import drill_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "drills"
@@ -36,8 +38,9 @@ LIMITS["VOTE_DAILY_CAP"] = "100000 per day"
 
 
 def drill_ports() -> tuple[int, int, int]:
-    """(redis, postgres, web) ports: TEST_DRILL_PORT and the next two."""
-    base = int(os.environ.get("TEST_DRILL_PORT", "6481"))
+    """(redis, postgres, web) ports: the xdist worker's first drill port and the next two (tests.workers;
+    serially TEST_DRILL_PORT, default 6481). The one after them is the scale-out drill's second gunicorn."""
+    base = drill_port()
     return base, base + 1, base + 2
 
 
@@ -45,7 +48,7 @@ def ensure_free(port: int) -> None:
     """Fail clearly when a drill port is taken (a leftover stack, or someone else's server)."""
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
-            raise RuntimeError(f"port {port} is in use on 127.0.0.1; set TEST_DRILL_PORT to a free range of 3 ports")
+            raise RuntimeError(f"port {port} is in use on 127.0.0.1; set TEST_DRILL_PORT to a free range of 4 ports")
 
 
 def children_of(pid: int) -> list[int]:

@@ -1,5 +1,4 @@
 """Fault tests: a private redis-server killed or flushed mid-run, a real PostgreSQL, concurrent duplicates."""
-import os
 import threading
 import time
 from datetime import timedelta
@@ -15,6 +14,7 @@ from app.sessions import open_user_session
 from tests.builders import make_battle, make_round, make_test_app, make_user
 from tests.clients import CsrfClient
 from tests.redis_server import PrivateRedis
+from tests.workers import private_redis_port
 from voting import queries
 from voting.live import ALL, RedisLiveBoard
 from voting.models import Vote, VoteOutbox
@@ -22,8 +22,8 @@ from voting.runtime import make_worker
 from voting.service import VoteRejected, cast_vote
 from voting.worker import WorkerSettings
 
-# Its own redis-server, four above the other private ones (`TEST_PRIVATE_REDIS_PORT`, default 6391): 6395.
-PORT = int(os.environ.get("TEST_PRIVATE_REDIS_PORT", "6391")) + 4
+# Its own redis-server, four above the worker's other private ones (tests.workers; serially 6391 + 4 = 6395).
+PORT = private_redis_port() + 4
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
