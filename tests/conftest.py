@@ -22,7 +22,7 @@ from app.sessions import open_user_session
 from tests.builders import make_test_app
 from tests.clients import CsrfClient
 from tests.oidc_provider import oidc_app, oidc_app_config, oidc_provider  # noqa: F401  (fixtures)
-from tests.workers import redis_test_url
+from tests.workers import pytest_xdist_make_scheduler, redis_test_url  # noqa: F401  (the scheduler hook)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")

@@ -11,11 +11,19 @@ unique names already; everything else a test owns is derived here from the worke
   the scale-out drill's second gunicorn).
 
 Ephemeral ports (port 0) need nothing: live servers, the OIDC providers, gunicorn's startup probes.
+
+Tests that must not run beside each other form one unit of work that a single worker runs in order
+(`SERIAL_GROUPS`, by path): the fault drills, which launch a production-shaped stack (gunicorn 2x4, private
+PostgreSQL and Redis, the rating worker) once per module, share tests/artifacts/drills and measure recovery
+times. xdist's own `xdist_group` marker cannot do this with pytest 9.2: xdist 3.8.0 tags the group onto
+`item._nodeid`, which pytest 9.2 no longer reads, so marked tests were spread over all workers.
 """
 from __future__ import annotations
 
 import os
 from urllib.parse import urlsplit, urlunsplit
+
+import pytest
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 INDEX = int(WORKER.removeprefix("gw")) if WORKER.startswith("gw") else 0
@@ -42,3 +50,24 @@ def private_redis_port() -> int:
 def drill_port() -> int:
     """This worker's first drill port (it and the next three are its own)."""
     return int(os.environ.get("TEST_DRILL_PORT", "6481")) + DRILL_STRIDE * INDEX
+
+
+# group name -> node id prefixes; a group is one unit of work (largest first: it starts at once).
+SERIAL_GROUPS = {"drills": ("tests/drills/",)}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (pytest.ini), with the groups above: every other test is scheduled on its own."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class SerialGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for group, prefixes in SERIAL_GROUPS.items():
+                if nodeid.startswith(prefixes):
+                    return group
+            return super()._split_scope(nodeid)
+
+    return SerialGroupScheduling(config, log)
