@@ -13,8 +13,11 @@ from tests.contest.test_battles import assert_alternating, sse_events
 
 @pytest.fixture
 def app(any_db_url):
-    """Each test runs on SQLite and on the real PostgreSQL (turns lock the battle row there)."""
-    app = make_test_app(any_db_url, BACKEND_READ_TIMEOUT=0.5, MAX_TURNS=2, SAMPLING_SEED="3")
+    """Each test runs on SQLite and on the real PostgreSQL (turns lock the battle row there).
+
+    The read timeout stays the default (30 s): each model's own `timeout` (see `live_round`) caps it, so only
+    the silent model times out (an app-wide 0.5 s also timed out a steady model on a loaded machine)."""
+    app = make_test_app(any_db_url, MAX_TURNS=2, SAMPLING_SEED="3")
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -29,9 +32,10 @@ def live_round(db, llm, kinds):
     """A round whose models answer from the loopback server, one behaviour per model."""
     round_ = make_round(db, "live", models=len(kinds), categories=("daily", "coding"), free_prompts=True)
     for rm, kind in zip(round_.roster, kinds):
-        # 5 s where a test waits for the timeout; the answering kinds get room on a loaded machine (a full run
-        # once saw "steady" pass 5 s in a follow-up)
-        timeout = 30 if kind in ("steady", "slow") else 5
+        # A model's `timeout` is its total and its read timeout. "hang" goes silent for 3 s after its headers:
+        # 1 s times it out well before. The answering kinds get room on a loaded machine (a full run once saw
+        # "steady" pass 5 s in a follow-up); the failing ones answer at once.
+        timeout = {"steady": 30, "slow": 30, "hang": 1}.get(kind, 5)
         rm.model.backend = {"kind": "openai", "base_url": llm.url, "model": kind, "timeout": timeout}
     db.commit()
     return round_
