@@ -1,6 +1,6 @@
 """What each pytest-xdist worker has to itself: its Redis test database and its private ports.
 
-`make test` runs the suite in parallel (pytest.ini: `-n 2 --dist loadgroup`). PostgreSQL databases get
+`make test` runs the suite in parallel (pytest.ini: `-n 3 --dist loadgroup`). PostgreSQL databases get
 unique names already; everything else a test owns is derived here from the worker's number
 (`PYTEST_XDIST_WORKER`, "gw0", "gw1", ...; 0 without xdist, so a serial run keeps today's values):
 
