@@ -8,7 +8,7 @@ from html import unescape
 
 from sqlalchemy import func, select
 
-from app.db import utcnow
+from app.db import korean_date, utcnow
 from contest.models import Prompt, Round, RoundModel
 from tests.builders import make_battle, make_user
 from voting.models import BattleShare
@@ -142,7 +142,7 @@ def test_a_curated_battle_shared_while_its_round_runs_opens_only_after_the_close
     early = anonymous.get(f"/s/{token}")
     assert early.status_code == 200 and early.headers["Cache-Control"] == "no-store"
     text = text_of(early.get_data(as_text=True))
-    assert "경연이 끝난 뒤" in text and arena["round"].closes_at.strftime("%Y-%m-%d") in text
+    assert "경연이 끝난 뒤" in text and korean_date(arena["round"].closes_at) in text
     assert battle.turns[0].answer_a not in text and battle.turns[0].prompt_text not in text
     for model in arena["models"]:
         assert model.display_name not in text and model.team.name_ko not in text
