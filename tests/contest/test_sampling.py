@@ -143,14 +143,20 @@ def test_model_back_from_outage_is_in_every_battle_it_can_be_until_it_has_caught
     while counts.total.gaps(models)[0] > ROUND_BOUND:
         category = rng.choice(["x", "y"])
         draw = choose_pair(counts, category, models, rng)
-        if "d" not in (draw.a, draw.b):  # only when every battle with "d" would take a gap over 2
+        # Left out only where it is not short of the others in this category, or every battle with "d"
+        # would take a gap over 2.
+        if "d" not in (draw.a, draw.b):
             skipped += 1
-            assert all(breaks_a_bound(counts, category, models, pair) for pair in permutations(models, 2)
-                       if "d" in pair)
+            here = counts.category(category).models
+            assert (here.get("d", 0) >= max(here.get(m, 0) for m in models[:3])
+                    or all(breaks_a_bound(counts, category, models, pair) for pair in permutations(models, 2)
+                           if "d" in pair))
         counts.add(category, draw.a, draw.b)
         assert max(counts.total.gaps(models[:3])[1:]) <= ROUND_BOUND  # the others keep their bounds
         catch_up += 1
-    assert catch_up >= 250 and skipped <= catch_up // 20
+    # Seeds 3-12: 297-340 battles to catch up, 0-21 without "d" (17 of 331 here); 2% longer on average
+    # than when it could run ahead of the others in a category.
+    assert catch_up >= 250 and skipped <= catch_up // 10
     run(counts, models, ["x", "y"], 1_000, rng)
     assert max(counts.total.gaps(models)) <= ROUND_BOUND
 

@@ -1,11 +1,12 @@
 """Sampling simulation (pure, no database): 10,000 battles in random categories, a late model and
 an outage, the round-level and category-level gaps checked against the bounds after every battle.
 
-The bounds (contest/sampling.py) and what 20 seeded runs of 10,000 battles (seeds 0-9, 4 and 5
-models) measured: the round within 2, past it (3) in 1 of 200,000 battles; a category within 2 in
-99.77% of battles, at 3 in 0.23%, at 4 in 9 battles, never 5; each pair's two orders at the round
-level within 2, at 2 in 2% of battles. The test holds, after every battle, the round to 3, a category
-to 4 and a pair's orders to 2; on its seeds the round never past 2, a category past 3 in at most 2
+The bounds (contest/sampling.py) and what 40 seeded runs of 10,000 battles (seeds 0-19, 4 and 5
+models) measured: the round within 2, past it (3) in 2 of 400,000 battles; a category within 2 in
+99.82% of battles, at 3 in 0.18%, at 4 in 3 battles, never 5; each pair's two orders at the round
+level within 2, at 2 in 2.4% of battles. No sampler can promise 2 at both levels with four categories
+or more (bench/exposure_game.py). The test holds, after every battle, the round to 3, a category to 4
+and a pair's orders to 2; on its seeds the round never past 2, a category past 3 in at most 2
 battles and past 2 in 0.5%, and a pair's orders at 2 in at most 5%.
 
 The test keeps its own account of who is held to the bounds (it does not ask the sampler): at the
@@ -95,7 +96,7 @@ def test_ten_thousand_battles_hold_the_round_and_category_bounds_after_every_bat
     assert result["pending"] > 0 and result["pending_with"] >= 0.9 * result["pending"]
     assert tracker.held[None] == set(roster)  # both caught up at the round level by the end
     assert all(tracker.held[c] == set(roster) for c in CATEGORIES)
-    # Three in a category is the exception (17 and 21 battles of 10,000 on these seeds), the round past 2 rarer.
+    # Three in a category is the exception (16 and 13 battles of 10,000 on these seeds), the round past 2 rarer.
     assert tracker.over_two <= 0.005 * tracker.battles
     assert tracker.excursions[True] == 0 and tracker.excursions[False] <= tracker.battles // 5000
     assert tracker.pair_sides_at_two <= 0.05 * tracker.battles  # a pair's orders mostly within one
