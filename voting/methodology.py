@@ -12,7 +12,7 @@ SECTIONS = [
     ("method.provisional_h", ("method.provisional_1",)),
     ("method.versions_h", ("method.versions_1",)),
     ("method.excluded_h", ("method.excluded_1", "method.excluded_2")),
-    ("method.fair_h", ("method.fair_1",)),
+    ("method.fair_h", ("method.fair_1", "method.fair_2")),
     ("method.language_h", ("method.language_1", "method.language_2")),
     ("method.frozen_h", ("method.frozen_1", "method.frozen_2")),
     ("method.verify_h", ("method.verify_1", "method.verify_2")),

@@ -96,6 +96,9 @@ def test_methodology_in_plain_korean_and_english(client):
                     "What is excluded, and why", "How to verify a snapshot yourself"):
         assert heading in en
     assert '<html lang="en">' in en and "점수는" not in en
+    # How even the exposure is, in numbers, and why "within 2 everywhere" cannot be promised.
+    assert "2회 넘게 벌어지지 않게" in ko and "99.8%" in ko and "수학적으로 불가능" in ko
+    assert "within 2 of each other" in en and "mathematically impossible" in en
 
 
 def test_every_page_links_to_the_archive_and_the_methodology(client):
