@@ -207,29 +207,31 @@ def replay(records: Iterable[dict[str, Any]]) -> tuple[bool, str | None]:
     return state
 
 
-def compare_states(votes: Iterable[tuple[str, bool, str | None]],
-                   records: Iterable[tuple[str, int, str]]) -> Iterator[Problem]:
-    """Every vote has exactly one cast record, first, and its state is the replay of its records.
+def compare_states(votes: Iterable[tuple], records: Iterable[tuple[str, int, str]]) -> Iterator[Problem]:
+    """Every vote has exactly one cast record, first, that says what the vote says, and its state is the
+    replay of its records.
 
-    `votes` are (vote_id, counted, excluded_reason) sorted by id; `records` (vote_id, seq, record text)
-    sorted by vote id, then seq. Both are streamed (a merge), so a round of any size fits in memory."""
+    `votes` are (vote_id, counted, excluded_reason[, cast]) sorted by id, `cast` the fields its cast record
+    must hold (who voted, for what, when); `records` (vote_id, seq, record text) sorted by vote id, then
+    seq. Both are streamed (a merge), so a round of any size fits in memory."""
     groups = itertools.groupby(records, key=lambda r: r[0])
     group = next(groups, None)
-    for vote_id, counted, reason in votes:
+    for vote_id, counted, reason, *cast in votes:
         while group is not None and group[0] < vote_id:
             yield Problem("inserted", next(group[1])[1], group[0], "a record of a vote that is not in the round")
             group = next(groups, None)
         if group is None or group[0] != vote_id:
             yield Problem("deleted", None, vote_id, "the vote has no cast record")
             continue
-        yield from _vote_problems(vote_id, counted, reason, list(group[1]))
+        yield from _vote_problems(vote_id, counted, reason, list(group[1]), cast[0] if cast else {})
         group = next(groups, None)
     while group is not None:
         yield Problem("inserted", next(group[1])[1], group[0], "a record of a vote that is not in the round")
         group = next(groups, None)
 
 
-def _vote_problems(vote_id: str, counted: bool, reason: str | None, rows: list[tuple[str, int, str]]) -> Iterator[Problem]:
+def _vote_problems(vote_id: str, counted: bool, reason: str | None, rows: list[tuple[str, int, str]],
+                   cast: dict[str, Any]) -> Iterator[Problem]:
     records = [_parse(Entry(seq, text, "", "")).fields for _, seq, text in rows]
     broken = next((seq for (_, seq, _), r in zip(rows, records) if r is None), None)
     if broken is not None:
@@ -238,6 +240,11 @@ def _vote_problems(vote_id: str, counted: bool, reason: str | None, rows: list[t
     kinds = [r.get("kind") for r in records]
     if kinds[0] != "cast":
         yield Problem("deleted", rows[0][1], vote_id, "the vote's first record is not its cast record")
+    else:
+        differ = [key for key, value in cast.items() if records[0].get(key) != value]
+        if differ:
+            yield Problem("edited", rows[0][1], vote_id, "the cast record disagrees with the vote on "
+                          + ", ".join(f"{key} ({records[0].get(key)!r}, the vote {cast[key]!r})" for key in differ))
     for (_, seq, _), kind in list(zip(rows, kinds))[1:]:
         if kind == "cast":
             yield Problem("inserted", seq, vote_id, "a second cast record of the vote")

@@ -5,9 +5,11 @@ from datetime import date
 from typing import Iterator
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from voting.log import ChainCheck, Entry, Problem, compare_states, verify_chain
+from contest.models import Model, Round, Team
+from voting.log import (ARENA_WINNER, ChainCheck, Entry, Problem, compare_states, tstamp, verify_chain,
+                        voter_pseudonym)
 from voting.models import LogRoot, Vote, VoteLogEntry
 
 _CHUNK = 5_000
@@ -44,10 +46,22 @@ def _by_code_point(session: Session, column):
     return column.collate("C") if session.get_bind().dialect.name == "postgresql" else column
 
 
-def _vote_states(session: Session, round_id: str) -> Iterator[tuple[str, bool, str | None]]:
-    stmt = (select(Vote.id, Vote.excluded, Vote.excluded_reason).where(Vote.round_id == round_id)
-            .order_by(_by_code_point(session, Vote.id)))
-    return ((vote_id, not excluded, reason) for vote_id, excluded, reason in _stream(session, stmt))
+def _vote_states(session: Session, round_id: str) -> Iterator[tuple[str, bool, str | None, dict]]:
+    """Each vote's state and what its cast record must say: who (the round's pseudonym), the models and
+    teams by slug, the winner, the category and the time. A chain re-hashed after its last recorded root
+    still has to agree with the votes."""
+    salt = session.scalar(select(Round.pseudonym_salt).where(Round.id == round_id))
+    model_a, model_b, team_a, team_b = aliased(Model), aliased(Model), aliased(Team), aliased(Team)
+    stmt = (select(Vote.id, Vote.excluded, Vote.excluded_reason, Vote.user_id, Vote.category, Vote.winner,
+                   Vote.created_at, model_a.slug, model_b.slug, team_a.slug, team_b.slug)
+            .join(model_a, model_a.id == Vote.model_a_id).join(model_b, model_b.id == Vote.model_b_id)
+            .join(team_a, team_a.id == model_a.team_id).join(team_b, team_b.id == model_b.team_id)
+            .where(Vote.round_id == round_id).order_by(_by_code_point(session, Vote.id)))
+    for vote_id, excluded, reason, user_id, category, winner, created_at, a, b, a_team, b_team in _stream(session, stmt):
+        cast = {"voter": voter_pseudonym(salt, user_id), "category": category, "model_a_slug": a,
+                "model_b_slug": b, "team_a": a_team, "team_b": b_team, "winner": ARENA_WINNER.get(winner, winner),
+                "tstamp": tstamp(created_at)}
+        yield vote_id, not excluded, reason, cast
 
 
 def _records_by_vote(session: Session, round_id: str) -> Iterator[tuple[str, int, str]]:

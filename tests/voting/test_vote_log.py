@@ -275,16 +275,11 @@ def test_a_reordered_chain_is_named(arena):
     assert "(and" not in result.output  # one swap, one problem
 
 
-def test_a_rewritten_chain_is_caught_by_its_recorded_root(arena):
-    """A forger who recomputes every later hash keeps the chain consistent, but not the published root."""
-    vote_all(arena, 3)
-    rows = log_rows(arena.db)
-    as_superuser(arena, insert(LogRoot).values(round_id=ROUND, day="2026-01-01", last_seq=3, root=rows[2].hash,
-                                               recorded_at=NOON + timedelta(days=1)), stamp_day_one())
-    assert verify(arena).exit_code == 0
-    prev, statements = rows[0].hash, []
-    for row in rows[1:]:
-        record = json.loads(row.record) | {"winner": "model_a"}
+def rewrite_from(arena, rows, seq: int, **changes) -> None:
+    """What a database owner could do after the last root: change record `seq` and re-hash every later one."""
+    prev, statements = rows[seq - 2].hash if seq > 1 else GENESIS, []
+    for row in rows[seq - 1:]:
+        record = json.loads(row.record) | (changes if row.seq == seq else {})
         body = canonical(record)
         digest = link_hash(prev, body)
         statements.append((row.seq, body.decode(), prev, digest))
@@ -292,9 +287,37 @@ def test_a_rewritten_chain_is_caught_by_its_recorded_root(arena):
     as_superuser(arena, *[f"UPDATE vote_log SET record = :rec{s}, prev_hash = :p{s}, hash = :h{s} "
                           f"WHERE round_id = :r AND seq = {s}" for s, *_ in statements],
                  r=ROUND, **{k: v for s, rec, p, h in statements for k, v in ((f"rec{s}", rec), (f"p{s}", p), (f"h{s}", h))})
+
+
+def test_a_rewritten_chain_is_caught_by_its_recorded_root(arena):
+    """A forger who edits a vote in SQL and recomputes every later hash keeps the chain and the votes
+    consistent, but not the published root."""
+    ids = vote_all(arena, 3)
+    rows = log_rows(arena.db)
+    as_superuser(arena, insert(LogRoot).values(round_id=ROUND, day="2026-01-01", last_seq=3, root=rows[2].hash,
+                                               recorded_at=NOON + timedelta(days=1)), stamp_day_one())
+    assert verify(arena).exit_code == 0
+    as_superuser(arena, "UPDATE votes SET winner = 'a' WHERE id = :v", v=ids[1])
+    rewrite_from(arena, rows, 2, winner="model_a")
     result = verify(arena)
     assert result.exit_code == 1
     assert "root: seq 3" in result.output and "the root of 2026-01-01" in result.output
+
+
+@pytest.mark.parametrize("changes, named", [
+    ({"winner": "model_a"}, "winner ('model_a', the vote 'model_b')"),
+    ({"voter": "0" * 20}, "voter ('00000000000000000000'"),
+    ({"model_b_slug": "someone-else"}, "model_b_slug ('someone-else'"),
+    ({"tstamp": "2026-01-01T00:00:00.000000Z"}, "tstamp ('2026-01-01T00:00:00.000000Z'"),
+])
+def test_a_chain_rewritten_after_its_last_root_still_has_to_agree_with_the_votes(arena, changes, named):
+    """No root covers the tail yet, so a re-hashed chain is consistent; the votes in SQL give it away."""
+    ids = vote_all(arena, 4)
+    rewrite_from(arena, log_rows(arena.db), 2, **changes)
+    result = verify(arena, "--round", ROUND)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"round {ROUND}: edited: seq 2 (vote {ids[1]}): the cast record disagrees "
+                                    f"with the vote on {named}"), result.output
 
 
 def test_a_forged_root_is_caught(arena):
