@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     Anti-abuse can keep votes out of the ranking at cast time by appending checks
     (`voting.service.ExclusionCheck`) to `app.extensions["vote_exclusion_checks"]`.
     """
+    from app.config import ConfigError
     from voting import cli, runtime, shares, snapshots
 
     runtime.init_runtime(app)
@@ -35,6 +36,9 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("demo_seeders", []).append(runtime.demo_vote_seeder(checks))
     if not app.config.get("CODE_VERSION"):  # ARENA_CODE_VERSION, else git; read once at start
         app.config["CODE_VERSION"] = snapshots.detect_code_version()
+    if app.config["ENV"] == "production" and app.config["CODE_VERSION"] == "unknown":
+        raise ConfigError("production needs ARENA_CODE_VERSION (git could not name the commit here): every "
+                          "published snapshot names the code that computed it")
     app.cli.add_command(cli.ratings_cli)
     app.cli.add_command(cli.snapshots_cli)
     app.cli.add_command(cli.worker_cmd)

@@ -47,15 +47,19 @@ class SnapshotRefused(Exception):
 
 
 def detect_code_version(environ: Mapping[str, str] = os.environ, root: Path = ROOT) -> str:
-    """ARENA_CODE_VERSION, else the checkout's `git rev-parse HEAD`, else "unknown" (read once at start)."""
+    """ARENA_CODE_VERSION, else the checkout's `git rev-parse HEAD` ("-dirty" after it when tracked files
+    differ from that commit: it is not the code that runs), else "unknown" (read once at start)."""
     if environ.get("ARENA_CODE_VERSION"):
         return environ["ARENA_CODE_VERSION"][:64]
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        head = out.stdout.strip()
+        if out.returncode != 0 or not head:
+            return "unknown"
+        clean = subprocess.run(["git", "diff", "--quiet", "HEAD", "--"], cwd=root, capture_output=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    head = out.stdout.strip()
-    return head if out.returncode == 0 and head else "unknown"
+    return head if clean.returncode == 0 else head + "-dirty"
 
 
 def round_log(session: Session, round_id: str, upto: int | None = None) -> list[LogLine]:

@@ -45,3 +45,19 @@ def test_a_reason_found_only_in_the_worker_stops_gunicorn_without_a_traceback():
     done = subprocess.run(COMMANDS["gunicorn"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 3
     assert "arena: cannot start: ARENA_LIMIT_VOTE_ACCOUNT" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_production_without_a_code_version_refuses_to_start():
+    """No git checkout (a container image) and no ARENA_CODE_VERSION: snapshots could not name their code."""
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **GOOD, "GIT_DIR": "/nonexistent",
+           "GUNICORN_WORKERS": "1"}
+    done = subprocess.run(COMMANDS["flask"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and done.stderr.strip().splitlines() == [
+        "arena: cannot start: production needs ARENA_CODE_VERSION (git could not name the commit here): every "
+        "published snapshot names the code that computed it"]
+    done = subprocess.run(COMMANDS["gunicorn"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3
+    assert "arena: cannot start: production needs ARENA_CODE_VERSION" in done.stderr and "Traceback" not in done.stderr
+    env["ARENA_CODE_VERSION"] = "release-2026.12"
+    done = subprocess.run(COMMANDS["flask"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert "ARENA_CODE_VERSION" not in done.stderr

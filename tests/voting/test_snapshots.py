@@ -261,9 +261,18 @@ def test_the_votes_file_is_read_by_the_ratings_cli(world, tmp_path):
 
 def test_code_version_from_the_environment_git_or_unknown(tmp_path):
     assert detect_code_version({"ARENA_CODE_VERSION": "v1.2.3"}) == "v1.2.3"
-    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    assert detect_code_version({}) == head and len(head) == 40
     assert detect_code_version({}, root=tmp_path) == "unknown"
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.kr", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (tmp_path / "rating.py").write_text("SCALE = 400\n")
+    subprocess.run([*git, "add", "rating.py"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "one"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert detect_code_version({}, root=tmp_path) == head and len(head) == 40
+    (tmp_path / "notes.txt").write_text("untracked files do not run\n")
+    assert detect_code_version({}, root=tmp_path) == head
+    (tmp_path / "rating.py").write_text("SCALE = 401\n")  # what runs is not that commit
+    assert detect_code_version({}, root=tmp_path) == head + "-dirty"
 
 
 def test_code_version_is_read_once_at_start_from_the_environment(sqlite_url, make_app, monkeypatch):
