@@ -153,6 +153,7 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/snapshots/<snapshot_id>"): everyone(200),
     ("GET", "/api/snapshots/<snapshot_id>/votes"): everyone(200),
     ("GET", "/api/snapshots/<snapshot_id>/log"): everyone(200),
+    ("GET", "/api/snapshots/<snapshot_id>/conversations"): everyone(409),  # its round still runs
     ("GET", "/api/snapshots/<snapshot_id>/board.csv"): everyone(200),
     ("GET", "/api/leaderboard.csv"): everyone(200),
     # vote log (issue 9)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.db import new_session, utcnow
 from contest.models import Round
+from voting.conversations import ConversationsRefused, consented_conversations
 from voting.log import ChainCheck
 from voting.log_audit import verify_round
 from voting.log_store import backfill_casts, seal_roots
@@ -107,8 +108,9 @@ def snapshots_publish(round_id, supersedes, notes):
 @click.argument("snapshot_id")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def snapshots_export(snapshot_id, directory):
-    """Write a snapshot's public release (snapshot.json, votes.jsonl, log.jsonl) and its round's daily
-    roots as published now (roots.json) into DIRECTORY."""
+    """Write a snapshot's public release (snapshot.json, votes.jsonl, log.jsonl), its round's daily
+    roots as published now (roots.json) and, once the round has closed, the conversations whose voters
+    agreed to their release (conversations.jsonl; consent as it stands now) into DIRECTORY."""
     with new_session() as session:
         snap = session.get(Snapshot, snapshot_id)
         if snap is None:
@@ -116,6 +118,10 @@ def snapshots_export(snapshot_id, directory):
         files = release_files(session, snap)
         roots = json.dumps(roots_document(session, snap.round_id), ensure_ascii=False, indent=1) + "\n"
         files["roots.json"] = roots.encode("utf-8")
+        try:
+            files["conversations.jsonl"] = consented_conversations(session, snap)
+        except ConversationsRefused:
+            click.echo("no conversations.jsonl: the round has not closed", err=True)
     directory.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (directory / name).write_bytes(data)

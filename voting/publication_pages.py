@@ -20,8 +20,10 @@ VERIFY_COMMANDS = ("python -m voting.verify release", "flask --app wsgi snapshot
 
 
 def download_links(snapshot_id: str) -> dict[str, str]:
-    """Where the snapshot's public files are served: its JSON, then the votes, the log and the board CSV."""
-    return {"json": f"/api/snapshots/{snapshot_id}", **download_paths(snapshot_id)}
+    """Where the snapshot's public files are served: its JSON, then the votes, the log and the board CSV,
+    and the consented conversations (served once the round has closed)."""
+    return {"json": f"/api/snapshots/{snapshot_id}", **download_paths(snapshot_id),
+            "conversations": f"/api/snapshots/{snapshot_id}/conversations"}
 
 
 def verify_script(snapshot_id: str) -> list[str]:

@@ -18,6 +18,7 @@ from app.openapi import api_doc
 from contest.models import Round
 from contest.queries import public_round
 from voting.blueprint import bp
+from voting.conversations import ConversationsRefused, consented_conversations
 from voting.leaderboard import leaderboard, model_name
 from voting.models import Snapshot
 from voting.routes import board_scope
@@ -119,6 +120,23 @@ def snapshot_votes(snapshot_id: str):
 def snapshot_log(snapshot_id: str):
     """The round's vote log up to the snapshot's head record, as JSON Lines."""
     return _release_file(_snapshot(snapshot_id), "log.jsonl")
+
+
+@bp.get("/api/snapshots/<snapshot_id>/conversations")
+@api_doc(responses={200: _file("The prompts and answers of counted votes whose voters agreed to their release "
+                               "(consent as it stands now; not part of the snapshot's hashes)", NDJSON),
+                    404: "Unknown snapshot", 409: "The round has not closed (round_not_closed)"},
+         tags=["publications"])
+def snapshot_conversations(snapshot_id: str):
+    """The consented prompts and answers of a snapshot's votes, as JSON Lines, once its round has closed."""
+    snap = _snapshot(snapshot_id)
+    try:
+        data = consented_conversations(get_session(), snap)
+    except ConversationsRefused as exc:
+        raise ApiError(code=exc.code, status=409) from None
+    response = _download(data, NDJSON, f"{snap.id}-conversations.jsonl")
+    response.headers["Cache-Control"] = "no-cache"  # a withdrawn consent leaves the next download
+    return response
 
 
 def _release_file(snap: Snapshot, name: str) -> Response:
