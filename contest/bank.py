@@ -5,6 +5,7 @@ A file is validated whole first; any bad line rejects it with line numbers and i
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
@@ -21,6 +22,8 @@ DEFAULT_MIN_SAMPLES = 3
 BANK_FIELDS = {"prompt_id", "model", "answer", "sample"}
 MAX_PROMPT_CHARS = 2_000
 LANGUAGES = ("ko", "en")
+# A category as a round names it (contest.admin_rounds.SLUG): any other spelling could never be drawn.
+CATEGORY = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 @dataclass
@@ -174,6 +177,9 @@ def parse_prompts(stream: IO[str]) -> list[dict[str, str]]:
             continue
         if lang not in LANGUAGES:
             errors.append(f"line {number}: language must be one of {', '.join(LANGUAGES)}")
+        elif not CATEGORY.fullmatch(category):
+            errors.append(f"line {number}: category {category!r} must be lowercase letters, digits, - and _ "
+                          "(as rounds name their categories)")
         elif pid in seen:
             errors.append(f"line {number}: duplicate id {pid!r} (first on line {seen[pid]})")
         else:

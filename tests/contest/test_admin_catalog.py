@@ -323,6 +323,18 @@ def test_any_bad_line_rejects_the_whole_file_with_every_line_number(client, mini
     assert snapshot(db) == before
 
 
+def test_a_prompt_category_a_round_could_never_name_is_refused_with_its_line(client, minister, db):
+    """Rounds name categories as lowercase slugs; "Coding" or "daily " would sit in the pool unused."""
+    before = snapshot(db)
+    lines = jsonl(prompt("x001"), {**prompt("x002"), "category": "Coding"}, {**prompt("x003"), "category": "daily "},
+                  {**prompt("x004"), "category": "생활"}, {**prompt("x005"), "category": "long-form_2"})
+    resp = client.post("/api/admin/prompts", data=lines.encode(), content_type=NDJSON)
+    refused(resp, 422, "invalid_lines")
+    assert [e.split(":")[0] for e in resp.get_json()["errors"]] == ["line 2", "line 3", "line 4"]
+    assert "'Coding' must be lowercase letters" in resp.get_json()["errors"][0]
+    assert snapshot(db) == before
+
+
 @pytest.mark.parametrize("data,content_type,status,code", [
     ("\ufeff".encode("utf-16-le") + jsonl(prompt("x001")).encode("utf-16-le"), NDJSON, 422, "not_utf8"),
     (b"\n \n", NDJSON, 422, "empty_upload"),
