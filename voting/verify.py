@@ -12,7 +12,8 @@ counted votes under the published protocol (and its rating method: a snapshot fr
 named one is recomputed with the legacy method it was published with), and, when the snapshot has one, its
 style-controlled board from the style counts its votes carry (voting.style_release; a snapshot from before
 style control has neither). Prints "match" and what was and was not verified, or the
-first difference; exit status 0 on a match, 1 on a difference, 2 when files are missing.
+first difference (malformed input is a difference naming its file, never a traceback); exit status 0 on a
+match, 1 on a difference, 2 when files are missing or unreadable.
 """
 from __future__ import annotations
 
@@ -84,6 +85,8 @@ def check_roots(roots: Any, round_id: Any, lines: list[LogLine], seq: int) -> in
 
 def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes, roots: Any = None) -> Verified:
     """The release's votes when everything matches; ReleaseMismatch at the first difference."""
+    if not isinstance(snapshot, dict):
+        raise ReleaseMismatch("snapshot.json", "not a JSON object")
     protocol = checked_protocol(snapshot)
     lines = log_lines(parse_jsonl(log_data, "log.jsonl"))
     seq = snapshot.get("log_seq")
@@ -149,16 +152,25 @@ def check_vote_set(snapshot: dict[str, Any], votes_data: bytes, expected: list[d
 def verify_dir(directory: Path) -> str:
     """The report: "match: ..." with what was and was not verified, or "MISMATCH ..." (one line)."""
     try:
-        snapshot = json.loads((directory / "snapshot.json").read_text(encoding="utf-8"))
+        snapshot = read_json(directory / "snapshot.json")
         roots_path = directory / ROOTS
-        roots = json.loads(roots_path.read_text(encoding="utf-8")) if roots_path.is_file() else None
+        roots = read_json(roots_path) if roots_path.is_file() else None
         found = verify_release(snapshot, (directory / "votes.jsonl").read_bytes(),
                                (directory / "log.jsonl").read_bytes(), roots)
     except ReleaseMismatch as exc:
         return f"MISMATCH at {exc.where}: {exc.what}"
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a malformed snapshot.json or roots.json
-        return f"MISMATCH: snapshot.json, roots.json or a vote is malformed ({exc!r})"
+    except (LookupError, TypeError, ValueError, AttributeError, ArithmeticError, RecursionError) as exc:
+        return f"MISMATCH: snapshot.json, roots.json or a vote is malformed ({exc!r})"  # a shape no check names
     return match_report(snapshot, found, roots is not None)
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file of the release; ReleaseMismatch naming it when it is not JSON Python can read."""
+    data = path.read_bytes()
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested too deep, an integer too long
+        raise ReleaseMismatch(path.name, f"not JSON ({exc})") from None
 
 
 def match_report(snapshot: dict[str, Any], found: Verified, had_roots: bool) -> str:
@@ -193,7 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"{directory}: missing {', '.join(missing)}", file=sys.stderr)
         return 2
-    report = verify_dir(directory)
+    try:
+        report = verify_dir(directory)
+    except OSError as exc:
+        print(f"{directory}: cannot read {Path(exc.filename or '?').name} ({exc.strerror})", file=sys.stderr)
+        return 2
     print(report)
     return 0 if report.startswith("match") else 1
 

@@ -289,6 +289,9 @@ def swap_teams(s: dict, labels_too: bool) -> None:
     (lambda s: s.update(method="elo"), "snapshot.json method: 'elo', the protocol says 'bradley-terry-mle'"),
     (lambda s: s["protocol"].update(bootstrap_rounds=10**9),
      "snapshot.json protocol: bootstrap_rounds: must be between"),
+    (lambda s: s["protocol"].update(seed=10**400), "snapshot.json protocol: seed: must be between"),
+    (lambda s: s["protocol"].update(scale=10**400), "snapshot.json protocol: scale: must be between"),
+    (lambda s: s["protocol"].update(confidence=-10**400), "snapshot.json protocol: confidence: must be between"),
     (lambda s: s["protocol"].pop("seed"), "snapshot.json protocol: is not a complete protocol"),
     (lambda s: s.update(protocol=None), "snapshot.json protocol: is not a complete protocol"),
     (lambda s: s.update(vote_set_sha256="0" * 64), "vote_set_sha256"),
@@ -316,6 +319,51 @@ def test_a_log_longer_than_the_snapshot_still_verifies_up_to_its_head(release):
                                                                                              canonical(extra))})
     write(release / "log.jsonl", log)
     assert verify_dir(release).startswith("match:")
+
+
+def with_raw(objects: list[dict], number: int, key: str, raw: bytes, record: bool = False) -> bytes:
+    """JSON Lines of `objects` with `key` of line `number` (of its record) written as the literal `raw`."""
+    target = objects[number - 1]["record"] if record else objects[number - 1]
+    target[key] = "@raw@"
+    return jsonl(objects).replace(b'"@raw@"', raw)
+
+
+DEEP = b"[" * 200_000
+HUGE = b"9" * 5000
+
+
+@pytest.mark.parametrize("name,data,where", [
+    ("votes.jsonl", lambda r: DEEP, "votes.jsonl line 1: not a JSON line (maximum recursion depth exceeded"),
+    ("log.jsonl", lambda r: DEEP, "log.jsonl line 1: not a JSON line (maximum recursion depth exceeded"),
+    ("snapshot.json", lambda r: DEEP, "snapshot.json: not JSON (maximum recursion depth exceeded"),
+    ("roots.json", lambda r: DEEP, "roots.json: not JSON (maximum recursion depth exceeded"),
+    ("votes.jsonl", lambda r: with_raw(lines(r / "votes.jsonl"), 3, "tstamp", HUGE),
+     "votes.jsonl line 3: not a JSON line (Exceeds the limit"),
+    ("log.jsonl", lambda r: with_raw(lines(r / "log.jsonl"), 5, "tstamp", HUGE, record=True),
+     "log.jsonl line 5: not a JSON line (Exceeds the limit"),
+    ("log.jsonl", lambda r: with_raw(lines(r / "log.jsonl"), 5, "tstamp", b"1e400", record=True),
+     "log.jsonl line 5: the record is not canonical JSON (Out of range float values"),
+    ("log.jsonl", lambda r: with_raw(lines(r / "log.jsonl"), 5, "tstamp", b"NaN", record=True),
+     "log.jsonl line 5: the record is not canonical JSON (Out of range float values"),
+    ("snapshot.json", lambda r: (r / "snapshot.json").read_bytes().replace(b'"seed":', b'"seed":' + HUGE, 1),
+     "snapshot.json: not JSON (Exceeds the limit"),
+    ("snapshot.json", lambda r: b"[]", "snapshot.json: not a JSON object"),
+    ("snapshot.json", lambda r: b"\xff", "snapshot.json: not JSON ("),
+])
+def test_malformed_input_is_a_difference_naming_the_file_never_a_traceback(release, capsys, name, data, where):
+    (release / name).write_bytes(data(release))
+    assert main([str(release)]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith(f"MISMATCH at {where}") and err == ""
+
+
+def test_an_unreadable_file_exits_2_naming_it(release, monkeypatch, capsys):
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert main([str(release)]) == 2
+    assert capsys.readouterr().err.endswith(": cannot read snapshot.json (Permission denied)\n")
 
 
 def test_malformed_files_are_a_difference_not_a_crash(release):
