@@ -72,11 +72,15 @@ def parse_jsonl(data: bytes, name: str) -> list[dict[str, Any]]:
     return objects
 
 
-def check_chain(lines: Iterable[LogLine], round_id: str) -> str:
-    """The head hash of a round's chain, after checking every link; ReleaseMismatch at the first bad record."""
-    prev = GENESIS
-    for position, line in enumerate(lines, start=1):
-        where = f"log record {position}"
+def check_chain(lines: Iterable[LogLine], round_id: str, first: int = 1, prev: str = GENESIS,
+                label: str = "log record") -> str:
+    """The head hash of a round's chain, after checking every link; ReleaseMismatch at the first bad record.
+
+    `lines` are the records from `first` on, continuing a chain whose hash before them is `prev`; `label`
+    names a record in a difference ("log record 12").
+    """
+    for position, line in enumerate(lines, start=first):
+        where = f"{label} {position}"
         if line.seq != position:
             raise ReleaseMismatch(where, f"has seq {line.seq}; records must run 1, 2, 3, ... without gaps")
         if not isinstance(line.record, dict) or line.record.get("seq") != position:

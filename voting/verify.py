@@ -4,7 +4,8 @@ Needs only Python and numpy (no database, no account, no Flask). RELEASE_DIR hol
 (`GET /api/snapshots/<id>`), votes.jsonl (`.../votes`), log.jsonl (`.../log`) and, optionally,
 roots.json (`GET /api/log/roots?round=<round>`). Checks, in order: the protocol (within
 contest.protocol's bounds, and the published method and params are the protocol's); every link of the
-hash chain; that the chain up to the snapshot's `log_seq` ends in its `log_head`; every daily root in
+hash chain; that the chain up to the snapshot's `log_seq` ends in its `log_head` and that every later line of
+log.jsonl continues it; every daily root in
 roots.json up to `log_seq` against the chain; that votes.jsonl is exactly the replay of that log; its
 SHA-256 against `vote_set_sha256`; the vote and exclusion counts; and the board (models by slug, names,
 team slugs, ranks and counts exactly; figures at release_board.DECIMALS places) recomputed from the
@@ -83,12 +84,9 @@ def check_roots(roots: Any, round_id: Any, lines: list[LogLine], seq: int) -> in
     return checked
 
 
-def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes, roots: Any = None) -> Verified:
-    """The release's votes when everything matches; ReleaseMismatch at the first difference."""
-    if not isinstance(snapshot, dict):
-        raise ReleaseMismatch("snapshot.json", "not a JSON object")
-    protocol = checked_protocol(snapshot)
-    lines = log_lines(parse_jsonl(log_data, "log.jsonl"))
+def checked_log_seq(snapshot: dict[str, Any], lines: list[LogLine]) -> int:
+    """The snapshot's log_seq, once the chain up to it ends in its log_head and every later line of log.jsonl
+    continues the chain; ReleaseMismatch at the first difference."""
     seq = snapshot.get("log_seq")
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise ReleaseMismatch("snapshot.json", f"log_seq is {seq!r}")
@@ -98,6 +96,17 @@ def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes,
     if head != snapshot.get("log_head"):
         raise ReleaseMismatch(f"log record {seq}", f"the chain ends in {head}, the snapshot says"
                                                    f" {snapshot.get('log_head')}")
+    check_chain(lines[seq:], snapshot.get("round"), first=seq + 1, prev=head, label="log.jsonl line")
+    return seq
+
+
+def verify_release(snapshot: dict[str, Any], votes_data: bytes, log_data: bytes, roots: Any = None) -> Verified:
+    """The release's votes when everything matches; ReleaseMismatch at the first difference."""
+    if not isinstance(snapshot, dict):
+        raise ReleaseMismatch("snapshot.json", "not a JSON object")
+    protocol = checked_protocol(snapshot)
+    lines = log_lines(parse_jsonl(log_data, "log.jsonl"))
+    seq = checked_log_seq(snapshot, lines)
     checked_roots = 0 if roots is None else check_roots(roots, snapshot.get("round"), lines, seq)
     expected = replay(lines[:seq], protocol["exclusions"])
     given = parse_jsonl(votes_data, "votes.jsonl")

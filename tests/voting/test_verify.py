@@ -311,14 +311,44 @@ def test_team_names_swapped_consistently_are_reported_as_not_verified(release):
     assert report.startswith("match:") and "not verified from the release:" in report and "team names" in report
 
 
-def test_a_log_longer_than_the_snapshot_still_verifies_up_to_its_head(release):
+def extended(release: Path) -> list[dict]:
+    """The release's log with one valid record after the snapshot's last."""
     log = lines(release / "log.jsonl")
     extra = {"kind": "exclude", "round": log[0]["record"]["round"], "seq": 35, "vote_id": log[0]["record"]["vote_id"],
              "counted": False, "excluded_reason": "moderation", "tstamp": "2026-12-01T00:00:00.000000Z", "action": None}
-    log.append({"seq": 35, "record": extra, "prev_hash": log[-1]["hash"], "hash": link_hash(log[-1]["hash"],
-                                                                                             canonical(extra))})
-    write(release / "log.jsonl", log)
+    return log + [{"seq": 35, "record": extra, "prev_hash": log[-1]["hash"],
+                   "hash": link_hash(log[-1]["hash"], canonical(extra))}]
+
+
+def test_a_log_longer_than_the_snapshot_still_verifies_up_to_its_head(release):
+    write(release / "log.jsonl", extended(release))
     assert verify_dir(release).startswith("match:")
+
+
+def copy(line: dict) -> dict:
+    return json.loads(json.dumps(line))
+
+
+def relinked_wrongly(log: list[dict]) -> None:
+    log[-1]["prev_hash"] = log[-3]["hash"]
+    log[-1]["hash"] = link_hash(log[-1]["prev_hash"], canonical(log[-1]["record"]))
+
+
+@pytest.mark.parametrize("change,where", [
+    (lambda log: log.__setitem__(34, copy(log[33])),
+     "log.jsonl line 35: has seq 34; records must run 1, 2, 3, ... without gaps"),
+    (lambda log: log.__setitem__(34, {"seq": 35, "record": {}, "prev_hash": "zz", "hash": "zz"}),
+     "log.jsonl line 35: the record's own seq differs from its place in the chain"),
+    (lambda log: log.append(copy(log[34])), "log.jsonl line 36: has seq 35"),
+    (lambda log: log[-1]["record"].update(vote_id="f" * 32), "log.jsonl line 35: hash"),
+    (relinked_wrongly, "log.jsonl line 35: links to"),
+    (lambda log: log[-1]["record"].update(round="r-other"), "log.jsonl line 35: belongs to round 'r-other'"),
+])
+def test_a_broken_tail_after_the_snapshots_records_is_a_difference(release, change, where):
+    log = extended(release)
+    change(log)
+    write(release / "log.jsonl", log)
+    assert verify_dir(release).startswith(f"MISMATCH at {where}")
 
 
 def with_raw(objects: list[dict], number: int, key: str, raw: bytes, record: bool = False) -> bytes:
