@@ -11,7 +11,7 @@ import pytest
 
 from tests.voting.snapshot_world import build_world, export, publish
 from voting.log import canonical, link_hash
-from voting.release import LogLine, ReleaseMismatch, jsonl, replay
+from voting.release import LogLine, ReleaseMismatch, jsonl, replay, sha256_hex
 from voting.verify import main, verify_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,6 +118,76 @@ def test_a_figure_one_rounding_step_away_still_matches(release):
         snapshot["models"][0]["rating"] = round(snapshot["models"][0]["rating"] + 1e-6, 6)
 
     assert edit_snapshot(release, nudge).startswith("match:")
+
+
+def write_roots(release: Path, roots: list[dict], heads: list[dict]) -> str:
+    """Write roots.json (the body of GET /api/log/roots) into the release, verify."""
+    (release / "roots.json").write_text(json.dumps({"roots": roots, "heads": heads}))
+    return verify_dir(release)
+
+
+def forge_an_uncounted_vote(release: Path) -> int:
+    """Flip the winner of the first uncounted vote and rewrite all the release holds, as a forger would: the chain
+    re-hashed, votes.jsonl, log_head and vote_set_sha256 (the board does not count the vote). Its cast record's seq."""
+    log, votes = lines(release / "log.jsonl"), lines(release / "votes.jsonl")
+    vote = next(v for v in votes if not v["counted"])
+    cast = next(line for line in log
+                if line["record"]["kind"] == "cast" and line["record"]["vote_id"] == vote["vote_id"])
+    cast["record"]["winner"] = vote["winner"] = "model_b" if vote["winner"] == "model_a" else "model_a"
+    chain_hash = {line["record"]["vote_id"]: line["hash"] for line in relink(log) if line["record"]["kind"] == "cast"}
+    for v in votes:
+        v["chain_hash"] = chain_hash[v["vote_id"]]
+    write(release / "log.jsonl", log)
+    write(release / "votes.jsonl", votes)
+    edit_snapshot(release, lambda s: s.update(log_head=log[-1]["hash"],
+                                              vote_set_sha256=sha256_hex((release / "votes.jsonl").read_bytes())))
+    return cast["seq"]
+
+
+def test_a_forged_release_with_a_true_early_root_is_caught_by_the_head_in_roots_json(release):
+    log = lines(release / "log.jsonl")
+    flipped = forge_an_uncounted_vote(release)
+    assert flipped > 1 and verify_dir(release).startswith("match:")  # the release alone cannot tell
+    forged = lines(release / "log.jsonl")
+    early = [{"round": "r-snap", "day": "2026-11-01", "last_seq": flipped - 1, "root": log[flipped - 2]["hash"]}]
+    assert write_roots(release, early, [{"round": "r-snap", "seq": 34, "hash": log[33]["hash"]}]) == (
+        f"MISMATCH at roots.json head at record 34: the published head is {log[33]['hash']}, the chain's hash at"
+        f" record 34 is {forged[33]['hash']}")
+    report = write_roots(release, early, [])
+    assert report.startswith("match:") and (f"records {flipped} to 34 are anchored by nothing in roots.json: compare"
+                                            " log_head with GET /api/log/roots yourself") in report
+
+
+def test_heads_in_roots_json_are_checked_against_the_chain(release):
+    log = lines(release / "log.jsonl")
+    heads = [{"round": "r-snap", "seq": 20, "hash": log[19]["hash"]},
+             {"round": "r-snap", "seq": 34, "hash": log[33]["hash"]},
+             {"round": "r-snap", "seq": 40, "hash": "a" * 64},  # after the log
+             {"round": "r-other", "seq": 3, "hash": "b" * 64}]
+    report = write_roots(release, [], heads)
+    assert report.startswith("match:") and ("0 daily root(s) of roots.json checked against the chain, and its head(s)"
+                                            " at record(s) 20, 34") in report
+    heads[0]["hash"] = log[18]["hash"]
+    assert write_roots(release, [], heads) == (
+        f"MISMATCH at roots.json head at record 20: the published head is {log[18]['hash']}, the chain's hash at"
+        f" record 20 is {log[19]['hash']}")
+    assert write_roots(release, [], [{"round": "r-snap", "seq": "34", "hash": log[33]["hash"]}]) == (
+        "MISMATCH at roots.json head of round r-snap: seq is '34'")
+    assert write_roots(release, [], [{"seq": 34, "hash": log[33]["hash"]}]) == (
+        "MISMATCH at roots.json heads entry 1: is not an object with a round")
+    assert write_roots(release, [["r-snap", 34]], []) == (
+        "MISMATCH at roots.json roots entry 1: is not an object with a round")
+    (release / "roots.json").write_text(json.dumps({"roots": [], "heads": {}}))
+    assert verify_dir(release) == "MISMATCH at roots.json: is not the body of GET /api/log/roots"
+
+
+def test_roots_json_that_anchors_nothing_of_the_round_says_so(release):
+    other_round = {"round": "r-other", "day": "2026-11-01", "last_seq": 1, "root": "b" * 64}
+    heads = [{"round": "r-other", "seq": 1, "hash": "b" * 64}, {"round": "r-snap", "seq": 40, "hash": "a" * 64}]
+    report = write_roots(release, [other_round], heads)  # the round's head is after the log: it anchors nothing here
+    assert report.startswith("match:") and "daily root(s) of roots.json checked" not in report
+    assert ("nothing in roots.json anchors round r-snap (no daily root or head of it at a record of this log):"
+            " compare log_head with GET /api/log/roots yourself") in report
 
 
 def test_daily_roots_are_checked_against_the_chain(release):
@@ -311,6 +381,11 @@ def test_team_names_swapped_consistently_are_reported_as_not_verified(release):
     assert report.startswith("match:") and "not verified from the release:" in report and "team names" in report
 
 
+def test_a_log_longer_than_the_snapshot_still_verifies_up_to_its_head(release):
+    write(release / "log.jsonl", extended(release))
+    assert verify_dir(release).startswith("match:")
+
+
 def extended(release: Path) -> list[dict]:
     """The release's log with one valid record after the snapshot's last."""
     log = lines(release / "log.jsonl")
@@ -320,9 +395,15 @@ def extended(release: Path) -> list[dict]:
                    "hash": link_hash(log[-1]["hash"], canonical(extra))}]
 
 
-def test_a_log_longer_than_the_snapshot_still_verifies_up_to_its_head(release):
-    write(release / "log.jsonl", extended(release))
-    assert verify_dir(release).startswith("match:")
+def test_records_after_the_snapshots_are_checked_against_roots_json(release):
+    log = extended(release)
+    write(release / "log.jsonl", log)
+    report = write_roots(release, [{"round": "r-snap", "day": "2026-12-01", "last_seq": 35, "root": log[34]["hash"]}],
+                         [{"round": "r-snap", "seq": 35, "hash": log[34]["hash"]}])
+    assert report.startswith("match:") and "1 daily root(s) of roots.json checked against the chain, and its" \
+                                           " head(s) at record(s) 35" in report
+    assert write_roots(release, [], [{"round": "r-snap", "seq": 35, "hash": log[33]["hash"]}]).startswith(
+        "MISMATCH at roots.json head at record 35: the published head is")
 
 
 def copy(line: dict) -> dict:
