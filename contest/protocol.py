@@ -67,8 +67,7 @@ def normalise_protocol(given: dict[str, Any] | None, defaults: dict[str, Any] | 
         raise ProtocolError("ties", "only 'half a win' is supported")
     for key, (kind, low, high) in _NUMBERS.items():
         value = out[key]
-        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-                or (kind is int and value != int(value))):
+        if not _is_number(value, kind):
             raise ProtocolError(key, f"must be a{'n integer' if kind is int else ' number'}")
         if not low <= value <= high:
             raise ProtocolError(key, f"must be between {low:g} and {high:g}")
@@ -78,3 +77,10 @@ def normalise_protocol(given: dict[str, Any] | None, defaults: dict[str, Any] | 
         raise ProtocolError("exclusions", f"a list of: {', '.join(KNOWN_EXCLUSIONS)}")
     out["exclusions"] = sorted(set(exclusions), key=KNOWN_EXCLUSIONS.index)
     return out
+
+
+def _is_number(value: Any, kind: type) -> bool:
+    """A finite JSON number, whole when `kind` is int; an integer of any size is finite (it is never made a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or (math.isfinite(value) and (kind is float or value.is_integer()))

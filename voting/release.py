@@ -56,14 +56,15 @@ def sha256_hex(data: bytes) -> str:
 
 
 def parse_jsonl(data: bytes, name: str) -> list[dict[str, Any]]:
-    """The objects of a JSON Lines file; a line that is not a JSON object raises ReleaseMismatch."""
+    """The objects of a JSON Lines file; a line that is not a JSON object raises ReleaseMismatch (so does one nested
+    too deep for the parser, or with an integer of more digits than Python converts)."""
     objects = []
     for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             raise ReleaseMismatch(f"{name} line {number}", f"not a JSON line ({exc})") from None
         if not isinstance(obj, dict):
             raise ReleaseMismatch(f"{name} line {number}", "not a JSON object")
@@ -71,11 +72,15 @@ def parse_jsonl(data: bytes, name: str) -> list[dict[str, Any]]:
     return objects
 
 
-def check_chain(lines: Iterable[LogLine], round_id: str) -> str:
-    """The head hash of a round's chain, after checking every link; ReleaseMismatch at the first bad record."""
-    prev = GENESIS
-    for position, line in enumerate(lines, start=1):
-        where = f"log record {position}"
+def check_chain(lines: Iterable[LogLine], round_id: str, first: int = 1, prev: str = GENESIS,
+                label: str = "log record") -> str:
+    """The head hash of a round's chain, after checking every link; ReleaseMismatch at the first bad record.
+
+    `lines` are the records from `first` on, continuing a chain whose hash before them is `prev`; `label`
+    names a record in a difference ("log record 12").
+    """
+    for position, line in enumerate(lines, start=first):
+        where = f"{label} {position}"
         if line.seq != position:
             raise ReleaseMismatch(where, f"has seq {line.seq}; records must run 1, 2, 3, ... without gaps")
         if not isinstance(line.record, dict) or line.record.get("seq") != position:
@@ -98,6 +103,10 @@ def log_lines(objects: Iterable[dict[str, Any]]) -> list[LogLine]:
     for number, obj in enumerate(objects, start=1):
         if set(obj) != {"seq", "record", "prev_hash", "hash"}:
             raise ReleaseMismatch(f"log.jsonl line {number}", "needs exactly seq, record, prev_hash, hash")
+        try:
+            canonical(obj["record"])
+        except (ValueError, RecursionError) as exc:  # a number out of range (1e400), NaN or Infinity
+            raise ReleaseMismatch(f"log.jsonl line {number}", f"the record is not canonical JSON ({exc})") from None
         out.append(LogLine(obj["seq"], obj["record"], obj["prev_hash"], obj["hash"]))
     return out
 

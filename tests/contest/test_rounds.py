@@ -105,6 +105,10 @@ def test_invalid_drafts_are_refused_and_store_nothing(client, demo, ministry):
         resp = client.post("/api/admin/rounds", data=raw, content_type="application/json")
         assert (resp.status_code, resp.get_json()["error"]["code"]) == (422, "invalid_protocol"), literal
         assert stored(demo) == before
+    for field in ("seed", "scale", "confidence"):  # past a float's range: no OverflowError, a 422
+        message = refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_protocol",
+                          draft(protocol={field: 10**400}))
+        assert field in message and "must be between" in message
     for bad_time in ("2026-01-01T00:00:00", "2026-01-01", "next tuesday", "0001-01-01T00:00:00+01:00",
                      "9999-12-31T23:59:59-01:00"):  # no offset, no time, no sense, before and after the calendar
         refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_field", draft(opens_at=bad_time))

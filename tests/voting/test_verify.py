@@ -11,7 +11,7 @@ import pytest
 
 from tests.voting.snapshot_world import build_world, export, publish
 from voting.log import canonical, link_hash
-from voting.release import LogLine, ReleaseMismatch, jsonl, replay
+from voting.release import LogLine, ReleaseMismatch, jsonl, replay, sha256_hex
 from voting.verify import main, verify_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,6 +118,76 @@ def test_a_figure_one_rounding_step_away_still_matches(release):
         snapshot["models"][0]["rating"] = round(snapshot["models"][0]["rating"] + 1e-6, 6)
 
     assert edit_snapshot(release, nudge).startswith("match:")
+
+
+def write_roots(release: Path, roots: list[dict], heads: list[dict]) -> str:
+    """Write roots.json (the body of GET /api/log/roots) into the release, verify."""
+    (release / "roots.json").write_text(json.dumps({"roots": roots, "heads": heads}))
+    return verify_dir(release)
+
+
+def forge_an_uncounted_vote(release: Path) -> int:
+    """Flip the winner of the first uncounted vote and rewrite all the release holds, as a forger would: the chain
+    re-hashed, votes.jsonl, log_head and vote_set_sha256 (the board does not count the vote). Its cast record's seq."""
+    log, votes = lines(release / "log.jsonl"), lines(release / "votes.jsonl")
+    vote = next(v for v in votes if not v["counted"])
+    cast = next(line for line in log
+                if line["record"]["kind"] == "cast" and line["record"]["vote_id"] == vote["vote_id"])
+    cast["record"]["winner"] = vote["winner"] = "model_b" if vote["winner"] == "model_a" else "model_a"
+    chain_hash = {line["record"]["vote_id"]: line["hash"] for line in relink(log) if line["record"]["kind"] == "cast"}
+    for v in votes:
+        v["chain_hash"] = chain_hash[v["vote_id"]]
+    write(release / "log.jsonl", log)
+    write(release / "votes.jsonl", votes)
+    edit_snapshot(release, lambda s: s.update(log_head=log[-1]["hash"],
+                                              vote_set_sha256=sha256_hex((release / "votes.jsonl").read_bytes())))
+    return cast["seq"]
+
+
+def test_a_forged_release_with_a_true_early_root_is_caught_by_the_head_in_roots_json(release):
+    log = lines(release / "log.jsonl")
+    flipped = forge_an_uncounted_vote(release)
+    assert flipped > 1 and verify_dir(release).startswith("match:")  # the release alone cannot tell
+    forged = lines(release / "log.jsonl")
+    early = [{"round": "r-snap", "day": "2026-11-01", "last_seq": flipped - 1, "root": log[flipped - 2]["hash"]}]
+    assert write_roots(release, early, [{"round": "r-snap", "seq": 34, "hash": log[33]["hash"]}]) == (
+        f"MISMATCH at roots.json head at record 34: the published head is {log[33]['hash']}, the chain's hash at"
+        f" record 34 is {forged[33]['hash']}")
+    report = write_roots(release, early, [])
+    assert report.startswith("match:") and (f"records {flipped} to 34 are anchored by nothing in roots.json: compare"
+                                            " log_head with GET /api/log/roots yourself") in report
+
+
+def test_heads_in_roots_json_are_checked_against_the_chain(release):
+    log = lines(release / "log.jsonl")
+    heads = [{"round": "r-snap", "seq": 20, "hash": log[19]["hash"]},
+             {"round": "r-snap", "seq": 34, "hash": log[33]["hash"]},
+             {"round": "r-snap", "seq": 40, "hash": "a" * 64},  # after the log
+             {"round": "r-other", "seq": 3, "hash": "b" * 64}]
+    report = write_roots(release, [], heads)
+    assert report.startswith("match:") and ("0 daily root(s) of roots.json checked against the chain, and its head(s)"
+                                            " at record(s) 20, 34") in report
+    heads[0]["hash"] = log[18]["hash"]
+    assert write_roots(release, [], heads) == (
+        f"MISMATCH at roots.json head at record 20: the published head is {log[18]['hash']}, the chain's hash at"
+        f" record 20 is {log[19]['hash']}")
+    assert write_roots(release, [], [{"round": "r-snap", "seq": "34", "hash": log[33]["hash"]}]) == (
+        "MISMATCH at roots.json head of round r-snap: seq is '34'")
+    assert write_roots(release, [], [{"seq": 34, "hash": log[33]["hash"]}]) == (
+        "MISMATCH at roots.json heads entry 1: is not an object with a round")
+    assert write_roots(release, [["r-snap", 34]], []) == (
+        "MISMATCH at roots.json roots entry 1: is not an object with a round")
+    (release / "roots.json").write_text(json.dumps({"roots": [], "heads": {}}))
+    assert verify_dir(release) == "MISMATCH at roots.json: is not the body of GET /api/log/roots"
+
+
+def test_roots_json_that_anchors_nothing_of_the_round_says_so(release):
+    other_round = {"round": "r-other", "day": "2026-11-01", "last_seq": 1, "root": "b" * 64}
+    heads = [{"round": "r-other", "seq": 1, "hash": "b" * 64}, {"round": "r-snap", "seq": 40, "hash": "a" * 64}]
+    report = write_roots(release, [other_round], heads)  # the round's head is after the log: it anchors nothing here
+    assert report.startswith("match:") and "daily root(s) of roots.json checked" not in report
+    assert ("nothing in roots.json anchors round r-snap (no daily root or head of it at a record of this log):"
+            " compare log_head with GET /api/log/roots yourself") in report
 
 
 def test_daily_roots_are_checked_against_the_chain(release):
@@ -289,6 +359,9 @@ def swap_teams(s: dict, labels_too: bool) -> None:
     (lambda s: s.update(method="elo"), "snapshot.json method: 'elo', the protocol says 'bradley-terry-mle'"),
     (lambda s: s["protocol"].update(bootstrap_rounds=10**9),
      "snapshot.json protocol: bootstrap_rounds: must be between"),
+    (lambda s: s["protocol"].update(seed=10**400), "snapshot.json protocol: seed: must be between"),
+    (lambda s: s["protocol"].update(scale=10**400), "snapshot.json protocol: scale: must be between"),
+    (lambda s: s["protocol"].update(confidence=-10**400), "snapshot.json protocol: confidence: must be between"),
     (lambda s: s["protocol"].pop("seed"), "snapshot.json protocol: is not a complete protocol"),
     (lambda s: s.update(protocol=None), "snapshot.json protocol: is not a complete protocol"),
     (lambda s: s.update(vote_set_sha256="0" * 64), "vote_set_sha256"),
@@ -309,13 +382,99 @@ def test_team_names_swapped_consistently_are_reported_as_not_verified(release):
 
 
 def test_a_log_longer_than_the_snapshot_still_verifies_up_to_its_head(release):
+    write(release / "log.jsonl", extended(release))
+    assert verify_dir(release).startswith("match:")
+
+
+def extended(release: Path) -> list[dict]:
+    """The release's log with one valid record after the snapshot's last."""
     log = lines(release / "log.jsonl")
     extra = {"kind": "exclude", "round": log[0]["record"]["round"], "seq": 35, "vote_id": log[0]["record"]["vote_id"],
              "counted": False, "excluded_reason": "moderation", "tstamp": "2026-12-01T00:00:00.000000Z", "action": None}
-    log.append({"seq": 35, "record": extra, "prev_hash": log[-1]["hash"], "hash": link_hash(log[-1]["hash"],
-                                                                                             canonical(extra))})
+    return log + [{"seq": 35, "record": extra, "prev_hash": log[-1]["hash"],
+                   "hash": link_hash(log[-1]["hash"], canonical(extra))}]
+
+
+def test_records_after_the_snapshots_are_checked_against_roots_json(release):
+    log = extended(release)
     write(release / "log.jsonl", log)
-    assert verify_dir(release).startswith("match:")
+    report = write_roots(release, [{"round": "r-snap", "day": "2026-12-01", "last_seq": 35, "root": log[34]["hash"]}],
+                         [{"round": "r-snap", "seq": 35, "hash": log[34]["hash"]}])
+    assert report.startswith("match:") and "1 daily root(s) of roots.json checked against the chain, and its" \
+                                           " head(s) at record(s) 35" in report
+    assert write_roots(release, [], [{"round": "r-snap", "seq": 35, "hash": log[33]["hash"]}]).startswith(
+        "MISMATCH at roots.json head at record 35: the published head is")
+
+
+def copy(line: dict) -> dict:
+    return json.loads(json.dumps(line))
+
+
+def relinked_wrongly(log: list[dict]) -> None:
+    log[-1]["prev_hash"] = log[-3]["hash"]
+    log[-1]["hash"] = link_hash(log[-1]["prev_hash"], canonical(log[-1]["record"]))
+
+
+@pytest.mark.parametrize("change,where", [
+    (lambda log: log.__setitem__(34, copy(log[33])),
+     "log.jsonl line 35: has seq 34; records must run 1, 2, 3, ... without gaps"),
+    (lambda log: log.__setitem__(34, {"seq": 35, "record": {}, "prev_hash": "zz", "hash": "zz"}),
+     "log.jsonl line 35: the record's own seq differs from its place in the chain"),
+    (lambda log: log.append(copy(log[34])), "log.jsonl line 36: has seq 35"),
+    (lambda log: log[-1]["record"].update(vote_id="f" * 32), "log.jsonl line 35: hash"),
+    (relinked_wrongly, "log.jsonl line 35: links to"),
+    (lambda log: log[-1]["record"].update(round="r-other"), "log.jsonl line 35: belongs to round 'r-other'"),
+])
+def test_a_broken_tail_after_the_snapshots_records_is_a_difference(release, change, where):
+    log = extended(release)
+    change(log)
+    write(release / "log.jsonl", log)
+    assert verify_dir(release).startswith(f"MISMATCH at {where}")
+
+
+def with_raw(objects: list[dict], number: int, key: str, raw: bytes, record: bool = False) -> bytes:
+    """JSON Lines of `objects` with `key` of line `number` (of its record) written as the literal `raw`."""
+    target = objects[number - 1]["record"] if record else objects[number - 1]
+    target[key] = "@raw@"
+    return jsonl(objects).replace(b'"@raw@"', raw)
+
+
+DEEP = b"[" * 200_000
+HUGE = b"9" * 5000
+
+
+@pytest.mark.parametrize("name,data,where", [
+    ("votes.jsonl", lambda r: DEEP, "votes.jsonl line 1: not a JSON line (maximum recursion depth exceeded"),
+    ("log.jsonl", lambda r: DEEP, "log.jsonl line 1: not a JSON line (maximum recursion depth exceeded"),
+    ("snapshot.json", lambda r: DEEP, "snapshot.json: not JSON (maximum recursion depth exceeded"),
+    ("roots.json", lambda r: DEEP, "roots.json: not JSON (maximum recursion depth exceeded"),
+    ("votes.jsonl", lambda r: with_raw(lines(r / "votes.jsonl"), 3, "tstamp", HUGE),
+     "votes.jsonl line 3: not a JSON line (Exceeds the limit"),
+    ("log.jsonl", lambda r: with_raw(lines(r / "log.jsonl"), 5, "tstamp", HUGE, record=True),
+     "log.jsonl line 5: not a JSON line (Exceeds the limit"),
+    ("log.jsonl", lambda r: with_raw(lines(r / "log.jsonl"), 5, "tstamp", b"1e400", record=True),
+     "log.jsonl line 5: the record is not canonical JSON (Out of range float values"),
+    ("log.jsonl", lambda r: with_raw(lines(r / "log.jsonl"), 5, "tstamp", b"NaN", record=True),
+     "log.jsonl line 5: the record is not canonical JSON (Out of range float values"),
+    ("snapshot.json", lambda r: (r / "snapshot.json").read_bytes().replace(b'"seed":', b'"seed":' + HUGE, 1),
+     "snapshot.json: not JSON (Exceeds the limit"),
+    ("snapshot.json", lambda r: b"[]", "snapshot.json: not a JSON object"),
+    ("snapshot.json", lambda r: b"\xff", "snapshot.json: not JSON ("),
+])
+def test_malformed_input_is_a_difference_naming_the_file_never_a_traceback(release, capsys, name, data, where):
+    (release / name).write_bytes(data(release))
+    assert main([str(release)]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith(f"MISMATCH at {where}") and err == ""
+
+
+def test_an_unreadable_file_exits_2_naming_it(release, monkeypatch, capsys):
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert main([str(release)]) == 2
+    assert capsys.readouterr().err.endswith(": cannot read snapshot.json (Permission denied)\n")
 
 
 def test_malformed_files_are_a_difference_not_a_crash(release):
