@@ -27,8 +27,17 @@ SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 RoundId = Annotated[Text, StringConstraints(pattern=SLUG, max_length=40)]
 Category = Annotated[Text, StringConstraints(pattern=SLUG, max_length=40)]
 ModelSlug = Annotated[Text, StringConstraints(min_length=1, max_length=60)]
-Title = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-TitleEn = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=200)]  # "": none (the Korean one shows)
+
+
+def _trimmed(min_length: int, max_length: int) -> Any:
+    """Text with its surrounding whitespace removed, the length limits checked on what remains."""
+    # Not StringConstraints(strip_whitespace=True, ...): after Text's validator pydantic checks those
+    # lengths before stripping, so "   " became a stored "" and 199 characters padded to 202 were refused.
+    return Annotated[Text, AfterValidator(str.strip), StringConstraints(min_length=min_length, max_length=max_length)]
+
+
+Title = _trimmed(1, 200)
+TitleEn = _trimmed(0, 200)  # "": none (the Korean one shows)
 
 
 def _rfc3339(value: str) -> datetime:

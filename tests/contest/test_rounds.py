@@ -134,6 +134,20 @@ def test_a_draft_is_edited_freely(client, demo, ministry):
     refused(client, demo, "PATCH", "/api/admin/rounds/nope", 404, "unknown_round", {"title": "x"})
 
 
+def test_titles_are_trimmed_before_their_length_is_checked(client, demo, ministry):
+    for blank in ("", "  ", "\u3000\t"):  # a full-width space is whitespace too
+        refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_field", draft(title=blank))
+    refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_field", draft(title=" " + "가" * 201 + " "))
+    padded = " " + "가" * 199 + "  "  # 202 characters, 199 once trimmed
+    resp = client.post("/api/admin/rounds", json=draft(title=padded, title_en=" " + "e" * 200 + " "))
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert (resp.get_json()["title"], resp.get_json()["title_en"]) == ("가" * 199, "e" * 200)
+    for blank in ("", "   "):
+        refused(client, demo, "PATCH", "/api/admin/rounds/r-2027h1", 422, "invalid_field", {"title": blank})
+    resp = client.patch("/api/admin/rounds/r-2027h1", json={"title": "  새 제목 ", "title_en": "   "})
+    assert (resp.get_json()["title"], resp.get_json()["title_en"]) == ("새 제목", None)  # blank English clears it
+
+
 def test_opening_freezes_the_terms_as_version_1(client, demo, ministry):
     client.post("/api/admin/rounds", json=draft(protocol={"bootstrap_rounds": 300}))
     refused(client, demo, "POST", "/api/admin/rounds/r-2027h1/close", 409, "invalid_transition")
