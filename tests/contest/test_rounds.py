@@ -325,6 +325,21 @@ def test_publishing_follows_closing(demo):
     assert again.published_at == published.published_at and len(audit(demo, "round.publish")) == 1
 
 
+def test_the_document_declares_the_refusals_of_each_round_route(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    declared = {(method, path): {code for code in op["responses"] if code != "default"}
+                for path, ops in paths.items() if path.startswith("/api/admin/rounds") for method, op in ops.items()}
+    assert declared == {("get", "/api/admin/rounds"): {"200"}, ("post", "/api/admin/rounds"): {"201", "409", "422"},
+                        ("get", "/api/admin/rounds/{round_id}"): {"200", "404"},
+                        ("patch", "/api/admin/rounds/{round_id}"): {"200", "404", "409", "422"},
+                        ("post", "/api/admin/rounds/{round_id}/open"): {"200", "404", "409", "422"},
+                        ("post", "/api/admin/rounds/{round_id}/close"): {"200", "404", "409"},
+                        ("post", "/api/admin/rounds/{round_id}/protocol"): {"201", "404", "409", "422"}}
+    for action in ("open", "close"):
+        assert "invalid_transition" in paths[f"/api/admin/rounds/{{round_id}}/{action}"]["post"]["responses"]["409"][
+            "description"]
+
+
 def test_every_refusal_has_a_message_in_both_languages(app):
     import re
     from pathlib import Path
