@@ -53,6 +53,8 @@ def _openapi30(node: Any, defs: dict[str, Any]) -> Any:
     for key, value in node.items():
         if key == "properties":  # field names, not keywords: keep every one
             out[key] = {name: _openapi30(sub, defs) for name, sub in value.items()}
+        elif key == "propertyNames":  # 3.0 cannot say what a map's keys must be; validation still checks them
+            continue
         elif key != "title" and not (key == "default" and value is None):
             out[key] = _openapi30(value, defs)
     if "const" in out:

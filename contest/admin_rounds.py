@@ -27,8 +27,17 @@ SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 RoundId = Annotated[Text, StringConstraints(pattern=SLUG, max_length=40)]
 Category = Annotated[Text, StringConstraints(pattern=SLUG, max_length=40)]
 ModelSlug = Annotated[Text, StringConstraints(min_length=1, max_length=60)]
-Title = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-TitleEn = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=200)]  # "": none (the Korean one shows)
+
+
+def _trimmed(min_length: int, max_length: int) -> Any:
+    """Text with its surrounding whitespace removed, the length limits checked on what remains."""
+    # Not StringConstraints(strip_whitespace=True, ...): after Text's validator pydantic checks those
+    # lengths before stripping, so "   " became a stored "" and 199 characters padded to 202 were refused.
+    return Annotated[Text, AfterValidator(str.strip), StringConstraints(min_length=min_length, max_length=max_length)]
+
+
+Title = _trimmed(1, 200)
+TitleEn = _trimmed(0, 200)  # "": none (the Korean one shows)
 
 
 def _rfc3339(value: str) -> datetime:
@@ -46,6 +55,7 @@ Time = Annotated[Text, StringConstraints(max_length=40), AfterValidator(_rfc3339
                  Field(json_schema_extra={"format": "date-time"})]
 Categories = Annotated[list[Category], Field(max_length=50)]
 Roster = Annotated[list[ModelSlug], Field(max_length=200)]
+UNKNOWN = "Unknown round"
 
 
 class RoundCreate(Body):
@@ -113,7 +123,10 @@ def rounds_index():
 
 
 @rounds_bp.post("/rounds")
-@api_doc(request=RoundCreate, responses=json_doc(201, ROUND_SCHEMA, "The new draft round"), tags=["admin"])
+@api_doc(request=RoundCreate, responses={**json_doc(201, ROUND_SCHEMA, "The new draft round"),
+                                         409: "A round with this id exists",
+                                         422: "An invalid field, window, category list, roster or protocol"},
+         tags=["admin"])
 def rounds_create():
     """Create a draft round (ministry only)."""
     data = _fields(parse_body(RoundCreate), only_given=False)
@@ -121,14 +134,17 @@ def rounds_create():
 
 
 @rounds_bp.get("/rounds/<round_id>")
-@api_doc(responses=json_doc(200, ROUND_SCHEMA, "The round"), tags=["admin"])
+@api_doc(responses={**json_doc(200, ROUND_SCHEMA, "The round"), 404: UNKNOWN}, tags=["admin"])
 def rounds_show(round_id: str):
     """One round, whatever its status (ministry only)."""
     return jsonify(round_json(find_round(get_session(), round_id)))
 
 
 @rounds_bp.patch("/rounds/<round_id>")
-@api_doc(request=RoundPatch, responses=json_doc(200, ROUND_SCHEMA, "The round as changed"), tags=["admin"])
+@api_doc(request=RoundPatch, responses={**json_doc(200, ROUND_SCHEMA, "The round as changed"), 404: UNKNOWN,
+                                        409: "Terms of a round no longer a draft, or the window of a closed one",
+                                        422: "An invalid field, window or term, or nothing to change"},
+         tags=["admin"])
 def rounds_update(round_id: str):
     """Edit a round: its terms only while a draft (ministry only)."""
     changes = _fields(parse_body(RoundPatch), only_given=True)
@@ -136,21 +152,27 @@ def rounds_update(round_id: str):
 
 
 @rounds_bp.post("/rounds/<round_id>/open")
-@api_doc(responses=json_doc(200, ROUND_SCHEMA, "The round, open, with protocol version 1"), tags=["admin"])
+@api_doc(responses={**json_doc(200, ROUND_SCHEMA, "The round, open, with protocol version 1"), 404: UNKNOWN,
+                    409: "Not a draft (invalid_transition)",
+                    422: "Its window has passed, or its terms cannot run"}, tags=["admin"])
 def rounds_open(round_id: str):
     """Open a draft round, freezing its terms as protocol version 1 (ministry only)."""
     return _answer(round_json(open_round(get_session(), require_user(), round_id, utcnow(), _protocol_checks())))
 
 
 @rounds_bp.post("/rounds/<round_id>/close")
-@api_doc(responses=json_doc(200, ROUND_SCHEMA, "The round, closed"), tags=["admin"])
+@api_doc(responses={**json_doc(200, ROUND_SCHEMA, "The round, closed"), 404: UNKNOWN,
+                    409: "Not open (invalid_transition)"}, tags=["admin"])
 def rounds_close(round_id: str):
     """Close an open round: no more battles or votes (ministry only)."""
     return _answer(round_json(close_round(get_session(), require_user(), round_id, utcnow())))
 
 
 @rounds_bp.post("/rounds/<round_id>/protocol")
-@api_doc(request=ProtocolChange, responses=json_doc(201, VERSION_SCHEMA, "The new protocol version"), tags=["admin"])
+@api_doc(request=ProtocolChange, responses={**json_doc(201, VERSION_SCHEMA, "The new protocol version"), 404: UNKNOWN,
+                                            409: "Not open, or another version was written first",
+                                            422: "No reason, nothing to change, or terms that cannot run"},
+         tags=["admin"])
 def rounds_protocol(round_id: str):
     """Change an open round's terms through a new, public protocol version with a reason (ministry only)."""
     body = _fields(parse_body(ProtocolChange), only_given=True)

@@ -13,7 +13,7 @@ _TIME = {"type": "string", "format": "date-time"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 # OpenAPI schemas of the shapes below (fields shown to the ministry only are simply absent publicly).
 ROUND_SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "string"}, "title": {"type": "string"}, "title_en": {"type": ["string", "null"]},
+    "id": {"type": "string"}, "title": {"type": "string"}, "title_en": {"type": "string", "nullable": True},
     "status": {"type": "string"}, "opens_at": _TIME,
     "closes_at": _TIME, "categories": _STRINGS, "free_prompts": {"type": "boolean"},
     "protocol_version": {"type": "integer"}, "roster": _STRINGS, "protocol": {"type": "object"}}}

@@ -7,10 +7,10 @@ The behaviour tests speak HTTP only; the schema tests import the models where th
 from __future__ import annotations
 
 import json
-from typing import Optional
+from typing import Annotated, Optional
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from sqlalchemy import func, select
 
 from app.models import User
@@ -145,9 +145,12 @@ def test_request_schema_is_openapi_3_0_without_defs():
         inner: Inner
         note: Optional[Text] = None  # noqa: UP007 (the union pydantic writes as anyOf with null)
         kind: str = "x"
+        shares: dict[Annotated[str, StringConstraints(max_length=5)], int] = {}  # keys 3.0 cannot constrain
 
     schema = request_schema(Outer)
     assert "$defs" not in json.dumps(schema) and "$ref" not in json.dumps(schema)
     assert schema["properties"]["inner"]["properties"] == {"title": {"type": "string"}}  # a field named title stays
     assert schema["properties"]["note"] == {"type": "string", "nullable": True}
     assert "title" not in schema and schema["required"] == ["inner"]
+    assert schema["properties"]["shares"] == {"type": "object", "additionalProperties": {"type": "integer"},
+                                              "default": {}}

@@ -21,13 +21,13 @@ BOARD_PARAMS = [
     PROMPT_LANG_PARAM,
 ]
 ROW = {"type": "object", "properties": {
-    "rank": {"type": ["integer", "null"], "description": "null: too few votes to rank (see status)"},
+    "rank": {"type": "integer", "nullable": True, "description": "null: too few votes to rank (see status)"},
     "name": {"type": "string"}, "team": {"type": "string"},
     "rating": {"type": "number"}, "ci": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
     "battles": {"type": "integer"}, "win_rate": {"type": "number"}, "provisional": {"type": "boolean"},
     "status": {"type": "string", "enum": ["ranked", "too_few_votes"]},
-    "component": {"type": ["integer", "null"], "description": "the group of models compared with each other; "
-                                                              "ranks compare only within one"}}}
+    "component": {"type": "integer", "nullable": True,
+                  "description": "the group of models compared with each other; ranks compare only within one"}}}
 # The round's public exclusion statistics (voting.queries.exclusion_stats): the whole round, every category.
 EXCLUSIONS = {"type": "object", "properties": {
     "round": {"type": "string"}, "votes": {"type": "integer"}, "excluded": {"type": "integer"},
@@ -36,7 +36,7 @@ EXCLUSIONS = {"type": "object", "properties": {
         "team": {"type": "string"}, "name_ko": {"type": "string"}, "name_en": {"type": "string"},
         "excluded": {"type": "integer"}, "by_reason": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}}
 # The style-controlled board beside the plain one (voting.style_store.style_control).
-COEFFICIENT = {"type": ["object", "null"], "description": "null: the votes cannot estimate it", "properties": {
+COEFFICIENT = {"type": "object", "nullable": True, "description": "null: the votes cannot estimate it", "properties": {
     "estimate": {"type": "number", "description": "log-odds of A winning per standard deviation of the feature"},
     "ci": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}}}
 STYLE_CONTROL = {"type": "object", "properties": {

@@ -66,8 +66,8 @@ def _snapshot(snapshot_id: str) -> Snapshot:
 
 @admin_bp.post("")
 @api_doc(request=PublishBody, responses={201: _json("The published snapshot", SNAPSHOT_SCHEMA), 404: "Unknown round",
-                                         409: "Round not started, a later snapshot must name the latest in supersedes, "
-                                              "snapshot already superseded, log broken or incomplete",
+                                         409: "Round not started, supersedes names a snapshot already superseded "
+                                              "(left out, it is the round's latest), log broken or incomplete",
                                          422: "Supersedes an unknown snapshot or one of another round"},
          tags=["admin"])
 def publish():

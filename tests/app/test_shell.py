@@ -158,6 +158,14 @@ def test_openapi_describes_every_api_route(app, client):
     assert missing == [], "routes missing from the OpenAPI document or without a summary"
 
 
+def test_the_served_openapi_document_is_valid(client):
+    # Imported here, not skipped when absent: requirements-dev.txt installs it, and a missing one must fail.
+    from openapi_spec_validator import validate
+
+    spec = client.get("/api/openapi.json").get_json()
+    validate(spec)  # 3.0 has no type lists: a nullable field says `nullable: true`
+
+
 class TestConfig:
     def test_environment_overrides_defaults(self):
         config = load_config(environ={"ARENA_MAX_TURNS": "3", "ARENA_LOG_JSON": "false"})

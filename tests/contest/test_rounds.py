@@ -138,6 +138,20 @@ def test_a_draft_is_edited_freely(client, demo, ministry):
     refused(client, demo, "PATCH", "/api/admin/rounds/nope", 404, "unknown_round", {"title": "x"})
 
 
+def test_titles_are_trimmed_before_their_length_is_checked(client, demo, ministry):
+    for blank in ("", "  ", "\u3000\t"):  # a full-width space is whitespace too
+        refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_field", draft(title=blank))
+    refused(client, demo, "POST", "/api/admin/rounds", 422, "invalid_field", draft(title=" " + "가" * 201 + " "))
+    padded = " " + "가" * 199 + "  "  # 202 characters, 199 once trimmed
+    resp = client.post("/api/admin/rounds", json=draft(title=padded, title_en=" " + "e" * 200 + " "))
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert (resp.get_json()["title"], resp.get_json()["title_en"]) == ("가" * 199, "e" * 200)
+    for blank in ("", "   "):
+        refused(client, demo, "PATCH", "/api/admin/rounds/r-2027h1", 422, "invalid_field", {"title": blank})
+    resp = client.patch("/api/admin/rounds/r-2027h1", json={"title": "  새 제목 ", "title_en": "   "})
+    assert (resp.get_json()["title"], resp.get_json()["title_en"]) == ("새 제목", None)  # blank English clears it
+
+
 def test_opening_freezes_the_terms_as_version_1(client, demo, ministry):
     client.post("/api/admin/rounds", json=draft(protocol={"bootstrap_rounds": 300}))
     refused(client, demo, "POST", "/api/admin/rounds/r-2027h1/close", 409, "invalid_transition")
@@ -313,6 +327,21 @@ def test_publishing_follows_closing(demo):
     assert published.status == "published" and published.published_at is not None
     again = mark_published(demo, "cli:admin", DEMO_ROUND_ID, utcnow())  # a correcting snapshot: no change
     assert again.published_at == published.published_at and len(audit(demo, "round.publish")) == 1
+
+
+def test_the_document_declares_the_refusals_of_each_round_route(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    declared = {(method, path): {code for code in op["responses"] if code != "default"}
+                for path, ops in paths.items() if path.startswith("/api/admin/rounds") for method, op in ops.items()}
+    assert declared == {("get", "/api/admin/rounds"): {"200"}, ("post", "/api/admin/rounds"): {"201", "409", "422"},
+                        ("get", "/api/admin/rounds/{round_id}"): {"200", "404"},
+                        ("patch", "/api/admin/rounds/{round_id}"): {"200", "404", "409", "422"},
+                        ("post", "/api/admin/rounds/{round_id}/open"): {"200", "404", "409", "422"},
+                        ("post", "/api/admin/rounds/{round_id}/close"): {"200", "404", "409"},
+                        ("post", "/api/admin/rounds/{round_id}/protocol"): {"201", "404", "409", "422"}}
+    for action in ("open", "close"):
+        assert "invalid_transition" in paths[f"/api/admin/rounds/{{round_id}}/{action}"]["post"]["responses"]["409"][
+            "description"]
 
 
 def test_every_refusal_has_a_message_in_both_languages(app):

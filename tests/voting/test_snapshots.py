@@ -140,6 +140,15 @@ def test_a_correction_names_the_snapshot_it_supersedes_which_stays_as_it_was(wor
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "already_superseded"
 
 
+def test_a_later_snapshot_naming_none_supersedes_the_latest_as_documented(world):
+    first = publish(world).get_json()
+    second = publish(world)  # no supersedes: taken as the round's latest, not refused
+    assert second.status_code == 201 and second.get_json()["supersedes"] == first["id"]
+    doc = world.app.test_client().get("/api/openapi.json").get_json()
+    conflict = doc["paths"]["/api/admin/snapshots"]["post"]["responses"]["409"]["description"]
+    assert "must name" not in conflict and "left out, it is the round's latest" in conflict
+
+
 def test_refusals(world):
     other = make_round(world.db, "r-other", models=2)
     other_snap = None
