@@ -19,6 +19,12 @@ beside categories within 2 from two, categories within 1 beside the round within
 within 2 holds (4 models, two and three categories; 3 models, three categories, sides and a pair's
 orders within 2 too, cap 4) but not with a pair's orders held within 1 at the round (cap 6).
 
+bench/exposure_game.c solves the unordered game of `solve` (pair and model gaps) in C, with the same
+winners and reachable-state counts on CASES and on 4 models, four categories, all within 2 (2,164,453
+states, adversary wins: 4.8 s there, 1,133 s here); its header comment says how to build and run it
+and tables its results: 4 models, four categories, the round within 2 beside categories within 3 is
+broken (322,019,154 states), the round within 3 beside categories within 2 holds (6,804,178 states).
+
 `forcing_sequence` finds the shortest fixed category sequence (no adapting to the draws) after which
 every sampler, whatever it drew, has broken a bound: a concrete counterexample anyone can replay.
 """
