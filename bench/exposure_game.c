@@ -52,6 +52,7 @@
  *   models categories round category | winner    | states      | moves         | seconds | peak RSS
  *   4      4          2,2   3,3      | adversary | 322,019,154 | 3,232,915,984 |  1,345  | 8.1 GB
  *   4      4          3,3   2,2      | sampler   |   6,804,178 |    73,960,550 |     18  | 0.3 GB
+ *   5      3          2,2   2,2      | sampler   | 155,200,220 | 1,413,290,659 |    553  | 3.9 GB
  *
  * (4 models, 5 categories, round 2,2, category 3,3 was not run: the question was only open if the
  * sampler held with four categories, and it does not. The moves file of the first case is 12.9 GB.)

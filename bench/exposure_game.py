@@ -13,17 +13,19 @@ unordered game) holds for the full problem: those are impossibility proofs. A sa
 ordered game (sides too, the category's own pair orders capped at `cap`, a restriction on the
 sampler) is a strategy for the full problem on that case.
 
-Measured (`--slow` adds the last two, 3 models, three categories, a category's counts within
-`cap` of its minimum): all within 1 is broken from two categories (x, y, x), the round within 1
-beside categories within 2 from two, categories within 1 beside the round within 2 from three; all
-within 2 holds (4 models, two and three categories; 3 models, three categories, sides and a pair's
-orders within 2 too, cap 4) but not with a pair's orders held within 1 at the round (cap 6).
+Measured (`--slow` adds the last three: 3 models, three categories, a category's counts within
+`cap` of its minimum, and 4 models, four categories): all within 1 is broken from two categories
+(x, y, x), the round within 1 beside categories within 2 from two, categories within 1 beside the
+round within 2 from three; all within 2 holds (4 models, two and three categories; 3 models, three
+categories, sides and a pair's orders within 2 too, cap 4) but not with a pair's orders held within
+1 at the round (cap 6), and not from four categories (4 models, pairs and models alone).
 
 bench/exposure_game.c solves the unordered game of `solve` (pair and model gaps) in C, with the same
 winners and reachable-state counts on CASES and on 4 models, four categories, all within 2 (2,164,453
 states, adversary wins: 4.8 s there, 1,133 s here); its header comment says how to build and run it
 and tables its results: 4 models, four categories, the round within 2 beside categories within 3 is
-broken (322,019,154 states), the round within 3 beside categories within 2 holds (6,804,178 states).
+broken (322,019,154 states), the round within 3 beside categories within 2 holds (6,804,178 states);
+5 models, three categories, all within 2 holds (155,200,220 states).
 
 `forcing_sequence` finds the shortest fixed category sequence (no adapting to the draws) after which
 every sampler, whatever it drew, has broken a bound: a concrete counterexample anyone can replay.
@@ -190,6 +192,8 @@ CASES = [  # (name, models, categories, round bounds, category bounds, cap, forc
 SLOW_CASES = [  # sides and orders too; about 10 minutes each
     ("all within 2, a pair's orders within 2", 3, 3, Bounds(2, 2, 2, 2), Bounds(2, 2, 2), 4, 0),
     ("all within 2, a pair's orders within 1", 3, 3, Bounds(2, 2, 2, 1), Bounds(2, 2, 2), 6, 0),
+    # pairs and models only; about 20 minutes here, 3 s in bench/exposure_game.c
+    ("all within 2, pairs and models", 4, 4, Bounds(2, 2), Bounds(2, 2), 99, 0),
 ]
 
 

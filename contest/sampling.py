@@ -23,7 +23,8 @@ category sequence is the adversary; `tests/contest/test_sampling_game.py`):
 - categories within 1 beside the round within 2: holdable with two categories, impossible from
   three (4 models, pairs and models); so a category's bound is 2 too;
 - every gap within 2 at both levels: holdable (4 models, two and three categories, pairs and
-  models; 3 models, three categories, sides and orders too), but not with each pair's orders held
+  models; 5 models, three categories, pairs and models, 155,200,220 states; 3 models, three
+  categories, sides and orders too), but not with each pair's orders held
   within 1 at the round (3 models, three categories, even with a category's own orders let run to
   6): so those are held within 2 and kept within 1 only where the rest allows.
 - every gap within 2 at both levels: impossible from four categories (4 models, pairs and models
