@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from itertools import groupby
+from typing import Any, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,6 +64,14 @@ def in_force(db: Session, user_id: int) -> dict[str, UserConsent]:
     rows = db.scalars(select(UserConsent).where(UserConsent.user_id == user_id)
                       .order_by(UserConsent.decided_at, UserConsent.id))
     return {row.item: row for row in rows}
+
+
+def granted_now(db: Session, user_ids: Iterable[int], item: str) -> set[int]:
+    """Of `user_ids`, those whose newest decision on `item` is a yes (in_force for many accounts at once)."""
+    rows = db.execute(select(UserConsent.user_id, UserConsent.granted)
+                      .where(UserConsent.user_id.in_(list(user_ids)), UserConsent.item == item)
+                      .order_by(UserConsent.user_id, UserConsent.decided_at, UserConsent.id))
+    return {user_id for user_id, decisions in groupby(rows, key=lambda r: r[0]) if list(decisions)[-1][1]}
 
 
 def needs_consent(db: Session, user_id: int) -> bool:

@@ -16,6 +16,7 @@ from app.errors import error_response
 from app.i18n import t
 from app.openapi import api_doc
 from contest.blueprint import bp
+from contest.models import SLUG
 from contest.round_json import ROUND_SCHEMA, ROUNDS_SCHEMA, VERSION_SCHEMA, json_doc, round_json, version_json
 from contest.rounds import (RoundError, change_protocol, close_round, create_round, find_round, list_rounds,
                             open_round, update_round)
@@ -23,7 +24,6 @@ from contest.rounds import (RoundError, change_protocol, close_round, create_rou
 rounds_bp = Blueprint("admin_rounds", __name__, url_prefix="/api/admin")
 guard_blueprint(rounds_bp, "ministry")
 
-SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 RoundId = Annotated[Text, StringConstraints(pattern=SLUG, max_length=40)]
 Category = Annotated[Text, StringConstraints(pattern=SLUG, max_length=40)]
 ModelSlug = Annotated[Text, StringConstraints(min_length=1, max_length=60)]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contest import queries
-from contest.models import BankAnswer, Model, Prompt
+from contest.models import SLUG, BankAnswer, Model, Prompt
 
 MAX_ANSWER_CHARS = 20_000
 MAX_SAMPLE = 1000
@@ -22,8 +22,8 @@ DEFAULT_MIN_SAMPLES = 3
 BANK_FIELDS = {"prompt_id", "model", "answer", "sample"}
 MAX_PROMPT_CHARS = 2_000
 LANGUAGES = ("ko", "en")
-# A category as a round names it (contest.admin_rounds.SLUG): any other spelling could never be drawn.
-CATEGORY = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# A category as a round names it: any other spelling could never be drawn.
+CATEGORY = re.compile(SLUG)
 
 
 @dataclass

@@ -23,6 +23,8 @@ from app.db import Base, UTCDateTime, utcnow
 
 ROUND_STATUSES = ("draft", "open", "closed", "published")
 BATTLE_STATUSES = ("answering", "ready", "voided", "voted")
+# Round ids, category names and panel slugs: lowercase letters, digits, "-" and "_".
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
 
 def new_salt() -> str:

@@ -19,7 +19,7 @@ from app.i18n import t
 from app.openapi import api_doc
 from contest.api import answer_response, arena_settings, sampling_rng
 from contest.blueprint import bp
-from contest.models import Model, Prompt, Team
+from contest.models import SLUG, Model, Prompt, Team
 from contest.panels import (PanelError, claim, create_panel, find_panel, issue_invitations, list_panels, next_for,
                             panel_json, playable, redeem, revoke_invitations)
 from contest.service import BattleRequest, available_models, start_battle
@@ -28,7 +28,7 @@ panel_admin_bp = Blueprint("panel_admin", __name__, url_prefix="/api/admin")
 guard_blueprint(panel_admin_bp, "ministry")
 panel_bp = Blueprint("panel", __name__, url_prefix="/api/panel")
 
-Slug = Annotated[Text, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
+Slug = Annotated[Text, StringConstraints(pattern=SLUG, max_length=40)]
 Name = Annotated[Text, StringConstraints(min_length=1, max_length=40)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]

@@ -12,20 +12,18 @@ model), and read while the round runs they would tell voters which model wrote o
 """
 from __future__ import annotations
 
-import gzip
 import json
 from itertools import groupby
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import UserConsent
+from app.consent import granted_now
 from contest.models import BattleTurn, Round
 from voting.log import canonical
 from voting.models import Snapshot, Vote
-from voting.snapshot_store import file_gzip, file_info
-from voting.snapshots import rebuilt_votes, round_log
+from voting.snapshots import release_votes_file
 
 CLOSED = ("closed", "published")
 _CHUNK = 500
@@ -52,11 +50,7 @@ def consented_conversations(session: Session, snap: Snapshot) -> bytes:
 
 def _counted_vote_ids(session: Session, snap: Snapshot) -> Iterator[str]:
     """The ids of the votes the snapshot counts, read from its votes file."""
-    if file_info(session, snap.id, "votes.jsonl"):
-        data = gzip.decompress(file_gzip(session, snap.id, "votes.jsonl"))
-    else:  # published before the files were stored (migration 0005): rebuilt, as the download is
-        data = rebuilt_votes(session, snap, round_log(session, snap.round_id, snap.log_seq))
-    for line in data.splitlines():
+    for line in release_votes_file(session, snap).splitlines():
         vote = json.loads(line)
         if vote.get("counted") is True:
             yield vote["vote_id"]
@@ -64,7 +58,7 @@ def _counted_vote_ids(session: Session, snap: Snapshot) -> Iterator[str]:
 
 def _conversations(session: Session, vote_ids: list[str]) -> list[bytes]:
     votes = session.execute(select(Vote.id, Vote.battle_id, Vote.user_id).where(Vote.id.in_(vote_ids))).all()
-    agreed = _releasing(session, {user_id for _, _, user_id in votes})
+    agreed = granted_now(session, {user_id for _, _, user_id in votes}, "release")
     battles = {battle_id: vote_id for vote_id, battle_id, user_id in votes if user_id in agreed}
     turns = session.execute(select(BattleTurn.battle_id, BattleTurn.prompt_text, BattleTurn.answer_a,
                                    BattleTurn.answer_b)
@@ -75,10 +69,3 @@ def _conversations(session: Session, vote_ids: list[str]) -> list[bytes]:
              for battle_id, rows in groupby(turns, key=lambda t: t[0])}
     return [lines[vote_id] for vote_id in sorted(lines)]
 
-
-def _releasing(session: Session, user_ids: Iterable[int]) -> set[int]:
-    """The users whose newest decision on "release" is a yes."""
-    rows = session.execute(select(UserConsent.user_id, UserConsent.granted)
-                           .where(UserConsent.user_id.in_(list(user_ids)), UserConsent.item == "release")
-                           .order_by(UserConsent.user_id, UserConsent.decided_at, UserConsent.id))
-    return {user_id for user_id, group in groupby(rows, key=lambda r: r[0]) if list(group)[-1][1]}

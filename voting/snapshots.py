@@ -227,10 +227,16 @@ def release_files(session: Session, snap: Snapshot) -> dict[str, bytes]:
     publication (with its style counts), rebuilt from the log for a snapshot from before files were stored."""
     lines = round_log(session, snap.round_id, snap.log_seq)
     document = json.dumps(snapshot_document(session, snap), ensure_ascii=False, indent=1) + "\n"
-    stored = file_info(session, snap.id, "votes.jsonl")
-    votes = (gzip.decompress(file_gzip(session, snap.id, "votes.jsonl")) if stored
-             else rebuilt_votes(session, snap, lines))
-    return {"snapshot.json": document.encode("utf-8"), "votes.jsonl": votes, "log.jsonl": log_export(lines)}
+    return {"snapshot.json": document.encode("utf-8"), "votes.jsonl": release_votes_file(session, snap, lines),
+            "log.jsonl": log_export(lines)}
+
+
+def release_votes_file(session: Session, snap: Snapshot, lines: list[LogLine] | None = None) -> bytes:
+    """The snapshot's votes file as stored at publication, else (published before files were stored,
+    migration 0005) rebuilt from the round's log up to its head (`lines`, read when not given)."""
+    if file_info(session, snap.id, "votes.jsonl"):
+        return gzip.decompress(file_gzip(session, snap.id, "votes.jsonl"))
+    return rebuilt_votes(session, snap, round_log(session, snap.round_id, snap.log_seq) if lines is None else lines)
 
 
 def roots_document(session: Session, round_id: str | None = None) -> dict[str, Any]:
